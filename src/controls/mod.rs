@@ -1,0 +1,1 @@
+//! Annex A catalog.

@@ -1,0 +1,219 @@
+//! Results of an evaluation: what each rule concluded, per violation and evidence gap,
+//! and the roll-up per Annex A control. These types are the input of every report format.
+
+use serde::Serialize;
+
+/// How a rule (or a control) ended.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Status {
+    /// Every `require` reached held.
+    Pass,
+    /// At least one `require` did not hold.
+    Fail,
+    /// A `when` rule did not pass, or no `require` was reached.
+    Skip,
+    /// The rule failed but a waiver covers it.
+    Waived,
+    /// Evaluation itself failed (a run-time type error, for example).
+    Error,
+}
+
+impl Status {
+    /// The lowercase word used in reports and in `expect` lines.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::Skip => "skip",
+            Status::Waived => "waived",
+            Status::Error => "error",
+        }
+    }
+}
+
+/// How much a failing rule matters. Ordered from most to least severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// `critical`
+    Critical,
+    /// `high`
+    High,
+    /// `medium` (the default)
+    Medium,
+    /// `low`
+    Low,
+    /// `info`
+    Info,
+}
+
+impl Severity {
+    /// The lowercase word used in policies and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    /// Parses `critical`, `high`, `medium`, `low` or `info`.
+    pub fn parse(word: &str) -> Option<Severity> {
+        Some(match word {
+            "critical" => Severity::Critical,
+            "high" => Severity::High,
+            "medium" => Severity::Medium,
+            "low" => Severity::Low,
+            "info" => Severity::Info,
+            _ => return None,
+        })
+    }
+
+    /// True when `self` is at least as severe as `threshold`.
+    pub fn at_least(self, threshold: Severity) -> bool {
+        self <= threshold
+    }
+}
+
+/// Why a `require` produced a violation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Reason {
+    /// The check evaluated to false.
+    Failed,
+    /// A fact the check needed was absent (fail-closed).
+    Missing,
+}
+
+/// One failed `require` for one subject.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Violation {
+    /// The rendered `else` template, or `requirement failed: SOURCE`.
+    pub message: String,
+    /// `failed` or `missing`.
+    pub reason: Reason,
+    /// The fact file as named on the command line (or found in a folder).
+    pub document: String,
+    /// 0-based position of the document inside a multi-document YAML file.
+    pub document_index: usize,
+    /// JSON Pointer of the element the enclosing `for` bound (`""` for the root).
+    pub subject: String,
+    /// JSON Pointer of the fact that decided the check (or that was absent).
+    pub path: String,
+    /// 1-based line of `path` (or of its nearest present parent).
+    pub line: u32,
+    /// 1-based column of `path` (or of its nearest present parent).
+    pub column: u32,
+    /// Position of the `require` in the policy source (byte offset), used only for ordering.
+    #[serde(skip)]
+    pub require_order: usize,
+}
+
+/// A filter or `if` that could not decide because a fact was missing.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct EvidenceGap {
+    /// What could not be decided and which fact was absent.
+    pub message: String,
+    /// The fact file.
+    pub document: String,
+    /// 0-based document position in the file.
+    pub document_index: usize,
+    /// JSON Pointer of the absent fact.
+    pub path: String,
+    /// 1-based line of the nearest present parent.
+    pub line: u32,
+    /// 1-based column of the nearest present parent.
+    pub column: u32,
+}
+
+/// The outcome of one rule over the whole run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct RuleResult {
+    /// Fully qualified rule id (`ns.rule`, or the bare name without a header).
+    pub rule: String,
+    /// The rendered title (the rule name when none is given).
+    pub title: String,
+    /// The status across all documents.
+    pub status: Status,
+    /// The rule's severity.
+    pub severity: Severity,
+    /// Annex A 2022 control ids, in the order the rule lists them.
+    pub controls: Vec<String>,
+    /// Number of subjects the rule's outermost `for` bound (1 for a rule without `for`), summed over documents.
+    pub subjects: usize,
+    /// Every violation, in report order.
+    pub violations: Vec<Violation>,
+    /// Every evidence gap, in report order.
+    pub evidence_gaps: Vec<EvidenceGap>,
+    /// Why the rule was skipped.
+    pub skip_reason: Option<String>,
+    /// The run-time error message, present only when `status` is `error`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub error: Option<String>,
+    /// Where the rule is defined: policy file and 1-based line (not in the JSON report).
+    #[serde(skip)]
+    pub source: RuleSource,
+}
+
+/// Where a rule is defined, for reports that link back to the policy.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct RuleSource {
+    /// The policy file name as loaded.
+    pub file: String,
+    /// 1-based line of the `rule` keyword.
+    pub line: u32,
+    /// The `description` text, if any.
+    pub description: Option<String>,
+    /// The rendered `remediation` text, if any.
+    pub remediation: Option<String>,
+    /// The rule's `tags`.
+    pub tags: Vec<String>,
+}
+
+/// Counts over the results of a run.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+pub struct Summary {
+    /// Number of rules.
+    pub rules: usize,
+    /// Rules that passed.
+    pub passed: usize,
+    /// Rules that failed.
+    pub failed: usize,
+    /// Rules that were skipped.
+    pub skipped: usize,
+    /// Rules that were waived.
+    pub waived: usize,
+    /// Rules in error.
+    pub errors: usize,
+    /// Total violations.
+    pub violations: usize,
+}
+
+/// One Annex A control and the rules that evidence it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct ControlResult {
+    /// The 2022 id, e.g. `A.8.24`.
+    pub id: String,
+    /// The control's short title from the catalog.
+    pub title: String,
+    /// `fail` if any rule failed or errored, `waived` if some were waived, `pass` if all that ran passed, `skip` if none ran.
+    pub status: Status,
+    /// Ids of the rules mapped to this control, sorted.
+    pub rules: Vec<String>,
+}
+
+/// Everything a run concluded; serialises to the JSON report of `CLI.md`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct Report {
+    /// The annexa version that produced the report.
+    pub annexa: String,
+    /// Counts.
+    pub summary: Summary,
+    /// One result per rule, ordered by rule id.
+    pub results: Vec<RuleResult>,
+    /// One entry per control any rule maps to, ordered by control id (numerically).
+    pub controls: Vec<ControlResult>,
+}

@@ -1,0 +1,8 @@
+//! annexa: policy-as-code for ML pipelines, with every finding mapped to ISO/IEC 27001:2022 Annex A.
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod controls;
+pub mod facts;
+pub mod findings;
+pub mod source;

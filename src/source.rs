@@ -1,0 +1,109 @@
+//! Named source texts and byte spans, shared by every diagnostic.
+
+use std::sync::Arc;
+
+use miette::{NamedSource, SourceSpan};
+
+/// A named text (a policy or a fact file) that diagnostics can point into.
+///
+/// Cloning is cheap: the text is shared.
+///
+/// ```
+/// let file = annexa::source::SourceFile::new("a.policy", "rule r {}");
+/// assert_eq!(file.name(), "a.policy");
+/// ```
+#[derive(Clone, Debug)]
+pub struct SourceFile {
+    name: Arc<str>,
+    text: Arc<str>,
+}
+
+impl SourceFile {
+    /// Wraps a text under a display name.
+    pub fn new(name: impl Into<Arc<str>>, text: impl Into<Arc<str>>) -> SourceFile {
+        SourceFile {
+            name: name.into(),
+            text: text.into(),
+        }
+    }
+
+    /// The display name (the path as the user gave it).
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The whole text.
+    pub fn text(&self) -> &str {
+        &self.text
+    }
+
+    /// A miette source for attaching to a diagnostic.
+    pub fn named_source(&self) -> NamedSource<Arc<str>> {
+        NamedSource::new(self.name.to_string(), Arc::clone(&self.text)).with_language("annexa")
+    }
+
+    /// 1-based line and column (in characters) of a byte offset.
+    pub fn line_col(&self, offset: usize) -> (u32, u32) {
+        line_col(&self.text, offset)
+    }
+}
+
+/// 1-based line and column (in characters) of a byte offset in `text`.
+/// Offsets past the end or inside a character are clamped to the nearest earlier boundary.
+pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
+    let mut offset = offset.min(text.len());
+    while !text.is_char_boundary(offset) {
+        offset -= 1;
+    }
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.matches('\n').count() + 1;
+    let line_start = before.rfind('\n').map_or(0, |i| i + 1);
+    let column = before.get(line_start..).map_or(0, |s| s.chars().count()) + 1;
+    (
+        u32::try_from(line).unwrap_or(u32::MAX),
+        u32::try_from(column).unwrap_or(u32::MAX),
+    )
+}
+
+/// A byte range in a source file.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub struct Span {
+    /// Byte offset of the first byte.
+    pub start: usize,
+    /// Byte offset one past the last byte.
+    pub end: usize,
+}
+
+impl Span {
+    /// A span from `start` to `end`.
+    pub fn new(start: usize, end: usize) -> Span {
+        Span { start, end }
+    }
+
+    /// The smallest span covering both.
+    pub fn join(self, other: Span) -> Span {
+        Span::new(self.start.min(other.start), self.end.max(other.end))
+    }
+}
+
+impl From<Span> for SourceSpan {
+    fn from(span: Span) -> SourceSpan {
+        SourceSpan::new(span.start.into(), span.end.saturating_sub(span.start))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn line_col_counts_characters_from_one() {
+        let text = "ab\ncé d";
+        assert_eq!(line_col(text, 0), (1, 1));
+        assert_eq!(line_col(text, 3), (2, 1));
+        // byte 6 is after "cé" (c + two-byte é)
+        assert_eq!(line_col(text, 6), (2, 3));
+        assert_eq!(line_col(text, 5), (2, 2), "inside a char clamps back");
+        assert_eq!(line_col(text, 99), (2, 5));
+    }
+}
