@@ -6,3 +6,7 @@ pub mod controls;
 pub mod facts;
 pub mod findings;
 pub mod source;
+pub mod ast;
+pub mod diagnostics;
+pub mod syntax;
+pub mod compile;

@@ -1,1 +1,522 @@
-//! Fact loading.
+//! Fact loading: JSON and YAML fact files parsed into an arena where every value knows its
+//! position (1-based line and column) and its JSON Pointer.
+//!
+//! # Decisions
+//!
+//! - **Encoding.** UTF-8, with or without a byte order mark; UTF-16 LE/BE only with a byte order
+//!   mark. CRLF line endings are fine (lines are counted by `\n`). Invalid UTF-8, unpaired UTF-16
+//!   surrogates, UTF-32 and NUL bytes are `annexa::facts::encoding` errors that name the byte offset
+//!   and line. Positions of a decoded UTF-16 file are positions in the decoded text.
+//! - **JSON** is strict RFC 8259 (no comments, trailing commas, single quotes, hex, `NaN`, bare words,
+//!   raw control characters in strings). An empty JSON file is a syntax error.
+//! - **Numbers.** Integers that fit `i64` are [`NodeValue::Int`]; every other number (fractions,
+//!   exponents, integers outside `i64`) is an `f64` [`NodeValue::Float`]. A number too big for `f64`
+//!   (`1e400`) becomes infinity rather than an error; [`Document::to_json`] writes NaN and the
+//!   infinities as `null`.
+//! - **YAML** is resolved with the YAML 1.2 core schema: `true`/`false` (also `True`, `TRUE`), `null`,
+//!   `~` and the empty scalar are null, decimal/`0x`/`0o` integers, floats, `.nan`/`.inf`/`-.inf`
+//!   are floats; `yes`/`on`/`no`/`off` are strings. Quoted and block scalars are always strings, and
+//!   so are scalars tagged `!!str` or with a non-core tag (`!Ref x` is the string `x`); tags on
+//!   collections are ignored. `<<` merge keys are not YAML 1.2 and stay ordinary keys.
+//! - **YAML keys.** A scalar key is used as written (`1: a` has key `"1"`, `~: a` has key `"~"`);
+//!   an alias key to a scalar uses the scalar's string form; a mapping or sequence as a key is a
+//!   syntax error.
+//! - **Aliases** are expanded by copying; the copies keep the positions of the anchored original
+//!   (except the copy's own root, which sits where the alias is). All copies of one file count
+//!   against [`LoadOptions::max_alias_expansions`]. An alias to its own unfinished anchor is an
+//!   error.
+//! - **Documents.** A JSON file is one document. A YAML file is a stream of documents, numbered from
+//!   0 in file order; empty and comment-only documents are skipped with a note but keep their number.
+//!   A file with no document at all loads as zero documents (with a note); the caller decides.
+//! - **Duplicate keys** (JSON and YAML) are an error naming both lines.
+//! - **Depth.** Arrays and objects nest at most [`LoadOptions::max_depth`] levels (the root
+//!   collection is level 1); scalars do not count. Checked without recursion for any input depth.
+
+mod build;
+mod decode;
+mod discover;
+mod error;
+mod json;
+mod yaml;
+
+use std::fmt::Write as _;
+use std::path::Path;
+use std::sync::Arc;
+
+pub use discover::collect_fact_files;
+pub use error::{FactsError, FactsSource};
+
+/// Index of a node in its [`Document`].
+pub type NodeId = u32;
+
+/// "No parent": the root's parent.
+const NO_PARENT: NodeId = NodeId::MAX;
+
+/// Objects with more members than this get a hash index.
+const INDEX_THRESHOLD: usize = 16;
+
+/// A fact file format.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub enum Format {
+    /// `.json`
+    Json,
+    /// `.yaml` / `.yml`
+    Yaml,
+}
+
+impl Format {
+    /// `JSON` or `YAML`, for messages.
+    pub fn label(self) -> &'static str {
+        match self {
+            Format::Json => "JSON",
+            Format::Yaml => "YAML",
+        }
+    }
+}
+
+/// The format of a fact file from its extension (`.json`, `.yaml`, `.yml`, any case).
+pub fn format_for_path(path: &Path) -> Option<Format> {
+    let ext = path.extension()?.to_str()?;
+    if ext.eq_ignore_ascii_case("json") {
+        Some(Format::Json)
+    } else if ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml") {
+        Some(Format::Yaml)
+    } else {
+        None
+    }
+}
+
+/// A JSON value in a [`Document`]'s arena.
+#[derive(Clone, Debug, PartialEq)]
+pub enum NodeValue {
+    /// `null`
+    Null,
+    /// `true` / `false`
+    Bool(bool),
+    /// An integer that fits 64 bits.
+    Int(i64),
+    /// Any other number (may be NaN or infinite from YAML `.nan`/`.inf` or `1e400`).
+    Float(f64),
+    /// A string.
+    Str(Box<str>),
+    /// An array of child nodes.
+    Array(Vec<NodeId>),
+    /// An object.
+    Object(Object),
+}
+
+/// The members of an object, in document order, with fast lookup by key.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct Object {
+    members: Members,
+}
+
+#[derive(Clone, Debug, PartialEq)]
+enum Members {
+    Small(Vec<(Box<str>, NodeId)>),
+    Large(Box<indexmap::IndexMap<Box<str>, NodeId>>),
+}
+
+impl Default for Members {
+    fn default() -> Members {
+        Members::Small(Vec::new())
+    }
+}
+
+impl Object {
+    /// An empty object.
+    pub fn new() -> Object {
+        Object::default()
+    }
+
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        match &self.members {
+            Members::Small(v) => v.len(),
+            Members::Large(m) => m.len(),
+        }
+    }
+
+    /// Whether there are no members.
+    pub fn is_empty(&self) -> bool {
+        self.len() == 0
+    }
+
+    /// The value of member `key`.
+    pub fn get(&self, key: &str) -> Option<NodeId> {
+        match &self.members {
+            Members::Small(v) => v.iter().find(|(k, _)| &**k == key).map(|&(_, id)| id),
+            Members::Large(m) => m.get(key).copied(),
+        }
+    }
+
+    /// The `i`-th member in document order.
+    pub fn get_index(&self, i: usize) -> Option<(&str, NodeId)> {
+        match &self.members {
+            Members::Small(v) => v.get(i).map(|(k, id)| (&**k, *id)),
+            Members::Large(m) => m.get_index(i).map(|(k, id)| (&**k, *id)),
+        }
+    }
+
+    /// Members in document order.
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, NodeId)> + '_ {
+        let (small, large) = match &self.members {
+            Members::Small(v) => (Some(v.iter()), None),
+            Members::Large(m) => (None, Some(m.iter())),
+        };
+        let len = self.len();
+        ObjectIter { small, large, len }
+    }
+
+    /// Adds a member; if `key` is already present, leaves the object unchanged and gives back
+    /// the key with the existing member's value.
+    pub fn insert(&mut self, key: Box<str>, id: NodeId) -> Result<(), (Box<str>, NodeId)> {
+        match &mut self.members {
+            Members::Small(v) => {
+                if let Some(&(_, old)) = v.iter().find(|(k, _)| *k == key) {
+                    return Err((key, old));
+                }
+                if v.len() < INDEX_THRESHOLD {
+                    v.push((key, id));
+                } else {
+                    let mut map = indexmap::IndexMap::with_capacity(v.len() * 2);
+                    map.extend(std::mem::take(v));
+                    map.insert(key, id);
+                    self.members = Members::Large(Box::new(map));
+                }
+                Ok(())
+            }
+            Members::Large(m) => match m.entry(key) {
+                indexmap::map::Entry::Occupied(e) => {
+                    let old = *e.get();
+                    Err((e.key().clone(), old))
+                }
+                indexmap::map::Entry::Vacant(e) => {
+                    e.insert(id);
+                    Ok(())
+                }
+            },
+        }
+    }
+}
+
+struct ObjectIter<'a> {
+    small: Option<std::slice::Iter<'a, (Box<str>, NodeId)>>,
+    large: Option<indexmap::map::Iter<'a, Box<str>, NodeId>>,
+    len: usize,
+}
+
+impl<'a> Iterator for ObjectIter<'a> {
+    type Item = (&'a str, NodeId);
+
+    fn next(&mut self) -> Option<(&'a str, NodeId)> {
+        let item = if let Some(it) = &mut self.small {
+            it.next().map(|(k, id)| (&**k, *id))
+        } else if let Some(it) = &mut self.large {
+            it.next().map(|(k, id)| (&**k, *id))
+        } else {
+            None
+        };
+        if item.is_some() {
+            self.len -= 1;
+        }
+        item
+    }
+
+    fn size_hint(&self) -> (usize, Option<usize>) {
+        (self.len, Some(self.len))
+    }
+}
+
+impl ExactSizeIterator for ObjectIter<'_> {}
+
+/// One value in a [`Document`], with its place in the tree and in the file.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Node {
+    /// The value.
+    pub value: NodeValue,
+    parent: NodeId,
+    slot: u32,
+    line: u32,
+    column: u32,
+}
+
+static NULL_NODE: Node = Node {
+    value: NodeValue::Null,
+    parent: NO_PARENT,
+    slot: 0,
+    line: 1,
+    column: 1,
+};
+
+impl Node {
+    /// The parent node (`None` for the root).
+    pub fn parent(&self) -> Option<NodeId> {
+        (self.parent != NO_PARENT).then_some(self.parent)
+    }
+
+    /// Position in the parent: the array index, or the member's index in document order.
+    pub fn slot(&self) -> u32 {
+        self.slot
+    }
+
+    /// 1-based line (of the key for an object member, else of the value).
+    pub fn line(&self) -> u32 {
+        self.line
+    }
+
+    /// 1-based column in characters (of the key for an object member, else of the value).
+    pub fn column(&self) -> u32 {
+        self.column
+    }
+}
+
+/// One fact document: an arena of [`Node`]s.
+#[derive(Clone, Debug)]
+pub struct Document {
+    name: Arc<str>,
+    index: usize,
+    root: NodeId,
+    nodes: Vec<Node>,
+}
+
+impl Document {
+    /// The fact file as the user named it.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// 0-based position of the document in its file (always 0 for JSON).
+    pub fn index(&self) -> usize {
+        self.index
+    }
+
+    /// The root node.
+    pub fn root(&self) -> NodeId {
+        self.root
+    }
+
+    /// Number of nodes in the arena.
+    pub fn len(&self) -> usize {
+        self.nodes.len()
+    }
+
+    /// Whether the arena is empty (never true for a loaded document).
+    pub fn is_empty(&self) -> bool {
+        self.nodes.is_empty()
+    }
+
+    /// A node; a static null node for an id this document did not produce.
+    pub fn node(&self, id: NodeId) -> &Node {
+        usize::try_from(id)
+            .ok()
+            .and_then(|i| self.nodes.get(i))
+            .unwrap_or(&NULL_NODE)
+    }
+
+    /// The value of a node (see [`Document::node`]).
+    pub fn value(&self, id: NodeId) -> &NodeValue {
+        &self.node(id).value
+    }
+
+    /// Member `key` of an object node (`None` if absent or not an object).
+    pub fn field(&self, id: NodeId, key: &str) -> Option<NodeId> {
+        match &self.node(id).value {
+            NodeValue::Object(o) => o.get(key),
+            _ => None,
+        }
+    }
+
+    /// Element `index` of an array node (`None` if out of range or not an array).
+    pub fn element(&self, id: NodeId, index: usize) -> Option<NodeId> {
+        match &self.node(id).value {
+            NodeValue::Array(a) => a.get(index).copied(),
+            _ => None,
+        }
+    }
+
+    /// The key or index under which `id` sits in its parent (`None` for the root).
+    pub fn segment(&self, id: NodeId) -> Option<Segment<'_>> {
+        let node = self.node(id);
+        let parent = node.parent()?;
+        let slot = usize::try_from(node.slot).ok()?;
+        match &self.node(parent).value {
+            NodeValue::Array(_) => Some(Segment::Index(slot)),
+            NodeValue::Object(o) => o.get_index(slot).map(|(k, _)| Segment::Key(k)),
+            _ => None,
+        }
+    }
+
+    /// The RFC 6901 JSON Pointer of a node (`""` for the root).
+    pub fn pointer(&self, id: NodeId) -> String {
+        let mut segments = Vec::new();
+        let mut current = id;
+        while let Some(segment) = self.segment(current) {
+            segments.push(segment);
+            current = self.node(current).parent;
+            if segments.len() > self.nodes.len() {
+                break; // not reachable for a well-formed arena; guards against a cycle
+            }
+        }
+        let mut out = String::new();
+        for segment in segments.iter().rev() {
+            out.push('/');
+            match segment {
+                Segment::Index(i) => {
+                    let _ = write!(out, "{i}");
+                }
+                Segment::Key(k) => push_escaped(&mut out, k),
+            }
+        }
+        out
+    }
+
+    /// 1-based (line, column) of a node in its file: the key's for an object member, the value's
+    /// for array elements and the root.
+    pub fn position(&self, id: NodeId) -> (u32, u32) {
+        let node = self.node(id);
+        (node.line, node.column)
+    }
+
+    /// A document from a JSON value (inline test facts); every position is (1, 1).
+    pub fn from_json(name: &str, value: &serde_json::Value) -> Document {
+        let mut b = build::Builder::new();
+        let root = b.add_json(value, NO_PARENT, 0);
+        b.finish(Arc::from(name), 0, root)
+    }
+
+    /// Converts a subtree back to JSON (NaN and infinities become `null`).
+    pub fn to_json(&self, id: NodeId) -> serde_json::Value {
+        use serde_json::Value;
+        match &self.node(id).value {
+            NodeValue::Null => Value::Null,
+            NodeValue::Bool(b) => Value::Bool(*b),
+            NodeValue::Int(i) => Value::from(*i),
+            NodeValue::Float(f) => {
+                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+            }
+            NodeValue::Str(s) => Value::String(s.to_string()),
+            NodeValue::Array(a) => Value::Array(a.iter().map(|&c| self.to_json(c)).collect()),
+            NodeValue::Object(o) => Value::Object(
+                o.iter()
+                    .map(|(k, c)| (k.to_string(), self.to_json(c)))
+                    .collect(),
+            ),
+        }
+    }
+}
+
+/// One step of a JSON Pointer.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Segment<'a> {
+    /// An object key.
+    Key(&'a str),
+    /// An array index.
+    Index(usize),
+}
+
+/// Appends `key` escaped for a JSON Pointer (`~` as `~0`, `/` as `~1`).
+pub fn push_escaped(out: &mut String, key: &str) {
+    for c in key.chars() {
+        match c {
+            '~' => out.push_str("~0"),
+            '/' => out.push_str("~1"),
+            c => out.push(c),
+        }
+    }
+}
+
+/// Limits applied while loading.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct LoadOptions {
+    /// Deepest allowed nesting of arrays and objects (the root collection is level 1).
+    pub max_depth: usize,
+    /// Largest accepted file, in bytes.
+    pub max_file_bytes: u64,
+    /// Most nodes all YAML alias expansions of one file may produce together.
+    pub max_alias_expansions: usize,
+}
+
+impl Default for LoadOptions {
+    fn default() -> LoadOptions {
+        LoadOptions {
+            max_depth: 128,
+            max_file_bytes: 512 * 1024 * 1024,
+            max_alias_expansions: 100_000,
+        }
+    }
+}
+
+/// The documents of one fact file, and notes for the user (skipped documents).
+#[derive(Clone, Debug, Default)]
+pub struct Loaded {
+    /// The documents, in file order.
+    pub documents: Vec<Document>,
+    /// Notes such as `facts/x.yaml: document 2 is empty and was skipped`.
+    pub notes: Vec<String>,
+}
+
+/// Loads fact documents from bytes.
+pub fn load_bytes(
+    name: &str,
+    bytes: &[u8],
+    format: Format,
+    opts: &LoadOptions,
+) -> Result<Loaded, FactsError> {
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if size > opts.max_file_bytes {
+        return Err(FactsError::TooLarge {
+            name: name.to_string(),
+            size,
+            limit: opts.max_file_bytes,
+        });
+    }
+    let text = decode::decode(name, bytes)?;
+    parse(name, text, format, opts)
+}
+
+fn parse(
+    name: &str,
+    text: String,
+    format: Format,
+    opts: &LoadOptions,
+) -> Result<Loaded, FactsError> {
+    let name: Arc<str> = Arc::from(name);
+    match format {
+        Format::Json => json::load(name, text, opts),
+        Format::Yaml => yaml::load(name, text, opts),
+    }
+}
+
+/// Loads a fact file; the format comes from the extension. `name` is the path as the user gave it.
+pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, FactsError> {
+    let format = format_for_path(path).ok_or_else(|| FactsError::UnknownExtension {
+        name: name.to_string(),
+    })?;
+    let io = |source| FactsError::Io {
+        name: name.to_string(),
+        source,
+    };
+    let size = std::fs::metadata(path).map_err(io)?.len();
+    if size > opts.max_file_bytes {
+        return Err(FactsError::TooLarge {
+            name: name.to_string(),
+            size,
+            limit: opts.max_file_bytes,
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io)?;
+    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+    if size > opts.max_file_bytes {
+        return Err(FactsError::TooLarge {
+            name: name.to_string(),
+            size,
+            limit: opts.max_file_bytes,
+        });
+    }
+    let text = decode::decode_owned(name, bytes)?;
+    parse(name, text, format, opts)
+}
+
+#[cfg(test)]
+mod tests;

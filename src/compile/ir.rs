@@ -1,0 +1,357 @@
+//! The compiled form of policies: names resolved to indices, regexes compiled, templates split.
+//! The evaluator reads only these types.
+
+use std::sync::Arc;
+
+use crate::findings::Severity;
+use crate::source::{SourceFile, Span};
+
+/// Index of a param in [`Program::params`].
+pub type ParamId = usize;
+/// Index of a let in [`Program::lets`].
+pub type LetId = usize;
+/// Index of a fn in [`Program::fns`].
+pub type FnId = usize;
+/// Index of a rule in [`Program::rules`].
+pub type RuleId = usize;
+/// A local variable slot in the current frame.
+pub type Slot = usize;
+
+/// A constant value from the policy text.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Const {
+    /// `null`
+    Null,
+    /// `true`/`false`
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A string.
+    Str(Arc<str>),
+    /// A date literal, as seconds since the Unix epoch.
+    Date(i64),
+    /// A list of constants.
+    List(Vec<Const>),
+    /// An object of constants, keys in order.
+    Object(Vec<(Arc<str>, Const)>),
+}
+
+/// A compiled expression with its source span (for run-time errors).
+#[derive(Debug, Clone)]
+pub struct Expr {
+    /// What it computes.
+    pub kind: ExprKind,
+    /// Where it was written.
+    pub span: Span,
+}
+
+/// Compiled expression forms.
+#[derive(Debug, Clone)]
+pub enum ExprKind {
+    /// A constant (literals, and lists/objects of literals, folded).
+    Const(Const),
+    /// A list built at run time.
+    List(Vec<Expr>),
+    /// An object built at run time.
+    Object(Vec<(Arc<str>, Expr)>),
+    /// A local variable (for, let, quantifier, fn parameter, filter element).
+    Local(Slot),
+    /// A param.
+    Param(ParamId),
+    /// A top-level let.
+    Let(LetId),
+    /// `facts`
+    Root,
+    /// A bare name that reads a key of the facts root.
+    RootField(Arc<str>),
+    /// `e.f` or `e["k"]`
+    Field(Box<Expr>, Arc<str>),
+    /// `e[i]`
+    Index(Box<Expr>, i64),
+    /// `e[PRED]`, the element bound to `slot` while PRED runs.
+    Filter {
+        /// The list.
+        base: Box<Expr>,
+        /// The predicate.
+        pred: Box<Expr>,
+        /// Where `.` lives.
+        slot: Slot,
+        /// The filter's source text, for evidence gap messages.
+        text: Arc<str>,
+    },
+    /// `e[*].a.b`
+    Project(Box<Expr>, Vec<Arc<str>>),
+    /// A user or stdlib function.
+    CallFn(FnId, Vec<Expr>),
+    /// A builtin.
+    CallBuiltin(Builtin, Vec<Expr>),
+    /// `not e`
+    Not(Box<Expr>),
+    /// `-e`
+    Neg(Box<Expr>),
+    /// An infix operator other than `matches`.
+    Binary(BinOp, Box<Expr>, Box<Expr>),
+    /// `e matches "re"` (index into [`Program::regexes`]).
+    Matches(Box<Expr>, usize),
+    /// `all/any/none x in XS: P`.
+    Quantifier {
+        /// Which.
+        kind: Quant,
+        /// Where `x` lives.
+        slot: Slot,
+        /// The collection.
+        over: Box<Expr>,
+        /// The predicate.
+        pred: Box<Expr>,
+    },
+}
+
+/// Infix operators (`matches` has its own node).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum BinOp {
+    /// `or`
+    Or,
+    /// `and`
+    And,
+    /// `==`
+    Eq,
+    /// `!=`
+    Ne,
+    /// `<`
+    Lt,
+    /// `<=`
+    Le,
+    /// `>`
+    Gt,
+    /// `>=`
+    Ge,
+    /// `in`
+    In,
+    /// `not in`
+    NotIn,
+    /// `??`
+    Default,
+    /// `+`
+    Add,
+    /// `-`
+    Sub,
+    /// `*`
+    Mul,
+    /// `/`
+    Div,
+    /// `%`
+    Rem,
+}
+
+/// Quantifiers.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Quant {
+    /// `all`
+    All,
+    /// `any`
+    Any,
+    /// `none`
+    None,
+}
+
+/// Built-in functions.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Builtin {
+    /// `count(xs)`
+    Count,
+    /// `len(s)`
+    Len,
+    /// `exists(path)`
+    Exists,
+    /// `lower(s)`
+    Lower,
+    /// `upper(s)`
+    Upper,
+    /// `starts_with(s, prefix)`
+    StartsWith,
+    /// `ends_with(s, suffix)`
+    EndsWith,
+    /// `contains(s_or_list, x)`
+    Contains,
+    /// `keys(obj)`
+    Keys,
+    /// `values(obj)`
+    Values,
+    /// `unique(xs)`
+    Unique,
+    /// `sum(xs)`
+    Sum,
+    /// `min(xs)`
+    Min,
+    /// `max(xs)`
+    Max,
+    /// `days_since(date)`
+    DaysSince,
+    /// `parse_date(s)`
+    ParseDate,
+}
+
+impl Builtin {
+    /// Every builtin with its name and arity.
+    pub const ALL: [(&'static str, Builtin, usize); 16] = [
+        ("count", Builtin::Count, 1),
+        ("len", Builtin::Len, 1),
+        ("exists", Builtin::Exists, 1),
+        ("lower", Builtin::Lower, 1),
+        ("upper", Builtin::Upper, 1),
+        ("starts_with", Builtin::StartsWith, 2),
+        ("ends_with", Builtin::EndsWith, 2),
+        ("contains", Builtin::Contains, 2),
+        ("keys", Builtin::Keys, 1),
+        ("values", Builtin::Values, 1),
+        ("unique", Builtin::Unique, 1),
+        ("sum", Builtin::Sum, 1),
+        ("min", Builtin::Min, 1),
+        ("max", Builtin::Max, 1),
+        ("days_since", Builtin::DaysSince, 1),
+        ("parse_date", Builtin::ParseDate, 1),
+    ];
+
+    /// Looks a builtin up by name: its id and arity.
+    pub fn by_name(name: &str) -> Option<(Builtin, usize)> {
+        Builtin::ALL
+            .iter()
+            .find(|(n, _, _)| *n == name)
+            .map(|(_, b, a)| (*b, *a))
+    }
+}
+
+/// A compiled template.
+#[derive(Debug, Clone, Default)]
+pub struct Template {
+    /// The pieces.
+    pub parts: Vec<TemplatePart>,
+}
+
+/// A piece of a template.
+#[derive(Debug, Clone)]
+pub enum TemplatePart {
+    /// Literal text.
+    Text(Arc<str>),
+    /// A hole.
+    Hole(Expr),
+}
+
+/// A compiled rule statement.
+#[derive(Debug, Clone)]
+pub enum Stmt {
+    /// `require`.
+    Require {
+        /// The check.
+        cond: Expr,
+        /// The `else` template, or `None` for `requirement failed: SOURCE`.
+        message: Option<Template>,
+        /// The check's source text.
+        text: Arc<str>,
+        /// Byte offset of the `require`, for ordering violations.
+        order: usize,
+    },
+    /// `for`.
+    For {
+        /// Where the element lives.
+        slot: Slot,
+        /// What is iterated.
+        iter: Expr,
+        /// The block.
+        body: Vec<Stmt>,
+        /// The iterated expression's source text.
+        text: Arc<str>,
+    },
+    /// A local `let`.
+    Let {
+        /// Where the value lives.
+        slot: Slot,
+        /// The value.
+        value: Expr,
+    },
+    /// `if`.
+    If {
+        /// The condition.
+        cond: Expr,
+        /// Taken when true.
+        then: Vec<Stmt>,
+        /// Taken when false (also when missing, which records a gap).
+        otherwise: Vec<Stmt>,
+        /// The condition's source text.
+        text: Arc<str>,
+    },
+}
+
+/// A compiled param.
+#[derive(Debug, Clone)]
+pub struct Param {
+    /// `ns.name` (or `name` in the root namespace).
+    pub qualified: String,
+    /// The short name.
+    pub name: String,
+    /// The default value.
+    pub default: Expr,
+    /// Slots its default needs.
+    pub slots: usize,
+}
+
+/// A compiled top-level let.
+#[derive(Debug, Clone)]
+pub struct Let {
+    /// `ns.name`.
+    pub qualified: String,
+    /// The value.
+    pub value: Expr,
+    /// Slots it needs.
+    pub slots: usize,
+}
+
+/// A compiled function.
+#[derive(Debug, Clone)]
+pub struct Function {
+    /// `ns.name`.
+    pub qualified: String,
+    /// Number of parameters (slots `0..arity`).
+    pub arity: usize,
+    /// The body.
+    pub body: Expr,
+    /// Slots it needs, parameters included.
+    pub slots: usize,
+}
+
+/// A compiled rule.
+#[derive(Debug, Clone)]
+pub struct Rule {
+    /// The rule id: `ns.name` or the bare name without a header.
+    pub id: String,
+    /// The short name.
+    pub name: String,
+    /// The namespace (`""` for the root).
+    pub namespace: String,
+    /// `title`, or `None` for the rule name.
+    pub title: Option<Template>,
+    /// `description`.
+    pub description: Option<Template>,
+    /// `remediation`.
+    pub remediation: Option<Template>,
+    /// 2022 control ids (2013 ids already mapped), deduplicated, in the order written.
+    pub controls: Vec<String>,
+    /// `severity`.
+    pub severity: Severity,
+    /// `tags`.
+    pub tags: Vec<String>,
+    /// Rules that must pass first.
+    pub when: Vec<RuleId>,
+    /// The body.
+    pub body: Vec<Stmt>,
+    /// Slots the body needs.
+    pub slots: usize,
+    /// Lets the rule reads, directly or through lets and fns, in id order.
+    pub lets_read: Vec<LetId>,
+    /// The policy file.
+    pub file: SourceFile,
+    /// Where the `rule` keyword is.
+    pub span: Span,
+}

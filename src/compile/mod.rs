@@ -1,0 +1,438 @@
+//! Checking and compiling: parsed modules → [`Program`] (names resolved to indices, controls
+//! validated, the rule graph built and ordered), or every diagnostic found.
+
+mod graph;
+pub mod ir;
+mod meta;
+mod resolve;
+#[cfg(test)]
+mod tests;
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+
+pub use graph::{DepKind, RuleGraph};
+pub use ir::*;
+
+use crate::ast::{self, Item, Module};
+use crate::diagnostics::Diagnostic;
+use crate::source::{SourceFile, Span};
+
+/// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
+pub const STDLIB: [(&str, &str); 3] = [
+    ("crypto", include_str!("../../stdlib/crypto.policy")),
+    ("net", include_str!("../../stdlib/net.policy")),
+    ("time", include_str!("../../stdlib/time.policy")),
+];
+
+/// Everything compiled, ready to evaluate.
+#[derive(Debug)]
+pub struct Program {
+    /// Params, indexed by [`ParamId`].
+    pub params: Vec<Param>,
+    /// Top-level lets, indexed by [`LetId`].
+    pub lets: Vec<Let>,
+    /// Functions, indexed by [`FnId`].
+    pub fns: Vec<Function>,
+    /// Rules, indexed by [`RuleId`].
+    pub rules: Vec<Rule>,
+    /// Rules in evaluation order (`when` dependencies first, then by id).
+    pub order: Vec<RuleId>,
+    /// Compiled regexes, indexed from [`ExprKind::Matches`].
+    pub regexes: Vec<regex::Regex>,
+    /// The dependency graph.
+    pub graph: RuleGraph,
+    /// The parsed user modules (for tests and tooling).
+    pub modules: Vec<Module>,
+}
+
+/// Compile output: the program, or the errors; warnings either way.
+pub struct Compiled {
+    /// The program, when there was no error.
+    pub program: Option<Program>,
+    /// Errors and warnings, in file order.
+    pub diagnostics: Vec<Diagnostic>,
+}
+
+/// A reference to a top-level definition.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
+pub enum DefRef {
+    /// A param.
+    Param(ParamId),
+    /// A let.
+    Let(LetId),
+    /// A fn.
+    Fn(FnId),
+    /// A rule.
+    Rule(RuleId),
+}
+
+/// One module's view: its namespace and its `use` aliases.
+pub(crate) struct ModuleInfo {
+    pub(crate) file: SourceFile,
+    pub(crate) namespace: String,
+    /// alias → namespace
+    pub(crate) aliases: IndexMap<String, String>,
+}
+
+/// Where a definition was written.
+#[derive(Debug, Clone)]
+struct Site {
+    module: usize,
+    name_span: Span,
+    span: Span,
+}
+
+/// Every top-level definition, by namespace.
+#[derive(Default)]
+pub(crate) struct Defs {
+    /// namespace → name → def
+    scopes: BTreeMap<String, IndexMap<String, DefRef>>,
+    fn_arity: Vec<usize>,
+}
+
+impl Defs {
+    fn lookup(&self, namespace: &str, name: &str) -> Option<DefRef> {
+        self.scopes.get(namespace)?.get(name).copied()
+    }
+
+    fn value_names<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.scopes
+            .get(namespace)
+            .into_iter()
+            .flat_map(|s| s.iter())
+            .filter(|(_, d)| matches!(d, DefRef::Param(_) | DefRef::Let(_)))
+            .map(|(n, _)| n.as_str())
+    }
+
+    fn fn_names<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a str> + 'a {
+        self.scopes
+            .get(namespace)
+            .into_iter()
+            .flat_map(|s| s.iter())
+            .filter(|(_, d)| matches!(d, DefRef::Fn(_)))
+            .map(|(n, _)| n.as_str())
+    }
+
+    fn all_names<'a>(&'a self, namespace: &str) -> Vec<&'a str> {
+        self.scopes
+            .get(namespace)
+            .map(|s| s.keys().map(String::as_str).collect())
+            .unwrap_or_default()
+    }
+
+    fn fn_arity(&self, id: FnId) -> usize {
+        self.fn_arity.get(id).copied().unwrap_or(0)
+    }
+}
+
+/// Compiles parsed policy modules (stdlib modules they `use` are loaded automatically).
+///
+/// ```
+/// use annexa::source::SourceFile;
+/// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n require true\n}");
+/// let module = annexa::syntax::parse(&file).unwrap();
+/// let compiled = annexa::compile::compile(vec![module]);
+/// assert!(compiled.program.is_some());
+/// ```
+pub fn compile(modules: Vec<Module>) -> Compiled {
+    let mut diags = Vec::new();
+    let user_count = modules.len();
+    let mut all = modules;
+    load_stdlib(&mut all, &mut diags);
+    let infos = module_infos(&all, user_count, &mut diags);
+
+    // declare every definition
+    let mut defs = Defs::default();
+    let mut sites: Vec<(DefRef, Site)> = Vec::new();
+    let (mut n_params, mut n_lets, mut n_fns, mut n_rules) = (0, 0, 0, 0);
+    let mut first_site: BTreeMap<(String, String), Site> = BTreeMap::new();
+    for (m, module) in all.iter().enumerate() {
+        let Some(info) = infos.get(m) else { continue };
+        for item in &module.items {
+            let (name, def) = match item {
+                Item::Param(b) => (&b.name, DefRef::Param(post_inc(&mut n_params))),
+                Item::Let(b) => (&b.name, DefRef::Let(post_inc(&mut n_lets))),
+                Item::Fn(f) => {
+                    defs.fn_arity.push(f.params.len());
+                    (&f.name, DefRef::Fn(post_inc(&mut n_fns)))
+                }
+                Item::Rule(r) => (&r.name, DefRef::Rule(post_inc(&mut n_rules))),
+                Item::Use(_) | Item::Test(_) => continue,
+            };
+            let site = Site {
+                module: m,
+                name_span: name.span,
+                span: item.span(),
+            };
+            let key = (info.namespace.clone(), name.name.clone());
+            if let Some(previous) = first_site.get(&key) {
+                diags.push(duplicate(&name.name, &info.namespace, previous, &site, &infos));
+            } else {
+                first_site.insert(key, site.clone());
+                defs.scopes
+                    .entry(info.namespace.clone())
+                    .or_default()
+                    .insert(name.name.clone(), def);
+            }
+            sites.push((def, site));
+        }
+    }
+
+    // compile every body
+    let mut regexes = Vec::new();
+    let mut program = Program {
+        params: Vec::new(),
+        lets: Vec::new(),
+        fns: Vec::new(),
+        rules: Vec::new(),
+        order: Vec::new(),
+        regexes: Vec::new(),
+        graph: RuleGraph::default(),
+        modules: Vec::new(),
+    };
+    let mut edges: Vec<(DefRef, DefRef, Span, usize, DepKind)> = Vec::new();
+    for (m, module) in all.iter().enumerate() {
+        let Some(info) = infos.get(m) else { continue };
+        for item in &module.items {
+            let mut scope = resolve::Scope::new(&defs, info, &mut diags, &mut regexes);
+            let from = match item {
+                Item::Param(b) => {
+                    let default = scope.expr(&b.value);
+                    program.params.push(Param {
+                        qualified: qualify(&info.namespace, &b.name.name),
+                        name: b.name.name.clone(),
+                        default,
+                        slots: scope.slots(),
+                    });
+                    DefRef::Param(program.params.len() - 1)
+                }
+                Item::Let(b) => {
+                    let value = scope.expr(&b.value);
+                    program.lets.push(Let {
+                        qualified: qualify(&info.namespace, &b.name.name),
+                        value,
+                        slots: scope.slots(),
+                    });
+                    DefRef::Let(program.lets.len() - 1)
+                }
+                Item::Fn(f) => {
+                    for p in &f.params {
+                        scope.bind(&p.name);
+                    }
+                    let body = scope.expr(&f.body);
+                    program.fns.push(Function {
+                        qualified: qualify(&info.namespace, &f.name.name),
+                        arity: f.params.len(),
+                        body,
+                        slots: scope.slots(),
+                    });
+                    DefRef::Fn(program.fns.len() - 1)
+                }
+                Item::Rule(r) => {
+                    let rule = meta::compile_rule(r, info, &mut scope);
+                    program.rules.push(rule);
+                    DefRef::Rule(program.rules.len() - 1)
+                }
+                Item::Use(_) | Item::Test(_) => continue,
+            };
+            let deps = std::mem::take(&mut scope.deps);
+            drop(scope);
+            for (to, span) in deps {
+                edges.push((from, to, span, m, DepKind::Reads));
+            }
+        }
+    }
+
+    // `when` needs every rule declared
+    meta::resolve_when(&all, &infos, &defs, &mut program.rules, &mut edges, &mut diags);
+    program.regexes = regexes;
+
+    let graph = RuleGraph::build(&program, &edges);
+    let module_files: Vec<SourceFile> = infos.iter().map(|i| i.file.clone()).collect();
+    diags.extend(graph.cycles(&program, &edges, &module_files));
+    program.order = graph.rule_order(&program);
+    for (rule_id, lets) in graph.lets_read(&program).into_iter().enumerate() {
+        if let Some(rule) = program.rules.get_mut(rule_id) {
+            rule.lets_read = lets;
+        }
+    }
+    program.graph = graph;
+    let _ = sites;
+
+    all.truncate(user_count);
+    program.modules = all;
+    let failed = diags.iter().any(Diagnostic::is_error);
+    Compiled {
+        program: if failed { None } else { Some(program) },
+        diagnostics: diags,
+    }
+}
+
+fn post_inc(n: &mut usize) -> usize {
+    *n += 1;
+    *n - 1
+}
+
+/// `ns.name`, or `name` in the root namespace.
+pub fn qualify(namespace: &str, name: &str) -> String {
+    if namespace.is_empty() {
+        name.to_string()
+    } else {
+        format!("{namespace}.{name}")
+    }
+}
+
+fn namespace_of(module: &Module) -> String {
+    module.header.as_ref().map(|h| h.name.text()).unwrap_or_default()
+}
+
+/// Appends every stdlib module named by a `use std.X`, transitively.
+fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
+    let mut loaded: Vec<String> = Vec::new();
+    let mut next = 0;
+    while next < all.len() {
+        let wanted: Vec<(String, Span, SourceFile)> = all
+            .get(next)
+            .map(|m| {
+                m.items
+                    .iter()
+                    .filter_map(|i| match i {
+                        Item::Use(u) if u.path.parts.len() == 2 && u.path.parts.first().is_some_and(|p| p.name == "std") => {
+                            Some((u.path.last().to_string(), u.path.span, m.source.clone()))
+                        }
+                        _ => None,
+                    })
+                    .collect()
+            })
+            .unwrap_or_default();
+        next += 1;
+        for (name, span, file) in wanted {
+            if loaded.contains(&name) {
+                continue;
+            }
+            match STDLIB.iter().find(|(n, _)| *n == name) {
+                Some((_, text)) => {
+                    loaded.push(name.clone());
+                    let source = SourceFile::new(format!("<stdlib>/{name}.policy"), *text);
+                    match crate::syntax::parse(&source) {
+                        Ok(mut module) => {
+                            // the module name comes from the file, not a header
+                            module.header = Some(ast::Header {
+                                name: ast::Dotted {
+                                    parts: ["std", name.as_str()]
+                                        .iter()
+                                        .map(|p| ast::Ident {
+                                            name: (*p).to_string(),
+                                            span: Span::default(),
+                                        })
+                                        .collect(),
+                                    span: Span::default(),
+                                },
+                                title: None,
+                                span: Span::default(),
+                            });
+                            all.push(module);
+                        }
+                        Err(d) => diags.push(d),
+                    }
+                }
+                None => {
+                    let names: Vec<String> = STDLIB.iter().map(|(n, _)| format!("std.{n}")).collect();
+                    diags.push(
+                        Diagnostic::error(
+                            "annexa::unknown_module",
+                            format!("no stdlib module `std.{name}`"),
+                            &file,
+                        )
+                        .with_label(span, "not in the standard library")
+                        .with_help(format!("the stdlib has {}", names.join(", "))),
+                    );
+                }
+            }
+        }
+    }
+}
+
+fn module_infos(all: &[Module], user_count: usize, diags: &mut Vec<Diagnostic>) -> Vec<ModuleInfo> {
+    let namespaces: Vec<String> = all.iter().map(namespace_of).collect();
+    all.iter()
+        .enumerate()
+        .map(|(m, module)| {
+            let namespace = namespaces.get(m).cloned().unwrap_or_default();
+            let mut aliases: IndexMap<String, String> = IndexMap::new();
+            let mut alias_spans: IndexMap<String, Span> = IndexMap::new();
+            for item in &module.items {
+                let Item::Use(u) = item else { continue };
+                let target = u.path.text();
+                let is_std = u.path.parts.len() == 2 && u.path.parts.first().is_some_and(|p| p.name == "std");
+                if !is_std && !namespaces.iter().any(|n| *n == target) {
+                    let known: Vec<&str> = namespaces.iter().take(user_count).filter(|n| !n.is_empty()).map(String::as_str).collect();
+                    let mut d = Diagnostic::error(
+                        "annexa::unknown_module",
+                        format!("no loaded policy has the namespace `{target}`"),
+                        &module.source,
+                    )
+                    .with_label(u.path.span, "unknown namespace");
+                    d = match crate::diagnostics::nearest(&target, known.iter().copied()) {
+                        Some(n) => d.with_help(format!("did you mean `{n}`?")),
+                        None => d.with_help("load the policy that declares it with `-p`, or use a stdlib module `std.NAME`"),
+                    };
+                    diags.push(d);
+                    continue;
+                }
+                let alias = u.path.last().to_string();
+                if let Some(previous) = alias_spans.get(&alias) {
+                    diags.push(
+                        Diagnostic::error(
+                            "annexa::duplicate",
+                            format!("two `use` lines bring in the name `{alias}`"),
+                            &module.source,
+                        )
+                        .with_label(*previous, "first here")
+                        .with_label(u.path.span, "again here")
+                        .with_help("two modules with the same last segment cannot be used in one file"),
+                    );
+                    continue;
+                }
+                alias_spans.insert(alias.clone(), u.path.span);
+                aliases.insert(alias, target);
+            }
+            ModuleInfo {
+                file: module.source.clone(),
+                namespace,
+                aliases,
+            }
+        })
+        .collect()
+}
+
+fn duplicate(name: &str, namespace: &str, first: &Site, again: &Site, infos: &[ModuleInfo]) -> Diagnostic {
+    let ns = if namespace.is_empty() {
+        "the root namespace".to_string()
+    } else {
+        format!("namespace `{namespace}`")
+    };
+    let again_file = infos.get(again.module).map(|i| i.file.clone());
+    let first_file = infos.get(first.module).map(|i| i.file.clone());
+    let (Some(again_file), Some(first_file)) = (again_file, first_file) else {
+        return Diagnostic::error("annexa::duplicate", format!("`{name}` is defined twice"), &SourceFile::new("", ""));
+    };
+    let mut d = Diagnostic::error(
+        "annexa::duplicate",
+        format!("`{name}` is defined twice in {ns}"),
+        &again_file,
+    )
+    .with_label(again.name_span, "defined again here");
+    if first.module == again.module {
+        d = d.with_label(first.name_span, "first defined here");
+        d.with_help("rename one of them; top-level names are unique per namespace")
+    } else {
+        let (line, col) = first_file.line_col(first.span.start);
+        d.with_help(format!(
+            "first defined at {}:{line}:{col}; rename one of them",
+            first_file.name()
+        ))
+    }
+}

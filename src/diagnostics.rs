@@ -1,0 +1,218 @@
+//! Diagnostics about policies: one coded, spanned, miette-renderable type shared by the parser,
+//! the checker and the compiler, plus the "did you mean" helper.
+
+use std::fmt;
+use std::sync::Arc;
+
+use miette::{LabeledSpan, NamedSource, Severity};
+
+use crate::source::{SourceFile, Span};
+
+/// A problem found in a policy file, with a stable code (`annexa::parse`, `annexa::unknown_name`, …).
+///
+/// ```
+/// use annexa::diagnostics::Diagnostic;
+/// use annexa::source::{SourceFile, Span};
+/// let file = SourceFile::new("a.policy", "let x = y");
+/// let d = Diagnostic::error("annexa::unknown_name", "unknown name `y`", &file)
+///     .with_label(Span::new(8, 9), "not defined");
+/// assert_eq!(d.code(), "annexa::unknown_name");
+/// ```
+#[derive(Debug, Clone)]
+pub struct Diagnostic {
+    code: &'static str,
+    severity: Severity,
+    message: String,
+    help: Option<String>,
+    file: SourceFile,
+    labels: Vec<(Span, String)>,
+}
+
+impl Diagnostic {
+    /// An error with a code and a message (lowercase, no trailing period).
+    pub fn error(code: &'static str, message: impl Into<String>, file: &SourceFile) -> Diagnostic {
+        Diagnostic {
+            code,
+            severity: Severity::Error,
+            message: message.into(),
+            help: None,
+            file: file.clone(),
+            labels: Vec::new(),
+        }
+    }
+
+    /// A warning: reported, but it does not stop compilation.
+    pub fn warning(code: &'static str, message: impl Into<String>, file: &SourceFile) -> Diagnostic {
+        Diagnostic {
+            severity: Severity::Warning,
+            ..Diagnostic::error(code, message, file)
+        }
+    }
+
+    /// Adds a marked span with a short text.
+    pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
+        self.labels.push((span, text.into()));
+        self
+    }
+
+    /// Adds the help line.
+    pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
+        self.help = Some(help.into());
+        self
+    }
+
+    /// The stable code.
+    pub fn code(&self) -> &'static str {
+        self.code
+    }
+
+    /// The message.
+    pub fn message(&self) -> &str {
+        &self.message
+    }
+
+    /// True for errors, false for warnings.
+    pub fn is_error(&self) -> bool {
+        self.severity == Severity::Error
+    }
+
+    /// The file the diagnostic points into.
+    pub fn file(&self) -> &SourceFile {
+        &self.file
+    }
+
+    /// `file:line:col` of the first label (or of the file start).
+    pub fn location(&self) -> String {
+        let offset = self.labels.first().map_or(0, |(s, _)| s.start);
+        let (line, col) = self.file.line_col(offset);
+        format!("{}:{line}:{col}", self.file.name())
+    }
+
+    /// The help text.
+    pub fn help_text(&self) -> Option<&str> {
+        self.help.as_deref()
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for Diagnostic {}
+
+impl miette::Diagnostic for Diagnostic {
+    fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        Some(Box::new(self.code))
+    }
+
+    fn severity(&self) -> Option<Severity> {
+        Some(self.severity)
+    }
+
+    fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
+    }
+
+    fn source_code(&self) -> Option<&dyn miette::SourceCode> {
+        Some(&self.file as &dyn miette::SourceCode)
+    }
+
+    fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
+        Some(Box::new(self.labels.iter().map(|(span, text)| {
+            LabeledSpan::new_with_span(Some(text.clone()), *span)
+        })))
+    }
+}
+
+impl miette::SourceCode for SourceFile {
+    fn read_span<'a>(
+        &'a self,
+        span: &miette::SourceSpan,
+        context_lines_before: usize,
+        context_lines_after: usize,
+    ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
+        let named: NamedSource<Arc<str>> = self.named_source();
+        let contents = self
+            .text()
+            .read_span(span, context_lines_before, context_lines_after)?;
+        Ok(Box::new(miette::MietteSpanContents::new_named(
+            named.name().to_string(),
+            contents.data(),
+            *contents.span(),
+            contents.line(),
+            contents.column(),
+            contents.line_count(),
+        )))
+    }
+}
+
+/// Names among `candidates` close enough to `name` to suggest: for names of 4–6 characters at edit
+/// distance ≤ 1, longer ones ≤ 2; shorter names get no suggestion. Closest first, then alphabetical.
+pub fn close_names<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Vec<&'a str> {
+    let len = name.chars().count();
+    if len < 4 {
+        return Vec::new();
+    }
+    let limit = if len <= 6 { 1 } else { 2 };
+    let mut found: Vec<(usize, &str)> = candidates
+        .into_iter()
+        .filter(|c| *c != name)
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|(d, _)| *d <= limit)
+        .collect();
+    found.sort();
+    found.dedup();
+    found.into_iter().map(|(_, c)| c).collect()
+}
+
+/// The nearest candidate for an unknown function or rule name (any length, distance ≤ 3).
+pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) -> Option<&'a str> {
+    candidates
+        .into_iter()
+        .map(|c| (strsim::levenshtein(name, c), c))
+        .filter(|(d, c)| *d <= 3 && *d < c.len().max(name.len()))
+        .min()
+        .map(|(_, c)| c)
+}
+
+/// Renders diagnostics as text without colour, for tests and for non-terminal output.
+pub fn render_plain(diagnostic: &dyn miette::Diagnostic, width: usize) -> String {
+    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+        .with_links(false)
+        .with_width(width);
+    let mut out = String::new();
+    if handler.render_report(&mut out, diagnostic).is_err() {
+        out = diagnostic.to_string();
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn close_names_follow_the_length_thresholds() {
+        let names = ["allowed_regions", "abc", "regions"];
+        assert_eq!(close_names("alowed_regions", names), vec!["allowed_regions"]);
+        assert_eq!(close_names("abd", names), Vec::<&str>::new(), "short names get no suggestion");
+        assert_eq!(close_names("region", names), vec!["regions"]);
+        assert_eq!(close_names("rgion", names), Vec::<&str>::new(), "5 chars allow distance 1 only");
+    }
+
+    #[test]
+    fn plain_rendering_names_file_line_and_code() {
+        let file = SourceFile::new("p.policy", "let x = y\n");
+        let d = Diagnostic::error("annexa::unknown_name", "unknown name `y`", &file)
+            .with_label(Span::new(8, 9), "not defined")
+            .with_help("declare it");
+        let text = render_plain(&d, 80);
+        assert!(text.contains("annexa::unknown_name"), "{text}");
+        assert!(text.contains("p.policy:1:9"), "{text}");
+        assert!(text.contains("declare it"), "{text}");
+    }
+}

@@ -1,0 +1,100 @@
+//! Parsing: source text → [`crate::ast::Module`]. pest types never leave this module.
+
+mod error;
+mod grammar;
+mod lower;
+
+use pest::Parser;
+
+pub use lower::{parse_iso_date, MAX_DEPTH};
+
+use crate::ast::{Comment, Module};
+use crate::diagnostics::Diagnostic;
+use crate::source::{SourceFile, Span};
+use grammar::{PolicyParser, Rule};
+
+/// Parses one policy file. Reports the first syntax error.
+///
+/// ```
+/// use annexa::source::SourceFile;
+/// let file = SourceFile::new("p.policy", "let x = 1 + 2");
+/// let module = annexa::syntax::parse(&file).unwrap();
+/// assert_eq!(module.items.len(), 1);
+/// ```
+pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {
+    let text = file.text();
+    let comments = scan(file)?;
+    pest::set_error_detail(true);
+    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| error::to_diagnostic(&e, file))?;
+    let file_pair = pairs.next().ok_or_else(|| {
+        Diagnostic::error("annexa::internal", "internal error: the parser returned nothing", file)
+    })?;
+    let (header, items) = lower::Lowerer::new(file).lower_file(file_pair)?;
+    Ok(Module {
+        source: file.clone(),
+        header,
+        items,
+        comments,
+    })
+}
+
+/// A cheap lexical pass before pest: rejects bracket nesting beyond the limit (so the recursive
+/// parser never sees it), NUL and other control characters, and collects comments for `fmt`.
+fn scan(file: &SourceFile) -> Result<Vec<Comment>, Diagnostic> {
+    let text = file.text();
+    let mut comments = Vec::new();
+    let mut depth = 0usize;
+    let mut in_string = false;
+    let mut chars = text.char_indices().peekable();
+    while let Some((i, c)) = chars.next() {
+        if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
+            return Err(Diagnostic::error(
+                "annexa::parse",
+                format!("the control character U+{:04X} cannot appear in a policy", u32::from(c)),
+                file,
+            )
+            .with_label(Span::new(i, i + c.len_utf8()), "here")
+            .with_help("policies are UTF-8 text; is this a binary file?"));
+        }
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => {
+                let start = i;
+                let mut end = text.len();
+                while let Some(&(j, d)) = chars.peek() {
+                    if d == '\n' || d == '\r' {
+                        end = j;
+                        break;
+                    }
+                    chars.next();
+                }
+                comments.push(Comment {
+                    text: text.get(start + 1..end).unwrap_or("").to_string(),
+                    span: Span::new(start, end),
+                });
+            }
+            '(' | '[' | '{' => {
+                depth += 1;
+                if depth > MAX_DEPTH {
+                    return Err(lower::too_deep(file, Span::new(i, i + 1)));
+                }
+            }
+            ')' | ']' | '}' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(comments)
+}
+
+#[cfg(test)]
+mod tests;
