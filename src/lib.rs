@@ -10,3 +10,4 @@ pub mod ast;
 pub mod diagnostics;
 pub mod syntax;
 pub mod compile;
+pub mod eval;

@@ -287,6 +287,8 @@ pub enum Stmt {
 /// A compiled param.
 #[derive(Debug, Clone)]
 pub struct Param {
+    /// The policy file it was written in.
+    pub file: SourceFile,
     /// `ns.name` (or `name` in the root namespace).
     pub qualified: String,
     /// The short name.
@@ -300,6 +302,8 @@ pub struct Param {
 /// A compiled top-level let.
 #[derive(Debug, Clone)]
 pub struct Let {
+    /// The policy file it was written in.
+    pub file: SourceFile,
     /// `ns.name`.
     pub qualified: String,
     /// The value.
@@ -311,6 +315,8 @@ pub struct Let {
 /// A compiled function.
 #[derive(Debug, Clone)]
 pub struct Function {
+    /// The policy file it was written in.
+    pub file: SourceFile,
     /// `ns.name`.
     pub qualified: String,
     /// Number of parameters (slots `0..arity`).

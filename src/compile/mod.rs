@@ -205,6 +205,7 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                         name: b.name.name.clone(),
                         default,
                         slots: scope.slots(),
+                        file: info.file.clone(),
                     });
                     DefRef::Param(program.params.len() - 1)
                 }
@@ -214,6 +215,7 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                         qualified: qualify(&info.namespace, &b.name.name),
                         value,
                         slots: scope.slots(),
+                        file: info.file.clone(),
                     });
                     DefRef::Let(program.lets.len() - 1)
                 }
@@ -227,6 +229,7 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                         arity: f.params.len(),
                         body,
                         slots: scope.slots(),
+                        file: info.file.clone(),
                     });
                     DefRef::Fn(program.fns.len() - 1)
                 }

@@ -549,16 +549,16 @@ fn every_error_renders_without_panicking() {
 }
 
 #[test]
-#[ignore]
-fn tmp_bench() {
-    let path = std::env::var("BENCH").unwrap();
-    let start = std::time::Instant::now();
-    let loaded = load_path(Path::new(&path), "big", &opts()).unwrap();
-    let doc = &loaded.documents[0];
-    eprintln!("loaded {} nodes in {:?}", doc.len(), start.elapsed());
-    let id = at(
-        doc,
-        &["datasets", "499999", "encryption", "at_rest", "enabled"],
-    );
-    eprintln!("{} {:?}", doc.pointer(id), doc.position(id));
+fn load_path_decodes_in_place() {
+    let dir = std::env::temp_dir().join(format!("annexa-facts-load-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let good = dir.join("bom.json");
+    std::fs::write(&good, b"\xEF\xBB\xBF{\"a\": [1]}").unwrap();
+    let doc = one(load_path(&good, "bom.json", &opts()));
+    assert_eq!(doc.position(at(&doc, &["a", "0"])), (1, 8));
+    let bad = dir.join("bad.yaml");
+    std::fs::write(&bad, b"\xEF\xBB\xBFa: \xFF\n").unwrap();
+    let err = load_path(&bad, "bad.yaml", &opts()).unwrap_err();
+    assert!(err.to_string().contains("byte offset 6 (line 1)"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
 }

@@ -1,0 +1,629 @@
+//! Expression evaluation over one document: values, three-valued conditions with the fact that
+//! decided them, lets and params computed once, function frames.
+
+use std::rc::Rc;
+
+use super::builtins;
+use super::ops::{self, Tri};
+use super::value::{Absent, Val, View};
+use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, Slot};
+use crate::facts::Document;
+use crate::findings::EvidenceGap;
+use crate::source::{SourceFile, Span};
+
+/// A run-time error of the rule being evaluated.
+#[derive(Debug, Clone)]
+pub struct EvalError {
+    /// What went wrong, with where.
+    pub message: String,
+}
+
+pub(crate) type Result<T> = std::result::Result<T, EvalError>;
+
+enum Memo<'a> {
+    Todo,
+    Busy,
+    Done(Val<'a>, Vec<EvidenceGap>),
+}
+
+/// The outcome of a condition and the fact that decided it.
+pub(crate) struct Cond<'a> {
+    pub truth: Tri,
+    pub origin: Option<Val<'a>>,
+}
+
+/// Evaluation state for one document.
+pub(crate) struct Ctx<'a> {
+    pub program: &'a Program,
+    pub doc: &'a Document,
+    pub now: i64,
+    overrides: &'a [Option<Document>],
+    params: Vec<Memo<'a>>,
+    lets: Vec<Memo<'a>>,
+    stack: Vec<Val<'a>>,
+    base: usize,
+    file: &'a SourceFile,
+    /// Evidence gaps recorded since the sink was last drained.
+    pub gaps: Vec<EvidenceGap>,
+    steps: u64,
+    step_limit: u64,
+}
+
+impl<'a> Ctx<'a> {
+    pub(crate) fn new(
+        program: &'a Program,
+        doc: &'a Document,
+        overrides: &'a [Option<Document>],
+        now: i64,
+        step_limit: u64,
+        file: &'a SourceFile,
+    ) -> Ctx<'a> {
+        Ctx {
+            program,
+            doc,
+            now,
+            overrides,
+            params: program.params.iter().map(|_| Memo::Todo).collect(),
+            lets: program.lets.iter().map(|_| Memo::Todo).collect(),
+            stack: Vec::new(),
+            base: 0,
+            file,
+            gaps: Vec::new(),
+            steps: 0,
+            step_limit,
+        }
+    }
+
+    /// Starts a frame of `slots` locals for a rule body in `file`.
+    pub(crate) fn enter_rule(&mut self, slots: usize, file: &'a SourceFile) {
+        self.stack.clear();
+        self.stack.resize(slots, Val::Missing(None));
+        self.base = 0;
+        self.file = file;
+        self.steps = 0;
+    }
+
+    pub(crate) fn set_local(&mut self, slot: Slot, value: Val<'a>) {
+        if let Some(cell) = self.stack.get_mut(self.base + slot) {
+            *cell = value;
+        }
+    }
+
+    fn local(&self, slot: Slot) -> Val<'a> {
+        self.stack
+            .get(self.base + slot)
+            .cloned()
+            .unwrap_or(Val::Missing(None))
+    }
+
+    /// An error located at `span` in the current file.
+    pub(crate) fn error(&self, span: Span, message: impl Into<String>) -> EvalError {
+        let (line, col) = self.file.line_col(span.start);
+        let text = self.file.text().get(span.start..span.end).unwrap_or("");
+        let text: String = if text.chars().count() > 60 {
+            text.chars().take(60).collect::<String>() + "…"
+        } else {
+            text.to_string()
+        };
+        EvalError {
+            message: format!(
+                "{} in `{text}` at {}:{line}:{col}",
+                message.into(),
+                self.file.name()
+            ),
+        }
+    }
+
+    /// Records an evidence gap for an absent fact.
+    pub(crate) fn gap(&mut self, message: String, origin: Option<&Val<'a>>) {
+        let (path, line, column) = match origin.and_then(Val::absent) {
+            Some(a) => {
+                let (line, column) = a.doc.position(a.at);
+                (a.pointer.clone(), line, column)
+            }
+            None => (String::new(), 1, 1),
+        };
+        self.gaps.push(EvidenceGap {
+            message,
+            document: self.doc.name().to_string(),
+            document_index: self.doc.index(),
+            path,
+            line,
+            column,
+        });
+    }
+
+    fn tick(&mut self, span: Span) -> Result<()> {
+        self.steps += 1;
+        if self.steps > self.step_limit {
+            return Err(self.error(
+                span,
+                format!("evaluation exceeded {} steps", self.step_limit),
+            ));
+        }
+        Ok(())
+    }
+
+    /// Runs `f` in a fresh frame of `slots` locals in `file`, with `args` in the first slots.
+    fn with_frame<T>(
+        &mut self,
+        slots: usize,
+        file: &'a SourceFile,
+        args: Vec<Val<'a>>,
+        f: impl FnOnce(&mut Ctx<'a>) -> Result<T>,
+    ) -> Result<T> {
+        let saved_base = self.base;
+        let saved_file = self.file;
+        let base = self.stack.len();
+        self.stack.extend(args);
+        self.stack.resize(base + slots.max(1), Val::Missing(None));
+        self.base = base;
+        self.file = file;
+        let out = f(self);
+        self.stack.truncate(base);
+        self.base = saved_base;
+        self.file = saved_file;
+        out
+    }
+
+    // ------------------------------------------------------------ lets and params
+
+    /// The value of a top-level let, computed once per document.
+    pub(crate) fn let_value(&mut self, id: usize, span: Span) -> Result<Val<'a>> {
+        match self.lets.get(id) {
+            Some(Memo::Done(v, _)) => return Ok(v.clone()),
+            Some(Memo::Busy) => return Err(self.error(span, "a let depends on itself")),
+            Some(Memo::Todo) => {}
+            None => return Ok(Val::Missing(None)),
+        }
+        let Some(def) = self.program.lets.get(id) else {
+            return Ok(Val::Missing(None));
+        };
+        if let Some(m) = self.lets.get_mut(id) {
+            *m = Memo::Busy;
+        }
+        let outer_gaps = std::mem::take(&mut self.gaps);
+        let result = self.with_frame(def.slots, &def.file, Vec::new(), |ctx| ctx.eval(&def.value));
+        let own_gaps = std::mem::replace(&mut self.gaps, outer_gaps);
+        let value = result?;
+        if let Some(m) = self.lets.get_mut(id) {
+            *m = Memo::Done(value.clone(), own_gaps);
+        }
+        Ok(value)
+    }
+
+    /// The gaps recorded while computing a let, if it was computed.
+    pub(crate) fn let_gaps(&self, id: usize) -> &[EvidenceGap] {
+        match self.lets.get(id) {
+            Some(Memo::Done(_, gaps)) => gaps,
+            _ => &[],
+        }
+    }
+
+    fn param_value(&mut self, id: usize, span: Span) -> Result<Val<'a>> {
+        if let Some(Some(doc)) = self.overrides.get(id) {
+            return Ok(Val::Node(doc, doc.root()));
+        }
+        match self.params.get(id) {
+            Some(Memo::Done(v, _)) => return Ok(v.clone()),
+            Some(Memo::Busy) => return Err(self.error(span, "a param depends on itself")),
+            Some(Memo::Todo) => {}
+            None => return Ok(Val::Missing(None)),
+        }
+        let Some(def) = self.program.params.get(id) else {
+            return Ok(Val::Missing(None));
+        };
+        if let Some(m) = self.params.get_mut(id) {
+            *m = Memo::Busy;
+        }
+        let value = self.with_frame(def.slots, &def.file, Vec::new(), |ctx| ctx.eval(&def.default))?;
+        if let Some(m) = self.params.get_mut(id) {
+            *m = Memo::Done(value.clone(), Vec::new());
+        }
+        Ok(value)
+    }
+
+    // ------------------------------------------------------------ values
+
+    /// Evaluates an expression to a value.
+    pub(crate) fn eval(&mut self, e: &'a Expr) -> Result<Val<'a>> {
+        self.tick(e.span)?;
+        Ok(match &e.kind {
+            ExprKind::Const(c) => Val::Const(c),
+            ExprKind::List(items) => {
+                let mut out = Vec::with_capacity(items.len());
+                for item in items {
+                    out.push(self.eval(item)?);
+                }
+                Val::List(Rc::new(out))
+            }
+            ExprKind::Object(members) => {
+                let mut out = Vec::with_capacity(members.len());
+                for (k, v) in members {
+                    let v = self.eval(v)?;
+                    if !v.is_missing() {
+                        out.push((k.clone(), v));
+                    }
+                }
+                Val::Object(Rc::new(out))
+            }
+            ExprKind::Local(slot) => self.local(*slot),
+            ExprKind::Param(id) => self.param_value(*id, e.span)?,
+            ExprKind::Let(id) => self.let_value(*id, e.span)?,
+            ExprKind::Root => Val::Node(self.doc, self.doc.root()),
+            ExprKind::RootField(key) => Val::Node(self.doc, self.doc.root()).field(key),
+            ExprKind::Field(base, key) => self.eval(base)?.field(key),
+            ExprKind::Index(base, i) => self.eval(base)?.index(*i),
+            ExprKind::Filter {
+                base,
+                pred,
+                slot,
+                text,
+            } => self.filter(base, pred, *slot, text, e.span)?,
+            ExprKind::Project(base, steps) => {
+                let base = self.eval(base)?;
+                match base.view() {
+                    View::Missing => base.clone(),
+                    View::List(list) => {
+                        let mut out = Vec::with_capacity(list.len());
+                        for item in list.iter() {
+                            let mut v = item;
+                            for step in steps {
+                                v = v.field(step);
+                            }
+                            if !v.is_missing() {
+                                out.push(v);
+                            }
+                        }
+                        Val::List(Rc::new(out))
+                    }
+                    _ => {
+                        return Err(self.error(
+                            e.span,
+                            format!("`[*]` needs a list, got {}", ops::describe(&base)),
+                        ));
+                    }
+                }
+            }
+            ExprKind::CallFn(id, args) => {
+                let Some(def) = self.program.fns.get(*id) else {
+                    return Ok(Val::Missing(None));
+                };
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a)?);
+                }
+                self.with_frame(def.slots, &def.file, values, |ctx| ctx.eval(&def.body))?
+            }
+            ExprKind::CallBuiltin(b, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a)?);
+                }
+                builtins::call(*b, &values, self.now).map_err(|m| self.error(e.span, m))?
+            }
+            ExprKind::Neg(x) => {
+                let v = self.eval(x)?;
+                match v.view() {
+                    View::Missing => v.clone(),
+                    View::Int(i) => Val::Int(
+                        i.checked_neg()
+                            .ok_or_else(|| self.error(e.span, "integer overflow"))?,
+                    ),
+                    View::Float(f) => Val::Float(-f),
+                    _ => {
+                        return Err(self.error(
+                            e.span,
+                            format!("cannot negate {}", ops::describe(&v)),
+                        ));
+                    }
+                }
+            }
+            ExprKind::Binary(BinOp::Default, a, b) => {
+                let v = self.eval(a)?;
+                if v.is_missing() { self.eval(b)? } else { v }
+            }
+            ExprKind::Binary(
+                op @ (BinOp::Add | BinOp::Sub | BinOp::Mul | BinOp::Div | BinOp::Rem),
+                a,
+                b,
+            ) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                let sym = match op {
+                    BinOp::Add => '+',
+                    BinOp::Sub => '-',
+                    BinOp::Mul => '*',
+                    BinOp::Div => '/',
+                    _ => '%',
+                };
+                ops::arithmetic(sym, &x, &y).map_err(|m| self.error(e.span, m))?
+            }
+            // the boolean forms share one implementation with `cond`
+            ExprKind::Not(_)
+            | ExprKind::Binary(..)
+            | ExprKind::Matches(..)
+            | ExprKind::Quantifier { .. } => {
+                let c = self.cond(e)?;
+                tri_value(c)
+            }
+        })
+    }
+
+    fn filter(
+        &mut self,
+        base: &'a Expr,
+        pred: &'a Expr,
+        slot: Slot,
+        text: &str,
+        span: Span,
+    ) -> Result<Val<'a>> {
+        let base = self.eval(base)?;
+        let items: Vec<Val<'a>> = match base.view() {
+            View::Missing => return Ok(base.clone()),
+            View::List(list) => list.iter().collect(),
+            View::Object(obj) => obj.iter().map(|(_, v)| v).collect(),
+            _ => {
+                return Err(self.error(
+                    span,
+                    format!("a filter needs a list, got {}", ops::describe(&base)),
+                ));
+            }
+        };
+        let mut kept = Vec::new();
+        for item in items {
+            self.set_local(slot, item.clone());
+            let c = self.cond(pred)?;
+            match c.truth {
+                Tri::True => kept.push(item),
+                Tri::False => {}
+                Tri::Missing => {
+                    let what = absent_name(c.origin.as_ref());
+                    let element = match &item {
+                        Val::Node(doc, id) => doc.pointer(*id),
+                        _ => String::new(),
+                    };
+                    self.gap(
+                        format!("`{text}` could not decide for {element}: {what} is missing"),
+                        c.origin.as_ref(),
+                    );
+                }
+            }
+        }
+        Ok(Val::List(Rc::new(kept)))
+    }
+
+    // ------------------------------------------------------------ conditions
+
+    /// Evaluates a condition to true/false/missing, keeping the fact that decided it.
+    pub(crate) fn cond(&mut self, e: &'a Expr) -> Result<Cond<'a>> {
+        self.tick(e.span)?;
+        match &e.kind {
+            ExprKind::Binary(BinOp::And, a, b) => {
+                let l = self.cond(a)?;
+                if l.truth == Tri::False {
+                    return Ok(l);
+                }
+                let r = self.cond(b)?;
+                Ok(match (l.truth, r.truth) {
+                    (_, Tri::False) | (Tri::True, Tri::Missing) => r,
+                    (Tri::Missing, _) => l,
+                    _ => Cond {
+                        truth: Tri::True,
+                        origin: l.origin.or(r.origin),
+                    },
+                })
+            }
+            ExprKind::Binary(BinOp::Or, a, b) => {
+                let l = self.cond(a)?;
+                if l.truth == Tri::True {
+                    return Ok(l);
+                }
+                let r = self.cond(b)?;
+                Ok(match (l.truth, r.truth) {
+                    (_, Tri::True) | (Tri::False, Tri::Missing) => r,
+                    (Tri::Missing, _) => l,
+                    _ => Cond {
+                        truth: Tri::False,
+                        origin: l.origin.or(r.origin),
+                    },
+                })
+            }
+            ExprKind::Not(x) => {
+                let c = self.cond(x)?;
+                Ok(Cond {
+                    truth: c.truth.not(),
+                    origin: c.origin,
+                })
+            }
+            ExprKind::Binary(
+                op @ (BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::In
+                | BinOp::NotIn),
+                a,
+                b,
+            ) => {
+                let (x, y) = (self.eval(a)?, self.eval(b)?);
+                let truth = match op {
+                    BinOp::Eq => ops::equal(&x, &y).map_or(Tri::Missing, Tri::from_bool),
+                    BinOp::Ne => ops::equal(&x, &y).map_or(Tri::Missing, |b| Tri::from_bool(!b)),
+                    BinOp::In => ops::contains(&y, &x).map_err(|m| self.error(e.span, m))?,
+                    BinOp::NotIn => ops::contains(&y, &x)
+                        .map_err(|m| self.error(e.span, m))?
+                        .not(),
+                    _ => match ops::compare(&x, &y).map_err(|m| self.error(e.span, m))? {
+                        None => Tri::Missing,
+                        Some(ord) => Tri::from_bool(match op {
+                            BinOp::Lt => ord.is_lt(),
+                            BinOp::Le => ord.is_le(),
+                            BinOp::Gt => ord.is_gt(),
+                            _ => ord.is_ge(),
+                        }),
+                    },
+                };
+                Ok(Cond {
+                    truth,
+                    origin: origin_of(x, y, truth),
+                })
+            }
+            ExprKind::Matches(a, index) => {
+                let x = self.eval(a)?;
+                let truth = match x.view() {
+                    View::Missing => Tri::Missing,
+                    View::Str(s) => {
+                        let re = self.program.regexes.get(*index);
+                        Tri::from_bool(re.is_some_and(|re| re.is_match(s)))
+                    }
+                    _ => {
+                        return Err(self.error(
+                            e.span,
+                            format!("`matches` needs a string, got {}", ops::describe(&x)),
+                        ));
+                    }
+                };
+                Ok(Cond {
+                    truth,
+                    origin: fact_origin(x),
+                })
+            }
+            ExprKind::Quantifier {
+                kind,
+                slot,
+                over,
+                pred,
+            } => self.quantifier(*kind, *slot, over, pred, e.span),
+            ExprKind::CallFn(id, args) => {
+                // through the body, so the fact that decided is the caller's argument
+                let Some(def) = self.program.fns.get(*id) else {
+                    return Ok(Cond {
+                        truth: Tri::Missing,
+                        origin: None,
+                    });
+                };
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a)?);
+                }
+                self.with_frame(def.slots, &def.file, values, |ctx| ctx.cond(&def.body))
+            }
+            _ => {
+                let v = self.eval(e)?;
+                let truth = self.truth(&v, e.span)?;
+                Ok(Cond {
+                    truth,
+                    origin: fact_origin(v),
+                })
+            }
+        }
+    }
+
+    /// A boolean value as three-valued truth; anything else is a run-time error.
+    pub(crate) fn truth(&self, v: &Val<'a>, span: Span) -> Result<Tri> {
+        match v.view() {
+            View::Bool(b) => Ok(Tri::from_bool(b)),
+            View::Missing => Ok(Tri::Missing),
+            _ => Err(self.error(
+                span,
+                format!("expected true or false, got {}", ops::describe(v)),
+            )),
+        }
+    }
+
+    fn quantifier(
+        &mut self,
+        kind: Quant,
+        slot: Slot,
+        over: &'a Expr,
+        pred: &'a Expr,
+        span: Span,
+    ) -> Result<Cond<'a>> {
+        let xs = self.eval(over)?;
+        let items: Vec<Val<'a>> = match xs.view() {
+            View::Missing => {
+                return Ok(Cond {
+                    truth: Tri::Missing,
+                    origin: Some(xs.clone()),
+                });
+            }
+            View::List(list) => list.iter().collect(),
+            View::Object(obj) => obj.iter().map(|(_, v)| v).collect(),
+            _ => {
+                return Err(self.error(
+                    span,
+                    format!("a quantifier needs a list or an object, got {}", ops::describe(&xs)),
+                ));
+            }
+        };
+        // `all` looks for a false, `any`/`none` for a true
+        let decisive = if kind == Quant::All { Tri::False } else { Tri::True };
+        let mut missing: Option<Cond<'a>> = None;
+        let mut first_origin = None;
+        for item in items {
+            self.set_local(slot, item);
+            let c = self.cond(pred)?;
+            if c.truth == decisive {
+                let truth = if kind == Quant::None { c.truth.not() } else { c.truth };
+                return Ok(Cond {
+                    truth,
+                    origin: c.origin,
+                });
+            }
+            if c.truth == Tri::Missing && missing.is_none() {
+                missing = Some(c);
+            } else if first_origin.is_none() {
+                first_origin = c.origin;
+            }
+        }
+        if let Some(m) = missing {
+            return Ok(m);
+        }
+        let truth = match kind {
+            Quant::All => Tri::True,
+            Quant::Any => Tri::False,
+            Quant::None => Tri::True,
+        };
+        Ok(Cond {
+            truth,
+            origin: first_origin.or_else(|| fact_origin(xs)),
+        })
+    }
+}
+
+/// The operand that decided a comparison: the missing one when the result is missing,
+/// otherwise the first operand that is a fact.
+fn origin_of<'a>(x: Val<'a>, y: Val<'a>, truth: Tri) -> Option<Val<'a>> {
+    if truth == Tri::Missing {
+        return if x.is_missing() { Some(x) } else { Some(y) };
+    }
+    fact_origin(x).or_else(|| fact_origin(y))
+}
+
+fn fact_origin(v: Val<'_>) -> Option<Val<'_>> {
+    match v {
+        Val::Node(..) | Val::Missing(Some(_)) => Some(v),
+        _ => None,
+    }
+}
+
+fn tri_value(c: Cond<'_>) -> Val<'_> {
+    match c.truth {
+        Tri::True => Val::Bool(true),
+        Tri::False => Val::Bool(false),
+        Tri::Missing => match c.origin {
+            Some(Val::Missing(a)) => Val::Missing(a),
+            _ => Val::Missing(None),
+        },
+    }
+}
+
+/// `` `/datasets/3/contains_pii` `` for an absent fact, or a generic phrase.
+pub(crate) fn absent_name(origin: Option<&Val<'_>>) -> String {
+    match origin.and_then(Val::absent) {
+        Some(Absent { pointer, .. }) => format!("`{pointer}`"),
+        None => "a value".to_string(),
+    }
+}

@@ -1,0 +1,301 @@
+//! Evaluation: a compiled [`Program`] over fact documents → a [`Report`].
+//!
+//! Each document is evaluated on its own (lets computed once per document, rules in graph
+//! order so `when` sees its dependencies' status); results are then merged per rule.
+
+mod builtins;
+mod expr;
+mod ops;
+mod rule;
+mod time;
+mod value;
+
+use crate::compile::{Program, Rule};
+use crate::controls::{catalog, compare_ids};
+use crate::facts::Document;
+use crate::findings::{ControlResult, Report, RuleResult, RuleSource, Status, Summary};
+
+pub use rule::compare_pointers;
+pub use time::parse as parse_time;
+
+use expr::Ctx;
+use rule::{render_template, run_rule, DocOutcome};
+
+/// How to evaluate.
+#[derive(Debug, Clone)]
+pub struct EvalOptions {
+    /// The evaluation clock, seconds since the Unix epoch (`--now`).
+    pub now: i64,
+    /// Param overrides: `(name as given, JSON value)`.
+    pub params: Vec<(String, serde_json::Value)>,
+    /// Most evaluation steps one rule may take on one document before it ends in error.
+    pub step_limit: u64,
+}
+
+impl Default for EvalOptions {
+    fn default() -> EvalOptions {
+        EvalOptions {
+            now: time::now(),
+            params: Vec::new(),
+            step_limit: 50_000_000,
+        }
+    }
+}
+
+/// A `--param` that names no declared param, or names one ambiguously.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParamError {
+    /// What is wrong, in a sentence.
+    pub message: String,
+    /// How to fix it.
+    pub help: String,
+}
+
+/// Finds the param a `--param NAME` means: its qualified name, its short name when unique, or
+/// a dotted suffix (`crypto.min_rsa_bits`).
+pub fn resolve_param(program: &Program, name: &str) -> Result<usize, ParamError> {
+    if let Some(i) = program.params.iter().position(|p| p.qualified == name) {
+        return Ok(i);
+    }
+    let suffix = format!(".{name}");
+    let matches: Vec<usize> = program
+        .params
+        .iter()
+        .enumerate()
+        .filter(|(_, p)| p.name == name || p.qualified.ends_with(&suffix))
+        .map(|(i, _)| i)
+        .collect();
+    match matches.as_slice() {
+        [one] => Ok(*one),
+        [] => {
+            let names: Vec<&str> = program.params.iter().map(|p| p.qualified.as_str()).collect();
+            let help = match crate::diagnostics::nearest(name, names.iter().copied()) {
+                Some(n) => format!("did you mean `{n}`?"),
+                None if names.is_empty() => "the loaded policies declare no param".to_string(),
+                None => format!("declared params: {}", names.join(", ")),
+            };
+            Err(ParamError {
+                message: format!("no param named `{name}` is declared"),
+                help,
+            })
+        }
+        many => {
+            let names: Vec<&str> = many
+                .iter()
+                .filter_map(|i| program.params.get(*i).map(|p| p.qualified.as_str()))
+                .collect();
+            Err(ParamError {
+                message: format!("`{name}` is ambiguous"),
+                help: format!("qualify it: {}", names.join(" or ")),
+            })
+        }
+    }
+}
+
+/// Evaluates every rule of `program` on every document and merges the results.
+///
+/// ```
+/// use annexa::source::SourceFile;
+/// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n for d in datasets { require d.ok }\n}");
+/// let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()]).program.unwrap();
+/// let facts = serde_json::json!({"datasets": [{"ok": true}, {"ok": false}]});
+/// let doc = annexa::facts::Document::from_json("f.json", &facts);
+/// let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+/// assert_eq!(report.summary.failed, 1);
+/// assert_eq!(report.results[0].violations[0].path, "/datasets/1/ok");
+/// ```
+pub fn evaluate(
+    program: &Program,
+    documents: &[Document],
+    options: &EvalOptions,
+) -> Result<Report, ParamError> {
+    let mut overrides: Vec<Option<Document>> = program.params.iter().map(|_| None).collect();
+    for (name, value) in &options.params {
+        let id = resolve_param(program, name)?;
+        if let Some(slot) = overrides.get_mut(id) {
+            *slot = Some(Document::from_json(&format!("--param {name}"), value));
+        }
+    }
+    let mut per_rule: Vec<Vec<DocOutcome>> = program.rules.iter().map(|_| Vec::new()).collect();
+    let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
+    for doc in documents {
+        let fallback_file = crate::source::SourceFile::new("", "");
+        let mut ctx = Ctx::new(program, doc, &overrides, options.now, options.step_limit, &fallback_file);
+        let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
+        for &rule_id in &program.order {
+            let Some(rule) = program.rules.get(rule_id) else { continue };
+            let blocked = rule.when.iter().find_map(|dep| {
+                let status = statuses.get(*dep).copied().flatten().unwrap_or(Status::Skip);
+                (status != Status::Pass).then(|| {
+                    let name = program.rules.get(*dep).map_or("", |r| r.id.as_str());
+                    format!("when {name} did not pass ({})", status.as_str())
+                })
+            });
+            let outcome = match blocked {
+                Some(reason) => DocOutcome::skipped(reason),
+                None => run_rule(&mut ctx, rule),
+            };
+            if let Some(s) = statuses.get_mut(rule_id) {
+                *s = Some(outcome.status);
+            }
+            if let Some(slot) = texts.get_mut(rule_id) {
+                if slot.is_none() {
+                    *slot = Some(rule_texts(&mut ctx, rule));
+                }
+            }
+            if let Some(list) = per_rule.get_mut(rule_id) {
+                list.push(outcome);
+            }
+        }
+    }
+    let mut results: Vec<RuleResult> = program
+        .rules
+        .iter()
+        .zip(per_rule)
+        .zip(texts)
+        .map(|((rule, outcomes), texts)| merge(rule, outcomes, texts.unwrap_or_else(|| plain_texts(rule))))
+        .collect();
+    results.sort_by(|a, b| a.rule.cmp(&b.rule));
+    Ok(report(results))
+}
+
+struct RuleTexts {
+    title: String,
+    description: Option<String>,
+    remediation: Option<String>,
+}
+
+/// Titles and remediation are templates over the document root (no locals exist there).
+fn rule_texts<'a>(ctx: &mut Ctx<'a>, rule: &'a Rule) -> RuleTexts {
+    ctx.enter_rule(rule.slots, &rule.file);
+    let mut render = |t: &'a Option<crate::compile::Template>| -> Option<String> {
+        t.as_ref()
+            .map(|t| render_template(ctx, t).unwrap_or_else(|e| format!("<error: {}>", e.message)))
+    };
+    let title = render(&rule.title).unwrap_or_else(|| rule.name.clone());
+    RuleTexts {
+        title,
+        description: render(&rule.description),
+        remediation: render(&rule.remediation),
+    }
+}
+
+fn plain_texts(rule: &Rule) -> RuleTexts {
+    let plain = |t: &Option<crate::compile::Template>| {
+        t.as_ref().map(|t| {
+            t.parts
+                .iter()
+                .map(|p| match p {
+                    crate::compile::TemplatePart::Text(s) => s.to_string(),
+                    crate::compile::TemplatePart::Hole(_) => "<missing>".to_string(),
+                })
+                .collect::<String>()
+        })
+    };
+    RuleTexts {
+        title: plain(&rule.title).unwrap_or_else(|| rule.name.clone()),
+        description: plain(&rule.description),
+        remediation: plain(&rule.remediation),
+    }
+}
+
+fn merge(rule: &Rule, outcomes: Vec<DocOutcome>, texts: RuleTexts) -> RuleResult {
+    let any = |s: Status| outcomes.iter().any(|o| o.status == s);
+    let status = if any(Status::Error) {
+        Status::Error
+    } else if any(Status::Fail) {
+        Status::Fail
+    } else if any(Status::Pass) {
+        Status::Pass
+    } else {
+        Status::Skip
+    };
+    let skip_reason = if status == Status::Skip {
+        Some(
+            outcomes
+                .iter()
+                .find_map(|o| o.skip_reason.clone())
+                .unwrap_or_else(|| "not applicable: no fact document".to_string()),
+        )
+    } else {
+        None
+    };
+    let error = outcomes.iter().find_map(|o| o.error.clone());
+    let subjects = outcomes.iter().map(|o| o.subjects).sum();
+    let mut violations = Vec::new();
+    let mut evidence_gaps = Vec::new();
+    for o in outcomes {
+        violations.extend(o.violations);
+        evidence_gaps.extend(o.gaps);
+    }
+    let (line, _) = rule.file.line_col(rule.span.start);
+    RuleResult {
+        rule: rule.id.clone(),
+        title: texts.title,
+        status,
+        severity: rule.severity,
+        controls: rule.controls.clone(),
+        subjects,
+        violations,
+        evidence_gaps,
+        skip_reason,
+        error: if status == Status::Error { error } else { None },
+        source: RuleSource {
+            file: rule.file.name().to_string(),
+            line,
+            description: texts.description,
+            remediation: texts.remediation,
+            tags: rule.tags.clone(),
+        },
+    }
+}
+
+/// Builds the report: summary counts and the per-control roll-up.
+pub fn report(results: Vec<RuleResult>) -> Report {
+    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+    let summary = Summary {
+        rules: results.len(),
+        passed: count(Status::Pass),
+        failed: count(Status::Fail),
+        skipped: count(Status::Skip),
+        waived: count(Status::Waived),
+        errors: count(Status::Error),
+        violations: results.iter().map(|r| r.violations.len()).sum(),
+    };
+    let mut ids: Vec<&str> = results
+        .iter()
+        .flat_map(|r| r.controls.iter().map(String::as_str))
+        .collect();
+    ids.sort_by(|a, b| compare_ids(a, b));
+    ids.dedup();
+    let controls = ids
+        .into_iter()
+        .map(|id| {
+            let mut rules: Vec<&RuleResult> =
+                results.iter().filter(|r| r.controls.iter().any(|c| c == id)).collect();
+            rules.sort_by(|a, b| a.rule.cmp(&b.rule));
+            let has = |s: Status| rules.iter().any(|r| r.status == s);
+            let status = if has(Status::Fail) || has(Status::Error) {
+                Status::Fail
+            } else if has(Status::Waived) {
+                Status::Waived
+            } else if has(Status::Pass) {
+                Status::Pass
+            } else {
+                Status::Skip
+            };
+            ControlResult {
+                id: id.to_string(),
+                title: catalog().get(id).map(|c| c.title.clone()).unwrap_or_default(),
+                status,
+                rules: rules.iter().map(|r| r.rule.clone()).collect(),
+            }
+        })
+        .collect();
+    Report {
+        annexa: env!("CARGO_PKG_VERSION").to_string(),
+        summary,
+        results,
+        controls,
+    }
+}

@@ -1,0 +1,276 @@
+//! Operators on values: structural equality, ordering, membership, arithmetic, rendering.
+
+use std::cmp::Ordering;
+use std::rc::Rc;
+
+use super::value::{Val, View};
+use super::time;
+
+/// Three-valued truth.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Tri {
+    /// true
+    True,
+    /// false
+    False,
+    /// could not be decided: a fact was missing
+    Missing,
+}
+
+impl Tri {
+    /// From a boolean.
+    pub fn from_bool(b: bool) -> Tri {
+        if b { Tri::True } else { Tri::False }
+    }
+
+    /// `not`
+    pub fn not(self) -> Tri {
+        match self {
+            Tri::True => Tri::False,
+            Tri::False => Tri::True,
+            Tri::Missing => Tri::Missing,
+        }
+    }
+}
+
+/// Structural equality (`1 == 1.0`); `None` when either side is missing.
+pub fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
+    Some(match (a.view(), b.view()) {
+        (View::Missing, _) | (_, View::Missing) => return None,
+        (View::Null, View::Null) => true,
+        (View::Bool(x), View::Bool(y)) => x == y,
+        (View::Int(x), View::Int(y)) => x == y,
+        (View::Int(x), View::Float(y)) | (View::Float(y), View::Int(x)) => (x as f64) == y,
+        (View::Float(x), View::Float(y)) => x == y,
+        (View::Str(x), View::Str(y)) => x == y,
+        (View::Date(x), View::Date(y)) => x == y,
+        (View::Date(d), View::Str(s)) | (View::Str(s), View::Date(d)) => time::parse(s) == Some(d),
+        (View::List(x), View::List(y)) => {
+            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&p, &q) == Some(true))
+        }
+        (View::Object(x), View::Object(y)) => {
+            x.len() == y.len()
+                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(&v, &w) == Some(true)))
+        }
+        _ => false,
+    })
+}
+
+/// Ordering for `< <= > >=`: numbers with numbers, strings with strings, dates with dates or
+/// ISO-8601 strings. `Ok(None)` when a side is missing; `Err` for values that do not compare.
+pub fn compare(a: &Val<'_>, b: &Val<'_>) -> Result<Option<Ordering>, String> {
+    let mismatch = || {
+        format!(
+            "cannot compare {} with {}",
+            describe(a),
+            describe(b)
+        )
+    };
+    Ok(Some(match (a.view(), b.view()) {
+        (View::Missing, _) | (_, View::Missing) => return Ok(None),
+        (View::Int(x), View::Int(y)) => x.cmp(&y),
+        (View::Int(x), View::Float(y)) => (x as f64).partial_cmp(&y).ok_or_else(mismatch)?,
+        (View::Float(x), View::Int(y)) => x.partial_cmp(&(y as f64)).ok_or_else(mismatch)?,
+        (View::Float(x), View::Float(y)) => x.partial_cmp(&y).ok_or_else(mismatch)?,
+        (View::Str(x), View::Str(y)) => x.cmp(y),
+        (View::Date(x), View::Date(y)) => x.cmp(&y),
+        (View::Date(x), View::Str(s)) => x.cmp(&time::parse(s).ok_or_else(|| not_a_date(s))?),
+        (View::Str(s), View::Date(y)) => time::parse(s).ok_or_else(|| not_a_date(s))?.cmp(&y),
+        _ => return Err(mismatch()),
+    }))
+}
+
+pub(super) fn not_a_date(s: &str) -> String {
+    format!("`{s}` is not a date (expected YYYY-MM-DD or an ISO-8601 date-time)")
+}
+
+/// `x in coll`: list elements, object values, or a substring of a string.
+pub fn contains(coll: &Val<'_>, x: &Val<'_>) -> Result<Tri, String> {
+    if x.is_missing() || coll.is_missing() {
+        return Ok(Tri::Missing);
+    }
+    match coll.view() {
+        View::List(list) => Ok(Tri::from_bool(list.iter().any(|e| equal(&e, x) == Some(true)))),
+        View::Object(obj) => Ok(Tri::from_bool(obj.iter().any(|(_, v)| equal(&v, x) == Some(true)))),
+        View::Str(s) => match x.view() {
+            View::Str(needle) => Ok(Tri::from_bool(s.contains(needle))),
+            _ => Err(format!("cannot look for {} in a string", describe(x))),
+        },
+        _ => Err(format!("`in` needs a list, an object or a string on its right, got {}", describe(coll))),
+    }
+}
+
+/// `+ - * / %` on numbers; `+` also joins strings and lists.
+pub fn arithmetic<'a>(op: char, a: &Val<'a>, b: &Val<'a>) -> Result<Val<'a>, String> {
+    if a.is_missing() {
+        return Ok(a.clone());
+    }
+    if b.is_missing() {
+        return Ok(b.clone());
+    }
+    let overflow = || format!("integer overflow in `{}` {op} `{}`", render(a), render(b));
+    match (a.view(), b.view()) {
+        (View::Int(x), View::Int(y)) => match op {
+            '+' => x.checked_add(y).map(Val::Int).ok_or_else(overflow),
+            '-' => x.checked_sub(y).map(Val::Int).ok_or_else(overflow),
+            '*' => x.checked_mul(y).map(Val::Int).ok_or_else(overflow),
+            '/' => {
+                if y == 0 {
+                    Err("division by zero".into())
+                } else if x.checked_rem(y) == Some(0) {
+                    x.checked_div(y).map(Val::Int).ok_or_else(overflow)
+                } else {
+                    Ok(Val::Float(x as f64 / y as f64))
+                }
+            }
+            _ => {
+                if y == 0 {
+                    Err("remainder by zero".into())
+                } else {
+                    x.checked_rem(y).map(Val::Int).ok_or_else(overflow)
+                }
+            }
+        },
+        (View::Int(_) | View::Float(_), View::Int(_) | View::Float(_)) => {
+            let (x, y) = (as_f64(a).unwrap_or(0.0), as_f64(b).unwrap_or(0.0));
+            match op {
+                '+' => Ok(Val::Float(x + y)),
+                '-' => Ok(Val::Float(x - y)),
+                '*' => Ok(Val::Float(x * y)),
+                '/' if y == 0.0 => Err("division by zero".into()),
+                '/' => Ok(Val::Float(x / y)),
+                _ if y == 0.0 => Err("remainder by zero".into()),
+                _ => Ok(Val::Float(x % y)),
+            }
+        }
+        (View::Str(x), View::Str(y)) if op == '+' => Ok(Val::Str(Rc::from(format!("{x}{y}")))),
+        (View::List(x), View::List(y)) if op == '+' => Ok(Val::List(Rc::new(x.iter().chain(y.iter()).collect()))),
+        _ => Err(format!("cannot apply `{op}` to {} and {}", describe(a), describe(b))),
+    }
+}
+
+/// A number as f64.
+pub fn as_f64(v: &Val<'_>) -> Option<f64> {
+    match v.view() {
+        View::Int(i) => Some(i as f64),
+        View::Float(f) => Some(f),
+        _ => None,
+    }
+}
+
+/// A value for an error message: its type and a short rendering.
+pub fn describe(v: &Val<'_>) -> String {
+    match v.view() {
+        View::Missing => "a missing value".into(),
+        View::Null => "null".into(),
+        View::List(_) | View::Object(_) => format!("{} {}", article(v.type_name()), v.type_name()),
+        _ => {
+            let mut shown = render(v);
+            if shown.chars().count() > 40 {
+                shown = shown.chars().take(40).collect::<String>() + "…";
+            }
+            if matches!(v.view(), View::Str(_)) {
+                format!("the string \"{shown}\"")
+            } else {
+                format!("{} {} `{shown}`", article(v.type_name()), v.type_name())
+            }
+        }
+    }
+}
+
+fn article(word: &str) -> &'static str {
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+}
+
+/// Renders a value into a template: strings as themselves, whole numbers without a fraction,
+/// lists and objects as compact JSON in document order, missing as `<missing>`.
+pub fn render(v: &Val<'_>) -> String {
+    match v.view() {
+        View::Missing => "<missing>".into(),
+        View::Str(s) => s.to_string(),
+        View::Date(d) => time::format(d),
+        _ => to_json(v).map_or_else(|| "<missing>".into(), |j| render_json(&j)),
+    }
+}
+
+fn render_json(j: &serde_json::Value) -> String {
+    match j {
+        serde_json::Value::Number(n) => match n.as_f64() {
+            Some(f) if n.is_f64() && f.fract() == 0.0 && f.abs() < 1e15 => format!("{}", f as i64),
+            _ => n.to_string(),
+        },
+        other => other.to_string(),
+    }
+}
+
+/// A value as JSON (`None` for missing; dates as `YYYY-MM-DD…` strings; non-finite floats as null).
+pub fn to_json(v: &Val<'_>) -> Option<serde_json::Value> {
+    Some(match v.view() {
+        View::Missing => return None,
+        View::Null => serde_json::Value::Null,
+        View::Bool(b) => serde_json::Value::Bool(b),
+        View::Int(i) => serde_json::Value::from(i),
+        View::Float(f) => {
+            if f.fract() == 0.0 && f.abs() < 1e15 {
+                serde_json::Value::from(f as i64)
+            } else {
+                serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+            }
+        }
+        View::Date(d) => serde_json::Value::String(time::format(d)),
+        View::Str(s) => serde_json::Value::String(s.to_string()),
+        View::List(list) => serde_json::Value::Array(list.iter().filter_map(|e| to_json(&e)).collect()),
+        View::Object(obj) => serde_json::Value::Object(
+            obj.iter()
+                .filter_map(|(k, v)| to_json(&v).map(|j| (k.to_string(), j)))
+                .collect(),
+        ),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::compile::Const;
+
+    #[test]
+    fn equality_is_structural_and_numeric() {
+        let one = Val::Int(1);
+        let one_f = Val::Float(1.0);
+        assert_eq!(equal(&one, &one_f), Some(true));
+        let list = Const::List(vec![Const::Int(1), Const::Str("a".into())]);
+        let computed = Val::List(Rc::new(vec![Val::Float(1.0), Val::Str("a".into())]));
+        assert_eq!(equal(&Val::Const(&list), &computed), Some(true));
+        assert_eq!(equal(&Val::Missing(None), &one), None);
+        assert_eq!(equal(&Val::Const(&Const::Null), &Val::Bool(false)), Some(false));
+    }
+
+    #[test]
+    fn comparing_different_types_is_an_error() {
+        let e = compare(&Val::Str("a".into()), &Val::Int(3));
+        assert_eq!(e, Err("cannot compare the string \"a\" with a number `3`".into()));
+        assert_eq!(compare(&Val::Int(2), &Val::Float(2.5)), Ok(Some(Ordering::Less)));
+        let day = Val::Date(86_400);
+        assert_eq!(compare(&day, &Val::Str("1970-01-01".into())), Ok(Some(Ordering::Greater)));
+        assert!(compare(&day, &Val::Str("soon".into())).is_err());
+    }
+
+    #[test]
+    fn division_gives_an_integer_only_when_exact() {
+        assert!(matches!(arithmetic('/', &Val::Int(6), &Val::Int(3)), Ok(Val::Int(2))));
+        assert!(matches!(arithmetic('/', &Val::Int(7), &Val::Int(2)), Ok(Val::Float(f)) if f == 3.5));
+        assert!(arithmetic('/', &Val::Int(1), &Val::Int(0)).is_err());
+        assert!(arithmetic('%', &Val::Int(1), &Val::Int(0)).is_err());
+        assert!(arithmetic('+', &Val::Int(i64::MAX), &Val::Int(1)).is_err());
+    }
+
+    #[test]
+    fn rendering_follows_the_template_rules() {
+        assert_eq!(render(&Val::Float(312.0)), "312");
+        assert_eq!(render(&Val::Float(1.5)), "1.5");
+        assert_eq!(render(&Val::Str("x".into())), "x");
+        assert_eq!(render(&Val::Missing(None)), "<missing>");
+        let obj = Const::Object(vec![("b".into(), Const::Int(1)), ("a".into(), Const::List(vec![Const::Null]))]);
+        assert_eq!(render(&Val::Const(&obj)), r#"{"b":1,"a":[null]}"#);
+    }
+}

@@ -1,0 +1,258 @@
+//! Running one rule's statements over one document: subjects, violations, gaps.
+
+use std::cmp::Ordering;
+
+use super::expr::{absent_name, Ctx, Result};
+use super::ops::{self, Tri};
+use super::value::{Val, View};
+use crate::compile::{Rule, Stmt, Template, TemplatePart};
+use crate::facts::NodeId;
+use crate::findings::{EvidenceGap, Reason, Status, Violation};
+
+/// What one rule concluded on one document.
+#[derive(Debug, Clone)]
+pub(crate) struct DocOutcome {
+    pub status: Status,
+    pub violations: Vec<Violation>,
+    pub gaps: Vec<EvidenceGap>,
+    pub subjects: usize,
+    pub skip_reason: Option<String>,
+    pub error: Option<String>,
+}
+
+impl DocOutcome {
+    pub(crate) fn skipped(reason: String) -> DocOutcome {
+        DocOutcome {
+            status: Status::Skip,
+            violations: Vec::new(),
+            gaps: Vec::new(),
+            subjects: 0,
+            skip_reason: Some(reason),
+            error: None,
+        }
+    }
+}
+
+struct Exec<'c, 'a> {
+    ctx: &'c mut Ctx<'a>,
+    violations: Vec<Violation>,
+    reached: bool,
+    subjects: usize,
+    subject: Option<NodeId>,
+}
+
+/// Evaluates `rule` on the document of `ctx`.
+pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule: &'a Rule) -> DocOutcome {
+    ctx.enter_rule(rule.slots, &rule.file);
+    ctx.gaps.clear();
+    let mut exec = Exec {
+        ctx,
+        violations: Vec::new(),
+        reached: false,
+        subjects: 0,
+        subject: None,
+    };
+    let result = exec.block(&rule.body, true);
+    let has_top_for = rule.body.iter().any(|s| matches!(s, Stmt::For { .. }));
+    let subjects = if has_top_for { exec.subjects } else { 1 };
+    let (reached, mut violations) = (exec.reached, exec.violations);
+    let mut gaps = std::mem::take(&mut ctx.gaps);
+    for id in &rule.lets_read {
+        gaps.extend(ctx.let_gaps(*id).iter().cloned());
+    }
+    let mut seen = std::collections::HashSet::new();
+    gaps.retain(|g| seen.insert((g.path.clone(), g.message.clone())));
+    gaps.sort_by(|a, b| compare_pointers(&a.path, &b.path).then_with(|| a.message.cmp(&b.message)));
+    if let Err(e) = result {
+        return DocOutcome {
+            status: Status::Error,
+            violations: Vec::new(),
+            gaps,
+            subjects,
+            skip_reason: None,
+            error: Some(e.message),
+        };
+    }
+    violations.sort_by(|a, b| {
+        compare_pointers(&a.path, &b.path).then_with(|| a.require_order.cmp(&b.require_order))
+    });
+    let (status, skip_reason) = if !violations.is_empty() {
+        (Status::Fail, None)
+    } else if reached {
+        (Status::Pass, None)
+    } else {
+        (
+            Status::Skip,
+            Some("not applicable: no require was reached".to_string()),
+        )
+    };
+    DocOutcome {
+        status,
+        violations,
+        gaps,
+        subjects,
+        skip_reason,
+        error: None,
+    }
+}
+
+impl<'a> Exec<'_, 'a> {
+    fn block(&mut self, stmts: &'a [Stmt], top: bool) -> Result<()> {
+        for stmt in stmts {
+            self.stmt(stmt, top)?;
+        }
+        Ok(())
+    }
+
+    fn stmt(&mut self, stmt: &'a Stmt, top: bool) -> Result<()> {
+        match stmt {
+            Stmt::Require {
+                cond,
+                message,
+                text,
+                order,
+            } => {
+                self.reached = true;
+                let c = self.ctx.cond(cond)?;
+                let reason = match c.truth {
+                    Tri::True => return Ok(()),
+                    Tri::False => Reason::Failed,
+                    Tri::Missing => Reason::Missing,
+                };
+                let message = match message {
+                    Some(t) => render_template(self.ctx, t)?,
+                    None => format!("requirement failed: {text}"),
+                };
+                let doc = self.ctx.doc;
+                let subject_id = self.subject.unwrap_or(doc.root());
+                let (path, (line, column)) = match &c.origin {
+                    Some(Val::Node(d, id)) => (d.pointer(*id), d.position(*id)),
+                    Some(Val::Missing(Some(a))) => (a.pointer.clone(), a.doc.position(a.at)),
+                    _ => (doc.pointer(subject_id), doc.position(subject_id)),
+                };
+                self.violations.push(Violation {
+                    message,
+                    reason,
+                    document: doc.name().to_string(),
+                    document_index: doc.index(),
+                    subject: doc.pointer(subject_id),
+                    path,
+                    line,
+                    column,
+                    require_order: *order,
+                });
+            }
+            Stmt::For {
+                slot,
+                iter,
+                body,
+                text,
+            } => {
+                let xs = self.ctx.eval(iter)?;
+                let items: Vec<Val<'a>> = match xs.view() {
+                    View::Missing => {
+                        let what = absent_name(Some(&xs));
+                        self.ctx.gap(
+                            format!("`for … in {text}` has nothing to iterate: {what} is missing"),
+                            Some(&xs),
+                        );
+                        return Ok(());
+                    }
+                    View::List(list) => list.iter().collect(),
+                    View::Object(obj) => obj.iter().map(|(_, v)| v).collect(),
+                    _ => {
+                        return Err(self.ctx.error(
+                            iter.span,
+                            format!("`for` needs a list or an object, got {}", ops::describe(&xs)),
+                        ));
+                    }
+                };
+                if top {
+                    self.subjects += items.len();
+                }
+                let outer = self.subject;
+                for item in items {
+                    if let Val::Node(d, id) = &item {
+                        if std::ptr::eq(*d, self.ctx.doc) {
+                            self.subject = Some(*id);
+                        }
+                    }
+                    self.ctx.set_local(*slot, item);
+                    self.block(body, false)?;
+                    self.subject = outer;
+                }
+            }
+            Stmt::Let { slot, value } => {
+                let v = self.ctx.eval(value)?;
+                self.ctx.set_local(*slot, v);
+            }
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                text,
+            } => {
+                let c = self.ctx.cond(cond)?;
+                match c.truth {
+                    Tri::True => self.block(then, top)?,
+                    Tri::False => self.block(otherwise, top)?,
+                    Tri::Missing => {
+                        let what = absent_name(c.origin.as_ref());
+                        self.ctx.gap(
+                            format!("`if {text}` could not be decided: {what} is missing"),
+                            c.origin.as_ref(),
+                        );
+                        self.block(otherwise, top)?;
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Renders a template with the current frame's values.
+pub(crate) fn render_template<'a>(ctx: &mut Ctx<'a>, template: &'a Template) -> Result<String> {
+    let mut out = String::new();
+    for part in &template.parts {
+        match part {
+            TemplatePart::Text(t) => out.push_str(t),
+            TemplatePart::Hole(e) => out.push_str(&ops::render(&ctx.eval(e)?)),
+        }
+    }
+    Ok(out)
+}
+
+/// Orders JSON Pointers segment by segment, array indexes as numbers.
+pub fn compare_pointers(a: &str, b: &str) -> Ordering {
+    let mut xs = a.split('/');
+    let mut ys = b.split('/');
+    loop {
+        match (xs.next(), ys.next()) {
+            (None, None) => return Ordering::Equal,
+            (None, Some(_)) => return Ordering::Less,
+            (Some(_), None) => return Ordering::Greater,
+            (Some(x), Some(y)) => {
+                let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
+                    (Ok(p), Ok(q)) => p.cmp(&q),
+                    _ => x.cmp(y),
+                };
+                if ord != Ordering::Equal {
+                    return ord;
+                }
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn pointers_order_array_indexes_numerically() {
+        assert_eq!(compare_pointers("/datasets/10/a", "/datasets/9/a"), Ordering::Greater);
+        assert_eq!(compare_pointers("/datasets/2", "/datasets/2/x"), Ordering::Less);
+        assert_eq!(compare_pointers("/a/b", "/a/c"), Ordering::Less);
+    }
+}

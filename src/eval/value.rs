@@ -1,0 +1,283 @@
+//! Run-time values. Facts are borrowed from their document (`Node`), policy constants from the
+//! program (`Const`); only computed lists, objects and strings allocate.
+
+use std::rc::Rc;
+use std::sync::Arc;
+
+use crate::compile::Const;
+use crate::facts::{push_escaped, Document, NodeId, NodeValue, Object};
+
+/// Where an absent fact would have been: the nearest present node and the full pointer asked for.
+#[derive(Debug)]
+pub struct Absent<'a> {
+    /// The document.
+    pub doc: &'a Document,
+    /// The nearest present parent.
+    pub at: NodeId,
+    /// The JSON Pointer that was read and found absent.
+    pub pointer: String,
+}
+
+/// A value during evaluation.
+#[derive(Debug, Clone)]
+pub enum Val<'a> {
+    /// A path that leads nowhere (with where, when it was a fact path).
+    Missing(Option<Rc<Absent<'a>>>),
+    /// A boolean.
+    Bool(bool),
+    /// An integer.
+    Int(i64),
+    /// A float.
+    Float(f64),
+    /// A point in time, seconds since the Unix epoch.
+    Date(i64),
+    /// A computed string.
+    Str(Rc<str>),
+    /// A fact.
+    Node(&'a Document, NodeId),
+    /// A policy constant.
+    Const(&'a Const),
+    /// A computed list.
+    List(Rc<Vec<Val<'a>>>),
+    /// A computed object.
+    Object(Rc<Vec<(Arc<str>, Val<'a>)>>),
+}
+
+/// A borrowed look at a value's shape.
+pub enum View<'v, 'a> {
+    /// Missing.
+    Missing,
+    /// `null`
+    Null,
+    /// Boolean.
+    Bool(bool),
+    /// Integer.
+    Int(i64),
+    /// Float.
+    Float(f64),
+    /// Date.
+    Date(i64),
+    /// String.
+    Str(&'v str),
+    /// List.
+    List(ListRef<'v, 'a>),
+    /// Object.
+    Object(ObjRef<'v, 'a>),
+}
+
+/// A list of any origin.
+#[derive(Clone, Copy)]
+pub enum ListRef<'v, 'a> {
+    /// A fact array.
+    Node(&'a Document, &'a [NodeId]),
+    /// A constant list.
+    Const(&'a [Const]),
+    /// A computed list.
+    Vals(&'v [Val<'a>]),
+}
+
+/// An object of any origin.
+#[derive(Clone, Copy)]
+pub enum ObjRef<'v, 'a> {
+    /// A fact object.
+    Node(&'a Document, &'a Object),
+    /// A constant object.
+    Const(&'a [(Arc<str>, Const)]),
+    /// A computed object.
+    Vals(&'v [(Arc<str>, Val<'a>)]),
+}
+
+impl<'a> Val<'a> {
+    /// A shape view.
+    pub fn view(&self) -> View<'_, 'a> {
+        match self {
+            Val::Missing(_) => View::Missing,
+            Val::Bool(b) => View::Bool(*b),
+            Val::Int(i) => View::Int(*i),
+            Val::Float(f) => View::Float(*f),
+            Val::Date(d) => View::Date(*d),
+            Val::Str(s) => View::Str(s),
+            Val::Node(doc, id) => node_view(doc, *id),
+            Val::Const(c) => const_view(c),
+            Val::List(items) => View::List(ListRef::Vals(items)),
+            Val::Object(members) => View::Object(ObjRef::Vals(members)),
+        }
+    }
+
+    /// True for missing.
+    pub fn is_missing(&self) -> bool {
+        matches!(self, Val::Missing(_))
+    }
+
+    /// The absent-fact information of a missing value.
+    pub fn absent(&self) -> Option<&Absent<'a>> {
+        match self {
+            Val::Missing(Some(a)) => Some(a),
+            _ => None,
+        }
+    }
+
+    /// `self.key`: the member, or missing.
+    pub fn field(&self, key: &str) -> Val<'a> {
+        match self {
+            Val::Node(doc, id) => match doc.field(*id, key) {
+                Some(child) => Val::Node(doc, child),
+                None => {
+                    let mut pointer = doc.pointer(*id);
+                    pointer.push('/');
+                    push_escaped(&mut pointer, key);
+                    Val::Missing(Some(Rc::new(Absent { doc, at: *id, pointer })))
+                }
+            },
+            Val::Missing(Some(a)) => {
+                let mut pointer = a.pointer.clone();
+                pointer.push('/');
+                push_escaped(&mut pointer, key);
+                Val::Missing(Some(Rc::new(Absent {
+                    doc: a.doc,
+                    at: a.at,
+                    pointer,
+                })))
+            }
+            Val::Missing(None) => Val::Missing(None),
+            _ => match self.view() {
+                View::Object(o) => o.get(key).unwrap_or(Val::Missing(None)),
+                _ => Val::Missing(None),
+            },
+        }
+    }
+
+    /// `self[i]`, negative from the end; out of range is missing.
+    pub fn index(&self, i: i64) -> Val<'a> {
+        let missing = |len: usize| -> Val<'a> {
+            match self {
+                Val::Node(doc, id) => {
+                    let shown = if i < 0 { i + len as i64 } else { i };
+                    let pointer = format!("{}/{shown}", doc.pointer(*id));
+                    Val::Missing(Some(Rc::new(Absent { doc, at: *id, pointer })))
+                }
+                Val::Missing(Some(a)) => Val::Missing(Some(Rc::new(Absent {
+                    doc: a.doc,
+                    at: a.at,
+                    pointer: format!("{}/{i}", a.pointer),
+                }))),
+                _ => Val::Missing(None),
+            }
+        };
+        match self.view() {
+            View::List(list) => {
+                let len = list.len();
+                let at = if i < 0 { i.checked_add(len as i64) } else { Some(i) };
+                match at.and_then(|a| usize::try_from(a).ok()).and_then(|a| list.get(a)) {
+                    Some(v) => v,
+                    None => missing(len),
+                }
+            }
+            _ => missing(0),
+        }
+    }
+
+    /// The JSON type name, for error messages.
+    pub fn type_name(&self) -> &'static str {
+        match self.view() {
+            View::Missing => "missing",
+            View::Null => "null",
+            View::Bool(_) => "boolean",
+            View::Int(_) | View::Float(_) => "number",
+            View::Date(_) => "date",
+            View::Str(_) => "string",
+            View::List(_) => "list",
+            View::Object(_) => "object",
+        }
+    }
+}
+
+fn node_view<'v, 'a>(doc: &'a Document, id: NodeId) -> View<'v, 'a> {
+    match doc.value(id) {
+        NodeValue::Null => View::Null,
+        NodeValue::Bool(b) => View::Bool(*b),
+        NodeValue::Int(i) => View::Int(*i),
+        NodeValue::Float(f) => View::Float(*f),
+        NodeValue::Str(s) => View::Str(s),
+        NodeValue::Array(items) => View::List(ListRef::Node(doc, items)),
+        NodeValue::Object(o) => View::Object(ObjRef::Node(doc, o)),
+    }
+}
+
+fn const_view<'v, 'a>(c: &'a Const) -> View<'v, 'a> {
+    match c {
+        Const::Null => View::Null,
+        Const::Bool(b) => View::Bool(*b),
+        Const::Int(i) => View::Int(*i),
+        Const::Float(f) => View::Float(*f),
+        Const::Str(s) => View::Str(s),
+        Const::Date(d) => View::Date(*d),
+        Const::List(items) => View::List(ListRef::Const(items)),
+        Const::Object(members) => View::Object(ObjRef::Const(members)),
+    }
+}
+
+impl<'v, 'a> ListRef<'v, 'a> {
+    /// Number of elements.
+    pub fn len(&self) -> usize {
+        match self {
+            ListRef::Node(_, ids) => ids.len(),
+            ListRef::Const(items) => items.len(),
+            ListRef::Vals(items) => items.len(),
+        }
+    }
+
+    /// The element at `i`.
+    pub fn get(&self, i: usize) -> Option<Val<'a>> {
+        match self {
+            ListRef::Node(doc, ids) => ids.get(i).map(|id| Val::Node(doc, *id)),
+            ListRef::Const(items) => items.get(i).map(Val::Const),
+            ListRef::Vals(items) => items.get(i).cloned(),
+        }
+    }
+
+    /// The elements in order.
+    pub fn iter(self) -> impl Iterator<Item = Val<'a>> + 'v {
+        (0..self.len()).filter_map(move |i| self.get(i))
+    }
+}
+
+impl<'v, 'a> ObjRef<'v, 'a> {
+    /// Number of members.
+    pub fn len(&self) -> usize {
+        match self {
+            ObjRef::Node(_, o) => o.len(),
+            ObjRef::Const(m) => m.len(),
+            ObjRef::Vals(m) => m.len(),
+        }
+    }
+
+    /// The member `key`.
+    pub fn get(&self, key: &str) -> Option<Val<'a>> {
+        match self {
+            ObjRef::Node(doc, o) => o.get(key).map(|id| Val::Node(doc, id)),
+            ObjRef::Const(m) => m.iter().find(|(k, _)| &**k == key).map(|(_, c)| Val::Const(c)),
+            ObjRef::Vals(m) => m.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()),
+        }
+    }
+
+    /// The member at position `i`, in document order.
+    pub fn entry(&self, i: usize) -> Option<(&'v str, Val<'a>)>
+    where
+        'a: 'v,
+    {
+        match self {
+            ObjRef::Node(doc, o) => o.get_index(i).map(|(k, id)| (k, Val::Node(doc, id))),
+            ObjRef::Const(m) => m.get(i).map(|(k, c)| (&**k, Val::Const(c))),
+            ObjRef::Vals(m) => m.get(i).map(|(k, v)| (&**k, v.clone())),
+        }
+    }
+
+    /// Members in document order.
+    pub fn iter(self) -> impl Iterator<Item = (&'v str, Val<'a>)> + 'v
+    where
+        'a: 'v,
+    {
+        (0..self.len()).filter_map(move |i| self.entry(i))
+    }
+}
