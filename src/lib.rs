@@ -11,3 +11,5 @@ pub mod diagnostics;
 pub mod syntax;
 pub mod compile;
 pub mod eval;
+pub mod report;
+pub mod walk;

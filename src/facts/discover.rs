@@ -10,29 +10,12 @@ use super::format_for_path;
 /// Symbolic links (to files or folders) inside `dir` are skipped, never followed, so a link loop
 /// cannot hang the walk. `dir` itself may be a link.
 pub fn collect_fact_files(dir: &Path) -> Result<Vec<PathBuf>, FactsError> {
-    let io = |path: &Path| {
-        let name = path.display().to_string();
-        move |source| FactsError::Io { name, source }
-    };
-    let mut found = Vec::new();
-    let mut pending = vec![dir.to_path_buf()];
-    while let Some(folder) = pending.pop() {
-        for entry in std::fs::read_dir(&folder).map_err(io(&folder))? {
-            let entry = entry.map_err(io(&folder))?;
-            let path = entry.path();
-            let kind = entry.file_type().map_err(io(&path))?;
-            if kind.is_symlink() {
-                continue;
-            }
-            if kind.is_dir() {
-                pending.push(path);
-            } else if kind.is_file() && format_for_path(&path).is_some() {
-                found.push(path);
-            }
+    crate::walk::files_under(dir, |p| format_for_path(p).is_some()).map_err(|(path, source)| {
+        FactsError::Io {
+            name: path.display().to_string(),
+            source,
         }
-    }
-    found.sort();
-    Ok(found)
+    })
 }
 
 #[cfg(test)]

@@ -1,0 +1,146 @@
+//! Reading policies and facts named on the command line.
+
+use std::io::Read;
+use std::path::Path;
+
+use annexa::ast::Module;
+use annexa::diagnostics::Diagnostic;
+use annexa::facts::{self, Document, Format, LoadOptions};
+use annexa::source::SourceFile;
+
+use super::{print_diagnostic, UsageError};
+
+/// A path as the user wrote it, with `/` separators, for reports.
+fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// Parses every policy file named (folders: `*.policy`, recursively, sorted). Prints each
+/// diagnostic; returns `None` when anything could not be read or parsed.
+pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {
+    let mut files = Vec::new();
+    let mut ok = true;
+    for given in paths {
+        let path = Path::new(given);
+        if path.is_dir() {
+            match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy")) {
+                Ok(found) if found.is_empty() => {
+                    print_diagnostic(&UsageError::new(
+                        format!("the folder `{given}` holds no `.policy` file"),
+                        "pass a policy file or a folder that contains `.policy` files",
+                    ));
+                    ok = false;
+                }
+                Ok(found) => files.extend(found.into_iter().map(|p| display(&p))),
+                Err((p, e)) => {
+                    print_diagnostic(&UsageError::new(
+                        format!("cannot read `{}`: {e}", display(&p)),
+                        "check the path and its permissions",
+                    ));
+                    ok = false;
+                }
+            }
+        } else {
+            files.push(given.clone());
+        }
+    }
+    let mut modules = Vec::new();
+    for name in files {
+        let bytes = match std::fs::read(&name) {
+            Ok(b) => b,
+            Err(e) => {
+                print_diagnostic(&UsageError::new(
+                    format!("cannot read the policy `{name}`: {e}"),
+                    "check the path given with -p",
+                ));
+                ok = false;
+                continue;
+            }
+        };
+        let text = match policy_text(&name, bytes) {
+            Ok(t) => t,
+            Err(d) => {
+                print_diagnostic(&d);
+                ok = false;
+                continue;
+            }
+        };
+        match annexa::syntax::parse(&SourceFile::new(name.as_str(), text)) {
+            Ok(m) => modules.push(m),
+            Err(d) => {
+                print_diagnostic(&d);
+                ok = false;
+            }
+        }
+    }
+    ok.then_some(modules)
+}
+
+/// Policies are UTF-8; anything else is answered with where the first bad byte is.
+fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
+    String::from_utf8(bytes).map_err(|e| {
+        let valid = e.utf8_error().valid_up_to();
+        let prefix = String::from_utf8_lossy(e.as_bytes().get(..valid).unwrap_or(&[])).into_owned();
+        let file = SourceFile::new(name, prefix.clone());
+        Diagnostic::error(
+            "annexa::parse",
+            format!("the policy is not UTF-8 text (bad byte at offset {valid})"),
+            &file,
+        )
+        .with_label(annexa::source::Span::new(valid, valid), "the text stops being UTF-8 here")
+        .with_help("policies are UTF-8 text files; is this a binary file?")
+    })
+}
+
+/// Loads every fact document named; prints notes and errors. `None` when anything failed.
+pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<Document>> {
+    let options = LoadOptions::default();
+    let mut documents = Vec::new();
+    let mut ok = true;
+    for given in paths {
+        let loaded = if given == "-" {
+            let mut bytes = Vec::new();
+            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
+                print_diagnostic(&UsageError::new(format!("cannot read standard input: {e}"), "pipe a fact file into annexa"));
+                ok = false;
+                continue;
+            }
+            facts::load_bytes("<stdin>", &bytes, stdin_format.unwrap_or(Format::Yaml), &options).map(|l| vec![l])
+        } else {
+            let path = Path::new(given);
+            if path.is_dir() {
+                match facts::collect_fact_files(path) {
+                    Ok(files) => files
+                        .iter()
+                        .map(|f| facts::load_path(f, &display(f), &options))
+                        .collect::<Result<Vec<_>, _>>(),
+                    Err(e) => Err(e),
+                }
+            } else {
+                facts::load_path(path, given, &options).map(|l| vec![l])
+            }
+        };
+        match loaded {
+            Ok(files) => {
+                for file in files {
+                    for note in &file.notes {
+                        eprintln!("note: {note}");
+                    }
+                    documents.extend(file.documents);
+                }
+            }
+            Err(e) => {
+                print_diagnostic(&e);
+                ok = false;
+            }
+        }
+    }
+    if ok && documents.is_empty() {
+        print_diagnostic(&UsageError::new(
+            "no fact document was found",
+            "name JSON or YAML fact files, or folders holding `.json`, `.yaml` or `.yml` files",
+        ));
+        return None;
+    }
+    ok.then_some(documents)
+}

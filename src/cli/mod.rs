@@ -1,0 +1,96 @@
+//! Command-line parsing, exit codes and diagnostics on standard error.
+
+mod check;
+mod inputs;
+
+use std::io::IsTerminal;
+
+use clap::{Parser, Subcommand, ValueEnum};
+
+/// Exit code: every rule at or above `--fail-on` passed, skipped or was waived.
+pub const EXIT_OK: u8 = 0;
+/// Exit code: a rule failed or is in error.
+pub const EXIT_FAILED: u8 = 1;
+/// Exit code: nothing was judged (usage error, policy or facts that cannot be read).
+pub const EXIT_USAGE: u8 = 2;
+
+/// Policy-as-code for ML pipelines, mapped to ISO/IEC 27001:2022 Annex A.
+#[derive(Parser, Debug)]
+#[command(name = "annexa", version, about, long_about = None)]
+pub struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand, Debug)]
+enum Command {
+    /// Evaluate policies against fact files.
+    #[command(after_help = "Examples:\n  annexa check examples/facts/pipeline.yaml -p examples/policies\n  annexa check facts/ -p policies/ --format json -o report.json\n  cat facts.json | annexa check - --stdin-format json -p policies/")]
+    Check(check::CheckArgs),
+}
+
+/// Output formats.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    /// One line per rule, violations indented, a summary line.
+    Human,
+    /// The JSON report.
+    Json,
+}
+
+/// Runs the command line and returns the exit code.
+pub fn main() -> u8 {
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => {
+            let _ = e.print();
+            return match e.kind() {
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => EXIT_OK,
+                _ => EXIT_USAGE,
+            };
+        }
+    };
+    match cli.command {
+        Command::Check(args) => check::run(&args),
+    }
+}
+
+/// Whether standard error is a terminal that wants colour.
+pub fn stderr_colour() -> bool {
+    std::io::stderr().is_terminal() && std::env::var_os("NO_COLOR").is_none()
+}
+
+/// Prints a diagnostic to standard error the way miette renders it.
+pub fn print_diagnostic(diagnostic: &dyn miette::Diagnostic) {
+    let theme = if stderr_colour() {
+        miette::GraphicalTheme::unicode()
+    } else {
+        miette::GraphicalTheme::unicode_nocolor()
+    };
+    let handler = miette::GraphicalReportHandler::new_themed(theme).with_links(false);
+    let mut out = String::new();
+    if handler.render_report(&mut out, diagnostic).is_err() {
+        out = diagnostic.to_string();
+    }
+    eprint!("{out}");
+}
+
+/// A mistake in how annexa was called (no source file to point into).
+#[derive(Debug, thiserror::Error, miette::Diagnostic)]
+#[error("{message}")]
+#[diagnostic(code(annexa::usage))]
+pub struct UsageError {
+    message: String,
+    #[help]
+    help: Option<String>,
+}
+
+impl UsageError {
+    /// A usage error with a help line.
+    pub fn new(message: impl Into<String>, help: impl Into<String>) -> UsageError {
+        UsageError {
+            message: message.into(),
+            help: Some(help.into()),
+        }
+    }
+}

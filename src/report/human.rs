@@ -1,0 +1,111 @@
+//! The human report: one line per rule like a test runner, details indented under it.
+
+use std::fmt::Write;
+
+use crate::findings::{Report, RuleResult, Status};
+
+/// Evidence gaps shown per rule before the rest are counted.
+const GAPS_SHOWN: usize = 10;
+
+struct Paint {
+    on: bool,
+}
+
+impl Paint {
+    fn wrap(&self, code: &str, text: &str) -> String {
+        if self.on {
+            format!("\u{1b}[{code}m{text}\u{1b}[0m")
+        } else {
+            text.to_string()
+        }
+    }
+
+    fn status(&self, status: Status) -> String {
+        let (word, code) = match status {
+            Status::Pass => ("PASS  ", "32"),
+            Status::Fail => ("FAIL  ", "31;1"),
+            Status::Skip => ("SKIP  ", "33"),
+            Status::Waived => ("WAIVED", "36"),
+            Status::Error => ("ERROR ", "35;1"),
+        };
+        self.wrap(code, word)
+    }
+
+    fn dim(&self, text: &str) -> String {
+        self.wrap("2", text)
+    }
+}
+
+/// Renders the human report (`colour` adds ANSI colours, for terminals only).
+pub fn render_human(report: &Report, colour: bool) -> String {
+    let paint = Paint { on: colour };
+    let mut out = String::new();
+    for result in &report.results {
+        rule_block(&mut out, result, &paint);
+    }
+    if !report.results.is_empty() {
+        out.push('\n');
+    }
+    let s = &report.summary;
+    let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
+    let verdict = if s.failed > 0 || s.errors > 0 {
+        paint.wrap("31;1", "FAILED")
+    } else {
+        paint.wrap("32;1", "OK")
+    };
+    let _ = writeln!(
+        out,
+        "{verdict}: {}: {} passed, {} failed, {} skipped, {} waived, {}; {}",
+        plural(s.rules, "rule"),
+        s.passed,
+        s.failed,
+        s.skipped,
+        s.waived,
+        plural(s.errors, "error"),
+        plural(s.violations, "violation"),
+    );
+    out
+}
+
+fn rule_block(out: &mut String, r: &RuleResult, paint: &Paint) {
+    let _ = writeln!(
+        out,
+        "{} {}  {}  {}",
+        paint.status(r.status),
+        r.rule,
+        paint.dim(r.severity.as_str()),
+        paint.dim(&r.controls.join(", "))
+    );
+    let indent = "       ";
+    for v in &r.violations {
+        let _ = writeln!(
+            out,
+            "{indent}{}  {}",
+            paint.wrap("36", &format!("{}:{}:{}", v.document, v.line, v.column)),
+            v.message
+        );
+    }
+    if let Some(error) = &r.error {
+        let _ = writeln!(out, "{indent}error: {error}");
+    }
+    if let Some(reason) = &r.skip_reason {
+        let _ = writeln!(out, "{indent}{}", paint.dim(reason));
+    }
+    for g in r.evidence_gaps.iter().take(GAPS_SHOWN) {
+        let _ = writeln!(
+            out,
+            "{indent}{} {}  {}",
+            paint.wrap("33", "gap"),
+            paint.wrap("36", &format!("{}:{}:{}", g.document, g.line, g.column)),
+            g.message
+        );
+    }
+    if r.evidence_gaps.len() > GAPS_SHOWN {
+        let _ = writeln!(
+            out,
+            "{indent}{} … and {} more evidence gaps (see --format json)",
+            paint.wrap("33", "gap"),
+            r.evidence_gaps.len() - GAPS_SHOWN
+        );
+    }
+}

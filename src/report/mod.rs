@@ -1,0 +1,37 @@
+//! Presentation of a [`Report`]: the only place that knows about formats and colour.
+
+mod human;
+
+use crate::findings::Report;
+
+pub use human::render_human;
+
+/// Output formats of `annexa check`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Format {
+    /// The test-runner style text report.
+    Human,
+    /// The JSON report of `CLI.md`.
+    Json,
+}
+
+/// Renders a report; `colour` only affects the human format.
+///
+/// ```
+/// let report = annexa::eval::report(Vec::new());
+/// let json = annexa::report::render(&report, annexa::report::Format::Json, false);
+/// assert!(json.contains("\"summary\""));
+/// ```
+pub fn render(report: &Report, format: Format, colour: bool) -> String {
+    match format {
+        Format::Human => render_human(report, colour),
+        Format::Json => render_json(report),
+    }
+}
+
+/// The JSON report, pretty-printed, ending with a newline.
+pub fn render_json(report: &Report) -> String {
+    let mut out = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}

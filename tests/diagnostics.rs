@@ -1,0 +1,84 @@
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+//! Snapshots of the rendered diagnostics for every fixture under `tests/corpus/parse_err/` (files
+//! that must not parse) and `tests/corpus/check_err/` (files that parse but do not compile cleanly).
+//! One fixture per behaviour; the snapshot is named after the fixture
+//! (`snapshots/diagnostics__check_errors@NAME.policy.snap`, as `insta::glob!` would name it).
+
+use std::path::{Path, PathBuf};
+
+use annexa::diagnostics::{render_plain, Diagnostic};
+use annexa::source::SourceFile;
+
+/// The `.policy` fixtures of a corpus folder, sorted.
+fn fixtures(folder: &str) -> Vec<PathBuf> {
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(folder);
+    let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "policy"))
+        .collect();
+    paths.sort();
+    assert!(!paths.is_empty(), "no fixtures in {}", dir.display());
+    paths
+}
+
+/// The fixture as a source file, named by its file name so snapshots do not depend on the checkout.
+fn load(path: &Path) -> SourceFile {
+    let text = std::fs::read_to_string(path).unwrap();
+    SourceFile::new(file_name(path), text)
+}
+
+fn file_name(path: &Path) -> String {
+    path.file_name().unwrap().to_string_lossy().to_string()
+}
+
+/// Every diagnostic rendered as the CLI shows it, without colour, 100 columns wide.
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| render_plain(d, 100))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+fn snapshot(test: &str, path: &Path, rendered: &str) {
+    insta::with_settings!({ input_file => path, omit_expression => true }, {
+        insta::assert_snapshot!(format!("{test}@{}", file_name(path)), rendered);
+    });
+}
+
+#[test]
+fn parse_errors() {
+    for path in fixtures("parse_err") {
+        let file = load(&path);
+        let Err(diagnostic) = annexa::syntax::parse(&file) else {
+            panic!("{} parsed, but it is a parse_err fixture", path.display());
+        };
+        assert!(diagnostic.is_error(), "{}", path.display());
+        assert!(
+            diagnostic.help_text().is_some(),
+            "{}: every parse error carries a help line",
+            path.display()
+        );
+        snapshot("parse_errors", &path, &render(&[diagnostic]));
+    }
+}
+
+#[test]
+fn check_errors() {
+    for path in fixtures("check_err") {
+        let file = load(&path);
+        let module = annexa::syntax::parse(&file)
+            .unwrap_or_else(|d| panic!("{} does not parse:\n{}", path.display(), render_plain(&d, 100)));
+        let compiled = annexa::compile::compile(vec![module]);
+        assert!(
+            !compiled.diagnostics.is_empty(),
+            "{} compiled without a diagnostic",
+            path.display()
+        );
+        for d in &compiled.diagnostics {
+            assert!(d.help_text().is_some(), "{}: `{}` has no help", path.display(), d.code());
+        }
+        snapshot("check_errors", &path, &render(&compiled.diagnostics));
+    }
+}
