@@ -69,8 +69,11 @@ pub fn resolve_param(program: &Program, name: &str) -> Result<usize, ParamError>
         [one] => Ok(*one),
         [] => {
             let names: Vec<&str> = program.params.iter().map(|p| p.qualified.as_str()).collect();
-            let help = match crate::diagnostics::nearest(name, names.iter().copied()) {
-                Some(n) => format!("did you mean `{n}`?"),
+            let short = name.rsplit('.').next().unwrap_or(name);
+            let close = crate::diagnostics::nearest(short, program.params.iter().map(|p| p.name.as_str()))
+                .and_then(|n| program.params.iter().find(|p| p.name == n));
+            let help = match close {
+                Some(p) => format!("did you mean `{}`?", p.qualified),
                 None if names.is_empty() => "the loaded policies declare no param".to_string(),
                 None => format!("declared params: {}", names.join(", ")),
             };
