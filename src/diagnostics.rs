@@ -19,7 +19,11 @@ use crate::source::{SourceFile, Span};
 /// assert_eq!(d.code(), "annexa::unknown_name");
 /// ```
 #[derive(Debug, Clone)]
-pub struct Diagnostic {
+pub struct Diagnostic(Box<Inner>);
+
+/// Boxed so that `Result<_, Diagnostic>` stays small on the parser's hot paths.
+#[derive(Debug, Clone)]
+struct Inner {
     code: &'static str,
     severity: Severity,
     message: String,
@@ -31,72 +35,71 @@ pub struct Diagnostic {
 impl Diagnostic {
     /// An error with a code and a message (lowercase, no trailing period).
     pub fn error(code: &'static str, message: impl Into<String>, file: &SourceFile) -> Diagnostic {
-        Diagnostic {
+        Diagnostic(Box::new(Inner {
             code,
             severity: Severity::Error,
             message: message.into(),
             help: None,
             file: file.clone(),
             labels: Vec::new(),
-        }
+        }))
     }
 
     /// A warning: reported, but it does not stop compilation.
     pub fn warning(code: &'static str, message: impl Into<String>, file: &SourceFile) -> Diagnostic {
-        Diagnostic {
-            severity: Severity::Warning,
-            ..Diagnostic::error(code, message, file)
-        }
+        let mut d = Diagnostic::error(code, message, file);
+        d.0.severity = Severity::Warning;
+        d
     }
 
     /// Adds a marked span with a short text.
     pub fn with_label(mut self, span: Span, text: impl Into<String>) -> Diagnostic {
-        self.labels.push((span, text.into()));
+        self.0.labels.push((span, text.into()));
         self
     }
 
     /// Adds the help line.
     pub fn with_help(mut self, help: impl Into<String>) -> Diagnostic {
-        self.help = Some(help.into());
+        self.0.help = Some(help.into());
         self
     }
 
     /// The stable code.
     pub fn code(&self) -> &'static str {
-        self.code
+        self.0.code
     }
 
     /// The message.
     pub fn message(&self) -> &str {
-        &self.message
+        &self.0.message
     }
 
     /// True for errors, false for warnings.
     pub fn is_error(&self) -> bool {
-        self.severity == Severity::Error
+        self.0.severity == Severity::Error
     }
 
     /// The file the diagnostic points into.
     pub fn file(&self) -> &SourceFile {
-        &self.file
+        &self.0.file
     }
 
     /// `file:line:col` of the first label (or of the file start).
     pub fn location(&self) -> String {
-        let offset = self.labels.first().map_or(0, |(s, _)| s.start);
-        let (line, col) = self.file.line_col(offset);
-        format!("{}:{line}:{col}", self.file.name())
+        let offset = self.0.labels.first().map_or(0, |(s, _)| s.start);
+        let (line, col) = self.0.file.line_col(offset);
+        format!("{}:{line}:{col}", self.0.file.name())
     }
 
     /// The help text.
     pub fn help_text(&self) -> Option<&str> {
-        self.help.as_deref()
+        self.0.help.as_deref()
     }
 }
 
 impl fmt::Display for Diagnostic {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.message)
+        f.write_str(&self.0.message)
     }
 }
 
@@ -104,25 +107,25 @@ impl std::error::Error for Diagnostic {}
 
 impl miette::Diagnostic for Diagnostic {
     fn code<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        Some(Box::new(self.code))
+        Some(Box::new(self.0.code))
     }
 
     fn severity(&self) -> Option<Severity> {
-        Some(self.severity)
+        Some(self.0.severity)
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help
+        self.0.help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
 
     fn source_code(&self) -> Option<&dyn miette::SourceCode> {
-        Some(&self.file as &dyn miette::SourceCode)
+        Some(&self.0.file as &dyn miette::SourceCode)
     }
 
     fn labels(&self) -> Option<Box<dyn Iterator<Item = LabeledSpan> + '_>> {
-        Some(Box::new(self.labels.iter().map(|(span, text)| {
+        Some(Box::new(self.0.labels.iter().map(|(span, text)| {
             LabeledSpan::new_with_span(Some(text.clone()), *span)
         })))
     }

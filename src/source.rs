@@ -39,7 +39,7 @@ impl SourceFile {
 
     /// A miette source for attaching to a diagnostic.
     pub fn named_source(&self) -> NamedSource<Arc<str>> {
-        NamedSource::new(self.name.to_string(), Arc::clone(&self.text)).with_language("annexa")
+        NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("annexa")
     }
 
     /// 1-based line and column (in characters) of a byte offset.

@@ -36,7 +36,9 @@ fn run(text: &str, facts: Value) -> Report {
 }
 
 fn yaml_doc(yaml: &str) -> Document {
-    let mut loaded = annexa::facts::load_bytes("f.yaml", yaml.as_bytes(), Format::Yaml, &Default::default()).unwrap();
+    let mut loaded =
+        annexa::facts::load_bytes("f.yaml", yaml.as_bytes(), Format::Yaml, &Default::default())
+            .unwrap();
     assert_eq!(loaded.documents.len(), 1);
     loaded.documents.remove(0)
 }
@@ -50,7 +52,12 @@ fn rule<'r>(report: &'r Report, id: &str) -> &'r RuleResult {
         .results
         .iter()
         .find(|r| r.rule == id)
-        .unwrap_or_else(|| panic!("no rule {id} in {:#?}", report.results.iter().map(|r| &r.rule).collect::<Vec<_>>()))
+        .unwrap_or_else(|| {
+            panic!(
+                "no rule {id} in {:#?}",
+                report.results.iter().map(|r| &r.rule).collect::<Vec<_>>()
+            )
+        })
 }
 
 /// One rule `r` whose body is `body`.
@@ -128,12 +135,18 @@ fn require_on_missing_fails_with_reason_missing_at_nearest_present_parent() {
     assert_eq!((v.line, v.column), (3, 5));
     assert_eq!(v.document, "f.yaml");
     assert_eq!(v.document_index, 0);
-    assert_eq!(v.message, "requirement failed: d.enc.algorithm == \"AES-256\"");
+    assert_eq!(
+        v.message,
+        "requirement failed: d.enc.algorithm == \"AES-256\""
+    );
 }
 
 #[test]
 fn failed_require_path_is_the_fact_operand_at_its_key() {
-    let report = run_yaml(&one("for d in datasets { require d.enc.enabled == true }"), DATASETS_YAML);
+    let report = run_yaml(
+        &one("for d in datasets { require d.enc.enabled == true }"),
+        DATASETS_YAML,
+    );
     let r = rule(&report, "r");
     assert_eq!(r.violations.len(), 1);
     let v = &r.violations[0];
@@ -179,7 +192,14 @@ fn and_or_not_are_three_valued() {
     assert_eq!(check("m and f", f.clone()), Status::Fail);
     assert_eq!(check("t or m", f.clone()), Status::Pass);
     assert_eq!(check("m or t", f.clone()), Status::Pass);
-    for e in ["t and m", "m and t", "f or m", "m or f", "not m", "not (m and t)"] {
+    for e in [
+        "t and m",
+        "m and t",
+        "f or m",
+        "m or f",
+        "not m",
+        "not (m and t)",
+    ] {
         let report = run(&one(&format!("require {e}")), f.clone());
         let r = rule(&report, "r");
         assert_eq!(r.status, Status::Fail, "{e}");
@@ -253,11 +273,20 @@ fn exists_and_default() {
 #[test]
 fn filters_field_and_dot() {
     let f = json!({"xs": [{"k": "a", "n": 1}, {"k": "b", "n": 2}, {"k": "a", "n": 3}], "ns": [1, 5, 10]});
-    assert_eq!(check("count(xs[.k == \"a\"]) == 2", f.clone()), Status::Pass);
-    assert_eq!(check("xs[.k == \"a\"][*].n == [1, 3]", f.clone()), Status::Pass);
+    assert_eq!(
+        check("count(xs[.k == \"a\"]) == 2", f.clone()),
+        Status::Pass
+    );
+    assert_eq!(
+        check("xs[.k == \"a\"][*].n == [1, 3]", f.clone()),
+        Status::Pass
+    );
     assert_eq!(check("ns[. > 3] == [5, 10]", f.clone()), Status::Pass);
     // a filter over an object keeps values
-    assert_eq!(check("count(o[. > 1]) == 1", json!({"o": {"a": 1, "b": 2}})), Status::Pass);
+    assert_eq!(
+        check("count(o[. > 1]) == 1", json!({"o": {"a": 1, "b": 2}})),
+        Status::Pass
+    );
     // a non-boolean predicate is a run-time error
     let report = run(&one("require count(ns[.]) > 0"), f);
     assert!(!error_of(rule(&report, "r")).is_empty());
@@ -283,7 +312,10 @@ fn missing_filter_predicate_drops_element_and_records_gap() {
 #[test]
 fn projection_drops_missing() {
     let f = json!({"xs": [{"name": "a"}, {}, {"name": "c"}, {"name": null}]});
-    assert_eq!(check("xs[*].name == [\"a\", \"c\", null]", f.clone()), Status::Pass);
+    assert_eq!(
+        check("xs[*].name == [\"a\", \"c\", null]", f.clone()),
+        Status::Pass
+    );
     assert_eq!(check("count(xs[*].name) == 3", f.clone()), Status::Pass);
     // an index after the projection applies to the resulting list
     assert_eq!(check("xs[*].name[1] == \"c\"", f), Status::Pass);
@@ -332,10 +364,16 @@ fn for_over_object_values_and_subjects() {
 
 #[test]
 fn for_over_missing_records_gap_and_rule_is_not_applicable() {
-    let report = run(&one("for d in datasets { require d.ok }"), json!({"other": 1}));
+    let report = run(
+        &one("for d in datasets { require d.ok }"),
+        json!({"other": 1}),
+    );
     let r = rule(&report, "r");
     assert_eq!(r.status, Status::Skip);
-    assert_eq!(r.skip_reason.as_deref(), Some("not applicable: no require was reached"));
+    assert_eq!(
+        r.skip_reason.as_deref(),
+        Some("not applicable: no require was reached")
+    );
     assert_eq!(r.subjects, 0);
     assert_eq!(r.evidence_gaps.len(), 1, "{r:#?}");
     assert_eq!(r.evidence_gaps[0].path, "/datasets");
@@ -344,16 +382,25 @@ fn for_over_missing_records_gap_and_rule_is_not_applicable() {
 
 #[test]
 fn for_over_empty_list_is_not_applicable_never_pass() {
-    let report = run(&one("for d in datasets { require d.ok }"), json!({"datasets": []}));
+    let report = run(
+        &one("for d in datasets { require d.ok }"),
+        json!({"datasets": []}),
+    );
     let r = rule(&report, "r");
     assert_eq!(r.status, Status::Skip);
-    assert_eq!(r.skip_reason.as_deref(), Some("not applicable: no require was reached"));
+    assert_eq!(
+        r.skip_reason.as_deref(),
+        Some("not applicable: no require was reached")
+    );
     assert!(r.evidence_gaps.is_empty());
 }
 
 #[test]
 fn for_over_scalar_is_an_error() {
-    let report = run(&one("for d in datasets { require d.ok }"), json!({"datasets": 3}));
+    let report = run(
+        &one("for d in datasets { require d.ok }"),
+        json!({"datasets": 3}),
+    );
     let r = rule(&report, "r");
     assert!(!error_of(r).is_empty());
     assert_eq!(report.summary.errors, 1);
@@ -433,7 +480,10 @@ fn subject_is_the_innermost_for_element() {
 #[test]
 fn violations_are_ordered_by_path_numerically() {
     let xs: Vec<Value> = (0..12).map(|i| json!({"ok": false, "i": i})).collect();
-    let report = run(&one("for x in xs { require x.ok else \"{x.i}\" }"), json!({"xs": xs}));
+    let report = run(
+        &one("for x in xs { require x.ok else \"{x.i}\" }"),
+        json!({"xs": xs}),
+    );
     let r = rule(&report, "r");
     let got: Vec<String> = r.violations.iter().map(|v| v.message.clone()).collect();
     let want: Vec<String> = (0..12).map(|i| i.to_string()).collect();
@@ -458,8 +508,13 @@ fn if_else_and_else_if() {
 
 #[test]
 fn if_with_missing_condition_is_false_and_records_gap() {
-    let text = one("for x in xs {\n    if x.pii { require x.enc else \"then\" } else { require false else \"else {x.n}\" }\n  }");
-    let report = run(&text, json!({"xs": [{"n": 1, "pii": true, "enc": true}, {"n": 2}]}));
+    let text = one(
+        "for x in xs {\n    if x.pii { require x.enc else \"then\" } else { require false else \"else {x.n}\" }\n  }",
+    );
+    let report = run(
+        &text,
+        json!({"xs": [{"n": 1, "pii": true, "enc": true}, {"n": 2}]}),
+    );
     let r = rule(&report, "r");
     // the missing condition took the else branch
     assert_eq!(messages(r), ["else 2"]);
@@ -470,7 +525,10 @@ fn if_with_missing_condition_is_false_and_records_gap() {
     let report = run(&text, json!({"xs": [{"n": 2}]}));
     let r = rule(&report, "r");
     assert_eq!(r.status, Status::Skip);
-    assert_eq!(r.skip_reason.as_deref(), Some("not applicable: no require was reached"));
+    assert_eq!(
+        r.skip_reason.as_deref(),
+        Some("not applicable: no require was reached")
+    );
     assert_eq!(r.evidence_gaps.len(), 1);
 }
 
@@ -499,9 +557,15 @@ rule dep2 {
     assert_eq!(status(&report, "acme.sec.base"), Status::Fail);
     let dep = rule(&report, "acme.sec.dep");
     assert_eq!(dep.status, Status::Skip);
-    assert_eq!(dep.skip_reason.as_deref(), Some("when acme.sec.base did not pass (fail)"));
+    assert_eq!(
+        dep.skip_reason.as_deref(),
+        Some("when acme.sec.base did not pass (fail)")
+    );
     let dep2 = rule(&report, "acme.sec.dep2");
-    assert_eq!(dep2.skip_reason.as_deref(), Some("when acme.sec.dep did not pass (skip)"));
+    assert_eq!(
+        dep2.skip_reason.as_deref(),
+        Some("when acme.sec.dep did not pass (skip)")
+    );
     let report = run(text, json!({"ok": true}));
     assert_eq!(status(&report, "acme.sec.dep"), Status::Pass);
     assert_eq!(status(&report, "acme.sec.dep2"), Status::Pass);
@@ -528,8 +592,14 @@ rule base {
 ";
     let report = run(text, json!({"xs": []}));
     let dep = rule(&report, "dep");
-    assert_eq!(dep.skip_reason.as_deref(), Some("when base did not pass (skip)"));
-    assert_eq!(rule(&report, "base").skip_reason.as_deref(), Some("not applicable: no require was reached"));
+    assert_eq!(
+        dep.skip_reason.as_deref(),
+        Some("when base did not pass (skip)")
+    );
+    assert_eq!(
+        rule(&report, "base").skip_reason.as_deref(),
+        Some("not applicable: no require was reached")
+    );
 }
 
 // ------------------------------------------------------------------ templates
@@ -537,7 +607,10 @@ rule base {
 #[test]
 fn template_holes_and_braces() {
     let f = json!({"name": "ds-7", "n": 3, "big": 312.0, "half": 1.5, "xs": [1, "a", null], "o": {"z": 1, "a": [true]}});
-    assert_eq!(render("dataset {name} has {n} items", f.clone()), "dataset ds-7 has 3 items");
+    assert_eq!(
+        render("dataset {name} has {n} items", f.clone()),
+        "dataset ds-7 has 3 items"
+    );
     assert_eq!(render("{{literal}} {name}", f.clone()), "{literal} ds-7");
     assert_eq!(render("{absent.deep}", f.clone()), "<missing>");
     assert_eq!(render("{xs}", f.clone()), r#"[1,"a",null]"#);
@@ -548,14 +621,20 @@ fn template_holes_and_braces() {
     assert_eq!(render("{n * 2 + 1}", f.clone()), "7");
     assert_eq!(render("{10 / 4}", f.clone()), "2.5");
     // a hole holds any expression, string literals included
-    assert_eq!(render("{upper(\"x\")}-{name ?? \"none\"}", f.clone()), "X-ds-7");
+    assert_eq!(
+        render("{upper(\"x\")}-{name ?? \"none\"}", f.clone()),
+        "X-ds-7"
+    );
     assert_eq!(render("{count(xs[. != null])}", f.clone()), "2");
     assert_eq!(render("{true} {null}", f), "true null");
 }
 
 #[test]
 fn require_without_else_reports_source_text() {
-    let report = run(&one("for d in ds {\n    require d.x  >=   5 and d.y\n  }"), json!({"ds": [{"x": 1, "y": true}]}));
+    let report = run(
+        &one("for d in ds {\n    require d.x  >=   5 and d.y\n  }"),
+        json!({"ds": [{"x": 1, "y": true}]}),
+    );
     let r = rule(&report, "r");
     assert_eq!(messages(r), ["requirement failed: d.x  >=   5 and d.y"]);
 }
@@ -610,11 +689,17 @@ fn arithmetic_on_missing_is_missing() {
 #[test]
 fn dates_compare_with_iso_strings() {
     let f = json!({"when": "2026-01-15", "ts": "2026-01-15T12:00:00Z", "bad": "soon"});
-    assert_eq!(check("@2026-01-01 < \"2026-02-01T00:00:00Z\"", f.clone()), Status::Pass);
+    assert_eq!(
+        check("@2026-01-01 < \"2026-02-01T00:00:00Z\"", f.clone()),
+        Status::Pass
+    );
     assert_eq!(check("when > @2026-01-01", f.clone()), Status::Pass);
     assert_eq!(check("ts > @2026-01-15", f.clone()), Status::Pass);
     assert_eq!(check("@2026-01-15 == when", f.clone()), Status::Pass);
-    assert_eq!(check("parse_date(ts) < parse_date(\"2026-01-16\")", f.clone()), Status::Pass);
+    assert_eq!(
+        check("parse_date(ts) < parse_date(\"2026-01-16\")", f.clone()),
+        Status::Pass
+    );
     let report = run(&one("require bad < @2026-01-01"), f.clone());
     let msg = error_of(rule(&report, "r"));
     assert!(msg.contains("soon"), "{msg}");
@@ -625,7 +710,10 @@ fn dates_compare_with_iso_strings() {
 #[test]
 fn days_since_uses_the_fixed_clock_and_floors() {
     let f = json!({"a": "2026-01-01", "b": "2026-01-30T12:00:00Z", "c": "2026-02-01T00:00:01Z"});
-    assert_eq!(render("{days_since(a)} {days_since(b)} {days_since(c)}", f.clone()), "30 0 -2");
+    assert_eq!(
+        render("{days_since(a)} {days_since(b)} {days_since(c)}", f.clone()),
+        "30 0 -2"
+    );
     assert_eq!(render("{days_since(@2025-01-31)}", f), "365");
     // a different clock gives a different answer
     let options = EvalOptions {
@@ -649,7 +737,10 @@ fn matches_is_unanchored() {
     assert_eq!(check("not (s matches \"^kms\")", f.clone()), Status::Pass);
     assert_eq!(check("s matches \"^arn:.*key$\"", f.clone()), Status::Pass);
     // not a template: braces are regex syntax
-    assert_eq!(check("\"aaa\" matches \"^a{2,3}$\"", f.clone()), Status::Pass);
+    assert_eq!(
+        check("\"aaa\" matches \"^a{2,3}$\"", f.clone()),
+        Status::Pass
+    );
     let report = run(&one("require m matches \"x\""), f.clone());
     assert_eq!(rule(&report, "r").violations[0].reason, Reason::Missing);
     let report = run(&one("require 3 matches \"x\""), f);
@@ -673,7 +764,11 @@ fn in_over_lists_objects_strings() {
     // missing either side is missing, for `in` and `not in`
     for e in ["m in l", "m not in l", "1 in m", "1 not in m"] {
         let report = run(&one(&format!("require {e}")), f.clone());
-        assert_eq!(rule(&report, "r").violations[0].reason, Reason::Missing, "{e}");
+        assert_eq!(
+            rule(&report, "r").violations[0].reason,
+            Reason::Missing,
+            "{e}"
+        );
     }
     let report = run(&one("require 1 in 5"), f);
     assert!(!error_of(rule(&report, "r")).is_empty());
@@ -698,7 +793,10 @@ rule c {
   require true
 }
 ";
-    let report = run(text, json!({"datasets": [{"pii": true, "enc": true}, {"name": "x"}]}));
+    let report = run(
+        text,
+        json!({"datasets": [{"pii": true, "enc": true}, {"name": "x"}]}),
+    );
     for id in ["a", "b"] {
         let r = rule(&report, id);
         assert_eq!(r.status, Status::Pass, "{id}");
@@ -784,7 +882,10 @@ rule r {
   }
 }
 ";
-    let report = run(text, json!({"ds": [{"a": 11, "b": 1}, {"a": 5, "b": 10}, {"b": 1}]}));
+    let report = run(
+        text,
+        json!({"ds": [{"a": 11, "b": 1}, {"a": 5, "b": 10}, {"b": 1}]}),
+    );
     let r = rule(&report, "r");
     assert_eq!(messages(r), ["5 15", "<missing> <missing>"]);
     assert_eq!(r.violations[1].reason, Reason::Missing);
@@ -833,7 +934,12 @@ rule r {
 }
 ";
     let report = run(text, json!({}));
-    assert_eq!(status(&report, "r"), Status::Pass, "{:#?}", rule(&report, "r"));
+    assert_eq!(
+        status(&report, "r"),
+        Status::Pass,
+        "{:#?}",
+        rule(&report, "r")
+    );
 }
 
 // ------------------------------------------------------------------ reports
@@ -859,8 +965,15 @@ fn results_across_documents_merge() {
     let r = rule(&report, "r");
     assert_eq!(r.status, Status::Fail);
     assert_eq!(r.subjects, 3);
-    let docs_of: Vec<(&str, Reason)> = r.violations.iter().map(|v| (v.document.as_str(), v.reason)).collect();
-    assert_eq!(docs_of, [("b.json", Reason::Failed), ("c.json", Reason::Missing)]);
+    let docs_of: Vec<(&str, Reason)> = r
+        .violations
+        .iter()
+        .map(|v| (v.document.as_str(), v.reason))
+        .collect();
+    assert_eq!(
+        docs_of,
+        [("b.json", Reason::Failed), ("c.json", Reason::Missing)]
+    );
 }
 
 #[test]
@@ -916,7 +1029,10 @@ fn spec_example_on_the_failing_pipeline_matches_the_readme() {
         let r = rule(&report, &format!("ml.data_protection.{name}"));
         assert_eq!((r.status, r.violations.len()), (st, n), "{r:#?}");
     }
-    let tdp = rule(&report, "ml.data_protection.third_party_transfers_protected");
+    let tdp = rule(
+        &report,
+        "ml.data_protection.third_party_transfers_protected",
+    );
     assert_eq!(
         tdp.skip_reason.as_deref(),
         Some("when ml.data_protection.training_data_encrypted did not pass (fail)")
@@ -924,9 +1040,15 @@ fn spec_example_on_the_failing_pipeline_matches_the_readme() {
     let tde = rule(&report, "ml.data_protection.training_data_encrypted");
     let reasons: Vec<Reason> = tde.violations.iter().map(|v| v.reason).collect();
     assert!(reasons.contains(&Reason::Missing), "{tde:#?}");
-    assert!(messages(tde).contains(&"dataset chargeback-labels uses cipher 3DES"), "{tde:#?}");
+    assert!(
+        messages(tde).contains(&"dataset chargeback-labels uses cipher 3DES"),
+        "{tde:#?}"
+    );
     let pii = rule(&report, "ml.data_protection.pii_stays_in_region");
-    assert_eq!(messages(pii), ["PII from transactions-raw leaves for us-east-1"]);
+    assert_eq!(
+        messages(pii),
+        ["PII from transactions-raw leaves for us-east-1"]
+    );
     let owned = rule(&report, "ml.data_protection.every_dataset_owned");
     assert_eq!(messages(owned), ["1 datasets have no owner"]);
     assert_eq!(report.summary.failed, 4);
@@ -938,9 +1060,57 @@ fn spec_example_on_the_failing_pipeline_matches_the_readme() {
 fn spec_example_param_override_makes_region_rule_pass() {
     let text = std::fs::read_to_string("tests/corpus/spec_example.policy").unwrap();
     let options = EvalOptions {
-        params: vec![("allowed_regions".into(), json!(["eu-west-1", "eu-central-1", "us-east-1"]))],
+        params: vec![(
+            "allowed_regions".into(),
+            json!(["eu-west-1", "eu-central-1", "us-east-1"]),
+        )],
         ..opts()
     };
     let report = eval_docs(&text, &load("examples/facts/pipeline.yaml"), &options);
-    assert_eq!(status(&report, "ml.data_protection.pii_stays_in_region"), Status::Pass);
+    assert_eq!(
+        status(&report, "ml.data_protection.pii_stays_in_region"),
+        Status::Pass
+    );
+}
+
+// ------------------------------------------------------------------ regressions
+
+#[test]
+fn a_let_in_error_reports_its_own_error_to_every_reader() {
+    // each rule reading a failing let is in error with the let's message, not "depends on itself"
+    let text = "let x = \"a\" < 3\nrule a {\n  controls A.8.24\n  require x\n}\nrule b {\n  controls A.8.24\n  require x\n}\n";
+    let report = run(text, json!({}));
+    for id in ["a", "b"] {
+        let msg = error_of(rule(&report, id));
+        assert!(msg.contains("cannot compare"), "{id}: {msg}");
+    }
+}
+
+#[test]
+fn overridden_param_values_are_not_fact_paths() {
+    // a `--param` value is not a fact of the document: the violation is located at the subject
+    let text = "param p = {\"a\": [1]}\nrule r {\n  controls A.8.24\n  for d in ds {\n    require p.a[0] == 2\n    require p.b == d.x\n  }\n}\n";
+    let options = EvalOptions {
+        params: vec![("p".into(), json!({"a": [1]}))],
+        ..opts()
+    };
+    let report = eval_docs(text, &[yaml_doc("ds:\n  - x: 1\n")], &options);
+    let r = rule(&report, "r");
+    let located: Vec<(&str, Reason, u32, u32)> = r
+        .violations
+        .iter()
+        .map(|v| (v.path.as_str(), v.reason, v.line, v.column))
+        .collect();
+    assert_eq!(
+        located,
+        [
+            ("/ds/0", Reason::Failed, 2, 5),
+            ("/ds/0", Reason::Missing, 2, 5)
+        ]
+    );
+    // the same with the default value
+    let report = eval_docs(text, &[yaml_doc("ds:\n  - x: 1\n")], &opts());
+    let r = rule(&report, "r");
+    let paths: Vec<&str> = r.violations.iter().map(|v| v.path.as_str()).collect();
+    assert_eq!(paths, ["/ds/0", "/ds/0"]);
 }

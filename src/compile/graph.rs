@@ -172,11 +172,9 @@ impl RuleGraph {
             }
             if let (Some(DefRef::Rule(user)), Some(DefRef::Rule(dep))) =
                 (self.graph.node_weight(e.source()), self.graph.node_weight(e.target()))
-            {
-                if let (Some(a), Some(b)) = (nodes.get(dep), nodes.get(user)) {
+                && let (Some(a), Some(b)) = (nodes.get(dep), nodes.get(user)) {
                     g.add_edge(*a, *b, ());
                 }
-            }
         }
         match toposort(&g, None) {
             Ok(order) => order.into_iter().filter_map(|n| g.node_weight(n).copied()).collect(),

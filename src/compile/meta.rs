@@ -165,11 +165,10 @@ pub(super) fn resolve_when(
                 };
                 match target {
                     Some(DefRef::Rule(id)) => {
-                        if let Some(r) = rules.get_mut(this) {
-                            if !r.when.contains(&id) {
+                        if let Some(r) = rules.get_mut(this)
+                            && !r.when.contains(&id) {
                                 r.when.push(id);
                             }
-                        }
                         edges.push((DefRef::Rule(this), DefRef::Rule(id), name.span, m, DepKind::When));
                     }
                     _ => {

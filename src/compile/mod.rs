@@ -370,7 +370,7 @@ fn module_infos(all: &[Module], user_count: usize, diags: &mut Vec<Diagnostic>) 
                 let Item::Use(u) = item else { continue };
                 let target = u.path.text();
                 let is_std = u.path.parts.len() == 2 && u.path.parts.first().is_some_and(|p| p.name == "std");
-                if !is_std && !namespaces.iter().any(|n| *n == target) {
+                if !is_std && !namespaces.contains(&target) {
                     let known: Vec<&str> = namespaces.iter().take(user_count).filter(|n| !n.is_empty()).map(String::as_str).collect();
                     let mut d = Diagnostic::error(
                         "annexa::unknown_module",

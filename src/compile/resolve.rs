@@ -190,11 +190,10 @@ impl<'c> Scope<'c> {
                 }
             },
             ast::ExprKind::Field(base, field) => {
-                if let ast::ExprKind::Name(alias) = &base.kind {
-                    if !self.is_local(alias) && self.module.aliases.contains_key(alias.as_str()) {
+                if let ast::ExprKind::Name(alias) = &base.kind
+                    && !self.is_local(alias) && self.module.aliases.contains_key(alias.as_str()) {
                         return self.member(alias, &field.name, span, false);
                     }
-                }
                 ExprKind::Field(Box::new(self.expr(base)), Arc::from(field.name.as_str()))
             }
             ast::ExprKind::Key(base, key) => {

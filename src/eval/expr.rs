@@ -116,6 +116,7 @@ impl<'a> Ctx<'a> {
 
     /// Records an evidence gap for an absent fact.
     pub(crate) fn gap(&mut self, message: String, origin: Option<&Val<'a>>) {
+        let origin = origin.filter(|v| is_fact_of(v, self.doc));
         let (path, line, column) = match origin.and_then(Val::absent) {
             Some(a) => {
                 let (line, column) = a.doc.position(a.at);
@@ -185,7 +186,16 @@ impl<'a> Ctx<'a> {
         let outer_gaps = std::mem::take(&mut self.gaps);
         let result = self.with_frame(def.slots, &def.file, Vec::new(), |ctx| ctx.eval(&def.value));
         let own_gaps = std::mem::replace(&mut self.gaps, outer_gaps);
-        let value = result?;
+        let value = match result {
+            Ok(v) => v,
+            Err(e) => {
+                // not Busy: the next rule reading it must see this error, not a false cycle
+                if let Some(m) = self.lets.get_mut(id) {
+                    *m = Memo::Todo;
+                }
+                return Err(e);
+            }
+        };
         if let Some(m) = self.lets.get_mut(id) {
             *m = Memo::Done(value.clone(), own_gaps);
         }
@@ -216,7 +226,18 @@ impl<'a> Ctx<'a> {
         if let Some(m) = self.params.get_mut(id) {
             *m = Memo::Busy;
         }
-        let value = self.with_frame(def.slots, &def.file, Vec::new(), |ctx| ctx.eval(&def.default))?;
+        let value = self.with_frame(def.slots, &def.file, Vec::new(), |ctx| {
+            ctx.eval(&def.default)
+        });
+        let value = match value {
+            Ok(v) => v,
+            Err(e) => {
+                if let Some(m) = self.params.get_mut(id) {
+                    *m = Memo::Todo;
+                }
+                return Err(e);
+            }
+        };
         if let Some(m) = self.params.get_mut(id) {
             *m = Memo::Done(value.clone(), Vec::new());
         }
@@ -312,10 +333,9 @@ impl<'a> Ctx<'a> {
                     ),
                     View::Float(f) => Val::Float(-f),
                     _ => {
-                        return Err(self.error(
-                            e.span,
-                            format!("cannot negate {}", ops::describe(&v)),
-                        ));
+                        return Err(
+                            self.error(e.span, format!("cannot negate {}", ops::describe(&v)))
+                        );
                     }
                 }
             }
@@ -467,7 +487,7 @@ impl<'a> Ctx<'a> {
                 };
                 Ok(Cond {
                     truth,
-                    origin: origin_of(x, y, truth),
+                    origin: origin_of(x, y, truth, self.doc),
                 })
             }
             ExprKind::Matches(a, index) => {
@@ -487,7 +507,7 @@ impl<'a> Ctx<'a> {
                 };
                 Ok(Cond {
                     truth,
-                    origin: fact_origin(x),
+                    origin: fact_origin(x, self.doc),
                 })
             }
             ExprKind::Quantifier {
@@ -515,7 +535,7 @@ impl<'a> Ctx<'a> {
                 let truth = self.truth(&v, e.span)?;
                 Ok(Cond {
                     truth,
-                    origin: fact_origin(v),
+                    origin: fact_origin(v, self.doc),
                 })
             }
         }
@@ -554,19 +574,30 @@ impl<'a> Ctx<'a> {
             _ => {
                 return Err(self.error(
                     span,
-                    format!("a quantifier needs a list or an object, got {}", ops::describe(&xs)),
+                    format!(
+                        "a quantifier needs a list or an object, got {}",
+                        ops::describe(&xs)
+                    ),
                 ));
             }
         };
         // `all` looks for a false, `any`/`none` for a true
-        let decisive = if kind == Quant::All { Tri::False } else { Tri::True };
+        let decisive = if kind == Quant::All {
+            Tri::False
+        } else {
+            Tri::True
+        };
         let mut missing: Option<Cond<'a>> = None;
         let mut first_origin = None;
         for item in items {
             self.set_local(slot, item);
             let c = self.cond(pred)?;
             if c.truth == decisive {
-                let truth = if kind == Quant::None { c.truth.not() } else { c.truth };
+                let truth = if kind == Quant::None {
+                    c.truth.not()
+                } else {
+                    c.truth
+                };
                 return Ok(Cond {
                     truth,
                     origin: c.origin,
@@ -588,24 +619,31 @@ impl<'a> Ctx<'a> {
         };
         Ok(Cond {
             truth,
-            origin: first_origin.or_else(|| fact_origin(xs)),
+            origin: first_origin.or_else(|| fact_origin(xs, self.doc)),
         })
     }
 }
 
 /// The operand that decided a comparison: the missing one when the result is missing,
 /// otherwise the first operand that is a fact.
-fn origin_of<'a>(x: Val<'a>, y: Val<'a>, truth: Tri) -> Option<Val<'a>> {
+fn origin_of<'a>(x: Val<'a>, y: Val<'a>, truth: Tri, doc: &Document) -> Option<Val<'a>> {
     if truth == Tri::Missing {
         return if x.is_missing() { Some(x) } else { Some(y) };
     }
-    fact_origin(x).or_else(|| fact_origin(y))
+    fact_origin(x, doc).or_else(|| fact_origin(y, doc))
 }
 
-fn fact_origin(v: Val<'_>) -> Option<Val<'_>> {
+/// `v` when it is a fact of `doc` (present or absent); values of a `--param` document are not.
+fn fact_origin<'a>(v: Val<'a>, doc: &Document) -> Option<Val<'a>> {
+    is_fact_of(&v, doc).then_some(v)
+}
+
+/// True when `v` is a node of `doc`, or an absent path into it.
+pub(crate) fn is_fact_of(v: &Val<'_>, doc: &Document) -> bool {
     match v {
-        Val::Node(..) | Val::Missing(Some(_)) => Some(v),
-        _ => None,
+        Val::Node(d, _) => std::ptr::eq(*d, doc),
+        Val::Missing(Some(a)) => std::ptr::eq(a.doc, doc),
+        _ => false,
     }
 }
 

@@ -141,11 +141,10 @@ pub fn evaluate(
             if let Some(s) = statuses.get_mut(rule_id) {
                 *s = Some(outcome.status);
             }
-            if let Some(slot) = texts.get_mut(rule_id) {
-                if slot.is_none() {
+            if let Some(slot) = texts.get_mut(rule_id)
+                && slot.is_none() {
                     *slot = Some(rule_texts(&mut ctx, rule));
                 }
-            }
             if let Some(list) = per_rule.get_mut(rule_id) {
                 list.push(outcome);
             }

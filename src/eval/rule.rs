@@ -2,7 +2,7 @@
 
 use std::cmp::Ordering;
 
-use super::expr::{absent_name, Ctx, Result};
+use super::expr::{Ctx, Result, absent_name, is_fact_of};
 use super::ops::{self, Tri};
 use super::value::{Val, View};
 use crate::compile::{Rule, Stmt, Template, TemplatePart};
@@ -125,7 +125,9 @@ impl<'a> Exec<'_, 'a> {
                 };
                 let doc = self.ctx.doc;
                 let subject_id = self.subject.unwrap_or(doc.root());
-                let (path, (line, column)) = match &c.origin {
+                // only a fact of this document locates a violation (not a `--param` value)
+                let origin = c.origin.as_ref().filter(|v| is_fact_of(v, doc));
+                let (path, (line, column)) = match origin {
                     Some(Val::Node(d, id)) => (d.pointer(*id), d.position(*id)),
                     Some(Val::Missing(Some(a))) => (a.pointer.clone(), a.doc.position(a.at)),
                     _ => (doc.pointer(subject_id), doc.position(subject_id)),
@@ -163,7 +165,10 @@ impl<'a> Exec<'_, 'a> {
                     _ => {
                         return Err(self.ctx.error(
                             iter.span,
-                            format!("`for` needs a list or an object, got {}", ops::describe(&xs)),
+                            format!(
+                                "`for` needs a list or an object, got {}",
+                                ops::describe(&xs)
+                            ),
                         ));
                     }
                 };
@@ -172,10 +177,10 @@ impl<'a> Exec<'_, 'a> {
                 }
                 let outer = self.subject;
                 for item in items {
-                    if let Val::Node(d, id) = &item {
-                        if std::ptr::eq(*d, self.ctx.doc) {
-                            self.subject = Some(*id);
-                        }
+                    if let Val::Node(d, id) = &item
+                        && std::ptr::eq(*d, self.ctx.doc)
+                    {
+                        self.subject = Some(*id);
                     }
                     self.ctx.set_local(*slot, item);
                     self.block(body, false)?;
@@ -251,8 +256,14 @@ mod tests {
 
     #[test]
     fn pointers_order_array_indexes_numerically() {
-        assert_eq!(compare_pointers("/datasets/10/a", "/datasets/9/a"), Ordering::Greater);
-        assert_eq!(compare_pointers("/datasets/2", "/datasets/2/x"), Ordering::Less);
+        assert_eq!(
+            compare_pointers("/datasets/10/a", "/datasets/9/a"),
+            Ordering::Greater
+        );
+        assert_eq!(
+            compare_pointers("/datasets/2", "/datasets/2/x"),
+            Ordering::Less
+        );
         assert_eq!(compare_pointers("/a/b", "/a/c"), Ordering::Less);
     }
 }

@@ -108,8 +108,8 @@ pub(super) fn to_diagnostic(error: &pest::error::Error<Rule>, file: &SourceFile)
             }
         }
     }
-    if let Some(attempts) = error.parse_attempts() {
-        if attempts.max_position == offset {
+    if let Some(attempts) = error.parse_attempts()
+        && attempts.max_position == offset {
             for token in attempts.expected_tokens() {
                 // literal punctuation only; ranges print as `a..z` and built-ins as a rule name
                 let token = token.to_string();
@@ -119,7 +119,6 @@ pub(super) fn to_diagnostic(error: &pest::error::Error<Rule>, file: &SourceFile)
                 }
             }
         }
-    }
     expected.sort();
     expected.dedup();
     let message = if expected.is_empty() {

@@ -739,11 +739,10 @@ fn lower_control(pair: &Pair<'_, Rule>) -> ControlRef {
 }
 
 fn lower_number(text: &str) -> ExprKind {
-    if !text.contains(['.', 'e', 'E']) {
-        if let Ok(i) = text.parse::<i64>() {
+    if !text.contains(['.', 'e', 'E'])
+        && let Ok(i) = text.parse::<i64>() {
             return ExprKind::Int(i);
         }
-    }
     ExprKind::Float(text.parse::<f64>().unwrap_or(f64::INFINITY))
 }
 
