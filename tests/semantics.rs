@@ -1114,3 +1114,20 @@ fn overridden_param_values_are_not_fact_paths() {
     let paths: Vec<&str> = r.violations.iter().map(|v| v.path.as_str()).collect();
     assert_eq!(paths, ["/ds/0", "/ds/0"]);
 }
+
+#[test]
+fn subjects_count_an_outer_for_inside_an_if() {
+    // the outermost `for` is under a top-level `if`: its elements are the subjects
+    let text = one("if t {\n    for x in xs { require exists(x.ys) }\n  }");
+    let report = run(&text, json!({"t": true, "xs": [1, 2, 3]}));
+    assert_eq!(rule(&report, "r").subjects, 3);
+}
+
+#[test]
+fn holes_hold_raw_string_literals() {
+    // inside a hole the expression grammar applies: string literals use plain quotes
+    assert_eq!(
+        render("{len(\"ab\")} {sum([1.5, 1.5])} {[1.0, 2.5]}", json!({})),
+        "2 3 [1,2.5]"
+    );
+}

@@ -53,7 +53,7 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule: &'a Rule) -> DocOutcome {
         subject: None,
     };
     let result = exec.block(&rule.body, true);
-    let has_top_for = rule.body.iter().any(|s| matches!(s, Stmt::For { .. }));
+    let has_top_for = has_outer_for(&rule.body);
     let subjects = if has_top_for { exec.subjects } else { 1 };
     let (reached, mut violations) = (exec.reached, exec.violations);
     let mut gaps = std::mem::take(&mut ctx.gaps);
@@ -214,6 +214,18 @@ impl<'a> Exec<'_, 'a> {
         }
         Ok(())
     }
+}
+
+/// True when the block has a `for` outside any other `for` (also inside `if` branches, which
+/// `Exec::stmt` runs as top level and so counts as subjects).
+fn has_outer_for(stmts: &[Stmt]) -> bool {
+    stmts.iter().any(|s| match s {
+        Stmt::For { .. } => true,
+        Stmt::If {
+            then, otherwise, ..
+        } => has_outer_for(then) || has_outer_for(otherwise),
+        _ => false,
+    })
 }
 
 /// Renders a template with the current frame's values.
