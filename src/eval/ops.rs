@@ -40,7 +40,9 @@ pub fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
         (View::Null, View::Null) => true,
         (View::Bool(x), View::Bool(y)) => x == y,
         (View::Int(x), View::Int(y)) => x == y,
-        (View::Int(x), View::Float(y)) | (View::Float(y), View::Int(x)) => (x as f64) == y,
+        (View::Int(x), View::Float(y)) | (View::Float(y), View::Int(x)) => {
+            int_float_cmp(x, y) == Some(Ordering::Equal)
+        }
         (View::Float(x), View::Float(y)) => x == y,
         (View::Str(x), View::Str(y)) => x == y,
         (View::Date(x), View::Date(y)) => x == y,
@@ -69,8 +71,8 @@ pub fn compare(a: &Val<'_>, b: &Val<'_>) -> Result<Option<Ordering>, String> {
     Ok(Some(match (a.view(), b.view()) {
         (View::Missing, _) | (_, View::Missing) => return Ok(None),
         (View::Int(x), View::Int(y)) => x.cmp(&y),
-        (View::Int(x), View::Float(y)) => (x as f64).partial_cmp(&y).ok_or_else(mismatch)?,
-        (View::Float(x), View::Int(y)) => x.partial_cmp(&(y as f64)).ok_or_else(mismatch)?,
+        (View::Int(x), View::Float(y)) => int_float_cmp(x, y).ok_or_else(mismatch)?,
+        (View::Float(x), View::Int(y)) => int_float_cmp(y, x).ok_or_else(mismatch)?.reverse(),
         (View::Float(x), View::Float(y)) => x.partial_cmp(&y).ok_or_else(mismatch)?,
         (View::Str(x), View::Str(y)) => x.cmp(y),
         (View::Date(x), View::Date(y)) => x.cmp(&y),
@@ -78,6 +80,28 @@ pub fn compare(a: &Val<'_>, b: &Val<'_>) -> Result<Option<Ordering>, String> {
         (View::Str(s), View::Date(y)) => time::parse(s).ok_or_else(|| not_a_date(s))?.cmp(&y),
         _ => return Err(mismatch()),
     }))
+}
+
+/// Compares an integer with a float exactly: integers are exact 64-bit, so `2^53 + 1` is not
+/// equal to the float `2^53`. `None` for NaN.
+fn int_float_cmp(i: i64, f: f64) -> Option<Ordering> {
+    if f.is_nan() {
+        return None;
+    }
+    // i64 range as floats: [-2^63, 2^63)
+    if f >= 9_223_372_036_854_775_808.0 {
+        return Some(Ordering::Less);
+    }
+    if f < -9_223_372_036_854_775_808.0 {
+        return Some(Ordering::Greater);
+    }
+    let whole = f.trunc();
+    let ord = i.cmp(&(whole as i64));
+    if ord != Ordering::Equal {
+        return Some(ord);
+    }
+    // same integer part: the fraction decides
+    Some(if f > whole { Ordering::Less } else if f < whole { Ordering::Greater } else { Ordering::Equal })
 }
 
 pub(super) fn not_a_date(s: &str) -> String {
@@ -238,6 +262,11 @@ mod tests {
         let one = Val::Int(1);
         let one_f = Val::Float(1.0);
         assert_eq!(equal(&one, &one_f), Some(true));
+        let big = Val::Int(9_007_199_254_740_993);
+        assert_eq!(equal(&big, &Val::Float(9_007_199_254_740_992.0)), Some(false), "integers are exact");
+        assert_eq!(compare(&Val::Int(2), &Val::Float(1.5)), Ok(Some(Ordering::Greater)));
+        assert_eq!(compare(&Val::Float(-0.5), &Val::Int(0)), Ok(Some(Ordering::Less)));
+        assert_eq!(compare(&Val::Int(-1), &Val::Float(-0.5)), Ok(Some(Ordering::Less)));
         let list = Const::List(vec![Const::Int(1), Const::Str("a".into())]);
         let computed = Val::List(Rc::new(vec![Val::Float(1.0), Val::Str("a".into())]));
         assert_eq!(equal(&Val::Const(&list), &computed), Some(true));
