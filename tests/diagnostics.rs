@@ -6,12 +6,14 @@
 
 use std::path::{Path, PathBuf};
 
-use annexa::diagnostics::{render_plain, Diagnostic};
+use annexa::diagnostics::{Diagnostic, render_plain};
 use annexa::source::SourceFile;
 
 /// The `.policy` fixtures of a corpus folder, sorted.
 fn fixtures(folder: &str) -> Vec<PathBuf> {
-    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/corpus").join(folder);
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/corpus")
+        .join(folder);
     let mut paths: Vec<PathBuf> = std::fs::read_dir(&dir)
         .unwrap()
         .map(|e| e.unwrap().path())
@@ -61,7 +63,10 @@ fn parse_errors() {
         }
         snapshot("parse_errors", &path, &render(&[diagnostic]));
     }
-    assert!(no_help.is_empty(), "diagnostics without a help line: {no_help:?}");
+    assert!(
+        no_help.is_empty(),
+        "diagnostics without a help line: {no_help:?}"
+    );
 }
 
 #[test]
@@ -69,18 +74,30 @@ fn check_errors() {
     let mut no_help = Vec::new();
     for path in fixtures("check_err") {
         let file = load(&path);
-        let module = annexa::syntax::parse(&file)
-            .unwrap_or_else(|d| panic!("{} does not parse:\n{}", path.display(), render_plain(&d, 100)));
+        let module = annexa::syntax::parse(&file).unwrap_or_else(|d| {
+            panic!(
+                "{} does not parse:\n{}",
+                path.display(),
+                render_plain(&d, 100)
+            )
+        });
         let compiled = annexa::compile::compile(vec![module]);
         assert!(
             !compiled.diagnostics.is_empty(),
             "{} compiled without a diagnostic",
             path.display()
         );
-        for d in compiled.diagnostics.iter().filter(|d| d.help_text().is_none()) {
+        for d in compiled
+            .diagnostics
+            .iter()
+            .filter(|d| d.help_text().is_none())
+        {
             no_help.push(format!("{}: {}", file_name(&path), d.code()));
         }
         snapshot("check_errors", &path, &render(&compiled.diagnostics));
     }
-    assert!(no_help.is_empty(), "diagnostics without a help line: {no_help:?}");
+    assert!(
+        no_help.is_empty(),
+        "diagnostics without a help line: {no_help:?}"
+    );
 }

@@ -95,8 +95,11 @@ impl RuleGraph {
                     elsewhere.push(format!("{step} at {}:{line}:{col}", f.name()));
                 }
             }
+            let all_fns = path.iter().all(|n| matches!(self.graph.node_weight(*n), Some(DefRef::Fn(_))));
             let help = if is_when {
                 "a rule cannot wait for itself; remove one of the `when` names".to_string()
+            } else if !all_fns {
+                "a definition cannot depend on itself; compute one of them without the others".to_string()
             } else {
                 "recursion is not allowed; compute the value without calling back".to_string()
             };

@@ -127,8 +127,12 @@ fn check_control(control: &ast::ControlRef, file: &crate::source::SourceFile, di
                     .with_help("Annex A 2022 ids run from A.5.1 to A.8.34; `annexa controls` lists them")
             } else {
                 let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
-                d.with_label(control.span, format!("no such control; did you mean {}?", list.join(" or ")))
-                    .with_help(format!("did you mean {}?", list.join(" or ")))
+                let list = match list.split_last() {
+                    Some((last, init)) if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+                    _ => list.join(""),
+                };
+                d.with_label(control.span, format!("no such control; did you mean {list}?"))
+                    .with_help(format!("did you mean {list}? `annexa controls` lists the catalog"))
             };
             diags.push(d);
             Vec::new()

@@ -365,9 +365,13 @@ impl<'c> Scope<'c> {
                     &file,
                 )
                 .with_label(span, "not defined in that module");
-                if let Some(n) = nearest(name, names) {
-                    diag = diag.with_help(format!("did you mean `{alias}.{n}`?"));
-                }
+                diag = match nearest(name, names.iter().copied()) {
+                    Some(n) => diag.with_help(format!("did you mean `{alias}.{n}`?")),
+                    None => {
+                        let list: Vec<String> = names.iter().map(|n| format!("`{alias}.{n}`")).collect();
+                        diag.with_help(format!("`{namespace}` defines {}", list.join(", ")))
+                    }
+                };
                 self.error(diag)
             }
         }
@@ -432,13 +436,15 @@ impl<'c> Scope<'c> {
         };
         if args.len() != arity {
             let plural = if arity == 1 { "" } else { "s" };
+            let were = if args.len() == 1 { "was" } else { "were" };
             return self.error(
                 Diagnostic::error(
                     "annexa::arity",
-                    format!("`{name}` takes {arity} argument{plural} but {} were given", args.len()),
+                    format!("`{name}` takes {arity} argument{plural} but {} {were} given", args.len()),
                     &file,
                 )
-                .with_label(span, format!("expected {arity} argument{plural}")),
+                .with_label(span, format!("expected {arity} argument{plural}"))
+                .with_help(format!("call `{name}` with exactly {arity} argument{plural}")),
             );
         }
         let args: Vec<ir::Expr> = args.iter().map(|a| self.expr(a)).collect();
@@ -480,7 +486,8 @@ impl<'c> Scope<'c> {
             Err(e) => {
                 let file = self.file().clone();
                 let detail = e.to_string();
-                let last = detail.lines().last().unwrap_or("").trim().to_string();
+                let last = detail.lines().last().unwrap_or("").trim();
+                let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
                 self.diags.push(
                     Diagnostic::error("annexa::invalid_regex", format!("invalid regex: {last}"), &file)
                         .with_label(span, "this pattern")

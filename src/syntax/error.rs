@@ -119,23 +119,150 @@ pub(super) fn to_diagnostic(error: &pest::error::Error<Rule>, file: &SourceFile)
                 }
             }
         }
-    expected.sort();
-    expected.dedup();
-    let message = if expected.is_empty() {
-        format!("unexpected {found}")
+    let expected = summarize(expected);
+    let in_string = inside_string(text, offset);
+    let found_text = text.get(span.start..span.end).unwrap_or("");
+    // a few mistakes get their own words; everything else is "expected X, found Y"
+    let (message, label) = if text.get(offset..).is_some_and(|r| r.starts_with('\\')) {
+        let escape: String = text.get(offset..).unwrap_or("").chars().take(2).collect();
+        (format!("invalid escape `{escape}` in a string"), "not a valid escape".to_string())
+    } else if in_string && (found_text.is_empty() || found_text.starts_with(['\n', '\r'])) {
+        ("unterminated string".to_string(), "the string needs a closing `\"` here".to_string())
+    } else if in_string && found_text == "}" && !expected.iter().any(|e| e == "an expression") {
+        ("a lone `}` in a template".to_string(), "write `}}` for a literal brace".to_string())
+    } else if in_string && found_text == "}" {
+        ("empty template hole `{}`".to_string(), "a hole needs an expression".to_string())
+    } else if expected.is_empty() {
+        (format!("unexpected {found}"), "not expected here".to_string())
     } else {
-        format!("expected {}, found {found}", join_or(&expected))
+        (
+            format!("expected {}, found {found}", join_or(&expected)),
+            format!("expected {} here", join_or(&expected)),
+        )
     };
-    let label = if expected.is_empty() {
-        "not expected here".to_string()
-    } else {
-        format!("expected {} here", join_or(&expected))
+    let mut diagnostic = Diagnostic::error("annexa::parse", message, file);
+    // at the end of the file, point at the bracket that was never closed
+    let closer = |bracket: char| match bracket {
+        '(' => ')',
+        '[' => ']',
+        _ => '}',
     };
-    let mut diagnostic = Diagnostic::error("annexa::parse", message, file).with_label(span, label);
-    if let Some(help) = help_for(text, offset) {
-        diagnostic = diagnostic.with_help(help);
+    let unclosed = unclosed_bracket(text, offset).filter(|(_, b)| {
+        found_text.is_empty() && !in_string && expected.contains(&format!("`{}`", closer(*b)))
+    });
+    match unclosed {
+        Some((at, bracket)) => {
+            let close = closer(bracket);
+            diagnostic = diagnostic
+                .with_label(Span::new(at, at + 1), format!("this `{bracket}` is never closed"))
+                .with_help(format!("add the missing `{close}`"));
+        }
+        None => {
+            diagnostic = diagnostic.with_label(span, label);
+            if let Some(help) = help_for(text, offset, &expected, found_text, in_string) {
+                diagnostic = diagnostic.with_help(help);
+            }
+        }
     }
     diagnostic
+}
+
+/// Folds pest's expected tokens into words: tokens that start an expression go into "an
+/// expression", operators into "an operator", statement keywords into "a statement", metadata keys
+/// into "rule metadata"; `#` (a comment is always possible) and `_` (a name start) are dropped.
+fn summarize(mut expected: Vec<String>) -> Vec<String> {
+    const EXPR_START: [&str; 8] = ["`\"`", "`(`", "`-`", "`.`", "`@`", "`[`", "`{`", "`!`"];
+    const OPERATORS: [&str; 22] = [
+        "`!=`", "`%`", "`*`", "`+`", "`-`", "`/`", "`<=`", "`<`", "`==`", "`>=`", "`>`", "`??`",
+        "`and`", "`or`", "`in`", "`not in`", "`matches`", "`.`", "`[`", "`(`", "`.`, `[` or `(`", "`not`",
+    ];
+    const STATEMENTS: [&str; 4] = ["`require`", "`for`", "`if`", "`let`"];
+    const META: [&str; 7] = [
+        "`title`", "`description`", "`remediation`", "`controls`", "`severity`", "`tags`", "`when`",
+    ];
+    expected.retain(|e| e != "`#`" && e != "`_`");
+    let has = |list: &[String], e: &str| list.iter().any(|x| x == e);
+    if has(&expected, "an expression") {
+        expected.retain(|e| !EXPR_START.contains(&e.as_str()));
+    }
+    let mut groups = Vec::new();
+    if expected.iter().filter(|e| OPERATORS.contains(&e.as_str())).count() >= 3 {
+        expected.retain(|e| !OPERATORS.contains(&e.as_str()));
+        groups.push("an operator".to_string());
+    }
+    if expected.iter().filter(|e| META.contains(&e.as_str())).count() >= 3 {
+        expected.retain(|e| !META.contains(&e.as_str()));
+        groups.push("rule metadata (`controls`, `severity`, …)".to_string());
+    }
+    if expected.iter().filter(|e| STATEMENTS.contains(&e.as_str())).count() >= 3 {
+        expected.retain(|e| !STATEMENTS.contains(&e.as_str()));
+        groups.push("a statement".to_string());
+    }
+    if has(&expected, "a template hole `{…}`") {
+        expected.retain(|e| !matches!(e.as_str(), "`{`" | "`{{`" | "`}}`" | "a string"));
+    }
+    expected.sort();
+    expected.dedup();
+    // words before the lone closing tokens: "an operator, `else` or `}`"
+    let (punct, words): (Vec<String>, Vec<String>) = expected.into_iter().partition(|e| e.starts_with('`'));
+    groups.extend(words);
+    groups.extend(punct);
+    groups
+}
+
+/// True when `offset` lies inside a string literal on its line (an odd number of unescaped `"`
+/// before it).
+fn inside_string(text: &str, offset: usize) -> bool {
+    let before = text.get(..offset).unwrap_or("");
+    let line = before.rsplit('\n').next().unwrap_or("");
+    let mut inside = false;
+    let mut chars = line.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            '\\' if inside => {
+                chars.next();
+            }
+            '"' => inside = !inside,
+            '#' if !inside => return false,
+            _ => {}
+        }
+    }
+    inside
+}
+
+/// The innermost bracket still open at `offset` (strings and comments skipped).
+fn unclosed_bracket(text: &str, offset: usize) -> Option<(usize, char)> {
+    let mut stack = Vec::new();
+    let mut chars = text.get(..offset).unwrap_or("").char_indices();
+    let mut in_string = false;
+    while let Some((i, c)) = chars.next() {
+        if in_string {
+            match c {
+                '\\' => {
+                    chars.next();
+                }
+                '"' | '\n' => in_string = false,
+                _ => {}
+            }
+            continue;
+        }
+        match c {
+            '"' => in_string = true,
+            '#' => {
+                for (_, d) in chars.by_ref() {
+                    if d == '\n' {
+                        break;
+                    }
+                }
+            }
+            '(' | '[' | '{' => stack.push((i, c)),
+            ')' | ']' | '}' => {
+                stack.pop();
+            }
+            _ => {}
+        }
+    }
+    stack.pop()
 }
 
 fn join_or(items: &[String]) -> String {
@@ -187,26 +314,67 @@ fn found_span(text: &str, offset: usize) -> Span {
 }
 
 /// Hints for mistakes people make often.
-fn help_for(text: &str, offset: usize) -> Option<&'static str> {
+fn help_for(text: &str, offset: usize, expected: &[String], found: &str, in_string: bool) -> Option<String> {
+    const RESERVED: [&str; 23] = [
+        "policy", "use", "param", "let", "fn", "rule", "test", "require", "else", "for", "if", "not",
+        "and", "or", "in", "matches", "all", "any", "none", "true", "false", "null", "facts",
+    ];
+    const META: [&str; 7] = ["title", "description", "remediation", "controls", "severity", "tags", "when"];
     let rest = text.get(offset..).unwrap_or("");
     let before = text.get(..offset).unwrap_or("");
-    if rest.starts_with('\\') {
-        return Some("valid escapes are \\\" \\\\ \\n \\t \\r and \\u{…}");
-    }
-    if rest.is_empty() && before.matches('"').count() % 2 == 1 {
-        return Some("a string is missing its closing `\"`");
-    }
-    if (rest.starts_with('\n') || rest.starts_with('\r')) && before.rsplit('\n').next().is_some_and(|l| l.matches('"').count() % 2 == 1) {
-        return Some("strings cannot span lines; close the string with `\"` or use `\\n`");
-    }
-    if rest.starts_with('}') && before.trim_end().ends_with('{') {
-        return Some("a template hole needs an expression; write `{{` for a literal brace");
-    }
-    if rest.starts_with('=') && !rest.starts_with("==") {
-        return Some("compare with `==`; `=` only appears in `let`, `param` and `fn`");
-    }
-    if rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
-        return Some("names are lowercase: `[a-z_][a-z0-9_]*`");
-    }
-    None
+    let expects = |e: &str| expected.iter().any(|x| x == e);
+    let help = if rest.starts_with('\\') {
+        "valid escapes are \\\" \\\\ \\n \\t \\r and \\u{…}"
+    } else if in_string && (found.is_empty() || found.starts_with(['\n', '\r'])) {
+        "strings cannot span lines; close the string with `\"` or write `\\n`"
+    } else if in_string && found == "}" && before.trim_end().ends_with('{') {
+        "a template hole needs an expression; write `{{` for a literal brace"
+    } else if in_string && found == "}" {
+        "in a template `}}` is a literal `}` and `{…}` holds an expression"
+    } else if in_string {
+        "a single `{` in a template opens a hole `{expression}`; write `{{` for a literal brace"
+    } else if ["==", "!=", "<=", ">=", "<", ">"].iter().any(|op| rest.starts_with(op)) && expects("an operator") {
+        "comparisons do not chain: write `a < b and b < c`, or add parentheses"
+    } else if (found == "in" || found == "matches" || rest.starts_with("not in")) && expects("an operator") {
+        "`in`, `not in` and `matches` do not chain; add parentheses"
+    } else if rest.starts_with('=') && !rest.starts_with("==") {
+        "compare with `==`; `=` only appears in `let`, `param` and `fn`"
+    } else if META.contains(&found) && expects("a statement") {
+        return Some(format!("rule metadata such as `{found}` comes before the first statement of the rule"));
+    } else if RESERVED.contains(&found) && expects("a name") {
+        return Some(format!("`{found}` is a reserved word; choose another name"));
+    } else if expected.iter().any(|e| e.starts_with("a control id")) {
+        "a control id is one token with no spaces: `A.` and two numbers, like `A.8.24`"
+    } else if rest.chars().next().is_some_and(|c| c.is_ascii_uppercase()) {
+        "names are lowercase: `[a-z_][a-z0-9_]*`"
+    } else if expects("an expression") {
+        return Some(match last_token(before) {
+            Some(op) if is_operator(op) => format!("`{op}` needs an operand after it"),
+            _ => "an expression is missing here".to_string(),
+        });
+    } else {
+        return None;
+    };
+    Some(help.to_string())
+}
+
+/// The last non-blank token before `offset`, roughly: a run of punctuation or of word characters.
+fn last_token(before: &str) -> Option<&str> {
+    let trimmed = before.trim_end();
+    let last = trimmed.chars().last()?;
+    let word = |c: char| c.is_ascii_alphanumeric() || c == '_';
+    let start = trimmed
+        .char_indices()
+        .rev()
+        .take_while(|(_, c)| if word(last) { word(*c) } else { c.is_ascii_punctuation() && !matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '"') })
+        .last()
+        .map_or(trimmed.len(), |(i, _)| i);
+    trimmed.get(start..)
+}
+
+fn is_operator(token: &str) -> bool {
+    matches!(
+        token,
+        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%" | "??" | "and" | "or" | "not" | "in" | "matches"
+    )
 }
