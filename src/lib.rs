@@ -13,3 +13,4 @@ pub mod compile;
 pub mod eval;
 pub mod report;
 pub mod walk;
+pub mod testing;

@@ -1,0 +1,108 @@
+//! `annexa test`: runs the `test` blocks of policies, reported like `cargo test`.
+
+use annexa::testing::{TestOptions, TestOutcome, check_tests, run_tests};
+
+use super::inputs::load_policies;
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
+
+/// Arguments of `annexa test`.
+#[derive(clap::Args, Debug)]
+pub struct TestArgs {
+    /// Policy files or folders (`*.policy`, recursively); default: the current folder.
+    #[arg(value_name = "PATH")]
+    paths: Vec<String>,
+    /// Run only the tests whose name contains this text.
+    #[arg(long, value_name = "SUBSTR")]
+    filter: Option<String>,
+    /// The evaluation clock as `YYYY-MM-DD` (midnight UTC), for reproducible runs.
+    #[arg(long, value_name = "DATE")]
+    now: Option<String>,
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: &TestArgs) -> u8 {
+    let mut options = TestOptions {
+        filter: args.filter.clone(),
+        now: annexa::eval::EvalOptions::default().now,
+    };
+    if let Some(now) = &args.now {
+        match annexa::syntax::parse_iso_date(now) {
+            Some(days) => options.now = days.saturating_mul(86_400),
+            None => {
+                print_diagnostic(&UsageError::new(
+                    format!("`--now {now}` is not a date"),
+                    "write the date as YYYY-MM-DD, e.g. --now 2026-01-31",
+                ));
+                return EXIT_USAGE;
+            }
+        }
+    }
+    let paths = if args.paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        args.paths.clone()
+    };
+    let Some(modules) = load_policies(&paths) else {
+        return EXIT_USAGE;
+    };
+    let compiled = annexa::compile::compile(modules);
+    for d in &compiled.diagnostics {
+        print_diagnostic(d);
+    }
+    let Some(program) = compiled.program else {
+        return EXIT_USAGE;
+    };
+    let problems = check_tests(&program);
+    for d in &problems {
+        print_diagnostic(d);
+    }
+    if problems.iter().any(|d| d.is_error()) {
+        return EXIT_USAGE;
+    }
+    let outcomes = run_tests(&program, &options);
+    print!("{}", render(&outcomes));
+    if outcomes.iter().any(|o| !o.passed) {
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}
+
+fn id(o: &TestOutcome) -> String {
+    format!("{}::\"{}\"", o.file, o.name)
+}
+
+/// The report: one line per test, then the failures, then `N passed, M failed`.
+fn render(outcomes: &[TestOutcome]) -> String {
+    let mut out = String::new();
+    let n = outcomes.len();
+    out.push_str(&format!(
+        "running {n} test{}\n",
+        if n == 1 { "" } else { "s" }
+    ));
+    for o in outcomes {
+        let verdict = if o.passed { "ok" } else { "FAILED" };
+        out.push_str(&format!("test {} ... {verdict}\n", id(o)));
+    }
+    let failed: Vec<&TestOutcome> = outcomes.iter().filter(|o| !o.passed).collect();
+    if !failed.is_empty() {
+        out.push_str("\nfailures:\n");
+        for o in &failed {
+            out.push_str(&format!("\n---- {} (line {}) ----\n", id(o), o.line));
+            for f in &o.failures {
+                out.push_str(f);
+                out.push('\n');
+            }
+        }
+        out.push_str("\nfailures:\n");
+        for o in &failed {
+            out.push_str(&format!("    {}\n", id(o)));
+        }
+    }
+    out.push_str(&format!(
+        "\n{} passed, {} failed\n",
+        n - failed.len(),
+        failed.len()
+    ));
+    out
+}
