@@ -14,3 +14,4 @@ pub mod eval;
 pub mod report;
 pub mod walk;
 pub mod testing;
+pub mod pack;

@@ -1,0 +1,288 @@
+//! The built-in policy pack: it compiles, its test blocks pass, it passes on the compliant
+//! example, fails in the listed ways on the realistic pipelines, and `docs/policies.md` is current.
+
+use annexa::compile::{Program, compile};
+use annexa::eval::{EvalOptions, evaluate, parse_time};
+use annexa::facts::{LoadOptions, load_path};
+use annexa::findings::{Report, Status};
+
+const ROOT: &str = env!("CARGO_MANIFEST_DIR");
+
+fn now() -> i64 {
+    parse_time("2026-11-25").unwrap_or_default()
+}
+
+fn program() -> Program {
+    let modules = annexa::pack::modules();
+    assert!(modules.is_ok(), "{:?}", modules.err());
+    let compiled = compile(modules.unwrap_or_default());
+    let texts: Vec<String> = compiled
+        .diagnostics
+        .iter()
+        .map(|d| format!("{d:?}"))
+        .collect();
+    assert!(texts.is_empty(), "{texts:#?}");
+    compiled.program.unwrap_or_else(|| unreachable!())
+}
+
+fn check(rel: &str) -> Report {
+    let path = std::path::Path::new(ROOT).join(rel);
+    let loaded = load_path(&path, rel, &LoadOptions::default());
+    assert!(loaded.is_ok(), "{rel}: {:?}", loaded.err());
+    let docs = loaded.map(|l| l.documents).unwrap_or_default();
+    let options = EvalOptions {
+        now: now(),
+        ..EvalOptions::default()
+    };
+    let report = evaluate(&program(), &docs, &options);
+    assert!(report.is_ok());
+    report.unwrap_or_else(|_| unreachable!())
+}
+
+fn with_status(report: &Report, status: Status) -> Vec<String> {
+    report
+        .results
+        .iter()
+        .filter(|r| r.status == status)
+        .map(|r| r.rule.clone())
+        .collect()
+}
+
+#[test]
+fn pack_size_and_controls() {
+    let p = program();
+    let mut controls: Vec<&str> = p
+        .rules
+        .iter()
+        .flat_map(|r| r.controls.iter().map(String::as_str))
+        .collect();
+    controls.sort_unstable();
+    controls.dedup();
+    assert!(p.rules.len() >= 40, "{} rules", p.rules.len());
+    assert!(controls.len() >= 25, "{} controls", controls.len());
+    for c in [
+        "A.5.7", "A.5.9", "A.5.12", "A.5.13", "A.5.14", "A.5.15", "A.5.18", "A.5.19", "A.5.20",
+        "A.5.21", "A.5.22", "A.5.23", "A.5.34", "A.8.2", "A.8.3", "A.8.5", "A.8.11", "A.8.12",
+        "A.8.13", "A.8.15", "A.8.16", "A.8.24", "A.8.25", "A.8.28", "A.8.31", "A.8.32",
+    ] {
+        assert!(controls.contains(&c), "no rule maps to {c}");
+    }
+    for r in &p.rules {
+        assert!(
+            r.title.is_some() && r.remediation.is_some(),
+            "{} lacks a title or remediation",
+            r.id
+        );
+    }
+}
+
+#[test]
+fn every_test_block_passes_and_every_rule_is_shown_pass_and_fail() {
+    let p = program();
+    let outcomes = annexa::testing::run_tests(
+        &p,
+        &annexa::testing::TestOptions {
+            filter: None,
+            now: now(),
+        },
+    );
+    let failed: Vec<String> = outcomes
+        .iter()
+        .filter(|o| !o.passed)
+        .map(|o| format!("{}: {} {:?}", o.file, o.name, o.failures))
+        .collect();
+    assert!(failed.is_empty(), "{failed:#?}");
+    // every rule has an `expect RULE pass` and an `expect RULE fail`
+    for r in &p.rules {
+        let text = r.file.text();
+        for status in ["pass", "fail"] {
+            let short = format!("expect {} {status}", r.name);
+            assert!(text.contains(&short), "{} has no test with `{short}`", r.id);
+        }
+    }
+}
+
+#[test]
+fn compliant_example_passes_every_rule() {
+    let report = check("examples/compliant/ml-pipeline.yaml");
+    let not_passed: Vec<String> = report
+        .results
+        .iter()
+        .filter(|r| r.status != Status::Pass)
+        .map(|r| r.rule.clone())
+        .collect();
+    assert!(not_passed.is_empty(), "{not_passed:#?}");
+    let gaps: Vec<String> = report
+        .results
+        .iter()
+        .flat_map(|r| r.evidence_gaps.iter().map(|g| g.message.clone()))
+        .collect();
+    assert!(gaps.is_empty(), "{gaps:#?}");
+}
+
+#[test]
+fn fraud_tabular_fails_as_listed() {
+    let report = check("examples/pipelines/fraud-tabular.yaml");
+    assert_eq!(
+        with_status(&report, Status::Fail),
+        [
+            "ml.access_control.access_reviewed",
+            "ml.access_control.human_access_uses_mfa",
+            "ml.data_protection.backup_restores_tested",
+            "ml.data_protection.encryption_keys_rotated",
+            "ml.data_protection.pii_training_data_masked",
+            "ml.logging_monitoring.log_retention_sufficient",
+            "ml.models.models_safe_format",
+            "ml.models.production_deployments_approved",
+            "ml.operations.no_unmasked_pii_outside_prod",
+            "ml.operations.threat_intelligence_hooked",
+            "ml.transfers.pii_to_third_parties_masked",
+            "ml.transfers.pii_transfers_stay_in_region",
+        ]
+    );
+    assert!(with_status(&report, Status::Skip).is_empty());
+    assert!(with_status(&report, Status::Error).is_empty());
+}
+
+#[test]
+fn llm_finetune_vendor_fails_as_listed() {
+    let report = check("examples/pipelines/llm-finetune-vendor.yaml");
+    assert_eq!(
+        with_status(&report, Status::Fail),
+        [
+            "ml.data_protection.pii_training_data_masked",
+            "ml.development.models_security_tested",
+            "ml.models.models_signed",
+            "ml.operations.images_pinned",
+            "ml.operations.images_scanned",
+            "ml.suppliers.external_data_from_approved_suppliers",
+            "ml.suppliers.open_source_assets_licensed",
+            "ml.suppliers.pii_suppliers_have_dpa",
+            "ml.suppliers.supplier_agreements_cover_security",
+            "ml.suppliers.suppliers_assessed",
+            "ml.transfers.pii_to_third_parties_masked",
+            "ml.transfers.pii_transfers_stay_in_region",
+            "ml.transfers.third_party_recipients_known",
+            "ml.transfers.third_party_transfers_under_agreement",
+        ]
+    );
+    // the only model is fine-tuned from open weights: internal lineage is not applicable
+    assert_eq!(
+        with_status(&report, Status::Skip),
+        ["ml.models.model_lineage_recorded"]
+    );
+    assert!(with_status(&report, Status::Error).is_empty());
+}
+
+#[test]
+fn vision_open_data_fails_as_listed() {
+    let report = check("examples/pipelines/vision-open-data.yaml");
+    assert_eq!(
+        with_status(&report, Status::Fail),
+        [
+            "ml.access_control.endpoints_authenticated",
+            "ml.access_control.no_public_grants",
+            "ml.access_control.service_accounts_not_admin",
+            "ml.data_protection.datasets_backed_up",
+            "ml.data_protection.datasets_owned",
+            "ml.data_protection.pii_classified_high",
+            "ml.data_protection.pii_retention_limited",
+            "ml.data_protection.pii_stored_in_allowed_regions",
+            "ml.data_protection.pii_training_data_masked",
+            "ml.data_protection.sensitive_keys_customer_managed",
+            "ml.data_protection.sensitive_storage_not_public",
+            "ml.data_protection.training_data_integrity",
+            "ml.logging_monitoring.production_models_monitored",
+            "ml.logging_monitoring.stages_logged",
+            "ml.models.models_safe_format",
+            "ml.operations.environments_segregated",
+            "ml.operations.images_pinned",
+            "ml.operations.incident_response_ready",
+            "ml.suppliers.cloud_services_exit_and_regions",
+            "ml.suppliers.open_source_assets_licensed",
+        ]
+    );
+    // no suppliers, no transfers, no user grants, no test sets, no dev stages: not applicable
+    assert_eq!(with_status(&report, Status::Skip).len(), 14);
+    assert!(with_status(&report, Status::Error).is_empty());
+}
+
+/// The rule table of `docs/policies.md`, generated from the compiled pack.
+fn policies_md(p: &Program) -> String {
+    let mut out = String::from(
+        "# The built-in policy pack\n\n\
+         Generated from `policies/` by `tests/pack.rs` (`policies_md_is_current`); do not edit by hand.\n\
+         The pack checks the ML pipeline fact model of [`facts.md`](facts.md). Run it with\n\
+         `annexa check PIPELINE.yaml -p policies`.\n",
+    );
+    let mut rules: Vec<&annexa::compile::Rule> = p.rules.iter().collect();
+    rules.sort_by(|a, b| a.id.cmp(&b.id));
+    let mut controls: Vec<&str> = rules
+        .iter()
+        .flat_map(|r| r.controls.iter().map(String::as_str))
+        .collect();
+    controls.sort_by(|a, b| annexa::controls::compare_ids(a, b));
+    controls.dedup();
+    out.push_str(&format!(
+        "\n{} rules, {} distinct Annex A controls.\n",
+        rules.len(),
+        controls.len()
+    ));
+    let mut namespace = String::new();
+    for r in rules {
+        if r.namespace != namespace {
+            namespace.clone_from(&r.namespace);
+            out.push_str(&format!(
+                "\n## `{namespace}`\n\n| rule | title | severity | controls |\n|---|---|---|---|\n"
+            ));
+        }
+        let title: String = r
+            .title
+            .as_ref()
+            .map(|t| {
+                t.parts
+                    .iter()
+                    .map(|p| match p {
+                        annexa::compile::TemplatePart::Text(s) => s.to_string(),
+                        annexa::compile::TemplatePart::Hole(_) => "…".to_string(),
+                    })
+                    .collect()
+            })
+            .unwrap_or_else(|| r.name.clone());
+        out.push_str(&format!(
+            "| `{}` | {} | {} | {} |\n",
+            r.name,
+            title.replace('|', "\\|"),
+            r.severity.as_str(),
+            r.controls.join(", ")
+        ));
+    }
+    out.push_str("\n## Controls\n\n| control | rules |\n|---|---|\n");
+    for c in controls {
+        let ids: Vec<String> = p
+            .rules
+            .iter()
+            .filter(|r| r.controls.iter().any(|x| x == c))
+            .map(|r| format!("`{}`", r.id))
+            .collect();
+        out.push_str(&format!("| {c} | {} |\n", ids.join(", ")));
+    }
+    out
+}
+
+#[test]
+fn policies_md_is_current() {
+    let expected = policies_md(&program());
+    let path = std::path::Path::new(ROOT).join("docs/policies.md");
+    let actual = std::fs::read_to_string(&path).unwrap_or_default();
+    if actual != expected {
+        if std::env::var_os("ANNEXA_BLESS").is_some() {
+            assert!(std::fs::write(&path, &expected).is_ok());
+            return;
+        }
+        println!("{expected}");
+        unreachable!(
+            "docs/policies.md is out of date: paste the text printed above, or run with ANNEXA_BLESS=1"
+        );
+    }
+}
