@@ -1,6 +1,9 @@
 //! `annexa check`: the main job.
 
 use std::io::IsTerminal;
+use std::path::Path;
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use annexa::eval::EvalOptions;
 use annexa::facts::Format as FactFormat;
@@ -8,7 +11,7 @@ use annexa::findings::{Report, Severity, Status};
 use annexa::report::{self, Format};
 
 use super::inputs::{load_facts, load_policies};
-use super::{print_diagnostic, OutputFormat, UsageError, EXIT_FAILED, EXIT_OK, EXIT_USAGE};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputFormat, UsageError, print_diagnostic};
 
 /// Arguments of `annexa check`.
 #[derive(clap::Args, Debug)]
@@ -37,6 +40,15 @@ pub struct CheckArgs {
     /// Format of standard input when FACTS is `-`.
     #[arg(long = "stdin-format", value_enum)]
     stdin_format: Option<StdinFormat>,
+    /// Report only rules whose id matches this glob (e.g. `ml.data_protection.*`); repeatable.
+    #[arg(long = "rule", value_name = "GLOB")]
+    rules: Vec<String>,
+    /// Report only rules mapped to an Annex A control matching this glob (e.g. `A.5.*`); repeatable.
+    #[arg(long = "control", value_name = "GLOB")]
+    controls: Vec<String>,
+    /// Skip fact files found in folders whose path matches this glob (e.g. `**/fixtures/**`); repeatable.
+    #[arg(long = "exclude", value_name = "GLOB")]
+    excludes: Vec<String>,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -47,6 +59,16 @@ enum StdinFormat {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &CheckArgs) -> u8 {
+    for (option, globs) in [
+        ("--rule", &args.rules),
+        ("--control", &args.controls),
+        ("--exclude", &args.excludes),
+    ] {
+        if let Err(d) = glob_set(option, globs) {
+            print_diagnostic(&d);
+            return EXIT_USAGE;
+        }
+    }
     let Some(fail_on) = Severity::parse(&args.fail_on) else {
         print_diagnostic(&UsageError::new(
             format!("`{}` is not a severity", args.fail_on),
@@ -107,7 +129,10 @@ pub fn run(args: &CheckArgs) -> u8 {
         StdinFormat::Json => FactFormat::Json,
         StdinFormat::Yaml => FactFormat::Yaml,
     });
-    let Some(documents) = load_facts(&args.facts, stdin_format) else {
+    let Some(facts) = expand_excluded(&args.facts, &args.excludes) else {
+        return EXIT_USAGE;
+    };
+    let Some(documents) = load_facts(&facts, stdin_format) else {
         return EXIT_USAGE;
     };
     let report = match annexa::eval::evaluate(&program, &documents, &options) {
@@ -117,9 +142,16 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let Some(report) = select(report, &args.rules, &args.controls) else {
+        return EXIT_USAGE;
+    };
     let format = match args.format {
         OutputFormat::Human => Format::Human,
         OutputFormat::Json => Format::Json,
+        OutputFormat::Sarif => Format::Sarif,
+        OutputFormat::Junit => Format::Junit,
+        OutputFormat::Markdown => Format::Markdown,
+        OutputFormat::Github => Format::Github,
     };
     let colour = args.output.is_none()
         && std::io::stdout().is_terminal()
@@ -146,4 +178,117 @@ fn exit_code(report: &Report, fail_on: Severity) -> u8 {
         r.status == Status::Error || (r.status == Status::Fail && r.severity.at_least(fail_on))
     });
     if failed { EXIT_FAILED } else { EXIT_OK }
+}
+
+/// Compiles the globs of one option; an invalid glob is a usage error.
+fn glob_set(option: &str, globs: &[String]) -> Result<Option<GlobSet>, UsageError> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        match Glob::new(glob) {
+            Ok(g) => {
+                builder.add(g);
+            }
+            Err(e) => {
+                return Err(UsageError::new(
+                    format!("`{option} {glob}` is not a valid glob: {}", e.kind()),
+                    "globs use `*` for any text, `?` for one character, `[ab]` for a set, `{a,b}` for alternatives",
+                ));
+            }
+        }
+    }
+    builder.build().map(Some).map_err(|e| {
+        UsageError::new(
+            format!("the {option} globs cannot be used: {e}"),
+            "check the globs given",
+        )
+    })
+}
+
+/// Keeps the results whose rule id matches a `--rule` glob (when any is given) and that map to a
+/// control matching a `--control` glob (when any is given), then recounts the summary and the
+/// control roll-up. Selecting nothing is a usage error: nothing would be judged.
+fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Report> {
+    if rules.is_empty() && controls.is_empty() {
+        return Some(report);
+    }
+    let (Ok(rule_set), Ok(control_set)) =
+        (glob_set("--rule", rules), glob_set("--control", controls))
+    else {
+        return None;
+    };
+    let total = report.results.len();
+    let kept: Vec<_> = report
+        .results
+        .into_iter()
+        .filter(|r| rule_set.as_ref().is_none_or(|set| set.is_match(&r.rule)))
+        .filter(|r| {
+            control_set
+                .as_ref()
+                .is_none_or(|set| r.controls.iter().any(|c| set.is_match(c)))
+        })
+        .collect();
+    if kept.is_empty() {
+        let given: Vec<String> = rules
+            .iter()
+            .map(|g| format!("--rule {g}"))
+            .chain(controls.iter().map(|g| format!("--control {g}")))
+            .collect();
+        print_diagnostic(&UsageError::new(
+            format!("no rule matches {} (of {total} rules)", given.join(" ")),
+            "rule globs match the full rule id (`ml.*`, `*.training_data_*`); control globs match 2022 ids (`A.5.*`, `A.8.2?`)",
+        ));
+        return None;
+    }
+    Some(annexa::eval::report(kept))
+}
+
+/// Replaces each folder among the facts by the fact files under it that no `--exclude` glob
+/// matches (files named explicitly and `-` are kept as given). A glob is matched against the
+/// path relative to the folder, each of its parent folders (so `vendor` skips `vendor/a.yaml`),
+/// and the path as it is reported (folder joined with it). Without `--exclude`, folders are
+/// passed on unchanged.
+fn expand_excluded(facts: &[String], excludes: &[String]) -> Option<Vec<String>> {
+    let set = match glob_set("--exclude", excludes) {
+        Ok(Some(set)) => set,
+        Ok(None) => return Some(facts.to_vec()),
+        Err(d) => {
+            print_diagnostic(&d);
+            return None;
+        }
+    };
+    let mut out = Vec::new();
+    for given in facts {
+        let dir = Path::new(given);
+        if given == "-" || !dir.is_dir() {
+            out.push(given.clone());
+            continue;
+        }
+        let files = match annexa::facts::collect_fact_files(dir) {
+            Ok(files) => files,
+            Err(e) => {
+                print_diagnostic(&e);
+                return None;
+            }
+        };
+        let before = out.len();
+        for file in files {
+            let shown = file.to_string_lossy().replace('\\', "/");
+            let relative = file.strip_prefix(dir).unwrap_or(&file);
+            let excluded = set.is_match(&shown)
+                || relative
+                    .ancestors()
+                    .filter(|a| !a.as_os_str().is_empty())
+                    .any(|a| set.is_match(a));
+            if !excluded {
+                out.push(shown);
+            }
+        }
+        if out.len() == before {
+            eprintln!("note: every fact file under `{given}` is excluded by --exclude");
+        }
+    }
+    Some(out)
 }

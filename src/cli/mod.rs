@@ -2,6 +2,7 @@
 
 mod check;
 mod inputs;
+mod test;
 
 use std::io::IsTerminal;
 
@@ -27,6 +28,9 @@ enum Command {
     /// Evaluate policies against fact files.
     #[command(after_help = "Examples:\n  annexa check examples/facts/pipeline.yaml -p examples/policies\n  annexa check facts/ -p policies/ --format json -o report.json\n  cat facts.json | annexa check - --stdin-format json -p policies/")]
     Check(check::CheckArgs),
+    /// Run the `test` blocks of policies.
+    #[command(after_help = "Examples:\n  annexa test policies/\n  annexa test policies/ --filter encrypted --now 2026-01-31")]
+    Test(test::TestArgs),
 }
 
 /// Output formats.
@@ -36,6 +40,14 @@ pub enum OutputFormat {
     Human,
     /// The JSON report.
     Json,
+    /// SARIF 2.1.0 for code scanning.
+    Sarif,
+    /// JUnit XML, one test case per rule.
+    Junit,
+    /// A Markdown summary for a pull request comment.
+    Markdown,
+    /// GitHub Actions annotations.
+    Github,
 }
 
 /// Runs the command line and returns the exit code.
@@ -52,6 +64,7 @@ pub fn main() -> u8 {
     };
     match cli.command {
         Command::Check(args) => check::run(&args),
+        Command::Test(args) => test::run(&args),
     }
 }
 

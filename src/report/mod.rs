@@ -1,10 +1,18 @@
 //! Presentation of a [`Report`]: the only place that knows about formats and colour.
 
+mod github;
 mod human;
+mod junit;
+mod markdown;
+mod sarif;
 
 use crate::findings::Report;
 
+pub use github::render_github;
 pub use human::render_human;
+pub use junit::render_junit;
+pub use markdown::render_markdown;
+pub use sarif::{fingerprint, render_sarif};
 
 /// Output formats of `annexa check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -13,6 +21,14 @@ pub enum Format {
     Human,
     /// The JSON report of `CLI.md`.
     Json,
+    /// SARIF 2.1.0, for code scanning.
+    Sarif,
+    /// JUnit XML, one test case per rule.
+    Junit,
+    /// A Markdown summary for a pull request comment.
+    Markdown,
+    /// GitHub Actions workflow commands (annotations).
+    Github,
 }
 
 /// Renders a report; `colour` only affects the human format.
@@ -26,6 +42,10 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
     match format {
         Format::Human => render_human(report, colour),
         Format::Json => render_json(report),
+        Format::Sarif => render_sarif(report),
+        Format::Junit => render_junit(report),
+        Format::Markdown => render_markdown(report),
+        Format::Github => render_github(report),
     }
 }
 

@@ -1,0 +1,94 @@
+//! GitHub Actions workflow commands: one annotation per violation, on the fact file's line.
+//!
+//! `::LEVEL file=F,line=L,col=C,title=RULE::MESSAGE` where LEVEL is `error` (critical, high),
+//! `warning` (medium) or `notice` (low, info). Rules in error are `::error title=RULE::…` without
+//! a file. Values are escaped as the runner expects: in the message `%`, `\r`, `\n`; in properties
+//! also `:` and `,`. The last line is a plain summary (not a command).
+
+use std::fmt::Write;
+
+use crate::findings::{Report, Severity, Status};
+
+use super::sarif::relative_path;
+
+/// The workflow command for a severity.
+pub fn command(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "notice",
+    }
+}
+
+/// Escapes a command's message (the data after `::`).
+pub fn escape_data(raw: &str) -> String {
+    raw.replace('%', "%25")
+        .replace('\r', "%0D")
+        .replace('\n', "%0A")
+}
+
+/// Escapes a command property value (`file=…`, `title=…`).
+pub fn escape_property(raw: &str) -> String {
+    escape_data(raw).replace(':', "%3A").replace(',', "%2C")
+}
+
+/// Renders the workflow commands, one per line, and a closing summary line.
+pub fn render_github(report: &Report) -> String {
+    let cwd = std::env::current_dir().ok();
+    let mut out = String::new();
+    for r in &report.results {
+        if r.status == Status::Fail {
+            for v in &r.violations {
+                let _ = writeln!(
+                    out,
+                    "::{} file={},line={},col={},title={}::{}",
+                    command(r.severity),
+                    escape_property(&relative_path(&v.document, cwd.as_deref())),
+                    v.line.max(1),
+                    v.column.max(1),
+                    escape_property(&r.rule),
+                    escape_data(&format!(
+                        "{} [{}; {}]",
+                        v.message,
+                        r.severity.as_str(),
+                        r.controls.join(", ")
+                    )),
+                );
+            }
+        }
+        if r.status == Status::Error {
+            let _ = writeln!(
+                out,
+                "::error title={}::{}",
+                escape_property(&r.rule),
+                escape_data(&format!(
+                    "rule could not be evaluated: {}",
+                    r.error.as_deref().unwrap_or("unknown error")
+                )),
+            );
+        }
+    }
+    let s = &report.summary;
+    let verdict = if s.failed > 0 || s.errors > 0 {
+        "FAILED"
+    } else {
+        "OK"
+    };
+    let _ = writeln!(
+        out,
+        "annexa {verdict}: {} rules: {} passed, {} failed, {} skipped, {} waived, {} errors; {} violations",
+        s.rules, s.passed, s.failed, s.skipped, s.waived, s.errors, s.violations
+    );
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn escapes_per_workflow_command_rules() {
+        assert_eq!(escape_data("50% a\r\nb: c, d"), "50%25 a%0D%0Ab: c, d");
+        assert_eq!(escape_property("a:b,c%\n"), "a%3Ab%2Cc%25%0A");
+    }
+}

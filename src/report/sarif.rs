@@ -1,0 +1,314 @@
+//! The SARIF 2.1.0 report, for code scanning (GitHub, GitLab, Azure DevOps, IDE viewers).
+//!
+//! Layout of the log:
+//! - one run; `tool.driver` is `annexa` with the report's version and one `reportingDescriptor`
+//!   per rule result, in report order (by rule id);
+//! - a descriptor carries the title as `shortDescription`, the `description` (or the title) as
+//!   `fullDescription`, the `remediation` as `help`, the severity as `defaultConfiguration.level`
+//!   and `properties.security-severity`, and in `properties.tags` the Annex A ids, the rule's own
+//!   tags and `security`. The rule's own place in the policy is
+//!   `properties.policyLocation = {"uri", "uriBaseId": "%SRCROOT%", "startLine"}`;
+//! - one `result` per violation, located in the fact file (URI relative to the working directory,
+//!   under `%SRCROOT%`, forward slashes, percent-encoded), with `region.startLine`/`startColumn`;
+//! - `partialFingerprints["annexaFinding/v1"]` is the SHA-256 (hex) of the rule id, the document
+//!   name, the JSON Pointer of the deciding fact and the message, followed by `:N`, the
+//!   occurrence of that hash in the run. The line is left out on purpose, so lines added above a
+//!   finding do not change its fingerprint;
+//! - rules in error are `toolExecutionNotifications` of the invocation, which is then not
+//!   `executionSuccessful`; waived violations carry an external suppression.
+
+use std::collections::HashMap;
+use std::path::{Component, Path, PathBuf};
+
+use serde_json::{Value, json};
+use sha2::{Digest, Sha256};
+
+use crate::findings::{Report, RuleResult, Severity, Status, Violation};
+
+/// Where users read about annexa (the SARIF `informationUri`).
+pub const INFORMATION_URI: &str = "https://github.com/annexa-dev/annexa";
+
+/// The `uriBaseId` every artifact location is relative to: the working directory of the run.
+pub const SRCROOT: &str = "%SRCROOT%";
+
+/// The key of the fingerprint in `partialFingerprints`.
+pub const FINGERPRINT_KEY: &str = "annexaFinding/v1";
+
+/// The SARIF `level` of a severity: critical/high → error, medium → warning, low/info → note.
+pub fn level(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical | Severity::High => "error",
+        Severity::Medium => "warning",
+        Severity::Low | Severity::Info => "note",
+    }
+}
+
+/// The `security-severity` score code hosts sort by (a CVSS-like number, as a string).
+pub fn security_severity(severity: Severity) -> &'static str {
+    match severity {
+        Severity::Critical => "9.5",
+        Severity::High => "8.0",
+        Severity::Medium => "5.5",
+        Severity::Low => "3.0",
+        Severity::Info => "1.0",
+    }
+}
+
+/// Renders the SARIF log, pretty-printed, ending with a newline.
+pub fn render_sarif(report: &Report) -> String {
+    let cwd = std::env::current_dir().ok();
+    let rules: Vec<Value> = report
+        .results
+        .iter()
+        .map(|r| descriptor(r, cwd.as_deref()))
+        .collect();
+    let mut seen: HashMap<String, usize> = HashMap::new();
+    let mut results = Vec::new();
+    for (index, r) in report.results.iter().enumerate() {
+        for v in &r.violations {
+            let document = relative_path(&v.document, cwd.as_deref());
+            let hash = fingerprint(&r.rule, &document, &v.path, &v.message);
+            let n = seen.entry(hash.clone()).or_insert(0);
+            *n += 1;
+            results.push(result(r, index, v, format!("{hash}:{n}"), cwd.as_deref()));
+        }
+    }
+    let notifications: Vec<Value> = report
+        .results
+        .iter()
+        .enumerate()
+        .filter(|(_, r)| r.status == Status::Error)
+        .map(|(index, r)| {
+            json!({
+                "level": "error",
+                "message": {"text": format!(
+                    "rule {} could not be evaluated: {}",
+                    r.rule,
+                    r.error.as_deref().unwrap_or("unknown error")
+                )},
+                "associatedRule": {"id": r.rule, "index": index},
+            })
+        })
+        .collect();
+    let mut invocation = json!({"executionSuccessful": notifications.is_empty()});
+    if !notifications.is_empty() {
+        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    }
+    let log = json!({
+        "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
+        "version": "2.1.0",
+        "runs": [{
+            "tool": {
+                "driver": {
+                    "name": "annexa",
+                    "version": report.annexa,
+                    "semanticVersion": report.annexa,
+                    "informationUri": INFORMATION_URI,
+                    "rules": rules,
+                }
+            },
+            "invocations": [invocation],
+            "originalUriBaseIds": {
+                SRCROOT: {"description": {"text": "The working directory annexa was run in."}}
+            },
+            "results": results,
+        }]
+    });
+    let mut out =
+        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    out.push('\n');
+    out
+}
+
+/// The stable part of a violation's fingerprint: SHA-256 (hex) of the rule id, the document
+/// (as a relative path, see [`relative_path`]), the JSON Pointer of the deciding fact and the
+/// message, each followed by a NUL byte. Not the line or column.
+pub fn fingerprint(rule: &str, document: &str, path: &str, message: &str) -> String {
+    let mut hasher = Sha256::new();
+    for part in [rule, document, path, message] {
+        hasher.update(part.as_bytes());
+        hasher.update([0u8]);
+    }
+    let digest = hasher.finalize();
+    let mut hex = String::with_capacity(64);
+    for byte in digest.iter() {
+        hex.push_str(&format!("{byte:02x}"));
+    }
+    hex
+}
+
+fn descriptor(r: &RuleResult, cwd: Option<&Path>) -> Value {
+    let mut tags: Vec<String> = Vec::new();
+    for tag in r.controls.iter().chain(r.source.tags.iter()) {
+        if !tags.contains(tag) {
+            tags.push(tag.clone());
+        }
+    }
+    if !tags.iter().any(|t| t == "security") {
+        tags.push("security".to_string());
+    }
+    let name = r.rule.rsplit('.').next().unwrap_or(&r.rule);
+    let full = r.source.description.as_deref().unwrap_or(&r.title);
+    let help = match &r.source.remediation {
+        Some(text) => text.clone(),
+        None => format!(
+            "No remediation is given; see the rule in {}:{}.",
+            r.source.file, r.source.line
+        ),
+    };
+    let mut properties = json!({
+        "tags": tags,
+        "security-severity": security_severity(r.severity),
+        "severity": r.severity.as_str(),
+        "controls": r.controls,
+    });
+    if !r.source.file.is_empty() {
+        properties["policyLocation"] = json!({
+            "uri": artifact_uri(&r.source.file, cwd),
+            "uriBaseId": SRCROOT,
+            "startLine": r.source.line.max(1),
+        });
+    }
+    json!({
+        "id": r.rule,
+        "name": name,
+        "shortDescription": {"text": r.title},
+        "fullDescription": {"text": full},
+        "help": {"text": help},
+        "defaultConfiguration": {"level": level(r.severity)},
+        "properties": properties,
+    })
+}
+
+fn result(
+    r: &RuleResult,
+    index: usize,
+    v: &Violation,
+    fingerprint: String,
+    cwd: Option<&Path>,
+) -> Value {
+    let mut out = json!({
+        "ruleId": r.rule,
+        "ruleIndex": index,
+        "level": level(r.severity),
+        "message": {"text": v.message},
+        "locations": [{
+            "physicalLocation": {
+                "artifactLocation": {
+                    "uri": artifact_uri(&v.document, cwd),
+                    "uriBaseId": SRCROOT,
+                },
+                "region": {
+                    "startLine": v.line.max(1),
+                    "startColumn": v.column.max(1),
+                }
+            }
+        }],
+        "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
+        "properties": {
+            "path": v.path,
+            "subject": v.subject,
+            "documentIndex": v.document_index,
+            "reason": match v.reason {
+                crate::findings::Reason::Failed => "failed",
+                crate::findings::Reason::Missing => "missing",
+            },
+        },
+    });
+    if r.status == Status::Waived {
+        out["suppressions"] = json!([{"kind": "external", "justification": "waived"}]);
+    }
+    out
+}
+
+/// A document name as a relative path with `/` separators: absolute paths are made relative to
+/// `cwd` (with `..` where they lie outside it), `./` and repeated separators are dropped.
+pub fn relative_path(name: &str, cwd: Option<&Path>) -> String {
+    let unified = name.replace('\\', "/");
+    let path = Path::new(&unified);
+    let relative: PathBuf = match cwd {
+        Some(cwd) if path.is_absolute() => relative_to(path, cwd),
+        _ => path.to_path_buf(),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for c in relative.components() {
+        match c {
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::ParentDir => parts.push("..".to_string()),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    if parts.is_empty() {
+        unified.trim_start_matches('/').to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in p.iter().skip(common) {
+        out.push(c.as_os_str());
+    }
+    out
+}
+
+/// A relative URI reference for a document: [`relative_path`], percent-encoded.
+pub fn artifact_uri(name: &str, cwd: Option<&Path>) -> String {
+    let path = relative_path(name, cwd);
+    let mut out = String::with_capacity(path.len());
+    for byte in path.bytes() {
+        let keep = byte.is_ascii_alphanumeric() || b"-._~/!$&'()*+,;=@".contains(&byte);
+        if keep {
+            out.push(byte as char);
+        } else {
+            out.push_str(&format!("%{byte:02X}"));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn paths_become_relative_forward_slash_uris() {
+        let cwd = Path::new("/work/repo");
+        assert_eq!(artifact_uri("facts/a.yaml", Some(cwd)), "facts/a.yaml");
+        assert_eq!(artifact_uri("./facts//a.yaml", Some(cwd)), "facts/a.yaml");
+        assert_eq!(
+            artifact_uri("facts\\win\\a.yaml", Some(cwd)),
+            "facts/win/a.yaml"
+        );
+        assert_eq!(
+            artifact_uri("/work/repo/facts/a.yaml", Some(cwd)),
+            "facts/a.yaml"
+        );
+        assert_eq!(
+            artifact_uri("/work/other/a.yaml", Some(cwd)),
+            "../other/a.yaml"
+        );
+        assert_eq!(
+            artifact_uri("//server/a b.yaml", Some(cwd)),
+            "../../server/a%20b.yaml"
+        );
+        assert_eq!(artifact_uri("<stdin>", Some(cwd)), "%3Cstdin%3E");
+        assert_eq!(artifact_uri("c:x.yaml", None), "c%3Ax.yaml");
+    }
+
+    #[test]
+    fn levels_follow_severity() {
+        assert_eq!(level(Severity::Critical), "error");
+        assert_eq!(level(Severity::High), "error");
+        assert_eq!(level(Severity::Medium), "warning");
+        assert_eq!(level(Severity::Low), "note");
+        assert_eq!(level(Severity::Info), "note");
+    }
+}
