@@ -46,7 +46,11 @@ impl Diagnostic {
     }
 
     /// A warning: reported, but it does not stop compilation.
-    pub fn warning(code: &'static str, message: impl Into<String>, file: &SourceFile) -> Diagnostic {
+    pub fn warning(
+        code: &'static str,
+        message: impl Into<String>,
+        file: &SourceFile,
+    ) -> Diagnostic {
         let mut d = Diagnostic::error(code, message, file);
         d.0.severity = Severity::Warning;
         d
@@ -115,7 +119,8 @@ impl miette::Diagnostic for Diagnostic {
     }
 
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.0.help
+        self.0
+            .help
             .as_ref()
             .map(|h| Box::new(h) as Box<dyn fmt::Display + 'a>)
     }
@@ -184,9 +189,10 @@ pub fn nearest<'a>(name: &str, candidates: impl IntoIterator<Item = &'a str>) ->
 
 /// Renders diagnostics as text without colour, for tests and for non-terminal output.
 pub fn render_plain(diagnostic: &dyn miette::Diagnostic, width: usize) -> String {
-    let handler = miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
-        .with_links(false)
-        .with_width(width);
+    let handler =
+        miette::GraphicalReportHandler::new_themed(miette::GraphicalTheme::unicode_nocolor())
+            .with_links(false)
+            .with_width(width);
     let mut out = String::new();
     if handler.render_report(&mut out, diagnostic).is_err() {
         out = diagnostic.to_string();
@@ -201,10 +207,21 @@ mod tests {
     #[test]
     fn close_names_follow_the_length_thresholds() {
         let names = ["allowed_regions", "abc", "regions"];
-        assert_eq!(close_names("alowed_regions", names), vec!["allowed_regions"]);
-        assert_eq!(close_names("abd", names), Vec::<&str>::new(), "short names get no suggestion");
+        assert_eq!(
+            close_names("alowed_regions", names),
+            vec!["allowed_regions"]
+        );
+        assert_eq!(
+            close_names("abd", names),
+            Vec::<&str>::new(),
+            "short names get no suggestion"
+        );
         assert_eq!(close_names("region", names), vec!["regions"]);
-        assert_eq!(close_names("rgion", names), Vec::<&str>::new(), "5 chars allow distance 1 only");
+        assert_eq!(
+            close_names("rgion", names),
+            Vec::<&str>::new(),
+            "5 chars allow distance 1 only"
+        );
     }
 
     #[test]

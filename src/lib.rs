@@ -2,16 +2,16 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+pub mod ast;
+pub mod compile;
 pub mod controls;
+pub mod diagnostics;
+pub mod eval;
 pub mod facts;
 pub mod findings;
-pub mod source;
-pub mod ast;
-pub mod diagnostics;
-pub mod syntax;
-pub mod compile;
-pub mod eval;
-pub mod report;
-pub mod walk;
-pub mod testing;
 pub mod pack;
+pub mod report;
+pub mod source;
+pub mod syntax;
+pub mod testing;
+pub mod walk;

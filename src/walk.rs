@@ -13,7 +13,10 @@ use std::path::{Path, PathBuf};
 /// }).unwrap();
 /// assert!(files.iter().any(|p| p.ends_with("crypto.policy")));
 /// ```
-pub fn files_under(dir: &Path, keep: impl Fn(&Path) -> bool) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
+pub fn files_under(
+    dir: &Path,
+    keep: impl Fn(&Path) -> bool,
+) -> Result<Vec<PathBuf>, (PathBuf, std::io::Error)> {
     let mut found = Vec::new();
     let mut pending = vec![dir.to_path_buf()];
     while let Some(folder) = pending.pop() {

@@ -22,7 +22,12 @@ fn annexa_stdin(args: &[&str], input: &[u8]) -> Output {
         .stderr(Stdio::piped())
         .spawn()
         .expect("the binary runs");
-    child.stdin.take().expect("stdin").write_all(input).expect("write");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
     child.wait_with_output().expect("finishes")
 }
 
@@ -48,7 +53,9 @@ fn failing_example_human_report() {
 
 #[test]
 fn failing_example_json_report() {
-    let out = annexa(&["check", FAILING, "-p", POLICY, "--now", NOW, "--format", "json"]);
+    let out = annexa(&[
+        "check", FAILING, "-p", POLICY, "--now", NOW, "--format", "json",
+    ]);
     assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("valid JSON");
     assert_eq!(report["summary"]["failed"], 4);
@@ -66,8 +73,12 @@ fn compliant_example_passes_every_rule() {
 #[test]
 fn output_is_byte_identical_across_runs() {
     for format in ["human", "json"] {
-        let a = annexa(&["check", FAILING, COMPLIANT, "-p", POLICY, "--now", NOW, "--format", format]);
-        let b = annexa(&["check", FAILING, COMPLIANT, "-p", POLICY, "--now", NOW, "--format", format]);
+        let a = annexa(&[
+            "check", FAILING, COMPLIANT, "-p", POLICY, "--now", NOW, "--format", format,
+        ]);
+        let b = annexa(&[
+            "check", FAILING, COMPLIANT, "-p", POLICY, "--now", NOW, "--format", format,
+        ]);
         assert_eq!(a.stdout, b.stdout, "{format}");
     }
 }
@@ -77,8 +88,20 @@ fn fail_on_raises_the_threshold() {
     // the failing example fails critical, high and medium rules
     let out = annexa(&["check", FAILING, "-p", POLICY, "--fail-on", "critical"]);
     assert_eq!(out.status.code(), Some(1));
-    let only_medium = annexa(&["check", FAILING, "-p", "tests/fixtures/cli/ok.policy", "--fail-on", "critical"]);
-    assert_eq!(only_medium.status.code(), Some(0), "{}", stderr(&only_medium));
+    let only_medium = annexa(&[
+        "check",
+        FAILING,
+        "-p",
+        "tests/fixtures/cli/ok.policy",
+        "--fail-on",
+        "critical",
+    ]);
+    assert_eq!(
+        only_medium.status.code(),
+        Some(0),
+        "{}",
+        stderr(&only_medium)
+    );
 }
 
 #[test]
@@ -86,18 +109,34 @@ fn report_goes_to_the_output_file() {
     let dir = std::env::temp_dir().join(format!("annexa-cli-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let file = dir.join("report.json");
-    let out = annexa(&["check", COMPLIANT, "-p", POLICY, "--format", "json", "-o", file.to_str().unwrap()]);
+    let out = annexa(&[
+        "check",
+        COMPLIANT,
+        "-p",
+        POLICY,
+        "--format",
+        "json",
+        "-o",
+        file.to_str().unwrap(),
+    ]);
     assert_eq!(out.status.code(), Some(0));
     assert!(out.stdout.is_empty());
-    let written: serde_json::Value = serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
+    let written: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(&file).unwrap()).unwrap();
     assert_eq!(written["summary"]["passed"], 5);
 }
 
 #[test]
 fn params_override_defaults_and_unknown_params_are_usage_errors() {
     let widened = annexa(&[
-        "check", FAILING, "-p", POLICY, "--format", "json",
-        "--param", r#"allowed_regions=["eu-west-1","eu-central-1","us-east-1"]"#,
+        "check",
+        FAILING,
+        "-p",
+        POLICY,
+        "--format",
+        "json",
+        "--param",
+        r#"allowed_regions=["eu-west-1","eu-central-1","us-east-1"]"#,
     ]);
     let report: serde_json::Value = serde_json::from_slice(&widened.stdout).unwrap();
     let region = report["results"]
@@ -108,33 +147,72 @@ fn params_override_defaults_and_unknown_params_are_usage_errors() {
         .unwrap();
     assert_eq!(region["status"], "pass");
 
-    let unknown = annexa(&["check", FAILING, "-p", POLICY, "--param", "alowed_regions=[]"]);
+    let unknown = annexa(&[
+        "check",
+        FAILING,
+        "-p",
+        POLICY,
+        "--param",
+        "alowed_regions=[]",
+    ]);
     assert_eq!(unknown.status.code(), Some(2));
-    assert!(stderr(&unknown).contains("did you mean `ml.data_protection.allowed_regions`"), "{}", stderr(&unknown));
-    let not_json = annexa(&["check", FAILING, "-p", POLICY, "--param", "allowed_regions=eu"]);
+    assert!(
+        stderr(&unknown).contains("did you mean `ml.data_protection.allowed_regions`"),
+        "{}",
+        stderr(&unknown)
+    );
+    let not_json = annexa(&[
+        "check",
+        FAILING,
+        "-p",
+        POLICY,
+        "--param",
+        "allowed_regions=eu",
+    ]);
     assert_eq!(not_json.status.code(), Some(2));
 }
 
 #[test]
 fn stdin_is_read_with_its_format() {
     let facts = br#"{"datasets": [], "transfers": []}"#;
-    let out = annexa_stdin(&["check", "-", "--stdin-format", "json", "-p", POLICY, "--format", "json"], facts);
+    let out = annexa_stdin(
+        &[
+            "check",
+            "-",
+            "--stdin-format",
+            "json",
+            "-p",
+            POLICY,
+            "--format",
+            "json",
+        ],
+        facts,
+    );
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
     let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-    assert_eq!(report["results"][0]["violations"][0], serde_json::Value::Null);
+    assert_eq!(
+        report["results"][0]["violations"][0],
+        serde_json::Value::Null
+    );
     assert_eq!(report["results"][0]["document"], serde_json::Value::Null);
 }
 
 #[test]
 fn usage_errors_exit_2() {
     for args in [
-        vec!["check", FAILING],
         vec!["check", FAILING, "-p", POLICY, "--now", "yesterday"],
         vec!["check", FAILING, "-p", POLICY, "--fail-on", "severe"],
         vec!["check", "tests/fixtures/cli/facts.txt", "-p", POLICY],
         vec!["check", "no/such/file.yaml", "-p", POLICY],
         vec!["check", FAILING, "-p", "no/such.policy"],
-        vec!["check", "tests/fixtures/cli", "-p", POLICY, "--format", "xml"],
+        vec![
+            "check",
+            "tests/fixtures/cli",
+            "-p",
+            POLICY,
+            "--format",
+            "xml",
+        ],
         vec!["frobnicate"],
     ] {
         let out = annexa(&args);
@@ -147,7 +225,11 @@ fn usage_errors_exit_2() {
 fn a_folder_without_facts_exits_2() {
     let out = annexa(&["check", "stdlib", "-p", POLICY]);
     assert_eq!(out.status.code(), Some(2));
-    assert!(stderr(&out).contains("no fact document"), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("no fact document"),
+        "{}",
+        stderr(&out)
+    );
 }
 
 fn hostile(args: &[&str], code: &str) {
@@ -155,27 +237,47 @@ fn hostile(args: &[&str], code: &str) {
     let err = stderr(&out);
     assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
     assert!(err.contains(code), "{args:?} should report {code}: {err}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"), "{err}");
+    assert!(
+        !err.contains("panicked") && !err.contains("RUST_BACKTRACE"),
+        "{err}"
+    );
 }
 
 #[test]
 fn a_binary_file_as_policy_is_a_diagnostic() {
-    hostile(&["check", FAILING, "-p", "tests/fixtures/cli/binary.policy"], "annexa::parse");
+    hostile(
+        &["check", FAILING, "-p", "tests/fixtures/cli/binary.policy"],
+        "annexa::parse",
+    );
 }
 
 #[test]
 fn an_unterminated_string_is_a_diagnostic() {
-    hostile(&["check", FAILING, "-p", "tests/fixtures/cli/unterminated.policy"], "annexa::parse");
+    hostile(
+        &[
+            "check",
+            FAILING,
+            "-p",
+            "tests/fixtures/cli/unterminated.policy",
+        ],
+        "annexa::parse",
+    );
 }
 
 #[test]
 fn a_10000_deep_expression_is_a_diagnostic() {
-    hostile(&["check", FAILING, "-p", "tests/fixtures/cli/deep.policy"], "annexa::too_deep");
+    hostile(
+        &["check", FAILING, "-p", "tests/fixtures/cli/deep.policy"],
+        "annexa::too_deep",
+    );
 }
 
 #[test]
 fn a_yaml_alias_bomb_is_a_diagnostic() {
-    hostile(&["check", "tests/fixtures/cli/bomb.yaml", "-p", POLICY], "annexa::facts::alias_limit");
+    hostile(
+        &["check", "tests/fixtures/cli/bomb.yaml", "-p", POLICY],
+        "annexa::facts::alias_limit",
+    );
 }
 
 #[test]
@@ -187,4 +289,27 @@ fn a_policy_that_does_not_compile_never_exits_0() {
     let out = annexa(&["check", COMPLIANT, "-p", bad.to_str().unwrap()]);
     assert_eq!(out.status.code(), Some(2));
     assert!(stderr(&out).contains("A.8.9"), "{}", stderr(&out));
+}
+
+#[test]
+fn without_policies_the_built_in_pack_runs() {
+    let ok = annexa(&["check", "examples/compliant/ml-pipeline.yaml", "--now", NOW]);
+    assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
+    assert!(
+        stdout(&ok).contains("55 rules: 55 passed"),
+        "{}",
+        stdout(&ok)
+    );
+    let failing = annexa(&[
+        "check",
+        "examples/pipelines/fraud-tabular.yaml",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(failing.status.code(), Some(1));
+    assert!(
+        stdout(&failing).contains("FAIL   ml.access_control.access_reviewed"),
+        "{}",
+        stdout(&failing)
+    );
 }

@@ -19,7 +19,7 @@ pub struct CheckArgs {
     /// Fact files or folders (JSON, YAML); `-` reads standard input.
     #[arg(value_name = "FACTS", required = true)]
     facts: Vec<String>,
-    /// A policy file or folder (`*.policy`, recursively); repeatable.
+    /// A policy file or folder (`*.policy`, recursively); repeatable. Without it, the built-in ML policy pack runs.
     #[arg(short = 'p', long = "policy", value_name = "POLICY")]
     policies: Vec<String>,
     /// Output format.
@@ -108,15 +108,20 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
     }
-    if args.policies.is_empty() {
-        print_diagnostic(&UsageError::new(
-            "no policy was given",
-            "name policy files or folders with -p, e.g. -p policies/",
-        ));
-        return EXIT_USAGE;
-    }
-    let Some(modules) = load_policies(&args.policies) else {
-        return EXIT_USAGE;
+    // with no -p, the built-in ML policy pack
+    let modules = if args.policies.is_empty() {
+        match annexa::pack::modules() {
+            Ok(m) => m,
+            Err(d) => {
+                print_diagnostic(&d);
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        let Some(modules) = load_policies(&args.policies) else {
+            return EXIT_USAGE;
+        };
+        modules
     };
     let compiled = annexa::compile::compile(modules);
     for d in &compiled.diagnostics {

@@ -8,7 +8,7 @@ use annexa::diagnostics::Diagnostic;
 use annexa::facts::{self, Document, Format, LoadOptions};
 use annexa::source::SourceFile;
 
-use super::{print_diagnostic, UsageError};
+use super::{UsageError, print_diagnostic};
 
 /// A path as the user wrote it, with `/` separators, for reports.
 fn display(path: &Path) -> String {
@@ -23,7 +23,8 @@ pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {
     for given in paths {
         let path = Path::new(given);
         if path.is_dir() {
-            match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy")) {
+            match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy"))
+            {
                 Ok(found) if found.is_empty() => {
                     print_diagnostic(&UsageError::new(
                         format!("the folder `{given}` holds no `.policy` file"),
@@ -87,7 +88,10 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             format!("the policy is not UTF-8 text (bad byte at offset {valid})"),
             &file,
         )
-        .with_label(annexa::source::Span::new(valid, valid), "the text stops being UTF-8 here")
+        .with_label(
+            annexa::source::Span::new(valid, valid),
+            "the text stops being UTF-8 here",
+        )
         .with_help("policies are UTF-8 text files; is this a binary file?")
     })
 }
@@ -101,11 +105,20 @@ pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<
         let loaded = if given == "-" {
             let mut bytes = Vec::new();
             if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                print_diagnostic(&UsageError::new(format!("cannot read standard input: {e}"), "pipe a fact file into annexa"));
+                print_diagnostic(&UsageError::new(
+                    format!("cannot read standard input: {e}"),
+                    "pipe a fact file into annexa",
+                ));
                 ok = false;
                 continue;
             }
-            facts::load_bytes("<stdin>", &bytes, stdin_format.unwrap_or(Format::Yaml), &options).map(|l| vec![l])
+            facts::load_bytes(
+                "<stdin>",
+                &bytes,
+                stdin_format.unwrap_or(Format::Yaml),
+                &options,
+            )
+            .map(|l| vec![l])
         } else {
             let path = Path::new(given);
             if path.is_dir() {

@@ -26,10 +26,14 @@ pub struct Cli {
 #[derive(Subcommand, Debug)]
 enum Command {
     /// Evaluate policies against fact files.
-    #[command(after_help = "Examples:\n  annexa check examples/facts/pipeline.yaml -p examples/policies\n  annexa check facts/ -p policies/ --format json -o report.json\n  cat facts.json | annexa check - --stdin-format json -p policies/")]
+    #[command(
+        after_help = "Examples:\n  annexa check examples/facts/pipeline.yaml -p examples/policies\n  annexa check facts/ -p policies/ --format json -o report.json\n  cat facts.json | annexa check - --stdin-format json -p policies/"
+    )]
     Check(check::CheckArgs),
     /// Run the `test` blocks of policies.
-    #[command(after_help = "Examples:\n  annexa test policies/\n  annexa test policies/ --filter encrypted --now 2026-01-31")]
+    #[command(
+        after_help = "Examples:\n  annexa test policies/\n  annexa test policies/ --filter encrypted --now 2026-01-31"
+    )]
     Test(test::TestArgs),
 }
 
@@ -57,7 +61,9 @@ pub fn main() -> u8 {
         Err(e) => {
             let _ = e.print();
             return match e.kind() {
-                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => EXIT_OK,
+                clap::error::ErrorKind::DisplayHelp | clap::error::ErrorKind::DisplayVersion => {
+                    EXIT_OK
+                }
                 _ => EXIT_USAGE,
             };
         }

@@ -50,13 +50,20 @@ impl RuleGraph {
     }
 
     /// Every dependency cycle, one diagnostic each, showing each reference on the cycle.
-    pub(super) fn cycles(&self, program: &Program, edges: &[Edge], files: &[SourceFile]) -> Vec<Diagnostic> {
+    pub(super) fn cycles(
+        &self,
+        program: &Program,
+        edges: &[Edge],
+        files: &[SourceFile],
+    ) -> Vec<Diagnostic> {
         let mut out = Vec::new();
         let mut sccs = tarjan_scc(&self.graph);
         sccs.sort();
         for scc in sccs {
             let members: BTreeSet<NodeIndex> = scc.iter().copied().collect();
-            let Some(&start) = members.iter().next() else { continue };
+            let Some(&start) = members.iter().next() else {
+                continue;
+            };
             let self_loop = self.graph.contains_edge(start, start);
             if members.len() < 2 && !self_loop {
                 continue;
@@ -77,10 +84,20 @@ impl RuleGraph {
                 })
                 .collect();
             let Some(first) = refs.first() else { continue };
-            let Some(file) = files.get(first.3) else { continue };
+            let Some(file) = files.get(first.3) else {
+                continue;
+            };
             let is_when = refs.iter().all(|e| e.4 == DepKind::When);
-            let what = if is_when { "`when` dependencies form a cycle" } else { "definitions depend on each other in a cycle" };
-            let mut d = Diagnostic::error("annexa::cycle", format!("{what}: {}", names.join(" → ")), file);
+            let what = if is_when {
+                "`when` dependencies form a cycle"
+            } else {
+                "definitions depend on each other in a cycle"
+            };
+            let mut d = Diagnostic::error(
+                "annexa::cycle",
+                format!("{what}: {}", names.join(" → ")),
+                file,
+            );
             let mut elsewhere = Vec::new();
             for (i, e) in refs.iter().enumerate() {
                 let step = format!(
@@ -95,15 +112,22 @@ impl RuleGraph {
                     elsewhere.push(format!("{step} at {}:{line}:{col}", f.name()));
                 }
             }
-            let all_fns = path.iter().all(|n| matches!(self.graph.node_weight(*n), Some(DefRef::Fn(_))));
+            let all_fns = path
+                .iter()
+                .all(|n| matches!(self.graph.node_weight(*n), Some(DefRef::Fn(_))));
             let help = if is_when {
                 "a rule cannot wait for itself; remove one of the `when` names".to_string()
             } else if !all_fns {
-                "a definition cannot depend on itself; compute one of them without the others".to_string()
+                "a definition cannot depend on itself; compute one of them without the others"
+                    .to_string()
             } else {
                 "recursion is not allowed; compute the value without calling back".to_string()
             };
-            d = if elsewhere.is_empty() { d.with_help(help) } else { d.with_help(format!("{help}; also {}", elsewhere.join("; "))) };
+            d = if elsewhere.is_empty() {
+                d.with_help(help)
+            } else {
+                d.with_help(format!("{help}; also {}", elsewhere.join("; ")))
+            };
             out.push(d);
         }
         out
@@ -114,7 +138,11 @@ impl RuleGraph {
         // breadth-first search for the shortest way back to start
         let mut parent: HashMap<NodeIndex, NodeIndex> = HashMap::new();
         let mut queue = std::collections::VecDeque::new();
-        let mut successors: Vec<NodeIndex> = self.graph.neighbors(start).filter(|n| members.contains(n)).collect();
+        let mut successors: Vec<NodeIndex> = self
+            .graph
+            .neighbors(start)
+            .filter(|n| members.contains(n))
+            .collect();
         successors.sort();
         for n in successors {
             if n == start {
@@ -126,7 +154,11 @@ impl RuleGraph {
             }
         }
         while let Some(node) = queue.pop_front() {
-            let mut next: Vec<NodeIndex> = self.graph.neighbors(node).filter(|n| members.contains(n)).collect();
+            let mut next: Vec<NodeIndex> = self
+                .graph
+                .neighbors(node)
+                .filter(|n| members.contains(n))
+                .collect();
             next.sort();
             for n in next {
                 if n == start {
@@ -173,14 +205,19 @@ impl RuleGraph {
             if *e.weight() != DepKind::When {
                 continue;
             }
-            if let (Some(DefRef::Rule(user)), Some(DefRef::Rule(dep))) =
-                (self.graph.node_weight(e.source()), self.graph.node_weight(e.target()))
-                && let (Some(a), Some(b)) = (nodes.get(dep), nodes.get(user)) {
-                    g.add_edge(*a, *b, ());
-                }
+            if let (Some(DefRef::Rule(user)), Some(DefRef::Rule(dep))) = (
+                self.graph.node_weight(e.source()),
+                self.graph.node_weight(e.target()),
+            ) && let (Some(a), Some(b)) = (nodes.get(dep), nodes.get(user))
+            {
+                g.add_edge(*a, *b, ());
+            }
         }
         match toposort(&g, None) {
-            Ok(order) => order.into_iter().filter_map(|n| g.node_weight(n).copied()).collect(),
+            Ok(order) => order
+                .into_iter()
+                .filter_map(|n| g.node_weight(n).copied())
+                .collect(),
             Err(_) => by_id,
         }
     }
@@ -214,11 +251,23 @@ impl RuleGraph {
                 Some(DefRef::Let(_)) => "note",
                 _ => "plaintext",
             };
-            out.push_str(&format!("  n{} [label=\"{}\", shape={shape}];\n", n.index(), self.name(program, n)));
+            out.push_str(&format!(
+                "  n{} [label=\"{}\", shape={shape}];\n",
+                n.index(),
+                self.name(program, n)
+            ));
         }
         for e in self.graph.edge_references() {
-            let style = if *e.weight() == DepKind::When { " [style=dashed, label=\"when\"]" } else { "" };
-            out.push_str(&format!("  n{} -> n{}{style};\n", e.source().index(), e.target().index()));
+            let style = if *e.weight() == DepKind::When {
+                " [style=dashed, label=\"when\"]"
+            } else {
+                ""
+            };
+            out.push_str(&format!(
+                "  n{} -> n{}{style};\n",
+                e.source().index(),
+                e.target().index()
+            ));
         }
         out.push_str("}\n");
         out
@@ -231,9 +280,18 @@ fn rule_id(program: &Program, r: RuleId) -> &str {
 
 fn def_name(program: &Program, def: DefRef) -> String {
     match def {
-        DefRef::Param(i) => format!("param {}", program.params.get(i).map_or("", |p| p.qualified.as_str())),
-        DefRef::Let(i) => format!("let {}", program.lets.get(i).map_or("", |p| p.qualified.as_str())),
-        DefRef::Fn(i) => format!("fn {}", program.fns.get(i).map_or("", |p| p.qualified.as_str())),
+        DefRef::Param(i) => format!(
+            "param {}",
+            program.params.get(i).map_or("", |p| p.qualified.as_str())
+        ),
+        DefRef::Let(i) => format!(
+            "let {}",
+            program.lets.get(i).map_or("", |p| p.qualified.as_str())
+        ),
+        DefRef::Fn(i) => format!(
+            "fn {}",
+            program.fns.get(i).map_or("", |p| p.qualified.as_str())
+        ),
         DefRef::Rule(i) => format!("rule {}", rule_id(program, i)),
     }
 }

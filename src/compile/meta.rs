@@ -4,10 +4,10 @@ use indexmap::IndexMap;
 
 use super::ir::{Rule, RuleId};
 use super::resolve::Scope;
-use super::{qualify, DefRef, Defs, DepKind, ModuleInfo};
+use super::{DefRef, Defs, DepKind, ModuleInfo, qualify};
 use crate::ast::{self, Item, MetaKey, MetaValue};
-use crate::controls::{catalog, Lookup};
-use crate::diagnostics::{nearest, Diagnostic};
+use crate::controls::{Lookup, catalog};
+use crate::diagnostics::{Diagnostic, nearest};
 use crate::findings::Severity;
 use crate::source::Span;
 
@@ -36,18 +36,28 @@ pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut 
         let key = meta.key.as_str();
         if let Some(first) = seen.get(key) {
             scope.diags.push(
-                Diagnostic::error("annexa::duplicate", format!("`{key}` is given twice in rule `{}`", rule.name.name), &file)
-                    .with_label(*first, "first here")
-                    .with_label(meta.key_span, "again here")
-                    .with_help("each metadata key appears at most once; list several values with commas"),
+                Diagnostic::error(
+                    "annexa::duplicate",
+                    format!("`{key}` is given twice in rule `{}`", rule.name.name),
+                    &file,
+                )
+                .with_label(*first, "first here")
+                .with_label(meta.key_span, "again here")
+                .with_help(
+                    "each metadata key appears at most once; list several values with commas",
+                ),
             );
             continue;
         }
         seen.insert(key, meta.key_span);
         match (&meta.key, &meta.value) {
             (MetaKey::Title, MetaValue::Template(t)) => compiled.title = Some(scope.template(t)),
-            (MetaKey::Description, MetaValue::Template(t)) => compiled.description = Some(scope.template(t)),
-            (MetaKey::Remediation, MetaValue::Template(t)) => compiled.remediation = Some(scope.template(t)),
+            (MetaKey::Description, MetaValue::Template(t)) => {
+                compiled.description = Some(scope.template(t))
+            }
+            (MetaKey::Remediation, MetaValue::Template(t)) => {
+                compiled.remediation = Some(scope.template(t))
+            }
             (MetaKey::Controls, MetaValue::Controls(ids)) => {
                 has_controls = true;
                 for control in ids {
@@ -58,23 +68,25 @@ pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut 
                     }
                 }
             }
-            (MetaKey::Severity, MetaValue::Severity(word)) => match Severity::parse(&word.name) {
-                Some(s) => compiled.severity = s,
-                None => {
-                    let words = ["critical", "high", "medium", "low", "info"];
-                    let mut d = Diagnostic::error(
-                        "annexa::unknown_severity",
-                        format!("unknown severity `{}`", word.name),
-                        &file,
-                    )
-                    .with_label(word.span, "not a severity");
-                    d = match nearest(&word.name, words) {
+            (MetaKey::Severity, MetaValue::Severity(word)) => {
+                match Severity::parse(&word.name) {
+                    Some(s) => compiled.severity = s,
+                    None => {
+                        let words = ["critical", "high", "medium", "low", "info"];
+                        let mut d = Diagnostic::error(
+                            "annexa::unknown_severity",
+                            format!("unknown severity `{}`", word.name),
+                            &file,
+                        )
+                        .with_label(word.span, "not a severity");
+                        d = match nearest(&word.name, words) {
                         Some(n) => d.with_help(format!("did you mean `{n}`? severities are critical, high, medium, low, info")),
                         None => d.with_help("severities are critical, high, medium, low, info"),
                     };
-                    scope.diags.push(d);
+                        scope.diags.push(d);
+                    }
                 }
-            },
+            }
             (MetaKey::Tags, MetaValue::Tags(tags)) => {
                 compiled.tags = tags.iter().map(|t| t.value.clone()).collect();
             }
@@ -100,7 +112,11 @@ pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut 
 }
 
 /// The 2022 ids a written control id stands for, reporting unknown and 2013 ids.
-fn check_control(control: &ast::ControlRef, file: &crate::source::SourceFile, diags: &mut Vec<Diagnostic>) -> Vec<String> {
+fn check_control(
+    control: &ast::ControlRef,
+    file: &crate::source::SourceFile,
+    diags: &mut Vec<Diagnostic>,
+) -> Vec<String> {
     match catalog().lookup(&control.id) {
         Lookup::Current(c) => vec![c.id.clone()],
         Lookup::Legacy(legacy) => {
@@ -108,7 +124,10 @@ fn check_control(control: &ast::ControlRef, file: &crate::source::SourceFile, di
             diags.push(
                 Diagnostic::warning(
                     "annexa::legacy_control",
-                    format!("`{}` is an ISO/IEC 27001:2013 id; it maps to {targets} in 2022", control.id),
+                    format!(
+                        "`{}` is an ISO/IEC 27001:2013 id; it maps to {targets} in 2022",
+                        control.id
+                    ),
                     file,
                 )
                 .with_label(control.span, format!("2013: {}", legacy.title_2013))
@@ -119,20 +138,31 @@ fn check_control(control: &ast::ControlRef, file: &crate::source::SourceFile, di
         Lookup::Unknown { suggestions } => {
             let mut d = Diagnostic::error(
                 "annexa::unknown_control",
-                format!("`{}` is not an ISO/IEC 27001:2022 Annex A control", control.id),
+                format!(
+                    "`{}` is not an ISO/IEC 27001:2022 Annex A control",
+                    control.id
+                ),
                 file,
             );
             d = if suggestions.is_empty() {
-                d.with_label(control.span, "no such control")
-                    .with_help("Annex A 2022 ids run from A.5.1 to A.8.34; `annexa controls` lists them")
+                d.with_label(control.span, "no such control").with_help(
+                    "Annex A 2022 ids run from A.5.1 to A.8.34; `annexa controls` lists them",
+                )
             } else {
                 let list: Vec<String> = suggestions.iter().map(|s| format!("`{s}`")).collect();
                 let list = match list.split_last() {
-                    Some((last, init)) if !init.is_empty() => format!("{} or {last}", init.join(", ")),
+                    Some((last, init)) if !init.is_empty() => {
+                        format!("{} or {last}", init.join(", "))
+                    }
                     _ => list.join(""),
                 };
-                d.with_label(control.span, format!("no such control; did you mean {list}?"))
-                    .with_help(format!("did you mean {list}? `annexa controls` lists the catalog"))
+                d.with_label(
+                    control.span,
+                    format!("no such control; did you mean {list}?"),
+                )
+                .with_help(format!(
+                    "did you mean {list}? `annexa controls` lists the catalog"
+                ))
             };
             diags.push(d);
             Vec::new()
@@ -164,16 +194,28 @@ pub(super) fn resolve_when(
                 let target = if name.parts.len() == 1 {
                     defs.lookup(&info.namespace, name.last())
                 } else {
-                    let ns: Vec<&str> = name.parts.iter().take(name.parts.len() - 1).map(|p| p.name.as_str()).collect();
+                    let ns: Vec<&str> = name
+                        .parts
+                        .iter()
+                        .take(name.parts.len() - 1)
+                        .map(|p| p.name.as_str())
+                        .collect();
                     defs.lookup(&ns.join("."), name.last())
                 };
                 match target {
                     Some(DefRef::Rule(id)) => {
                         if let Some(r) = rules.get_mut(this)
-                            && !r.when.contains(&id) {
-                                r.when.push(id);
-                            }
-                        edges.push((DefRef::Rule(this), DefRef::Rule(id), name.span, m, DepKind::When));
+                            && !r.when.contains(&id)
+                        {
+                            r.when.push(id);
+                        }
+                        edges.push((
+                            DefRef::Rule(this),
+                            DefRef::Rule(id),
+                            name.span,
+                            m,
+                            DepKind::When,
+                        ));
                     }
                     _ => {
                         let rule_names: Vec<&str> = rules.iter().map(|r| r.id.as_str()).collect();
@@ -184,7 +226,12 @@ pub(super) fn resolve_when(
                             &info.file,
                         )
                         .with_label(name.span, "no rule by this name");
-                        d = match nearest(&qualify(&info.namespace, &written), rule_names.iter().copied()).or_else(|| nearest(&written, rule_names.iter().copied())) {
+                        d = match nearest(
+                            &qualify(&info.namespace, &written),
+                            rule_names.iter().copied(),
+                        )
+                        .or_else(|| nearest(&written, rule_names.iter().copied()))
+                        {
                             Some(n) => d.with_help(format!("did you mean `{n}`?")),
                             None => d.with_help("`when` takes rule names, `name` or `ns.name`"),
                         };

@@ -168,7 +168,13 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
             };
             let key = (info.namespace.clone(), name.name.clone());
             if let Some(previous) = first_site.get(&key) {
-                diags.push(duplicate(&name.name, &info.namespace, previous, &site, &infos));
+                diags.push(duplicate(
+                    &name.name,
+                    &info.namespace,
+                    previous,
+                    &site,
+                    &infos,
+                ));
             } else {
                 first_site.insert(key, site.clone());
                 defs.scopes
@@ -249,7 +255,14 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
     }
 
     // `when` needs every rule declared
-    meta::resolve_when(&all, &infos, &defs, &mut program.rules, &mut edges, &mut diags);
+    meta::resolve_when(
+        &all,
+        &infos,
+        &defs,
+        &mut program.rules,
+        &mut edges,
+        &mut diags,
+    );
     program.regexes = regexes;
 
     let graph = RuleGraph::build(&program, &edges);
@@ -288,7 +301,11 @@ pub fn qualify(namespace: &str, name: &str) -> String {
 }
 
 fn namespace_of(module: &Module) -> String {
-    module.header.as_ref().map(|h| h.name.text()).unwrap_or_default()
+    module
+        .header
+        .as_ref()
+        .map(|h| h.name.text())
+        .unwrap_or_default()
 }
 
 /// Appends every stdlib module named by a `use std.X`, transitively.
@@ -302,7 +319,10 @@ fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
                 m.items
                     .iter()
                     .filter_map(|i| match i {
-                        Item::Use(u) if u.path.parts.len() == 2 && u.path.parts.first().is_some_and(|p| p.name == "std") => {
+                        Item::Use(u)
+                            if u.path.parts.len() == 2
+                                && u.path.parts.first().is_some_and(|p| p.name == "std") =>
+                        {
                             Some((u.path.last().to_string(), u.path.span, m.source.clone()))
                         }
                         _ => None,
@@ -342,7 +362,8 @@ fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
                     }
                 }
                 None => {
-                    let names: Vec<String> = STDLIB.iter().map(|(n, _)| format!("std.{n}")).collect();
+                    let names: Vec<String> =
+                        STDLIB.iter().map(|(n, _)| format!("std.{n}")).collect();
                     diags.push(
                         Diagnostic::error(
                             "annexa::unknown_module",
@@ -411,7 +432,13 @@ fn module_infos(all: &[Module], user_count: usize, diags: &mut Vec<Diagnostic>) 
         .collect()
 }
 
-fn duplicate(name: &str, namespace: &str, first: &Site, again: &Site, infos: &[ModuleInfo]) -> Diagnostic {
+fn duplicate(
+    name: &str,
+    namespace: &str,
+    first: &Site,
+    again: &Site,
+    infos: &[ModuleInfo],
+) -> Diagnostic {
     let ns = if namespace.is_empty() {
         "the root namespace".to_string()
     } else {
@@ -420,7 +447,11 @@ fn duplicate(name: &str, namespace: &str, first: &Site, again: &Site, infos: &[M
     let again_file = infos.get(again.module).map(|i| i.file.clone());
     let first_file = infos.get(first.module).map(|i| i.file.clone());
     let (Some(again_file), Some(first_file)) = (again_file, first_file) else {
-        return Diagnostic::error("annexa::duplicate", format!("`{name}` is defined twice"), &SourceFile::new("", ""));
+        return Diagnostic::error(
+            "annexa::duplicate",
+            format!("`{name}` is defined twice"),
+            &SourceFile::new("", ""),
+        );
     };
     let mut d = Diagnostic::error(
         "annexa::duplicate",

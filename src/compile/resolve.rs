@@ -7,7 +7,7 @@ use regex::RegexBuilder;
 use super::ir::{self, BinOp, Builtin, Const, ExprKind, Quant, Slot};
 use super::{DefRef, Defs, ModuleInfo};
 use crate::ast::{self, BinaryOp, Quantifier, UnaryOp};
-use crate::diagnostics::{close_names, nearest, Diagnostic};
+use crate::diagnostics::{Diagnostic, close_names, nearest};
 use crate::source::{SourceFile, Span};
 
 /// Regexes larger than this (compiled program size) are refused at compile time.
@@ -155,7 +155,9 @@ impl<'c> Scope<'c> {
             ast::ExprKind::List(items) => {
                 let items: Vec<ir::Expr> = items.iter().map(|e| self.expr(e)).collect();
                 if items.iter().all(|e| matches!(e.kind, ExprKind::Const(_))) {
-                    ExprKind::Const(Const::List(items.into_iter().filter_map(into_const).collect()))
+                    ExprKind::Const(Const::List(
+                        items.into_iter().filter_map(into_const).collect(),
+                    ))
                 } else {
                     ExprKind::List(items)
                 }
@@ -165,7 +167,10 @@ impl<'c> Scope<'c> {
                     .iter()
                     .map(|(k, v)| (Arc::from(k.value.as_str()), self.expr(v)))
                     .collect();
-                if entries.iter().all(|(_, e)| matches!(e.kind, ExprKind::Const(_))) {
+                if entries
+                    .iter()
+                    .all(|(_, e)| matches!(e.kind, ExprKind::Const(_)))
+                {
                     ExprKind::Const(Const::Object(
                         entries
                             .into_iter()
@@ -191,9 +196,11 @@ impl<'c> Scope<'c> {
             },
             ast::ExprKind::Field(base, field) => {
                 if let ast::ExprKind::Name(alias) = &base.kind
-                    && !self.is_local(alias) && self.module.aliases.contains_key(alias.as_str()) {
-                        return self.member(alias, &field.name, span, false);
-                    }
+                    && !self.is_local(alias)
+                    && self.module.aliases.contains_key(alias.as_str())
+                {
+                    return self.member(alias, &field.name, span, false);
+                }
                 ExprKind::Field(Box::new(self.expr(base)), Arc::from(field.name.as_str()))
             }
             ast::ExprKind::Key(base, key) => {
@@ -326,7 +333,10 @@ impl<'c> Scope<'c> {
                 let (what, help) = if matches!(def, DefRef::Fn(_)) {
                     ("a function", format!("call it: `{name}(…)`"))
                 } else {
-                    ("a rule", "rules are not values; use `when` to depend on a rule".to_string())
+                    (
+                        "a rule",
+                        "rules are not values; use `when` to depend on a rule".to_string(),
+                    )
                 };
                 return self.error(
                     Diagnostic::error(
@@ -348,7 +358,9 @@ impl<'c> Scope<'c> {
         let namespace = self.module.aliases.get(alias).cloned().unwrap_or_default();
         let file = self.file().clone();
         match self.defs.lookup(&namespace, name) {
-            Some(def @ (DefRef::Param(_) | DefRef::Let(_))) if !call => self.def_value(def, name, span),
+            Some(def @ (DefRef::Param(_) | DefRef::Let(_))) if !call => {
+                self.def_value(def, name, span)
+            }
             Some(def @ DefRef::Fn(_)) if call => {
                 self.deps.push((def, span));
                 ir::Expr {
@@ -368,7 +380,8 @@ impl<'c> Scope<'c> {
                 diag = match nearest(name, names.iter().copied()) {
                     Some(n) => diag.with_help(format!("did you mean `{alias}.{n}`?")),
                     None => {
-                        let list: Vec<String> = names.iter().map(|n| format!("`{alias}.{n}`")).collect();
+                        let list: Vec<String> =
+                            names.iter().map(|n| format!("`{alias}.{n}`")).collect();
                         diag.with_help(format!("`{namespace}` defines {}", list.join(", ")))
                     }
                 };
@@ -412,16 +425,23 @@ impl<'c> Scope<'c> {
             ast::ExprKind::Name(name) => return self.not_a_function(name, callee.span),
             ast::ExprKind::Field(base, field) => match &base.kind {
                 ast::ExprKind::Name(alias)
-                    if !self.is_local(alias) && self.module.aliases.contains_key(alias.as_str()) =>
+                    if !self.is_local(alias)
+                        && self.module.aliases.contains_key(alias.as_str()) =>
                 {
-                    let namespace = self.module.aliases.get(alias.as_str()).cloned().unwrap_or_default();
+                    let namespace = self
+                        .module
+                        .aliases
+                        .get(alias.as_str())
+                        .cloned()
+                        .unwrap_or_default();
                     match self.defs.lookup(&namespace, &field.name) {
                         Some(DefRef::Fn(id)) => {
                             self.deps.push((DefRef::Fn(id), callee.span));
                             (Callee::Fn(id), format!("{alias}.{}", field.name))
                         }
                         Some(_) => {
-                            return self.not_a_function(&format!("{alias}.{}", field.name), callee.span);
+                            return self
+                                .not_a_function(&format!("{alias}.{}", field.name), callee.span);
                         }
                         None => return self.member(alias, &field.name, callee.span, true),
                     }
@@ -440,11 +460,16 @@ impl<'c> Scope<'c> {
             return self.error(
                 Diagnostic::error(
                     "annexa::arity",
-                    format!("`{name}` takes {arity} argument{plural} but {} {were} given", args.len()),
+                    format!(
+                        "`{name}` takes {arity} argument{plural} but {} {were} given",
+                        args.len()
+                    ),
                     &file,
                 )
                 .with_label(span, format!("expected {arity} argument{plural}"))
-                .with_help(format!("call `{name}` with exactly {arity} argument{plural}")),
+                .with_help(format!(
+                    "call `{name}` with exactly {arity} argument{plural}"
+                )),
             );
         }
         let args: Vec<ir::Expr> = args.iter().map(|a| self.expr(a)).collect();
@@ -471,14 +496,21 @@ impl<'c> Scope<'c> {
     fn not_callable(&mut self, span: Span) -> ir::Expr {
         let file = self.file().clone();
         self.error(
-            Diagnostic::error("annexa::not_a_function", "this expression cannot be called", &file)
-                .with_label(span, "not a function name")
-                .with_help("call a function by name: `name(…)` or `alias.name(…)`"),
+            Diagnostic::error(
+                "annexa::not_a_function",
+                "this expression cannot be called",
+                &file,
+            )
+            .with_label(span, "not a function name")
+            .with_help("call a function by name: `name(…)` or `alias.name(…)`"),
         )
     }
 
     fn regex(&mut self, pattern: &str, span: Span) -> Option<usize> {
-        match RegexBuilder::new(pattern).size_limit(REGEX_SIZE_LIMIT).build() {
+        match RegexBuilder::new(pattern)
+            .size_limit(REGEX_SIZE_LIMIT)
+            .build()
+        {
             Ok(re) => {
                 self.regexes.push(re);
                 Some(self.regexes.len() - 1)
@@ -489,9 +521,15 @@ impl<'c> Scope<'c> {
                 let last = detail.lines().last().unwrap_or("").trim();
                 let last = last.strip_prefix("error: ").unwrap_or(last).to_string();
                 self.diags.push(
-                    Diagnostic::error("annexa::invalid_regex", format!("invalid regex: {last}"), &file)
-                        .with_label(span, "this pattern")
-                        .with_help("patterns use the Rust `regex` syntax (no look-around or backreferences)"),
+                    Diagnostic::error(
+                        "annexa::invalid_regex",
+                        format!("invalid regex: {last}"),
+                        &file,
+                    )
+                    .with_label(span, "this pattern")
+                    .with_help(
+                        "patterns use the Rust `regex` syntax (no look-around or backreferences)",
+                    ),
                 );
                 None
             }

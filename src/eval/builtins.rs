@@ -28,13 +28,19 @@ pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> 
         Builtin::Count => match first.view() {
             View::List(l) => Ok(int(l.len())),
             View::Object(o) => Ok(int(o.len())),
-            _ => Err(format!("`count` needs a list or an object, got {}", describe(first))),
+            _ => Err(format!(
+                "`count` needs a list or an object, got {}",
+                describe(first)
+            )),
         },
         Builtin::Len => match first.view() {
             View::Str(s) => Ok(int(s.chars().count())),
             View::List(l) => Ok(int(l.len())),
             View::Object(o) => Ok(int(o.len())),
-            _ => Err(format!("`len` needs a string, a list or an object, got {}", describe(first))),
+            _ => Err(format!(
+                "`len` needs a string, a list or an object, got {}",
+                describe(first)
+            )),
         },
         Builtin::Lower => string_map(first, "lower", str::to_lowercase),
         Builtin::Upper => string_map(first, "upper", str::to_uppercase),
@@ -47,16 +53,24 @@ pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> 
             _ => Err(two_strings("ends_with", first, &second)),
         },
         Builtin::Contains => match first.view() {
-            View::List(l) => Ok(Val::Bool(l.iter().any(|e| ops::equal(&e, &second) == Some(true)))),
+            View::List(l) => Ok(Val::Bool(
+                l.iter().any(|e| ops::equal(&e, &second) == Some(true)),
+            )),
             View::Str(s) => match second.view() {
                 View::Str(needle) => Ok(Val::Bool(s.contains(needle))),
                 _ => Err(two_strings("contains", first, &second)),
             },
             View::Object(o) => match second.view() {
                 View::Str(key) => Ok(Val::Bool(o.get(key).is_some())),
-                _ => Err(format!("`contains` on an object needs a key string, got {}", describe(&second))),
+                _ => Err(format!(
+                    "`contains` on an object needs a key string, got {}",
+                    describe(&second)
+                )),
             },
-            _ => Err(format!("`contains` needs a list, a string or an object, got {}", describe(first))),
+            _ => Err(format!(
+                "`contains` needs a list, a string or an object, got {}",
+                describe(first)
+            )),
         },
         Builtin::Keys => match first.view() {
             View::Object(o) => Ok(Val::List(Rc::new(
@@ -95,20 +109,36 @@ pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> 
         },
         Builtin::Min | Builtin::Max => match first.view() {
             View::List(l) => {
-                let want = if builtin == Builtin::Min { Ordering::Less } else { Ordering::Greater };
+                let want = if builtin == Builtin::Min {
+                    Ordering::Less
+                } else {
+                    Ordering::Greater
+                };
                 let mut best: Option<Val<'a>> = None;
                 for e in l.iter() {
                     best = Some(match best {
                         None => e,
                         Some(b) => {
-                            if ops::compare(&e, &b)? == Some(want) { e } else { b }
+                            if ops::compare(&e, &b)? == Some(want) {
+                                e
+                            } else {
+                                b
+                            }
                         }
                     });
                 }
                 // the extreme of nothing is absent, never a silent default
                 Ok(best.unwrap_or(Val::Missing(None)))
             }
-            _ => Err(format!("`{}` needs a list, got {}", if builtin == Builtin::Min { "min" } else { "max" }, describe(first))),
+            _ => Err(format!(
+                "`{}` needs a list, got {}",
+                if builtin == Builtin::Min {
+                    "min"
+                } else {
+                    "max"
+                },
+                describe(first)
+            )),
         },
         Builtin::DaysSince => {
             let then = as_date(first)?;
@@ -130,7 +160,11 @@ fn string_map<'a>(v: &Val<'a>, name: &str, f: impl Fn(&str) -> String) -> Out<'a
 }
 
 fn two_strings(name: &str, a: &Val<'_>, b: &Val<'_>) -> String {
-    format!("`{name}` needs two strings, got {} and {}", describe(a), describe(b))
+    format!(
+        "`{name}` needs two strings, got {} and {}",
+        describe(a),
+        describe(b)
+    )
 }
 
 fn as_date(v: &Val<'_>) -> Result<i64, String> {
@@ -151,20 +185,49 @@ mod tests {
 
     #[test]
     fn missing_arguments_propagate_except_for_exists() {
-        assert!(matches!(call(Builtin::Exists, &[Val::Missing(None)], 0), Ok(Val::Bool(false))));
-        assert!(matches!(call(Builtin::Exists, &[Val::Const(&crate::compile::Const::Null)], 0), Ok(Val::Bool(true))));
-        assert!(matches!(call(Builtin::Lower, &[Val::Missing(None)], 0), Ok(Val::Missing(None))));
+        assert!(matches!(
+            call(Builtin::Exists, &[Val::Missing(None)], 0),
+            Ok(Val::Bool(false))
+        ));
+        assert!(matches!(
+            call(
+                Builtin::Exists,
+                &[Val::Const(&crate::compile::Const::Null)],
+                0
+            ),
+            Ok(Val::Bool(true))
+        ));
+        assert!(matches!(
+            call(Builtin::Lower, &[Val::Missing(None)], 0),
+            Ok(Val::Missing(None))
+        ));
     }
 
     #[test]
     fn strings_and_lists() {
-        assert!(matches!(call(Builtin::Len, &[s("héllo")], 0), Ok(Val::Int(5))));
-        assert!(matches!(call(Builtin::StartsWith, &[s("ml-train"), s("ml-")], 0), Ok(Val::Bool(true))));
+        assert!(matches!(
+            call(Builtin::Len, &[s("héllo")], 0),
+            Ok(Val::Int(5))
+        ));
+        assert!(matches!(
+            call(Builtin::StartsWith, &[s("ml-train"), s("ml-")], 0),
+            Ok(Val::Bool(true))
+        ));
         let list = Val::List(Rc::new(vec![Val::Int(3), Val::Float(1.5), Val::Int(3)]));
-        assert!(matches!(call(Builtin::Count, std::slice::from_ref(&list), 0), Ok(Val::Int(3))));
-        assert!(matches!(call(Builtin::Max, std::slice::from_ref(&list), 0), Ok(Val::Int(3))));
-        assert!(matches!(call(Builtin::Min, std::slice::from_ref(&list), 0), Ok(Val::Float(f)) if f == 1.5));
-        assert!(matches!(call(Builtin::Sum, std::slice::from_ref(&list), 0), Ok(Val::Float(f)) if f == 7.5));
+        assert!(matches!(
+            call(Builtin::Count, std::slice::from_ref(&list), 0),
+            Ok(Val::Int(3))
+        ));
+        assert!(matches!(
+            call(Builtin::Max, std::slice::from_ref(&list), 0),
+            Ok(Val::Int(3))
+        ));
+        assert!(
+            matches!(call(Builtin::Min, std::slice::from_ref(&list), 0), Ok(Val::Float(f)) if f == 1.5)
+        );
+        assert!(
+            matches!(call(Builtin::Sum, std::slice::from_ref(&list), 0), Ok(Val::Float(f)) if f == 7.5)
+        );
         assert!(matches!(call(Builtin::Unique, &[list], 0), Ok(Val::List(l)) if l.len() == 2));
         assert!(call(Builtin::Lower, &[Val::Int(1)], 0).is_err());
     }
@@ -172,7 +235,10 @@ mod tests {
     #[test]
     fn days_since_uses_the_clock_given() {
         let now = time::parse("2026-01-31").unwrap_or(0);
-        assert!(matches!(call(Builtin::DaysSince, &[s("2026-01-01")], now), Ok(Val::Int(30))));
+        assert!(matches!(
+            call(Builtin::DaysSince, &[s("2026-01-01")], now),
+            Ok(Val::Int(30))
+        ));
         assert!(call(Builtin::DaysSince, &[s("yesterday")], now).is_err());
     }
 }

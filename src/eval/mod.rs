@@ -19,7 +19,7 @@ pub use rule::compare_pointers;
 pub use time::parse as parse_time;
 
 use expr::Ctx;
-use rule::{render_template, run_rule, DocOutcome};
+use rule::{DocOutcome, render_template, run_rule};
 
 /// How to evaluate.
 #[derive(Debug, Clone)]
@@ -68,10 +68,15 @@ pub fn resolve_param(program: &Program, name: &str) -> Result<usize, ParamError>
     match matches.as_slice() {
         [one] => Ok(*one),
         [] => {
-            let names: Vec<&str> = program.params.iter().map(|p| p.qualified.as_str()).collect();
+            let names: Vec<&str> = program
+                .params
+                .iter()
+                .map(|p| p.qualified.as_str())
+                .collect();
             let short = name.rsplit('.').next().unwrap_or(name);
-            let close = crate::diagnostics::nearest(short, program.params.iter().map(|p| p.name.as_str()))
-                .and_then(|n| program.params.iter().find(|p| p.name == n));
+            let close =
+                crate::diagnostics::nearest(short, program.params.iter().map(|p| p.name.as_str()))
+                    .and_then(|n| program.params.iter().find(|p| p.name == n));
             let help = match close {
                 Some(p) => format!("did you mean `{}`?", p.qualified),
                 None if names.is_empty() => "the loaded policies declare no param".to_string(),
@@ -123,12 +128,25 @@ pub fn evaluate(
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
-        let mut ctx = Ctx::new(program, doc, &overrides, options.now, options.step_limit, &fallback_file);
+        let mut ctx = Ctx::new(
+            program,
+            doc,
+            &overrides,
+            options.now,
+            options.step_limit,
+            &fallback_file,
+        );
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         for &rule_id in &program.order {
-            let Some(rule) = program.rules.get(rule_id) else { continue };
+            let Some(rule) = program.rules.get(rule_id) else {
+                continue;
+            };
             let blocked = rule.when.iter().find_map(|dep| {
-                let status = statuses.get(*dep).copied().flatten().unwrap_or(Status::Skip);
+                let status = statuses
+                    .get(*dep)
+                    .copied()
+                    .flatten()
+                    .unwrap_or(Status::Skip);
                 (status != Status::Pass).then(|| {
                     let name = program.rules.get(*dep).map_or("", |r| r.id.as_str());
                     format!("when {name} did not pass ({})", status.as_str())
@@ -142,9 +160,10 @@ pub fn evaluate(
                 *s = Some(outcome.status);
             }
             if let Some(slot) = texts.get_mut(rule_id)
-                && slot.is_none() {
-                    *slot = Some(rule_texts(&mut ctx, rule));
-                }
+                && slot.is_none()
+            {
+                *slot = Some(rule_texts(&mut ctx, rule));
+            }
             if let Some(list) = per_rule.get_mut(rule_id) {
                 list.push(outcome);
             }
@@ -155,7 +174,9 @@ pub fn evaluate(
         .iter()
         .zip(per_rule)
         .zip(texts)
-        .map(|((rule, outcomes), texts)| merge(rule, outcomes, texts.unwrap_or_else(|| plain_texts(rule))))
+        .map(|((rule, outcomes), texts)| {
+            merge(rule, outcomes, texts.unwrap_or_else(|| plain_texts(rule)))
+        })
         .collect();
     results.sort_by(|a, b| a.rule.cmp(&b.rule));
     Ok(report(results))
@@ -273,8 +294,10 @@ pub fn report(results: Vec<RuleResult>) -> Report {
     let controls = ids
         .into_iter()
         .map(|id| {
-            let mut rules: Vec<&RuleResult> =
-                results.iter().filter(|r| r.controls.iter().any(|c| c == id)).collect();
+            let mut rules: Vec<&RuleResult> = results
+                .iter()
+                .filter(|r| r.controls.iter().any(|c| c == id))
+                .collect();
             rules.sort_by(|a, b| a.rule.cmp(&b.rule));
             let has = |s: Status| rules.iter().any(|r| r.status == s);
             let status = if has(Status::Fail) || has(Status::Error) {
@@ -288,7 +311,10 @@ pub fn report(results: Vec<RuleResult>) -> Report {
             };
             ControlResult {
                 id: id.to_string(),
-                title: catalog().get(id).map(|c| c.title.clone()).unwrap_or_default(),
+                title: catalog()
+                    .get(id)
+                    .map(|c| c.title.clone())
+                    .unwrap_or_default(),
                 status,
                 rules: rules.iter().map(|r| r.rule.clone()).collect(),
             }

@@ -3,8 +3,8 @@
 use std::cmp::Ordering;
 use std::rc::Rc;
 
-use super::value::{Val, View};
 use super::time;
+use super::value::{Val, View};
 
 /// Three-valued truth.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -48,11 +48,15 @@ pub fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
         (View::Date(x), View::Date(y)) => x == y,
         (View::Date(d), View::Str(s)) | (View::Str(s), View::Date(d)) => time::parse(s) == Some(d),
         (View::List(x), View::List(y)) => {
-            x.len() == y.len() && x.iter().zip(y.iter()).all(|(p, q)| equal(&p, &q) == Some(true))
+            x.len() == y.len()
+                && x.iter()
+                    .zip(y.iter())
+                    .all(|(p, q)| equal(&p, &q) == Some(true))
         }
         (View::Object(x), View::Object(y)) => {
             x.len() == y.len()
-                && x.iter().all(|(k, v)| y.get(k).is_some_and(|w| equal(&v, &w) == Some(true)))
+                && x.iter()
+                    .all(|(k, v)| y.get(k).is_some_and(|w| equal(&v, &w) == Some(true)))
         }
         _ => false,
     })
@@ -61,13 +65,7 @@ pub fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
 /// Ordering for `< <= > >=`: numbers with numbers, strings with strings, dates with dates or
 /// ISO-8601 strings. `Ok(None)` when a side is missing; `Err` for values that do not compare.
 pub fn compare(a: &Val<'_>, b: &Val<'_>) -> Result<Option<Ordering>, String> {
-    let mismatch = || {
-        format!(
-            "cannot compare {} with {}",
-            describe(a),
-            describe(b)
-        )
-    };
+    let mismatch = || format!("cannot compare {} with {}", describe(a), describe(b));
     Ok(Some(match (a.view(), b.view()) {
         (View::Missing, _) | (_, View::Missing) => return Ok(None),
         (View::Int(x), View::Int(y)) => x.cmp(&y),
@@ -101,7 +99,13 @@ fn int_float_cmp(i: i64, f: f64) -> Option<Ordering> {
         return Some(ord);
     }
     // same integer part: the fraction decides
-    Some(if f > whole { Ordering::Less } else if f < whole { Ordering::Greater } else { Ordering::Equal })
+    Some(if f > whole {
+        Ordering::Less
+    } else if f < whole {
+        Ordering::Greater
+    } else {
+        Ordering::Equal
+    })
 }
 
 pub(super) fn not_a_date(s: &str) -> String {
@@ -114,13 +118,20 @@ pub fn contains(coll: &Val<'_>, x: &Val<'_>) -> Result<Tri, String> {
         return Ok(Tri::Missing);
     }
     match coll.view() {
-        View::List(list) => Ok(Tri::from_bool(list.iter().any(|e| equal(&e, x) == Some(true)))),
-        View::Object(obj) => Ok(Tri::from_bool(obj.iter().any(|(_, v)| equal(&v, x) == Some(true)))),
+        View::List(list) => Ok(Tri::from_bool(
+            list.iter().any(|e| equal(&e, x) == Some(true)),
+        )),
+        View::Object(obj) => Ok(Tri::from_bool(
+            obj.iter().any(|(_, v)| equal(&v, x) == Some(true)),
+        )),
         View::Str(s) => match x.view() {
             View::Str(needle) => Ok(Tri::from_bool(s.contains(needle))),
             _ => Err(format!("cannot look for {} in a string", describe(x))),
         },
-        _ => Err(format!("`in` needs a list, an object or a string on its right, got {}", describe(coll))),
+        _ => Err(format!(
+            "`in` needs a list, an object or a string on its right, got {}",
+            describe(coll)
+        )),
     }
 }
 
@@ -168,8 +179,14 @@ pub fn arithmetic<'a>(op: char, a: &Val<'a>, b: &Val<'a>) -> Result<Val<'a>, Str
             }
         }
         (View::Str(x), View::Str(y)) if op == '+' => Ok(Val::Str(Rc::from(format!("{x}{y}")))),
-        (View::List(x), View::List(y)) if op == '+' => Ok(Val::List(Rc::new(x.iter().chain(y.iter()).collect()))),
-        _ => Err(format!("cannot apply `{op}` to {} and {}", describe(a), describe(b))),
+        (View::List(x), View::List(y)) if op == '+' => {
+            Ok(Val::List(Rc::new(x.iter().chain(y.iter()).collect())))
+        }
+        _ => Err(format!(
+            "cannot apply `{op}` to {} and {}",
+            describe(a),
+            describe(b)
+        )),
     }
 }
 
@@ -203,7 +220,11 @@ pub fn describe(v: &Val<'_>) -> String {
 }
 
 fn article(word: &str) -> &'static str {
-    if word.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" }
+    if word.starts_with(['a', 'e', 'i', 'o', 'u']) {
+        "an"
+    } else {
+        "a"
+    }
 }
 
 /// Renders a value into a template: strings as themselves, whole numbers without a fraction,
@@ -238,12 +259,15 @@ pub fn to_json(v: &Val<'_>) -> Option<serde_json::Value> {
             if f.fract() == 0.0 && f.abs() < 1e15 {
                 serde_json::Value::from(f as i64)
             } else {
-                serde_json::Number::from_f64(f).map_or(serde_json::Value::Null, serde_json::Value::Number)
+                serde_json::Number::from_f64(f)
+                    .map_or(serde_json::Value::Null, serde_json::Value::Number)
             }
         }
         View::Date(d) => serde_json::Value::String(time::format(d)),
         View::Str(s) => serde_json::Value::String(s.to_string()),
-        View::List(list) => serde_json::Value::Array(list.iter().filter_map(|e| to_json(&e)).collect()),
+        View::List(list) => {
+            serde_json::Value::Array(list.iter().filter_map(|e| to_json(&e)).collect())
+        }
         View::Object(obj) => serde_json::Value::Object(
             obj.iter()
                 .filter_map(|(k, v)| to_json(&v).map(|j| (k.to_string(), j)))
@@ -263,31 +287,61 @@ mod tests {
         let one_f = Val::Float(1.0);
         assert_eq!(equal(&one, &one_f), Some(true));
         let big = Val::Int(9_007_199_254_740_993);
-        assert_eq!(equal(&big, &Val::Float(9_007_199_254_740_992.0)), Some(false), "integers are exact");
-        assert_eq!(compare(&Val::Int(2), &Val::Float(1.5)), Ok(Some(Ordering::Greater)));
-        assert_eq!(compare(&Val::Float(-0.5), &Val::Int(0)), Ok(Some(Ordering::Less)));
-        assert_eq!(compare(&Val::Int(-1), &Val::Float(-0.5)), Ok(Some(Ordering::Less)));
+        assert_eq!(
+            equal(&big, &Val::Float(9_007_199_254_740_992.0)),
+            Some(false),
+            "integers are exact"
+        );
+        assert_eq!(
+            compare(&Val::Int(2), &Val::Float(1.5)),
+            Ok(Some(Ordering::Greater))
+        );
+        assert_eq!(
+            compare(&Val::Float(-0.5), &Val::Int(0)),
+            Ok(Some(Ordering::Less))
+        );
+        assert_eq!(
+            compare(&Val::Int(-1), &Val::Float(-0.5)),
+            Ok(Some(Ordering::Less))
+        );
         let list = Const::List(vec![Const::Int(1), Const::Str("a".into())]);
         let computed = Val::List(Rc::new(vec![Val::Float(1.0), Val::Str("a".into())]));
         assert_eq!(equal(&Val::Const(&list), &computed), Some(true));
         assert_eq!(equal(&Val::Missing(None), &one), None);
-        assert_eq!(equal(&Val::Const(&Const::Null), &Val::Bool(false)), Some(false));
+        assert_eq!(
+            equal(&Val::Const(&Const::Null), &Val::Bool(false)),
+            Some(false)
+        );
     }
 
     #[test]
     fn comparing_different_types_is_an_error() {
         let e = compare(&Val::Str("a".into()), &Val::Int(3));
-        assert_eq!(e, Err("cannot compare the string \"a\" with a number `3`".into()));
-        assert_eq!(compare(&Val::Int(2), &Val::Float(2.5)), Ok(Some(Ordering::Less)));
+        assert_eq!(
+            e,
+            Err("cannot compare the string \"a\" with a number `3`".into())
+        );
+        assert_eq!(
+            compare(&Val::Int(2), &Val::Float(2.5)),
+            Ok(Some(Ordering::Less))
+        );
         let day = Val::Date(86_400);
-        assert_eq!(compare(&day, &Val::Str("1970-01-01".into())), Ok(Some(Ordering::Greater)));
+        assert_eq!(
+            compare(&day, &Val::Str("1970-01-01".into())),
+            Ok(Some(Ordering::Greater))
+        );
         assert!(compare(&day, &Val::Str("soon".into())).is_err());
     }
 
     #[test]
     fn division_gives_an_integer_only_when_exact() {
-        assert!(matches!(arithmetic('/', &Val::Int(6), &Val::Int(3)), Ok(Val::Int(2))));
-        assert!(matches!(arithmetic('/', &Val::Int(7), &Val::Int(2)), Ok(Val::Float(f)) if f == 3.5));
+        assert!(matches!(
+            arithmetic('/', &Val::Int(6), &Val::Int(3)),
+            Ok(Val::Int(2))
+        ));
+        assert!(
+            matches!(arithmetic('/', &Val::Int(7), &Val::Int(2)), Ok(Val::Float(f)) if f == 3.5)
+        );
         assert!(arithmetic('/', &Val::Int(1), &Val::Int(0)).is_err());
         assert!(arithmetic('%', &Val::Int(1), &Val::Int(0)).is_err());
         assert!(arithmetic('+', &Val::Int(i64::MAX), &Val::Int(1)).is_err());
@@ -299,7 +353,10 @@ mod tests {
         assert_eq!(render(&Val::Float(1.5)), "1.5");
         assert_eq!(render(&Val::Str("x".into())), "x");
         assert_eq!(render(&Val::Missing(None)), "<missing>");
-        let obj = Const::Object(vec![("b".into(), Const::Int(1)), ("a".into(), Const::List(vec![Const::Null]))]);
+        let obj = Const::Object(vec![
+            ("b".into(), Const::Int(1)),
+            ("a".into(), Const::List(vec![Const::Null])),
+        ]);
         assert_eq!(render(&Val::Const(&obj)), r#"{"b":1,"a":[null]}"#);
     }
 }

@@ -28,7 +28,12 @@ pub fn format(seconds: i64) -> String {
     if seconds.rem_euclid(86_400) == 0 {
         format!("{y:04}-{m:02}-{d:02}")
     } else {
-        format!("{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z", dt.hour(), dt.minute(), dt.second())
+        format!(
+            "{y:04}-{m:02}-{d:02}T{:02}:{:02}:{:02}Z",
+            dt.hour(),
+            dt.minute(),
+            dt.second()
+        )
     }
 }
 
@@ -58,9 +63,15 @@ mod tests {
     #[test]
     fn days_round_down() {
         let now = parse("2026-01-31").unwrap_or(0);
-        assert_eq!(days_between(parse("2026-01-30T12:00:00Z").unwrap_or(0), now), 0);
+        assert_eq!(
+            days_between(parse("2026-01-30T12:00:00Z").unwrap_or(0), now),
+            0
+        );
         assert_eq!(days_between(parse("2026-01-01").unwrap_or(0), now), 30);
-        assert_eq!(days_between(parse("2026-02-01T00:00:01Z").unwrap_or(0), now), -2);
+        assert_eq!(
+            days_between(parse("2026-02-01T00:00:01Z").unwrap_or(0), now),
+            -2
+        );
         assert_eq!(format(86_400), "1970-01-02");
     }
 }

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::compile::Const;
-use crate::facts::{push_escaped, Document, NodeId, NodeValue, Object};
+use crate::facts::{Document, NodeId, NodeValue, Object, push_escaped};
 
 /// Where an absent fact would have been: the nearest present node and the full pointer asked for.
 #[derive(Debug)]
@@ -126,7 +126,11 @@ impl<'a> Val<'a> {
                     let mut pointer = doc.pointer(*id);
                     pointer.push('/');
                     push_escaped(&mut pointer, key);
-                    Val::Missing(Some(Rc::new(Absent { doc, at: *id, pointer })))
+                    Val::Missing(Some(Rc::new(Absent {
+                        doc,
+                        at: *id,
+                        pointer,
+                    })))
                 }
             },
             Val::Missing(Some(a)) => {
@@ -154,7 +158,11 @@ impl<'a> Val<'a> {
                 Val::Node(doc, id) => {
                     let shown = if i < 0 { i + len as i64 } else { i };
                     let pointer = format!("{}/{shown}", doc.pointer(*id));
-                    Val::Missing(Some(Rc::new(Absent { doc, at: *id, pointer })))
+                    Val::Missing(Some(Rc::new(Absent {
+                        doc,
+                        at: *id,
+                        pointer,
+                    })))
                 }
                 Val::Missing(Some(a)) => Val::Missing(Some(Rc::new(Absent {
                     doc: a.doc,
@@ -167,8 +175,15 @@ impl<'a> Val<'a> {
         match self.view() {
             View::List(list) => {
                 let len = list.len();
-                let at = if i < 0 { i.checked_add(len as i64) } else { Some(i) };
-                match at.and_then(|a| usize::try_from(a).ok()).and_then(|a| list.get(a)) {
+                let at = if i < 0 {
+                    i.checked_add(len as i64)
+                } else {
+                    Some(i)
+                };
+                match at
+                    .and_then(|a| usize::try_from(a).ok())
+                    .and_then(|a| list.get(a))
+                {
                     Some(v) => v,
                     None => missing(len),
                 }
@@ -256,7 +271,10 @@ impl<'v, 'a> ObjRef<'v, 'a> {
     pub fn get(&self, key: &str) -> Option<Val<'a>> {
         match self {
             ObjRef::Node(doc, o) => o.get(key).map(|id| Val::Node(doc, id)),
-            ObjRef::Const(m) => m.iter().find(|(k, _)| &**k == key).map(|(_, c)| Val::Const(c)),
+            ObjRef::Const(m) => m
+                .iter()
+                .find(|(k, _)| &**k == key)
+                .map(|(_, c)| Val::Const(c)),
             ObjRef::Vals(m) => m.iter().find(|(k, _)| &**k == key).map(|(_, v)| v.clone()),
         }
     }

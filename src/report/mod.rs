@@ -51,7 +51,8 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
 
 /// The JSON report, pretty-printed, ending with a newline.
 pub fn render_json(report: &Report) -> String {
-    let mut out = serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+    let mut out =
+        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }

@@ -109,31 +109,47 @@ pub(super) fn to_diagnostic(error: &pest::error::Error<Rule>, file: &SourceFile)
         }
     }
     if let Some(attempts) = error.parse_attempts()
-        && attempts.max_position == offset {
-            for token in attempts.expected_tokens() {
-                // literal punctuation only; ranges print as `a..z` and built-ins as a rule name
-                let token = token.to_string();
-                let punctuation = token.chars().all(|c| c.is_ascii_punctuation());
-                if punctuation && !token.is_empty() && token.len() <= 2 && token != "\\" {
-                    expected.push(format!("`{token}`"));
-                }
+        && attempts.max_position == offset
+    {
+        for token in attempts.expected_tokens() {
+            // literal punctuation only; ranges print as `a..z` and built-ins as a rule name
+            let token = token.to_string();
+            let punctuation = token.chars().all(|c| c.is_ascii_punctuation());
+            if punctuation && !token.is_empty() && token.len() <= 2 && token != "\\" {
+                expected.push(format!("`{token}`"));
             }
         }
+    }
     let expected = summarize(expected);
     let in_string = inside_string(text, offset);
     let found_text = text.get(span.start..span.end).unwrap_or("");
     // a few mistakes get their own words; everything else is "expected X, found Y"
     let (message, label) = if text.get(offset..).is_some_and(|r| r.starts_with('\\')) {
         let escape: String = text.get(offset..).unwrap_or("").chars().take(2).collect();
-        (format!("invalid escape `{escape}` in a string"), "not a valid escape".to_string())
+        (
+            format!("invalid escape `{escape}` in a string"),
+            "not a valid escape".to_string(),
+        )
     } else if in_string && (found_text.is_empty() || found_text.starts_with(['\n', '\r'])) {
-        ("unterminated string".to_string(), "the string needs a closing `\"` here".to_string())
+        (
+            "unterminated string".to_string(),
+            "the string needs a closing `\"` here".to_string(),
+        )
     } else if in_string && found_text == "}" && !expected.iter().any(|e| e == "an expression") {
-        ("a lone `}` in a template".to_string(), "write `}}` for a literal brace".to_string())
+        (
+            "a lone `}` in a template".to_string(),
+            "write `}}` for a literal brace".to_string(),
+        )
     } else if in_string && found_text == "}" {
-        ("empty template hole `{}`".to_string(), "a hole needs an expression".to_string())
+        (
+            "empty template hole `{}`".to_string(),
+            "a hole needs an expression".to_string(),
+        )
     } else if expected.is_empty() {
-        (format!("unexpected {found}"), "not expected here".to_string())
+        (
+            format!("unexpected {found}"),
+            "not expected here".to_string(),
+        )
     } else {
         (
             format!("expected {}, found {found}", join_or(&expected)),
@@ -154,7 +170,10 @@ pub(super) fn to_diagnostic(error: &pest::error::Error<Rule>, file: &SourceFile)
         Some((at, bracket)) => {
             let close = closer(bracket);
             diagnostic = diagnostic
-                .with_label(Span::new(at, at + 1), format!("this `{bracket}` is never closed"))
+                .with_label(
+                    Span::new(at, at + 1),
+                    format!("this `{bracket}` is never closed"),
+                )
                 .with_help(format!("add the missing `{close}`"));
         }
         None => {
@@ -173,12 +192,38 @@ pub(super) fn to_diagnostic(error: &pest::error::Error<Rule>, file: &SourceFile)
 fn summarize(mut expected: Vec<String>) -> Vec<String> {
     const EXPR_START: [&str; 8] = ["`\"`", "`(`", "`-`", "`.`", "`@`", "`[`", "`{`", "`!`"];
     const OPERATORS: [&str; 22] = [
-        "`!=`", "`%`", "`*`", "`+`", "`-`", "`/`", "`<=`", "`<`", "`==`", "`>=`", "`>`", "`??`",
-        "`and`", "`or`", "`in`", "`not in`", "`matches`", "`.`", "`[`", "`(`", "`.`, `[` or `(`", "`not`",
+        "`!=`",
+        "`%`",
+        "`*`",
+        "`+`",
+        "`-`",
+        "`/`",
+        "`<=`",
+        "`<`",
+        "`==`",
+        "`>=`",
+        "`>`",
+        "`??`",
+        "`and`",
+        "`or`",
+        "`in`",
+        "`not in`",
+        "`matches`",
+        "`.`",
+        "`[`",
+        "`(`",
+        "`.`, `[` or `(`",
+        "`not`",
     ];
     const STATEMENTS: [&str; 4] = ["`require`", "`for`", "`if`", "`let`"];
     const META: [&str; 7] = [
-        "`title`", "`description`", "`remediation`", "`controls`", "`severity`", "`tags`", "`when`",
+        "`title`",
+        "`description`",
+        "`remediation`",
+        "`controls`",
+        "`severity`",
+        "`tags`",
+        "`when`",
     ];
     expected.retain(|e| e != "`#`" && e != "`_`");
     let has = |list: &[String], e: &str| list.iter().any(|x| x == e);
@@ -186,15 +231,30 @@ fn summarize(mut expected: Vec<String>) -> Vec<String> {
         expected.retain(|e| !EXPR_START.contains(&e.as_str()));
     }
     let mut groups = Vec::new();
-    if expected.iter().filter(|e| OPERATORS.contains(&e.as_str())).count() >= 3 {
+    if expected
+        .iter()
+        .filter(|e| OPERATORS.contains(&e.as_str()))
+        .count()
+        >= 3
+    {
         expected.retain(|e| !OPERATORS.contains(&e.as_str()));
         groups.push("an operator".to_string());
     }
-    if expected.iter().filter(|e| META.contains(&e.as_str())).count() >= 3 {
+    if expected
+        .iter()
+        .filter(|e| META.contains(&e.as_str()))
+        .count()
+        >= 3
+    {
         expected.retain(|e| !META.contains(&e.as_str()));
         groups.push("rule metadata (`controls`, `severity`, …)".to_string());
     }
-    if expected.iter().filter(|e| STATEMENTS.contains(&e.as_str())).count() >= 3 {
+    if expected
+        .iter()
+        .filter(|e| STATEMENTS.contains(&e.as_str()))
+        .count()
+        >= 3
+    {
         expected.retain(|e| !STATEMENTS.contains(&e.as_str()));
         groups.push("a statement".to_string());
     }
@@ -204,7 +264,8 @@ fn summarize(mut expected: Vec<String>) -> Vec<String> {
     expected.sort();
     expected.dedup();
     // words before the lone closing tokens: "an operator, `else` or `}`"
-    let (punct, words): (Vec<String>, Vec<String>) = expected.into_iter().partition(|e| e.starts_with('`'));
+    let (punct, words): (Vec<String>, Vec<String>) =
+        expected.into_iter().partition(|e| e.starts_with('`'));
     groups.extend(words);
     groups.extend(punct);
     groups
@@ -314,12 +375,27 @@ fn found_span(text: &str, offset: usize) -> Span {
 }
 
 /// Hints for mistakes people make often.
-fn help_for(text: &str, offset: usize, expected: &[String], found: &str, in_string: bool) -> Option<String> {
+fn help_for(
+    text: &str,
+    offset: usize,
+    expected: &[String],
+    found: &str,
+    in_string: bool,
+) -> Option<String> {
     const RESERVED: [&str; 23] = [
-        "policy", "use", "param", "let", "fn", "rule", "test", "require", "else", "for", "if", "not",
-        "and", "or", "in", "matches", "all", "any", "none", "true", "false", "null", "facts",
+        "policy", "use", "param", "let", "fn", "rule", "test", "require", "else", "for", "if",
+        "not", "and", "or", "in", "matches", "all", "any", "none", "true", "false", "null",
+        "facts",
     ];
-    const META: [&str; 7] = ["title", "description", "remediation", "controls", "severity", "tags", "when"];
+    const META: [&str; 7] = [
+        "title",
+        "description",
+        "remediation",
+        "controls",
+        "severity",
+        "tags",
+        "when",
+    ];
     let rest = text.get(offset..).unwrap_or("");
     let before = text.get(..offset).unwrap_or("");
     let expects = |e: &str| expected.iter().any(|x| x == e);
@@ -333,14 +409,22 @@ fn help_for(text: &str, offset: usize, expected: &[String], found: &str, in_stri
         "in a template `}}` is a literal `}` and `{…}` holds an expression"
     } else if in_string {
         "a single `{` in a template opens a hole `{expression}`; write `{{` for a literal brace"
-    } else if ["==", "!=", "<=", ">=", "<", ">"].iter().any(|op| rest.starts_with(op)) && expects("an operator") {
+    } else if ["==", "!=", "<=", ">=", "<", ">"]
+        .iter()
+        .any(|op| rest.starts_with(op))
+        && expects("an operator")
+    {
         "comparisons do not chain: write `a < b and b < c`, or add parentheses"
-    } else if (found == "in" || found == "matches" || rest.starts_with("not in")) && expects("an operator") {
+    } else if (found == "in" || found == "matches" || rest.starts_with("not in"))
+        && expects("an operator")
+    {
         "`in`, `not in` and `matches` do not chain; add parentheses"
     } else if rest.starts_with('=') && !rest.starts_with("==") {
         "compare with `==`; `=` only appears in `let`, `param` and `fn`"
     } else if META.contains(&found) && expects("a statement") {
-        return Some(format!("rule metadata such as `{found}` comes before the first statement of the rule"));
+        return Some(format!(
+            "rule metadata such as `{found}` comes before the first statement of the rule"
+        ));
     } else if RESERVED.contains(&found) && expects("a name") {
         return Some(format!("`{found}` is a reserved word; choose another name"));
     } else if expected.iter().any(|e| e.starts_with("a control id")) {
@@ -366,7 +450,13 @@ fn last_token(before: &str) -> Option<&str> {
     let start = trimmed
         .char_indices()
         .rev()
-        .take_while(|(_, c)| if word(last) { word(*c) } else { c.is_ascii_punctuation() && !matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '"') })
+        .take_while(|(_, c)| {
+            if word(last) {
+                word(*c)
+            } else {
+                c.is_ascii_punctuation() && !matches!(c, '(' | ')' | '[' | ']' | '{' | '}' | '"')
+            }
+        })
         .last()
         .map_or(trimmed.len(), |(i, _)| i);
     trimmed.get(start..)
@@ -375,6 +465,21 @@ fn last_token(before: &str) -> Option<&str> {
 fn is_operator(token: &str) -> bool {
     matches!(
         token,
-        "==" | "!=" | "<" | "<=" | ">" | ">=" | "+" | "-" | "*" | "/" | "%" | "??" | "and" | "or" | "not" | "in" | "matches"
+        "==" | "!="
+            | "<"
+            | "<="
+            | ">"
+            | ">="
+            | "+"
+            | "-"
+            | "*"
+            | "/"
+            | "%"
+            | "??"
+            | "and"
+            | "or"
+            | "not"
+            | "in"
+            | "matches"
     )
 }

@@ -45,7 +45,11 @@ impl<'f> Lowerer<'f> {
     }
 
     /// Skips keyword pairs, which carry no information beyond their presence.
-    fn next_content<'i>(&self, pairs: &mut Pairs<'i, Rule>, parent: Span) -> Result<Pair<'i, Rule>> {
+    fn next_content<'i>(
+        &self,
+        pairs: &mut Pairs<'i, Rule>,
+        parent: Span,
+    ) -> Result<Pair<'i, Rule>> {
         loop {
             let pair = self.next(pairs, parent)?;
             if !is_keyword(pair.as_rule()) {
@@ -121,7 +125,10 @@ impl<'f> Lowerer<'f> {
         let mut inner = pair.into_inner();
         let name = self.lower_ident(self.next_content(&mut inner, span)?);
         let params_pair = self.next(&mut inner, span)?;
-        let params = params_pair.into_inner().map(|p| self.lower_ident(p)).collect();
+        let params = params_pair
+            .into_inner()
+            .map(|p| self.lower_ident(p))
+            .collect();
         let body = self.lower_expr(self.next_content(&mut inner, span)?)?;
         Ok(FnItem {
             name,
@@ -164,7 +171,10 @@ impl<'f> Lowerer<'f> {
         let key_pair = self.next(&mut inner, span)?;
         let key_span = span_of(&key_pair);
         let (key, value) = match rule {
-            Rule::meta_title => (MetaKey::Title, MetaValue::Template(self.lower_template(self.next(&mut inner, span)?)?)),
+            Rule::meta_title => (
+                MetaKey::Title,
+                MetaValue::Template(self.lower_template(self.next(&mut inner, span)?)?),
+            ),
             Rule::meta_description => (
                 MetaKey::Description,
                 MetaValue::Template(self.lower_template(self.next(&mut inner, span)?)?),
@@ -182,11 +192,15 @@ impl<'f> Lowerer<'f> {
                 MetaValue::Severity(self.lower_ident(self.next(&mut inner, span)?)),
             ),
             Rule::meta_tags => {
-                let tags = inner.map(|p| self.lower_string(p)).collect::<Result<Vec<_>>>()?;
+                let tags = inner
+                    .map(|p| self.lower_string(p))
+                    .collect::<Result<Vec<_>>>()?;
                 (MetaKey::Tags, MetaValue::Tags(tags))
             }
             Rule::meta_when => {
-                let names = inner.map(|p| self.lower_dotted(p)).collect::<Result<Vec<_>>>()?;
+                let names = inner
+                    .map(|p| self.lower_dotted(p))
+                    .collect::<Result<Vec<_>>>()?;
                 (MetaKey::When, MetaValue::When(names))
             }
             _ => return Err(self.internal(span, "unknown metadata")),
@@ -280,8 +294,12 @@ impl<'f> Lowerer<'f> {
                 let status = self.lower_ident(self.next(&mut inner, span)?);
                 let count = match inner.next() {
                     Some(c) => Some(c.as_str().parse::<u64>().map_err(|_| {
-                        Diagnostic::error("annexa::parse", "the expected count is too large", self.file)
-                            .with_label(span_of(&c), "not a 64-bit number")
+                        Diagnostic::error(
+                            "annexa::parse",
+                            "the expected count is too large",
+                            self.file,
+                        )
+                        .with_label(span_of(&c), "not a 64-bit number")
                     })?),
                     None => None,
                 };
@@ -371,9 +389,13 @@ impl<'f> Lowerer<'f> {
     pub(super) fn lower_expr(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let span = span_of(&pair);
         match pair.as_rule() {
-            Rule::expr | Rule::disjunction | Rule::conjunction | Rule::comparison | Rule::membership | Rule::sum | Rule::product => {
-                self.lower_chain(pair)
-            }
+            Rule::expr
+            | Rule::disjunction
+            | Rule::conjunction
+            | Rule::comparison
+            | Rule::membership
+            | Rule::sum
+            | Rule::product => self.lower_chain(pair),
             Rule::quantifier => self.lower_quantifier(pair),
             Rule::negation => {
                 let mut inner = pair.into_inner();
@@ -400,7 +422,11 @@ impl<'f> Lowerer<'f> {
                         let right = self.lower_expr(self.next(&mut inner, span)?);
                         self.leave();
                         Ok(Expr {
-                            kind: ExprKind::Binary(BinaryOp::Default, Box::new(left), Box::new(right?)),
+                            kind: ExprKind::Binary(
+                                BinaryOp::Default,
+                                Box::new(left),
+                                Box::new(right?),
+                            ),
                             span,
                         })
                     }
@@ -475,10 +501,22 @@ impl<'f> Lowerer<'f> {
             let s = Span::new(start, expr.span.end);
             expr = match expr.kind {
                 // `-1.5` is a literal, not an operation
-                ExprKind::Int(i) if i >= 0 => Expr { kind: ExprKind::Int(-i), span: s },
-                ExprKind::Float(f) => Expr { kind: ExprKind::Float(-f), span: s },
+                ExprKind::Int(i) if i >= 0 => Expr {
+                    kind: ExprKind::Int(-i),
+                    span: s,
+                },
+                ExprKind::Float(f) => Expr {
+                    kind: ExprKind::Float(-f),
+                    span: s,
+                },
                 kind => Expr {
-                    kind: ExprKind::Unary(UnaryOp::Neg, Box::new(Expr { kind, span: expr.span })),
+                    kind: ExprKind::Unary(
+                        UnaryOp::Neg,
+                        Box::new(Expr {
+                            kind,
+                            span: expr.span,
+                        }),
+                    ),
                     span: s,
                 },
             };
@@ -499,7 +537,11 @@ impl<'f> Lowerer<'f> {
             let kind = match op.as_rule() {
                 Rule::field => ExprKind::Field(Box::new(expr), self.lower_field(op)?),
                 Rule::index => {
-                    let text = op.into_inner().next().map(|p| p.as_str().to_string()).unwrap_or_default();
+                    let text = op
+                        .into_inner()
+                        .next()
+                        .map(|p| p.as_str().to_string())
+                        .unwrap_or_default();
                     let i: i64 = text.parse().map_err(|_| {
                         Diagnostic::error("annexa::parse", "index out of range", self.file)
                             .with_label(op_span, "not a 64-bit integer")
@@ -508,7 +550,10 @@ impl<'f> Lowerer<'f> {
                 }
                 Rule::key_access => {
                     let mut k = op.into_inner();
-                    ExprKind::Key(Box::new(expr), self.lower_string(self.next(&mut k, op_span)?)?)
+                    ExprKind::Key(
+                        Box::new(expr),
+                        self.lower_string(self.next(&mut k, op_span)?)?,
+                    )
                 }
                 Rule::filter => {
                     self.enter(op_span)?;
@@ -519,7 +564,10 @@ impl<'f> Lowerer<'f> {
                 }
                 Rule::call_args => {
                     self.enter(op_span)?;
-                    let args = op.into_inner().map(|a| self.lower_expr(a)).collect::<Result<Vec<_>>>();
+                    let args = op
+                        .into_inner()
+                        .map(|a| self.lower_expr(a))
+                        .collect::<Result<Vec<_>>>();
                     self.leave();
                     ExprKind::Call(Box::new(expr), args?)
                 }
@@ -595,7 +643,10 @@ impl<'f> Lowerer<'f> {
             }
             Rule::list => {
                 self.enter(span)?;
-                let items = pair.into_inner().map(|p| self.lower_expr(p)).collect::<Result<Vec<_>>>();
+                let items = pair
+                    .into_inner()
+                    .map(|p| self.lower_expr(p))
+                    .collect::<Result<Vec<_>>>();
                 self.leave();
                 ExprKind::List(items?)
             }
@@ -673,7 +724,9 @@ impl<'f> Lowerer<'f> {
                     }
                     let hspan = span_of(&part);
                     let mut inner = part.into_inner();
-                    parts.push(TemplatePart::Hole(self.lower_expr(self.next(&mut inner, hspan)?)?));
+                    parts.push(TemplatePart::Hole(
+                        self.lower_expr(self.next(&mut inner, hspan)?)?,
+                    ));
                 }
                 _ => text.push_str(part.as_str()),
             }
@@ -728,7 +781,10 @@ impl<'f> Lowerer<'f> {
 pub fn parse_iso_date(text: &str) -> Option<i64> {
     let format = time::macros::format_description!("[year]-[month]-[day]");
     let date = time::Date::parse(text, &format).ok()?;
-    Some(i64::from(date.to_julian_day()) - i64::from(time::Date::from_ordinal_date(1970, 1).ok()?.to_julian_day()))
+    Some(
+        i64::from(date.to_julian_day())
+            - i64::from(time::Date::from_ordinal_date(1970, 1).ok()?.to_julian_day()),
+    )
 }
 
 fn lower_control(pair: &Pair<'_, Rule>) -> ControlRef {
@@ -740,9 +796,10 @@ fn lower_control(pair: &Pair<'_, Rule>) -> ControlRef {
 
 fn lower_number(text: &str) -> ExprKind {
     if !text.contains(['.', 'e', 'E'])
-        && let Ok(i) = text.parse::<i64>() {
-            return ExprKind::Int(i);
-        }
+        && let Ok(i) = text.parse::<i64>()
+    {
+        return ExprKind::Int(i);
+    }
     ExprKind::Float(text.parse::<f64>().unwrap_or(f64::INFINITY))
 }
 

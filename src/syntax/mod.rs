@@ -6,7 +6,7 @@ mod lower;
 
 use pest::Parser;
 
-pub use lower::{parse_iso_date, MAX_DEPTH};
+pub use lower::{MAX_DEPTH, parse_iso_date};
 
 use crate::ast::{Comment, Module};
 use crate::diagnostics::Diagnostic;
@@ -25,9 +25,14 @@ pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {
     let text = file.text();
     let comments = scan(file)?;
     pest::set_error_detail(true);
-    let mut pairs = PolicyParser::parse(Rule::file, text).map_err(|e| error::to_diagnostic(&e, file))?;
+    let mut pairs =
+        PolicyParser::parse(Rule::file, text).map_err(|e| error::to_diagnostic(&e, file))?;
     let file_pair = pairs.next().ok_or_else(|| {
-        Diagnostic::error("annexa::internal", "internal error: the parser returned nothing", file)
+        Diagnostic::error(
+            "annexa::internal",
+            "internal error: the parser returned nothing",
+            file,
+        )
     })?;
     let (header, items) = lower::Lowerer::new(file).lower_file(file_pair)?;
     Ok(Module {
@@ -50,7 +55,10 @@ fn scan(file: &SourceFile) -> Result<Vec<Comment>, Diagnostic> {
         if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
             return Err(Diagnostic::error(
                 "annexa::parse",
-                format!("the control character U+{:04X} cannot appear in a policy", u32::from(c)),
+                format!(
+                    "the control character U+{:04X} cannot appear in a policy",
+                    u32::from(c)
+                ),
                 file,
             )
             .with_label(Span::new(i, i + c.len_utf8()), "here")

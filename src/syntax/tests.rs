@@ -17,7 +17,10 @@ fn sexp(e: &Expr) -> String {
         ExprKind::List(xs) => format!("[{}]", xs.iter().map(sexp).collect::<Vec<_>>().join(" ")),
         ExprKind::Object(es) => format!(
             "{{{}}}",
-            es.iter().map(|(k, v)| format!("{}:{}", k.value, sexp(v))).collect::<Vec<_>>().join(" ")
+            es.iter()
+                .map(|(k, v)| format!("{}:{}", k.value, sexp(v)))
+                .collect::<Vec<_>>()
+                .join(" ")
         ),
         ExprKind::Name(n) => n.clone(),
         ExprKind::Facts => "facts".into(),
@@ -34,7 +37,9 @@ fn sexp(e: &Expr) -> String {
         ExprKind::Call(c, args) => format!(
             "(call {}{})",
             sexp(c),
-            args.iter().map(|a| format!(" {}", sexp(a))).collect::<String>()
+            args.iter()
+                .map(|a| format!(" {}", sexp(a)))
+                .collect::<String>()
         ),
         ExprKind::Unary(UnaryOp::Not, x) => format!("(not {})", sexp(x)),
         ExprKind::Unary(UnaryOp::Neg, x) => format!("(neg {})", sexp(x)),
@@ -46,7 +51,8 @@ fn sexp(e: &Expr) -> String {
 }
 
 fn expr(text: &str) -> String {
-    let module = parse_str(&format!("let probe = {text}")).unwrap_or_else(|e| panic!("{text}: {e}"));
+    let module =
+        parse_str(&format!("let probe = {text}")).unwrap_or_else(|e| panic!("{text}: {e}"));
     match module.items.first() {
         Some(Item::Let(b)) => sexp(&b.value),
         other => panic!("{other:?}"),
@@ -63,10 +69,15 @@ fn parse_error(text: &str) -> Diagnostic {
 #[test]
 fn the_spec_example_parses() {
     let text = include_str!("../../tests/corpus/spec_example.policy");
-    let module = parse_str(text).unwrap_or_else(|e| panic!("{}", crate::diagnostics::render_plain(&e, 100)));
+    let module =
+        parse_str(text).unwrap_or_else(|e| panic!("{}", crate::diagnostics::render_plain(&e, 100)));
     let header = module.header.as_ref().map(|h| h.name.text());
     assert_eq!(header.as_deref(), Some("ml.data_protection"));
-    let rules = module.items.iter().filter(|i| matches!(i, Item::Rule(_))).count();
+    let rules = module
+        .items
+        .iter()
+        .filter(|i| matches!(i, Item::Rule(_)))
+        .count();
     assert_eq!(rules, 5);
     assert!(module.comments.len() >= 5, "comments are collected");
 }
@@ -96,10 +107,16 @@ fn comparisons_do_not_chain() {
 fn brackets_are_index_key_projection_or_filter() {
     assert_eq!(expr("xs[0]"), "(idx xs 0)");
     assert_eq!(expr("xs[-1]"), "(idx xs -1)");
-    assert_eq!(expr("x[\"key with spaces\"]"), "(key x \"key with spaces\")");
+    assert_eq!(
+        expr("x[\"key with spaces\"]"),
+        "(key x \"key with spaces\")"
+    );
     assert_eq!(expr("xs[*].name"), "(project xs name)");
     assert_eq!(expr("xs[*].a[\"b\"][0]"), "(idx (project xs a b) 0)");
-    assert_eq!(expr("xs[.kind == \"t\" and .pii]"), "(filter xs (and (== (. . kind) \"t\") (. . pii)))");
+    assert_eq!(
+        expr("xs[.kind == \"t\" and .pii]"),
+        "(filter xs (and (== (. . kind) \"t\") (. . pii)))"
+    );
     assert_eq!(expr("xs[.]"), "(filter xs .)");
     assert_eq!(expr("d.all.in"), "(. (. d all) in)");
     assert_eq!(expr("facts[\"odd key\"]"), "(key facts \"odd key\")");
@@ -107,18 +124,28 @@ fn brackets_are_index_key_projection_or_filter() {
 
 #[test]
 fn quantifiers_extend_right() {
-    assert_eq!(expr("all x in xs: x.a and x.b"), "(all x xs (and (. x a) (. x b)))");
+    assert_eq!(
+        expr("all x in xs: x.a and x.b"),
+        "(all x xs (and (. x a) (. x b)))"
+    );
     assert_eq!(expr("(any x in xs: x) or y"), "(or (any x xs x) y)");
     assert_eq!(expr("not none x in xs: x"), "(not (none x xs x))");
 }
 
 #[test]
 fn literals() {
-    assert_eq!(expr("[1, 2.5, 1e3, \"a\\n\\u{41}\", true, null]"), "[1 2.5 1000.0 \"a\\nA\" true null]");
+    assert_eq!(
+        expr("[1, 2.5, 1e3, \"a\\n\\u{41}\", true, null]"),
+        "[1 2.5 1000.0 \"a\\nA\" true null]"
+    );
     assert_eq!(expr("{\"k\": 1, bare: 2}"), "{k:1 bare:2}");
     assert_eq!(expr("@1970-01-02"), "@1");
     let e = parse_error("let d = @2026-02-30");
-    assert!(e.message().contains("not a calendar date"), "{}", e.message());
+    assert!(
+        e.message().contains("not a calendar date"),
+        "{}",
+        e.message()
+    );
 }
 
 #[test]
@@ -127,16 +154,37 @@ fn statements_and_metadata() {
         "rule r {\n  title \"T {x} {{lit}}\"\n  controls A.5.15, A.10.1.1,\n  severity high\n  tags \"a\", \"b\"\n  when other, ns.other_rule\n  let y = 1\n  if y == 1 { require y } else if y == 2 { require y } else { require true else \"no {y}\" }\n  for d in ds { require d.ok }\n}",
     )
     .unwrap_or_else(|e| panic!("{}", crate::diagnostics::render_plain(&e, 100)));
-    let Some(Item::Rule(rule)) = m.items.first() else { panic!() };
+    let Some(Item::Rule(rule)) = m.items.first() else {
+        panic!()
+    };
     assert_eq!(rule.meta.len(), 5);
-    let Some(MetaValue::Template(t)) = rule.meta.first().map(|m| &m.value) else { panic!() };
+    let Some(MetaValue::Template(t)) = rule.meta.first().map(|m| &m.value) else {
+        panic!()
+    };
     assert_eq!(t.parts.len(), 3);
     assert_eq!(t.parts.get(2), Some(&TemplatePart::Text(" {lit}".into())));
-    let Some(MetaValue::Controls(ids)) = rule.meta.get(1).map(|m| &m.value) else { panic!() };
-    assert_eq!(ids.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(), ["A.5.15", "A.10.1.1"]);
+    let Some(MetaValue::Controls(ids)) = rule.meta.get(1).map(|m| &m.value) else {
+        panic!()
+    };
+    assert_eq!(
+        ids.iter().map(|c| c.id.as_str()).collect::<Vec<_>>(),
+        ["A.5.15", "A.10.1.1"]
+    );
     assert_eq!(rule.body.len(), 3);
-    let Some(Stmt::If { otherwise: Some(otherwise), .. }) = rule.body.get(1) else { panic!() };
-    assert!(matches!(otherwise.first(), Some(Stmt::If { otherwise: Some(_), .. })));
+    let Some(Stmt::If {
+        otherwise: Some(otherwise),
+        ..
+    }) = rule.body.get(1)
+    else {
+        panic!()
+    };
+    assert!(matches!(
+        otherwise.first(),
+        Some(Stmt::If {
+            otherwise: Some(_),
+            ..
+        })
+    ));
 }
 
 #[test]
@@ -145,18 +193,31 @@ fn tests_blocks_are_kept() {
         "test \"t\" {\n facts {\"datasets\": [], transfers: []}\n params { allowed_regions: [\"eu\"] }\n expect r fail 2\n expect all pass\n expect control A.8.24 fail\n}\ntest \"f\" { facts file \"x.yaml\" }",
     )
     .unwrap_or_else(|e| panic!("{}", crate::diagnostics::render_plain(&e, 100)));
-    let Some(Item::Test(t)) = m.items.first() else { panic!() };
+    let Some(Item::Test(t)) = m.items.first() else {
+        panic!()
+    };
     assert_eq!(t.expects.len(), 3);
     assert_eq!(t.expects.first().and_then(|e| e.count), Some(2));
-    assert!(matches!(t.expects.get(2).map(|e| &e.target), Some(ExpectTarget::Control(_))));
-    let Some(Item::Test(f)) = m.items.get(1) else { panic!() };
+    assert!(matches!(
+        t.expects.get(2).map(|e| &e.target),
+        Some(ExpectTarget::Control(_))
+    ));
+    let Some(Item::Test(f)) = m.items.get(1) else {
+        panic!()
+    };
     assert!(matches!(&f.facts, Some(TestFacts::File(s)) if s.value == "x.yaml"));
 }
 
 #[test]
 fn templates_reject_empty_holes_and_lone_braces() {
-    assert_eq!(parse_error("rule r { require x else \"a {} b\" }").code(), "annexa::parse");
-    assert_eq!(parse_error("rule r { require x else \"a } b\" }").code(), "annexa::parse");
+    assert_eq!(
+        parse_error("rule r { require x else \"a {} b\" }").code(),
+        "annexa::parse"
+    );
+    assert_eq!(
+        parse_error("rule r { require x else \"a } b\" }").code(),
+        "annexa::parse"
+    );
     // holes may hold string literals
     assert!(parse_str("rule r { require x else \"v={x[\"k\"]}\" }").is_ok());
 }
@@ -170,7 +231,11 @@ fn syntax_errors_speak_words_not_rule_names() {
     let e = parse_error("let s = \"abc");
     assert_eq!(e.code(), "annexa::parse");
     let e = parse_error("let s = \"a\\q\"");
-    assert!(e.help_text().is_some_and(|h| h.contains("escapes")), "{:?}", e.help_text());
+    assert!(
+        e.help_text().is_some_and(|h| h.contains("escapes")),
+        "{:?}",
+        e.help_text()
+    );
 }
 
 #[test]
