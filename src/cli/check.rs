@@ -78,15 +78,9 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     let mut options = EvalOptions::default();
     if let Some(now) = &args.now {
-        match annexa::syntax::parse_iso_date(now) {
-            Some(days) => options.now = days.saturating_mul(86_400),
-            None => {
-                print_diagnostic(&UsageError::new(
-                    format!("`--now {now}` is not a date"),
-                    "write the date as YYYY-MM-DD, e.g. --now 2026-01-31",
-                ));
-                return EXIT_USAGE;
-            }
+        match super::parse_now(now) {
+            Some(seconds) => options.now = seconds,
+            None => return EXIT_USAGE,
         }
     }
     for param in &args.params {

@@ -94,6 +94,21 @@ pub fn print_diagnostic(diagnostic: &dyn miette::Diagnostic) {
     eprint!("{out}");
 }
 
+/// Parses `--now YYYY-MM-DD` (midnight UTC) into seconds since the epoch; prints the
+/// diagnostic and returns `None` when it is not a date.
+pub fn parse_now(now: &str) -> Option<i64> {
+    match annexa::syntax::parse_iso_date(now) {
+        Some(days) => Some(days.saturating_mul(86_400)),
+        None => {
+            print_diagnostic(&UsageError::new(
+                format!("`--now {now}` is not a date"),
+                "write the date as YYYY-MM-DD, e.g. --now 2026-01-31",
+            ));
+            None
+        }
+    }
+}
+
 /// A mistake in how annexa was called (no source file to point into).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]

@@ -3,7 +3,7 @@
 use annexa::testing::{TestOptions, TestOutcome, check_tests, run_tests};
 
 use super::inputs::load_policies;
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_diagnostic};
 
 /// Arguments of `annexa test`.
 #[derive(clap::Args, Debug)]
@@ -26,15 +26,9 @@ pub fn run(args: &TestArgs) -> u8 {
         now: annexa::eval::EvalOptions::default().now,
     };
     if let Some(now) = &args.now {
-        match annexa::syntax::parse_iso_date(now) {
-            Some(days) => options.now = days.saturating_mul(86_400),
-            None => {
-                print_diagnostic(&UsageError::new(
-                    format!("`--now {now}` is not a date"),
-                    "write the date as YYYY-MM-DD, e.g. --now 2026-01-31",
-                ));
-                return EXIT_USAGE;
-            }
+        match super::parse_now(now) {
+            Some(seconds) => options.now = seconds,
+            None => return EXIT_USAGE,
         }
     }
     let paths = if args.paths.is_empty() {

@@ -248,12 +248,16 @@ impl Catalog {
 }
 
 /// Orders dotted control ids numerically: `A.5.2 < A.5.10 < A.8.1`, and `A.5.1 < A.5.1.1`.
-///
-/// Segments are compared as numbers when both are numbers, otherwise as strings (numbers sort
-/// before words); a shorter id that is a prefix of a longer one sorts first.
 pub fn compare_ids(a: &str, b: &str) -> Ordering {
-    let mut xs = a.split('.');
-    let mut ys = b.split('.');
+    compare_segments(a, b, '.')
+}
+
+/// Compares `sep`-separated paths segment by segment: numbers as numbers when both segments are
+/// numbers (numbers sort before words), otherwise as strings; a prefix sorts first. Used for
+/// control ids and for JSON Pointers (array indexes as numbers).
+pub fn compare_segments(a: &str, b: &str, sep: char) -> Ordering {
+    let mut xs = a.split(sep);
+    let mut ys = b.split(sep);
     loop {
         match (xs.next(), ys.next()) {
             (None, None) => return Ordering::Equal,

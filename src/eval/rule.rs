@@ -242,24 +242,7 @@ pub(crate) fn render_template<'a>(ctx: &mut Ctx<'a>, template: &'a Template) -> 
 
 /// Orders JSON Pointers segment by segment, array indexes as numbers.
 pub fn compare_pointers(a: &str, b: &str) -> Ordering {
-    let mut xs = a.split('/');
-    let mut ys = b.split('/');
-    loop {
-        match (xs.next(), ys.next()) {
-            (None, None) => return Ordering::Equal,
-            (None, Some(_)) => return Ordering::Less,
-            (Some(_), None) => return Ordering::Greater,
-            (Some(x), Some(y)) => {
-                let ord = match (x.parse::<u64>(), y.parse::<u64>()) {
-                    (Ok(p), Ok(q)) => p.cmp(&q),
-                    _ => x.cmp(y),
-                };
-                if ord != Ordering::Equal {
-                    return ord;
-                }
-            }
-        }
-    }
+    crate::controls::compare_segments(a, b, '/')
 }
 
 #[cfg(test)]
