@@ -11,6 +11,7 @@ pub mod facts;
 pub mod findings;
 pub mod pack;
 pub mod report;
+pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod testing;

@@ -313,3 +313,30 @@ fn without_policies_the_built_in_pack_runs() {
         stdout(&failing)
     );
 }
+
+#[test]
+fn schema_check_reports_a_misspelt_field_at_its_line() {
+    let dir = std::env::temp_dir().join(format!("annexa-cli-schema-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let facts = dir.join("typo.yaml");
+    std::fs::write(
+        &facts,
+        "datasets:\n  - name: d\n    encrpytion:\n      at_rest: {}\n",
+    )
+    .unwrap();
+    let out = annexa(&["check", facts.to_str().unwrap(), "--schema"]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("typo.yaml:3:5  /datasets/0/encrpytion  unknown field `encrpytion`"),
+        "{}",
+        stderr(&out)
+    );
+    let clean = annexa(&[
+        "check",
+        "examples/compliant/ml-pipeline.yaml",
+        "--schema",
+        "--now",
+        NOW,
+    ]);
+    assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
+}

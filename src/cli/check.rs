@@ -37,6 +37,10 @@ pub struct CheckArgs {
     /// Failing rules at or above this severity fail the run.
     #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "low")]
     fail_on: String,
+    /// Check every fact document against the ML pipeline fact model first (unknown or misspelt
+    /// fields, wrong types); any departure stops the run with exit code 2.
+    #[arg(long)]
+    schema: bool,
     /// Format of standard input when FACTS is `-`.
     #[arg(long = "stdin-format", value_enum)]
     stdin_format: Option<StdinFormat>,
@@ -134,6 +138,9 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(documents) = load_facts(&facts, stdin_format) else {
         return EXIT_USAGE;
     };
+    if args.schema && !schema_ok(&documents) {
+        return EXIT_USAGE;
+    }
     let report = match annexa::eval::evaluate(&program, &documents, &options) {
         Ok(r) => r,
         Err(e) => {
@@ -290,4 +297,25 @@ fn expand_excluded(facts: &[String], excludes: &[String]) -> Option<Vec<String>>
         }
     }
     Some(out)
+}
+
+/// Prints every departure from the fact model; true when there is none.
+fn schema_ok(documents: &[annexa::facts::Document]) -> bool {
+    let mut count = 0;
+    for doc in documents {
+        for f in annexa::schema::check_ml_pipeline(doc) {
+            count += 1;
+            eprintln!(
+                "error[annexa::facts::schema]: {}:{}:{}  {}  {}",
+                f.document, f.line, f.column, f.pointer, f.message
+            );
+        }
+    }
+    if count > 0 {
+        eprintln!(
+            "{count} schema error{} (the fact model is docs/facts.md); nothing was judged",
+            if count == 1 { "" } else { "s" }
+        );
+    }
+    count == 0
 }
