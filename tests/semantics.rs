@@ -1131,3 +1131,24 @@ fn holes_hold_raw_string_literals() {
         "2 3 [1,2.5]"
     );
 }
+
+#[test]
+fn std_iam_flags_privileged_grants_without_mfa() {
+    let policy = "use std.iam\nrule r {\n  controls A.8.2\n  for d in datasets {\n    for g in d.access[iam.privileged(.role)] {\n      require not iam.privileged_without_mfa(g) else \"{g.principal}\"\n    }\n  }\n}\n";
+    let file = annexa::source::SourceFile::new("iam.policy", policy);
+    let module = annexa::syntax::parse(&file).unwrap();
+    let program = annexa::compile::compile(vec![module]).program.unwrap();
+    let facts = serde_json::json!({"datasets": [{"access": [
+        {"principal": "a", "role": "admin", "mfa": true},
+        {"principal": "b", "role": "owner"},
+        {"principal": "c", "role": "reader"}
+    ]}]});
+    let doc = annexa::facts::Document::from_json("f.json", &facts);
+    let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+    let messages: Vec<&str> = report.results[0]
+        .violations
+        .iter()
+        .map(|v| v.message.as_str())
+        .collect();
+    assert_eq!(messages, ["b"]);
+}

@@ -20,10 +20,11 @@ use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
 
 /// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
-pub const STDLIB: [(&str, &str); 3] = [
+pub const STDLIB: [(&str, &str); 4] = [
     ("crypto", include_str!("../../stdlib/crypto.policy")),
     ("net", include_str!("../../stdlib/net.policy")),
     ("time", include_str!("../../stdlib/time.policy")),
+    ("iam", include_str!("../../stdlib/iam.policy")),
 ];
 
 /// Everything compiled, ready to evaluate.
