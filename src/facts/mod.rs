@@ -456,14 +456,9 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// Loads fact documents from bytes.
-pub fn load_bytes(
-    name: &str,
-    bytes: &[u8],
-    format: Format,
-    opts: &LoadOptions,
-) -> Result<Loaded, FactsError> {
-    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
+/// Refuses a file larger than `opts.max_file_bytes`.
+fn check_size(name: &str, len: usize, opts: &LoadOptions) -> Result<(), FactsError> {
+    let size = u64::try_from(len).unwrap_or(u64::MAX);
     if size > opts.max_file_bytes {
         return Err(FactsError::TooLarge {
             name: name.to_string(),
@@ -471,6 +466,17 @@ pub fn load_bytes(
             limit: opts.max_file_bytes,
         });
     }
+    Ok(())
+}
+
+/// Loads fact documents from bytes.
+pub fn load_bytes(
+    name: &str,
+    bytes: &[u8],
+    format: Format,
+    opts: &LoadOptions,
+) -> Result<Loaded, FactsError> {
+    check_size(name, bytes.len(), opts)?;
     let text = decode::decode(name, bytes)?;
     parse(name, text, format, opts)
 }
@@ -506,14 +512,7 @@ pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, 
         });
     }
     let bytes = std::fs::read(path).map_err(io)?;
-    let size = u64::try_from(bytes.len()).unwrap_or(u64::MAX);
-    if size > opts.max_file_bytes {
-        return Err(FactsError::TooLarge {
-            name: name.to_string(),
-            size,
-            limit: opts.max_file_bytes,
-        });
-    }
+    check_size(name, bytes.len(), opts)?;
     let text = decode::decode_owned(name, bytes)?;
     parse(name, text, format, opts)
 }
