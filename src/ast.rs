@@ -17,6 +17,16 @@ pub struct Module {
     pub comments: Vec<Comment>,
 }
 
+impl Module {
+    /// The namespace declared by the header, or `""` (the root namespace) without one.
+    pub fn namespace(&self) -> String {
+        self.header
+            .as_ref()
+            .map(|h| h.name.text())
+            .unwrap_or_default()
+    }
+}
+
 /// A `#` comment.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Comment {

@@ -301,14 +301,6 @@ pub fn qualify(namespace: &str, name: &str) -> String {
     }
 }
 
-fn namespace_of(module: &Module) -> String {
-    module
-        .header
-        .as_ref()
-        .map(|h| h.name.text())
-        .unwrap_or_default()
-}
-
 /// Appends every stdlib module named by a `use std.X`, transitively.
 fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
     let mut loaded: Vec<String> = Vec::new();
@@ -381,7 +373,7 @@ fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
 }
 
 fn module_infos(all: &[Module], user_count: usize, diags: &mut Vec<Diagnostic>) -> Vec<ModuleInfo> {
-    let namespaces: Vec<String> = all.iter().map(namespace_of).collect();
+    let namespaces: Vec<String> = all.iter().map(Module::namespace).collect();
     all.iter()
         .enumerate()
         .map(|(m, module)| {

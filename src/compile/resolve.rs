@@ -199,7 +199,7 @@ impl<'c> Scope<'c> {
                     && !self.is_local(alias)
                     && self.module.aliases.contains_key(alias.as_str())
                 {
-                    return self.member(alias, &field.name, span, false);
+                    return self.member(alias, &field.name, span);
                 }
                 ExprKind::Field(Box::new(self.expr(base)), Arc::from(field.name.as_str()))
             }
@@ -353,41 +353,33 @@ impl<'c> Scope<'c> {
         ir::Expr { kind, span }
     }
 
-    /// `alias.name`, as a value (`call == false`) or as a callee.
-    fn member(&mut self, alias: &str, name: &str, span: Span, call: bool) -> ir::Expr {
+    /// `alias.name` as a value.
+    fn member(&mut self, alias: &str, name: &str, span: Span) -> ir::Expr {
         let namespace = self.module.aliases.get(alias).cloned().unwrap_or_default();
-        let file = self.file().clone();
         match self.defs.lookup(&namespace, name) {
-            Some(def @ (DefRef::Param(_) | DefRef::Let(_))) if !call => {
-                self.def_value(def, name, span)
-            }
-            Some(def @ DefRef::Fn(_)) if call => {
-                self.deps.push((def, span));
-                ir::Expr {
-                    kind: ExprKind::Const(Const::Null),
-                    span,
-                }
-            }
             Some(def) => self.def_value(def, name, span),
-            None => {
-                let names = self.defs.all_names(&namespace);
-                let mut diag = Diagnostic::error(
-                    "annexa::unknown_name",
-                    format!("`{namespace}` has no `{name}`"),
-                    &file,
-                )
-                .with_label(span, "not defined in that module");
-                diag = match nearest(name, names.iter().copied()) {
-                    Some(n) => diag.with_help(format!("did you mean `{alias}.{n}`?")),
-                    None => {
-                        let list: Vec<String> =
-                            names.iter().map(|n| format!("`{alias}.{n}`")).collect();
-                        diag.with_help(format!("`{namespace}` defines {}", list.join(", ")))
-                    }
-                };
-                self.error(diag)
-            }
+            None => self.unknown_member(alias, &namespace, name, span),
         }
+    }
+
+    /// `alias.name` where the module defines no `name`.
+    fn unknown_member(&mut self, alias: &str, namespace: &str, name: &str, span: Span) -> ir::Expr {
+        let file = self.file().clone();
+        let names = self.defs.all_names(namespace);
+        let mut diag = Diagnostic::error(
+            "annexa::unknown_name",
+            format!("`{namespace}` has no `{name}`"),
+            &file,
+        )
+        .with_label(span, "not defined in that module");
+        diag = match nearest(name, names.iter().copied()) {
+            Some(n) => diag.with_help(format!("did you mean `{alias}.{n}`?")),
+            None => {
+                let list: Vec<String> = names.iter().map(|n| format!("`{alias}.{n}`")).collect();
+                diag.with_help(format!("`{namespace}` defines {}", list.join(", ")))
+            }
+        };
+        self.error(diag)
     }
 
     fn call(&mut self, callee: &ast::Expr, args: &[ast::Expr], span: Span) -> ir::Expr {
@@ -443,7 +435,14 @@ impl<'c> Scope<'c> {
                             return self
                                 .not_a_function(&format!("{alias}.{}", field.name), callee.span);
                         }
-                        None => return self.member(alias, &field.name, callee.span, true),
+                        None => {
+                            return self.unknown_member(
+                                alias,
+                                &namespace,
+                                &field.name,
+                                callee.span,
+                            );
+                        }
                     }
                 }
                 _ => return self.not_callable(callee.span),

@@ -378,16 +378,14 @@ impl<'a> Ctx<'a> {
         span: Span,
     ) -> Result<Val<'a>> {
         let base = self.eval(base)?;
-        let items: Vec<Val<'a>> = match base.view() {
-            View::Missing => return Ok(base.clone()),
-            View::List(list) => list.iter().collect(),
-            View::Object(obj) => obj.iter().map(|(_, v)| v).collect(),
-            _ => {
-                return Err(self.error(
-                    span,
-                    format!("a filter needs a list, got {}", ops::describe(&base)),
-                ));
-            }
+        if base.is_missing() {
+            return Ok(base);
+        }
+        let Some(items) = base.elements() else {
+            return Err(self.error(
+                span,
+                format!("a filter needs a list, got {}", ops::describe(&base)),
+            ));
         };
         let mut kept = Vec::new();
         for item in items {
@@ -562,24 +560,20 @@ impl<'a> Ctx<'a> {
         span: Span,
     ) -> Result<Cond<'a>> {
         let xs = self.eval(over)?;
-        let items: Vec<Val<'a>> = match xs.view() {
-            View::Missing => {
-                return Ok(Cond {
-                    truth: Tri::Missing,
-                    origin: Some(xs.clone()),
-                });
-            }
-            View::List(list) => list.iter().collect(),
-            View::Object(obj) => obj.iter().map(|(_, v)| v).collect(),
-            _ => {
-                return Err(self.error(
-                    span,
-                    format!(
-                        "a quantifier needs a list or an object, got {}",
-                        ops::describe(&xs)
-                    ),
-                ));
-            }
+        if xs.is_missing() {
+            return Ok(Cond {
+                truth: Tri::Missing,
+                origin: Some(xs),
+            });
+        }
+        let Some(items) = xs.elements() else {
+            return Err(self.error(
+                span,
+                format!(
+                    "a quantifier needs a list or an object, got {}",
+                    ops::describe(&xs)
+                ),
+            ));
         };
         // `all` looks for a false, `any`/`none` for a true
         let decisive = if kind == Quant::All {

@@ -4,7 +4,7 @@ use std::cmp::Ordering;
 
 use super::expr::{Ctx, Result, absent_name, is_fact_of};
 use super::ops::{self, Tri};
-use super::value::{Val, View};
+use super::value::Val;
 use crate::compile::{Rule, Stmt, Template, TemplatePart};
 use crate::facts::NodeId;
 use crate::findings::{EvidenceGap, Reason, Status, Violation};
@@ -151,29 +151,25 @@ impl<'a> Exec<'_, 'a> {
                 text,
             } => {
                 let xs = self.ctx.eval(iter)?;
-                let items: Vec<Val<'a>> = match xs.view() {
-                    View::Missing => {
-                        let what = absent_name(Some(&xs));
-                        self.ctx.gap(
-                            format!("`for … in {text}` has nothing to iterate: {what} is missing"),
-                            Some(&xs),
-                        );
-                        return Ok(());
-                    }
-                    View::List(list) => list.iter().collect(),
-                    View::Object(obj) => obj.iter().map(|(_, v)| v).collect(),
-                    _ => {
-                        return Err(self.ctx.error(
-                            iter.span,
-                            format!(
-                                "`for` needs a list or an object, got {}",
-                                ops::describe(&xs)
-                            ),
-                        ));
-                    }
+                if xs.is_missing() {
+                    let what = absent_name(Some(&xs));
+                    self.ctx.gap(
+                        format!("`for … in {text}` has nothing to iterate: {what} is missing"),
+                        Some(&xs),
+                    );
+                    return Ok(());
+                }
+                let Some(items) = xs.elements() else {
+                    return Err(self.ctx.error(
+                        iter.span,
+                        format!(
+                            "`for` needs a list or an object, got {}",
+                            ops::describe(&xs)
+                        ),
+                    ));
                 };
                 if top {
-                    self.subjects += items.len();
+                    self.subjects += items.total();
                 }
                 let outer = self.subject;
                 for item in items {

@@ -104,6 +104,16 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// What `for`, filters and quantifiers range over: a list's elements or an object's values
+    /// (`None` for anything else). Borrows instead of collecting, so iterating allocates nothing.
+    pub fn elements(&self) -> Option<Elements<'_, 'a>> {
+        match self.view() {
+            View::List(list) => Some(Elements::List(list, 0)),
+            View::Object(obj) => Some(Elements::Object(obj, 0)),
+            _ => None,
+        }
+    }
+
     /// True for missing.
     pub fn is_missing(&self) -> bool {
         matches!(self, Val::Missing(_))
@@ -297,5 +307,42 @@ impl<'v, 'a> ObjRef<'v, 'a> {
         'a: 'v,
     {
         (0..self.len()).filter_map(move |i| self.entry(i))
+    }
+}
+
+/// The elements of a list or the values of an object, in order.
+pub enum Elements<'v, 'a> {
+    /// A list and the next position.
+    List(ListRef<'v, 'a>, usize),
+    /// An object and the next position.
+    Object(ObjRef<'v, 'a>, usize),
+}
+
+impl<'a> Elements<'_, 'a> {
+    /// How many elements there are in all.
+    pub fn total(&self) -> usize {
+        match self {
+            Elements::List(l, _) => l.len(),
+            Elements::Object(o, _) => o.len(),
+        }
+    }
+}
+
+impl<'a> Iterator for Elements<'_, 'a> {
+    type Item = Val<'a>;
+
+    fn next(&mut self) -> Option<Val<'a>> {
+        match self {
+            Elements::List(l, i) => {
+                let v = l.get(*i)?;
+                *i += 1;
+                Some(v)
+            }
+            Elements::Object(o, i) => {
+                let (_, v) = o.entry(*i)?;
+                *i += 1;
+                Some(v)
+            }
+        }
     }
 }

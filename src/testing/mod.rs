@@ -110,14 +110,6 @@ enum CheckKind {
     },
 }
 
-fn namespace_of(module: &Module) -> String {
-    module
-        .header
-        .as_ref()
-        .map(|h| h.name.text())
-        .unwrap_or_default()
-}
-
 fn parse_status(word: &str) -> Option<Status> {
     Some(match word {
         "pass" => Status::Pass,
@@ -137,7 +129,7 @@ fn display(path: &Path) -> String {
 /// Resolves a test; the diagnostics say what could not be.
 fn plan(program: &Program, module: &Module, test: &TestItem) -> (Plan, Vec<Diagnostic>) {
     let file = &module.source;
-    let namespace = namespace_of(module);
+    let namespace = module.namespace();
     let mut diags = Vec::new();
     let not_constant = |what: &str, e: NotConstant| {
         Diagnostic::error(
