@@ -3,6 +3,7 @@
 use pest::error::{ErrorVariant, InputLocation};
 
 use super::grammar::Rule;
+use super::lexical::Lexeme;
 use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
 
@@ -294,30 +295,10 @@ fn inside_string(text: &str, offset: usize) -> bool {
 /// The innermost bracket still open at `offset` (strings and comments skipped).
 fn unclosed_bracket(text: &str, offset: usize) -> Option<(usize, char)> {
     let mut stack = Vec::new();
-    let mut chars = text.get(..offset).unwrap_or("").char_indices();
-    let mut in_string = false;
-    while let Some((i, c)) = chars.next() {
-        if in_string {
-            match c {
-                '\\' => {
-                    chars.next();
-                }
-                '"' | '\n' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '#' => {
-                for (_, d) in chars.by_ref() {
-                    if d == '\n' {
-                        break;
-                    }
-                }
-            }
-            '(' | '[' | '{' => stack.push((i, c)),
-            ')' | ']' | '}' => {
+    for lexeme in super::lexical::lexemes(text.get(..offset).unwrap_or("")) {
+        match lexeme {
+            Lexeme::Code(i, c @ ('(' | '[' | '{')) => stack.push((i, c)),
+            Lexeme::Code(_, ')' | ']' | '}') => {
                 stack.pop();
             }
             _ => {}

@@ -2,6 +2,7 @@
 
 mod error;
 mod grammar;
+mod lexical;
 mod lower;
 
 use pest::Parser;
@@ -12,6 +13,7 @@ use crate::ast::{Comment, Module};
 use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
 use grammar::{PolicyParser, Rule};
+use lexical::Lexeme;
 
 /// Parses one policy file. Reports the first syntax error.
 ///
@@ -47,58 +49,37 @@ pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {
 /// parser never sees it), NUL and other control characters, and collects comments for `fmt`.
 fn scan(file: &SourceFile) -> Result<Vec<Comment>, Diagnostic> {
     let text = file.text();
+    if let Some((i, c)) = text
+        .char_indices()
+        .find(|(_, c)| c.is_control() && !matches!(c, '\n' | '\r' | '\t'))
+    {
+        return Err(Diagnostic::error(
+            "annexa::parse",
+            format!(
+                "the control character U+{:04X} cannot appear in a policy",
+                u32::from(c)
+            ),
+            file,
+        )
+        .with_label(Span::new(i, i + c.len_utf8()), "here")
+        .with_help("policies are UTF-8 text; is this a binary file?"));
+    }
     let mut comments = Vec::new();
     let mut depth = 0usize;
-    let mut in_string = false;
-    let mut chars = text.char_indices().peekable();
-    while let Some((i, c)) = chars.next() {
-        if c.is_control() && !matches!(c, '\n' | '\r' | '\t') {
-            return Err(Diagnostic::error(
-                "annexa::parse",
-                format!(
-                    "the control character U+{:04X} cannot appear in a policy",
-                    u32::from(c)
-                ),
-                file,
-            )
-            .with_label(Span::new(i, i + c.len_utf8()), "here")
-            .with_help("policies are UTF-8 text; is this a binary file?"));
-        }
-        if in_string {
-            match c {
-                '\\' => {
-                    chars.next();
-                }
-                '"' | '\n' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match c {
-            '"' => in_string = true,
-            '#' => {
-                let start = i;
-                let mut end = text.len();
-                while let Some(&(j, d)) = chars.peek() {
-                    if d == '\n' || d == '\r' {
-                        end = j;
-                        break;
-                    }
-                    chars.next();
-                }
-                comments.push(Comment {
-                    text: text.get(start + 1..end).unwrap_or("").to_string(),
-                    span: Span::new(start, end),
-                });
-            }
-            '(' | '[' | '{' => {
+    for lexeme in lexical::lexemes(text) {
+        match lexeme {
+            Lexeme::Comment(span) => comments.push(Comment {
+                text: text.get(span.start + 1..span.end).unwrap_or("").to_string(),
+                span,
+            }),
+            Lexeme::Code(i, '(' | '[' | '{') => {
                 depth += 1;
                 if depth > MAX_DEPTH {
                     return Err(lower::too_deep(file, Span::new(i, i + 1)));
                 }
             }
-            ')' | ']' | '}' => depth = depth.saturating_sub(1),
-            _ => {}
+            Lexeme::Code(_, ')' | ']' | '}') => depth = depth.saturating_sub(1),
+            Lexeme::Code(..) => {}
         }
     }
     Ok(comments)
