@@ -11,7 +11,7 @@ use annexa::findings::{Report, Severity, Status};
 use annexa::report::{self, Format};
 
 use super::inputs::{load_facts, load_policies};
-use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, OutputFormat, UsageError, print_diagnostic};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa check`.
 #[derive(clap::Args, Debug)]
@@ -23,8 +23,8 @@ pub struct CheckArgs {
     #[arg(short = 'p', long = "policy", value_name = "POLICY")]
     policies: Vec<String>,
     /// Output format.
-    #[arg(long, value_enum, default_value = "human")]
-    format: OutputFormat,
+    #[arg(long, default_value = "human", value_parser = format_parser())]
+    format: Format,
     /// Write the report to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<String>,
@@ -151,14 +151,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(report) = select(report, &args.rules, &args.controls) else {
         return EXIT_USAGE;
     };
-    let format = match args.format {
-        OutputFormat::Human => Format::Human,
-        OutputFormat::Json => Format::Json,
-        OutputFormat::Sarif => Format::Sarif,
-        OutputFormat::Junit => Format::Junit,
-        OutputFormat::Markdown => Format::Markdown,
-        OutputFormat::Github => Format::Github,
-    };
+    let format = args.format;
     let colour = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
@@ -318,4 +311,11 @@ fn schema_ok(documents: &[annexa::facts::Document]) -> bool {
         );
     }
     count == 0
+}
+
+/// `--format` takes the names of [`Format::ALL`], listed in `--help` and in errors.
+fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
+    use clap::builder::TypedValueParser;
+    clap::builder::PossibleValuesParser::new(Format::ALL.map(|(name, _)| name))
+        .map(|name: String| Format::by_name(&name).unwrap_or(Format::Human))
 }

@@ -6,7 +6,7 @@ mod test;
 
 use std::io::IsTerminal;
 
-use clap::{Parser, Subcommand, ValueEnum};
+use clap::{Parser, Subcommand};
 
 /// Exit code: every rule at or above `--fail-on` passed, skipped or was waived.
 pub const EXIT_OK: u8 = 0;
@@ -35,23 +35,6 @@ enum Command {
         after_help = "Examples:\n  annexa test policies/\n  annexa test policies/ --filter encrypted --now 2026-01-31"
     )]
     Test(test::TestArgs),
-}
-
-/// Output formats.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
-pub enum OutputFormat {
-    /// One line per rule, violations indented, a summary line.
-    Human,
-    /// The JSON report.
-    Json,
-    /// SARIF 2.1.0 for code scanning.
-    Sarif,
-    /// JUnit XML, one test case per rule.
-    Junit,
-    /// A Markdown summary for a pull request comment.
-    Markdown,
-    /// GitHub Actions annotations.
-    Github,
 }
 
 /// Runs the command line and returns the exit code.

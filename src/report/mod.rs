@@ -31,6 +31,26 @@ pub enum Format {
     Github,
 }
 
+impl Format {
+    /// Every format with its name on the command line.
+    pub const ALL: [(&'static str, Format); 6] = [
+        ("human", Format::Human),
+        ("json", Format::Json),
+        ("sarif", Format::Sarif),
+        ("junit", Format::Junit),
+        ("markdown", Format::Markdown),
+        ("github", Format::Github),
+    ];
+
+    /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`).
+    pub fn by_name(name: &str) -> Option<Format> {
+        Format::ALL
+            .iter()
+            .find(|(n, _)| *n == name)
+            .map(|(_, f)| *f)
+    }
+}
+
 /// Renders a report; `colour` only affects the human format.
 ///
 /// ```
