@@ -2,36 +2,13 @@
 //! examples, their validity, fingerprint stability, and `--rule`/`--control`/`--exclude`.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
+mod common;
+
+use common::*;
+
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
 
 use serde_json::Value;
-
-const FAILING: &str = "examples/facts/pipeline.yaml";
-const COMPLIANT: &str = "examples/compliant/pipeline.yaml";
-const POLICY: &str = "examples/policies";
-const NOW: &str = "2026-11-25";
-
-fn annexa_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_annexa"))
-        .args(args)
-        .current_dir(dir)
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn annexa(args: &[&str]) -> Output {
-    annexa_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 /// The failing example in one format; exit code 1 checked.
 fn failing(format: &str) -> String {

@@ -1,27 +1,12 @@
 //! `annexa test` against fixture policies: passing and failing suites, exit codes, diagnostics.
 #![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
 
-use std::process::{Command, Output};
+mod common;
+
+use common::*;
 
 const DIR: &str = "tests/fixtures/test_command";
 const NOW: &str = "2026-01-31";
-
-fn annexa(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_annexa"))
-        .args(args)
-        .current_dir(env!("CARGO_MANIFEST_DIR"))
-        .env("NO_COLOR", "1")
-        .output()
-        .expect("the binary runs")
-}
-
-fn stdout(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stdout).into_owned()
-}
-
-fn stderr(o: &Output) -> String {
-    String::from_utf8_lossy(&o.stderr).into_owned()
-}
 
 #[test]
 fn passing_suite_passes() {

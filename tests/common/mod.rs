@@ -1,0 +1,59 @@
+//! Running the real `annexa` binary from integration tests.
+#![allow(dead_code, reason = "each test binary uses a different subset")]
+#![allow(clippy::expect_used)]
+
+use std::path::Path;
+use std::process::{Command, Output, Stdio};
+
+/// The examples the reports are snapshotted on.
+pub const FAILING: &str = "examples/facts/pipeline.yaml";
+pub const COMPLIANT: &str = "examples/compliant/pipeline.yaml";
+pub const POLICY: &str = "examples/policies";
+/// A fixed clock, so reports do not depend on the day the tests run.
+pub const NOW: &str = "2026-11-25";
+
+/// Runs annexa in `dir`, without colour.
+pub fn annexa_in(dir: &Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(args)
+        .current_dir(dir)
+        .env("NO_COLOR", "1")
+        .output()
+        .expect("the binary runs")
+}
+
+/// Runs annexa in the crate root.
+pub fn annexa(args: &[&str]) -> Output {
+    annexa_in(Path::new(env!("CARGO_MANIFEST_DIR")), args)
+}
+
+/// Runs annexa in the crate root with `input` on standard input.
+pub fn annexa_stdin(args: &[&str], input: &[u8]) -> Output {
+    use std::io::Write;
+    let mut child = Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    child
+        .stdin
+        .take()
+        .expect("stdin")
+        .write_all(input)
+        .expect("write");
+    child.wait_with_output().expect("finishes")
+}
+
+/// Standard output as text.
+pub fn stdout(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+/// Standard error as text.
+pub fn stderr(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
