@@ -146,7 +146,6 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
 
     // declare every definition
     let mut defs = Defs::default();
-    let mut sites: Vec<(DefRef, Site)> = Vec::new();
     let (mut n_params, mut n_lets, mut n_fns, mut n_rules) = (0, 0, 0, 0);
     let mut first_site: BTreeMap<(String, String), Site> = BTreeMap::new();
     for (m, module) in all.iter().enumerate() {
@@ -177,13 +176,12 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                     &infos,
                 ));
             } else {
-                first_site.insert(key, site.clone());
+                first_site.insert(key, site);
                 defs.scopes
                     .entry(info.namespace.clone())
                     .or_default()
                     .insert(name.name.clone(), def);
             }
-            sites.push((def, site));
         }
     }
 
@@ -276,7 +274,6 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
         }
     }
     program.graph = graph;
-    let _ = sites;
 
     all.truncate(user_count);
     program.modules = all;
