@@ -3,7 +3,10 @@
 
 use std::rc::Rc;
 
+use std::collections::HashMap;
+
 use super::builtins;
+use super::join::{self, BaseKey, JoinIndex};
 use super::ops::{self, Tri};
 use super::value::{Absent, Val, View};
 use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, Slot};
@@ -47,6 +50,8 @@ pub(crate) struct Ctx<'a> {
     pub gaps: Vec<EvidenceGap>,
     steps: u64,
     step_limit: u64,
+    /// Join indexes of equality filters, by filter and base (see `join`).
+    joins: HashMap<(usize, BaseKey), Option<JoinIndex<'a>>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -71,6 +76,7 @@ impl<'a> Ctx<'a> {
             gaps: Vec::new(),
             steps: 0,
             step_limit,
+            joins: HashMap::new(),
         }
     }
 
@@ -377,6 +383,7 @@ impl<'a> Ctx<'a> {
         text: &str,
         span: Span,
     ) -> Result<Val<'a>> {
+        let base_expr = base;
         let base = self.eval(base)?;
         if base.is_missing() {
             return Ok(base);
@@ -387,6 +394,34 @@ impl<'a> Ctx<'a> {
                 format!("a filter needs a list, got {}", ops::describe(&base)),
             ));
         };
+        if items.total() >= join::MIN_INDEXED
+            && let Some(plan) = join::plan(pred, slot)
+            && let Some(base_key) = join::base_key(base_expr, &base)
+        {
+            let probe = self.eval(plan.probe)?;
+            if let Some(probe_key) = join::key_of(probe.view()) {
+                let id = (std::ptr::from_ref(pred) as usize, base_key);
+                let index = self.joins.entry(id).or_insert_with(|| {
+                    join::build(base.elements().into_iter().flatten(), plan.key)
+                });
+                if let Some(index) = index {
+                    let kept: Vec<Val<'a>> = index
+                        .by_key
+                        .get(&probe_key)
+                        .map(|hits| hits.iter().filter_map(|i| items.at(*i as usize)).collect())
+                        .unwrap_or_default();
+                    // elements without the key could not be decided, exactly as in the scan
+                    let undecided = index.missing.clone();
+                    for i in undecided {
+                        if let Some(item) = items.at(i as usize) {
+                            let absent = item.field(plan.key);
+                            self.filter_gap(text, &item, Some(&absent));
+                        }
+                    }
+                    return Ok(Val::List(Rc::new(kept)));
+                }
+            }
+        }
         let mut kept = Vec::new();
         for item in items {
             self.set_local(slot, item.clone());
@@ -394,20 +429,23 @@ impl<'a> Ctx<'a> {
             match c.truth {
                 Tri::True => kept.push(item),
                 Tri::False => {}
-                Tri::Missing => {
-                    let what = absent_name(c.origin.as_ref());
-                    let element = match &item {
-                        Val::Node(doc, id) => doc.pointer(*id),
-                        _ => String::new(),
-                    };
-                    self.gap(
-                        format!("`{text}` could not decide for {element}: {what} is missing"),
-                        c.origin.as_ref(),
-                    );
-                }
+                Tri::Missing => self.filter_gap(text, &item, c.origin.as_ref()),
             }
         }
         Ok(Val::List(Rc::new(kept)))
+    }
+
+    /// The evidence gap of a filter that could not decide for `item`.
+    fn filter_gap(&mut self, text: &str, item: &Val<'a>, origin: Option<&Val<'a>>) {
+        let what = absent_name(origin);
+        let element = match item {
+            Val::Node(doc, id) => doc.pointer(*id),
+            _ => String::new(),
+        };
+        self.gap(
+            format!("`{text}` could not decide for {element}: {what} is missing"),
+            origin,
+        );
     }
 
     // ------------------------------------------------------------ conditions

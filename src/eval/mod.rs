@@ -5,6 +5,7 @@
 
 mod builtins;
 mod expr;
+mod join;
 mod ops;
 mod rule;
 mod time;

@@ -114,6 +114,20 @@ impl<'a> Val<'a> {
         }
     }
 
+    /// A view that lives as long as the document and the program (facts, constants and
+    /// copied scalars); `None` for values this `Val` owns (computed strings, lists, objects).
+    pub fn lasting_view(&self) -> Option<View<'a, 'a>> {
+        Some(match self {
+            Val::Node(doc, id) => node_view(doc, *id),
+            Val::Const(c) => const_view(c),
+            Val::Bool(b) => View::Bool(*b),
+            Val::Int(i) => View::Int(*i),
+            Val::Float(f) => View::Float(*f),
+            Val::Date(d) => View::Date(*d),
+            _ => return None,
+        })
+    }
+
     /// True for missing.
     pub fn is_missing(&self) -> bool {
         matches!(self, Val::Missing(_))
@@ -324,6 +338,16 @@ impl<'a> Elements<'_, 'a> {
         match self {
             Elements::List(l, _) => l.len(),
             Elements::Object(o, _) => o.len(),
+        }
+    }
+}
+
+impl<'a> Elements<'_, 'a> {
+    /// The element at position `i`.
+    pub fn at(&self, i: usize) -> Option<Val<'a>> {
+        match self {
+            Elements::List(l, _) => l.get(i),
+            Elements::Object(o, _) => o.entry(i).map(|(_, v)| v),
         }
     }
 }
