@@ -110,6 +110,9 @@ pub struct Violation {
     /// Position of the `require` in the policy source (byte offset), used only for ordering.
     #[serde(skip)]
     pub require_order: usize,
+    /// Input position of the document among `--combine`d ones (0 otherwise), for ordering.
+    #[serde(skip)]
+    pub document_order: usize,
 }
 
 /// A filter or `if` that could not decide because a fact was missing.

@@ -9,6 +9,7 @@ pub mod diagnostics;
 pub mod eval;
 pub mod facts;
 pub mod findings;
+pub mod lint;
 pub mod pack;
 pub mod report;
 pub mod schema;

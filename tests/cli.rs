@@ -301,3 +301,54 @@ fn schema_check_reports_a_misspelt_field_at_its_line() {
     ]);
     assert_eq!(clean.status.code(), Some(0), "{}", stderr(&clean));
 }
+
+#[test]
+fn combine_evaluates_all_documents_as_one_list() {
+    let dir = "tests/fixtures/cli/combine";
+    let a = format!("{dir}/a.yaml");
+    let b = format!("{dir}/b.yaml");
+    let policy = format!("{dir}/combine.policy");
+    let out = annexa(&[
+        "check",
+        &b,
+        &a,
+        "-p",
+        &policy,
+        "--combine",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1), "{}", stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let violations = report["results"][0]["violations"].as_array().unwrap();
+    // findings keep their own file, document index, pointer and line, in input order
+    let seen: Vec<(String, u64, String, u64)> = violations
+        .iter()
+        .map(|v| {
+            (
+                v["document"].as_str().unwrap().to_string(),
+                v["document_index"].as_u64().unwrap(),
+                v["path"].as_str().unwrap().to_string(),
+                v["line"].as_u64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        seen,
+        [
+            (b.clone(), 0, "/ok".to_string(), 3),
+            (b.clone(), 1, "/ok".to_string(), 5),
+        ]
+    );
+    assert_eq!(violations[1]["reason"], "missing");
+    // without --combine each document is evaluated alone: `count(facts) == 3` cannot hold
+    let alone = annexa(&["check", &a, &b, "-p", &policy, "--format", "json"]);
+    let report: serde_json::Value = serde_json::from_slice(&alone.stdout).unwrap();
+    let count_failures = report["results"][0]["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|v| v["message"] == "requirement failed: count(facts) == 3")
+        .count();
+    assert_eq!(count_failures, 3, "{report}");
+}

@@ -37,6 +37,10 @@ pub struct CheckArgs {
     /// Failing rules at or above this severity fail the run.
     #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "low")]
     fail_on: String,
+    /// Evaluate all fact documents as one list (`facts` is the list of documents, in input
+    /// order) instead of each on its own; findings still name their own file and line.
+    #[arg(long)]
+    combine: bool,
     /// Check every fact document against the ML pipeline fact model first (unknown or misspelt
     /// fields, wrong types); any departure stops the run with exit code 2.
     #[arg(long)]
@@ -141,6 +145,11 @@ pub fn run(args: &CheckArgs) -> u8 {
     if args.schema && !schema_ok(&documents) {
         return EXIT_USAGE;
     }
+    let documents = if args.combine {
+        vec![annexa::facts::combine(&documents)]
+    } else {
+        documents
+    };
     let report = match annexa::eval::evaluate(&program, &documents, &options) {
         Ok(r) => r,
         Err(e) => {

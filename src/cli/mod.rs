@@ -1,7 +1,11 @@
 //! Command-line parsing, exit codes and diagnostics on standard error.
 
 mod check;
+mod completions;
+mod controls;
+mod graph;
 mod inputs;
+mod lint;
 mod test;
 
 use std::io::IsTerminal;
@@ -35,6 +39,26 @@ enum Command {
         after_help = "Examples:\n  annexa test policies/\n  annexa test policies/ --filter encrypted --now 2026-01-31"
     )]
     Test(test::TestArgs),
+    /// Compile only, and report every diagnostic and lint finding.
+    #[command(
+        after_help = "Examples:\n  annexa lint policies/\n  annexa lint examples/policies --allow missing_remediation\n  annexa lint policies/ --deny unused_let\n  annexa lint --list\n\nAllow a lint for one item with a comment on the line before it:\n  # annexa: allow(missing_remediation, shadowed_name)\n\nExit codes: 0 no findings, 1 findings, 2 the policies do not compile."
+    )]
+    Lint(lint::LintArgs),
+    /// Print the rule graph (Graphviz DOT or Mermaid).
+    #[command(
+        after_help = "Examples:\n  annexa graph | dot -Tsvg > graph.svg\n  annexa graph examples/policies --format mermaid\n  annexa graph policies/ --rule 'ml.data_protection.*'"
+    )]
+    Graph(graph::GraphArgs),
+    /// List the ISO/IEC 27001:2022 Annex A controls, and which rules cover each.
+    #[command(
+        after_help = "Examples:\n  annexa controls\n  annexa controls --coverage\n  annexa controls --coverage examples/policies --format json\n  annexa controls --format csv > annex-a.csv"
+    )]
+    Controls(controls::ControlsArgs),
+    /// Print a shell completion script.
+    #[command(
+        after_help = "Examples:\n  annexa completions bash > /etc/bash_completion.d/annexa\n  annexa completions zsh > \"${fpath[1]}/_annexa\"\n  annexa completions fish > ~/.config/fish/completions/annexa.fish\n  annexa completions powershell >> $PROFILE"
+    )]
+    Completions(completions::CompletionsArgs),
 }
 
 /// Runs the command line and returns the exit code.
@@ -54,6 +78,10 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Lint(args) => lint::run(&args),
+        Command::Graph(args) => graph::run(&args),
+        Command::Controls(args) => controls::run(&args),
+        Command::Completions(args) => completions::run(&args),
     }
 }
 

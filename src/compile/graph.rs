@@ -272,6 +272,58 @@ impl RuleGraph {
         out.push_str("}\n");
         out
     }
+
+    /// Mermaid flowchart: nodes labelled by kind (rules as boxes, lets as parallelograms, fns
+    /// as rounded boxes, params as flags), `when` edges dotted and labelled.
+    pub fn to_mermaid(&self, program: &Program) -> String {
+        let mut out = String::from("flowchart LR\n");
+        for n in self.graph.node_indices() {
+            let label = self.name(program, n);
+            let (open, close) = match self.graph.node_weight(n) {
+                Some(DefRef::Rule(_)) => ("[", "]"),
+                Some(DefRef::Fn(_)) => ("(", ")"),
+                Some(DefRef::Let(_)) => ("[/", "/]"),
+                _ => (">", "]"),
+            };
+            out.push_str(&format!("  n{}{open}\"{label}\"{close}\n", n.index()));
+        }
+        for e in self.graph.edge_references() {
+            let arrow = if *e.weight() == DepKind::When {
+                "-.->|when|"
+            } else {
+                "-->"
+            };
+            out.push_str(&format!(
+                "  n{} {arrow} n{}\n",
+                e.source().index(),
+                e.target().index()
+            ));
+        }
+        out
+    }
+
+    /// The part of the graph the given definitions need: those definitions and everything they
+    /// reach (through reads and `when`), in the original node order.
+    pub fn restricted_to(&self, roots: &[DefRef]) -> RuleGraph {
+        let mut keep = BTreeSet::new();
+        for root in roots {
+            if let Some(start) = self.index.get(root) {
+                let mut dfs = Dfs::new(&self.graph, *start);
+                while let Some(n) = dfs.next(&self.graph) {
+                    keep.insert(n);
+                }
+            }
+        }
+        let graph = self.graph.filter_map(
+            |n, def| keep.contains(&n).then_some(*def),
+            |_, kind| Some(*kind),
+        );
+        let index = graph
+            .node_indices()
+            .filter_map(|n| graph.node_weight(n).map(|d| (*d, n)))
+            .collect();
+        RuleGraph { graph, index }
+    }
 }
 
 fn rule_id(program: &Program, r: RuleId) -> &str {

@@ -123,17 +123,16 @@ impl<'a> Ctx<'a> {
     /// Records an evidence gap for an absent fact.
     pub(crate) fn gap(&mut self, message: String, origin: Option<&Val<'a>>) {
         let origin = origin.filter(|v| is_fact_of(v, self.doc));
-        let (path, line, column) = match origin.and_then(Val::absent) {
-            Some(a) => {
-                let (line, column) = a.doc.position(a.at);
-                (a.pointer.clone(), line, column)
-            }
-            None => (String::new(), 1, 1),
+        let (path, node) = match origin.and_then(Val::absent) {
+            Some(a) => (a.pointer.clone(), a.at),
+            None => (String::new(), self.doc.root()),
         };
+        let (line, column) = self.doc.position(node);
+        let (file, document_index) = self.doc.source_of(node);
         self.gaps.push(EvidenceGap {
             message,
-            document: self.doc.name().to_string(),
-            document_index: self.doc.index(),
+            document: file.to_string(),
+            document_index,
             path,
             line,
             column,

@@ -74,7 +74,10 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule: &'a Rule) -> DocOutcome {
         };
     }
     violations.sort_by(|a, b| {
-        compare_pointers(&a.path, &b.path).then_with(|| a.require_order.cmp(&b.require_order))
+        (a.document_order, a.document_index)
+            .cmp(&(b.document_order, b.document_index))
+            .then_with(|| compare_pointers(&a.path, &b.path))
+            .then_with(|| a.require_order.cmp(&b.require_order))
     });
     let (status, skip_reason) = if !violations.is_empty() {
         (Status::Fail, None)
@@ -127,21 +130,25 @@ impl<'a> Exec<'_, 'a> {
                 let subject_id = self.subject.unwrap_or(doc.root());
                 // only a fact of this document locates a violation (not a `--param` value)
                 let origin = c.origin.as_ref().filter(|v| is_fact_of(v, doc));
-                let (path, (line, column)) = match origin {
-                    Some(Val::Node(d, id)) => (d.pointer(*id), d.position(*id)),
-                    Some(Val::Missing(Some(a))) => (a.pointer.clone(), a.doc.position(a.at)),
-                    _ => (doc.pointer(subject_id), doc.position(subject_id)),
+                // (`origin` is a fact of `doc`, so every location below is in `doc`)
+                let (node, path) = match origin {
+                    Some(Val::Node(_, id)) => (*id, doc.pointer(*id)),
+                    Some(Val::Missing(Some(a))) => (a.at, a.pointer.clone()),
+                    _ => (subject_id, doc.pointer(subject_id)),
                 };
+                let (line, column) = doc.position(node);
+                let (file, document_index) = doc.source_of(node);
                 self.violations.push(Violation {
                     message,
                     reason,
-                    document: doc.name().to_string(),
-                    document_index: doc.index(),
+                    document: file.to_string(),
+                    document_index,
                     subject: doc.pointer(subject_id),
                     path,
                     line,
                     column,
                     require_order: *order,
+                    document_order: doc.part_of(node),
                 });
             }
             Stmt::For {

@@ -112,6 +112,7 @@ impl Builder {
             index,
             root,
             nodes,
+            parts: Vec::new(),
         }
     }
 }

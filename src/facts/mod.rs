@@ -33,6 +33,7 @@
 //!   collection is level 1); scalars do not count. Checked without recursion for any input depth.
 
 mod build;
+mod combine;
 mod decode;
 mod discover;
 mod error;
@@ -43,6 +44,7 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
+pub use combine::combine;
 pub use discover::collect_fact_files;
 pub use error::{FactsError, FactsSource};
 
@@ -278,6 +280,16 @@ pub struct Document {
     index: usize,
     root: NodeId,
     nodes: Vec<Node>,
+    /// For a combined document (`--combine`): where each original document's nodes start.
+    parts: Vec<Part>,
+}
+
+/// A document inside a combined one: its nodes are `first..` up to the next part's `first`.
+#[derive(Clone, Debug)]
+struct Part {
+    name: Arc<str>,
+    index: usize,
+    first: NodeId,
 }
 
 impl Document {
@@ -347,11 +359,38 @@ impl Document {
         }
     }
 
-    /// The RFC 6901 JSON Pointer of a node (`""` for the root).
+    /// Which of the combined documents a node belongs to, in input order (0 when not combined).
+    pub fn part_of(&self, id: NodeId) -> usize {
+        if id == self.root {
+            return 0;
+        }
+        self.parts
+            .partition_point(|p| p.first <= id)
+            .saturating_sub(1)
+    }
+
+    /// The file and document position a node comes from (for a combined document, the
+    /// original document's).
+    pub fn source_of(&self, id: NodeId) -> (&str, usize) {
+        if id == self.root || self.parts.is_empty() {
+            return (&self.name, self.index);
+        }
+        match self.parts.get(self.part_of(id)) {
+            Some(part) => (&part.name, part.index),
+            None => (&self.name, self.index),
+        }
+    }
+
+    /// The RFC 6901 JSON Pointer of a node (`""` for the root). In a combined document it is
+    /// the pointer inside the original document the node comes from.
     pub fn pointer(&self, id: NodeId) -> String {
         let mut segments = Vec::new();
         let mut current = id;
+        let combined = !self.parts.is_empty();
         while let Some(segment) = self.segment(current) {
+            if combined && self.node(current).parent == self.root {
+                break;
+            }
             segments.push(segment);
             current = self.node(current).parent;
             if segments.len() > self.nodes.len() {

@@ -1,0 +1,88 @@
+//! `annexa lint`: compile only, then report every diagnostic and every lint finding.
+
+use annexa::lint::{LintConfig, lint};
+
+use super::inputs::load_policies;
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_diagnostic};
+
+/// Arguments of `annexa lint`.
+#[derive(clap::Args, Debug)]
+pub struct LintArgs {
+    /// Policy files or folders (`*.policy`, recursively); default: the current folder.
+    #[arg(value_name = "PATH")]
+    paths: Vec<String>,
+    /// Do not report this lint (e.g. `missing_remediation`); repeatable.
+    #[arg(long = "allow", value_name = "LINT")]
+    allow: Vec<String>,
+    /// Report this lint as an error (e.g. `unused_let`); repeatable.
+    #[arg(long = "deny", value_name = "LINT")]
+    deny: Vec<String>,
+    /// List the lints with their codes and exit.
+    #[arg(long)]
+    list: bool,
+}
+
+/// Runs the command; returns the exit code (0 clean, 1 findings, 2 does not compile).
+pub fn run(args: &LintArgs) -> u8 {
+    if args.list {
+        for l in annexa::lint::LINTS {
+            println!("{:<22} {:<30} {}", l.name, l.code, l.summary);
+        }
+        return EXIT_OK;
+    }
+    let mut config = LintConfig::default();
+    for (names, allow) in [(&args.allow, true), (&args.deny, false)] {
+        for name in names {
+            let Some(info) = annexa::lint::lookup(name) else {
+                let known: Vec<&str> = annexa::lint::LINTS.iter().map(|l| l.name).collect();
+                print_diagnostic(&super::UsageError::new(
+                    format!("no lint is called `{name}`"),
+                    format!("the lints are {}", known.join(", ")),
+                ));
+                return EXIT_USAGE;
+            };
+            if allow {
+                config.allowed.insert(info.name.to_string());
+            } else {
+                config
+                    .levels
+                    .insert(info.name.to_string(), annexa::lint::Level::Deny);
+            }
+        }
+    }
+    let paths = if args.paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        args.paths.clone()
+    };
+    let Some(modules) = load_policies(&paths) else {
+        return EXIT_USAGE;
+    };
+    let files = modules.len();
+    let compiled = annexa::compile::compile(modules);
+    for d in &compiled.diagnostics {
+        print_diagnostic(d);
+    }
+    let Some(program) = compiled.program else {
+        let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
+        eprintln!("lint: {errors} error(s): the policies do not compile");
+        return EXIT_USAGE;
+    };
+    let findings = lint(&program.modules, &config);
+    for d in &findings {
+        print_diagnostic(d);
+    }
+    let total = compiled.diagnostics.len() + findings.len();
+    let plural = if files == 1 { "" } else { "s" };
+    if total == 0 {
+        eprintln!("lint: {files} file{plural}, no findings");
+        EXIT_OK
+    } else {
+        let errors = findings.iter().filter(|d| d.is_error()).count();
+        eprintln!(
+            "lint: {files} file{plural}, {} warning(s), {errors} error(s)",
+            total - errors
+        );
+        EXIT_FAILED
+    }
+}
