@@ -531,3 +531,53 @@ fn exclude_skips_fact_files_in_folders() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn evidence_gaps_are_review_results_in_sarif_and_notices_on_github() {
+    let gap = "tests/fixtures/formats/gap.yaml";
+    let sarif = annexa(&[
+        "check", gap, "-p", POLICY, "--now", NOW, "--format", "sarif",
+    ]);
+    let log: Value = serde_json::from_slice(&sarif.stdout).unwrap();
+    assert_valid_sarif(&log);
+    let reviews: Vec<&Value> = log["runs"][0]["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .filter(|r| r["kind"] == "review")
+        .collect();
+    assert!(!reviews.is_empty(), "{log}");
+    for r in &reviews {
+        assert_eq!(r["level"], "none");
+        assert!(
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .starts_with("evidence gap: ")
+        );
+    }
+    let pii = reviews
+        .iter()
+        .find(|r| {
+            r["message"]["text"]
+                .as_str()
+                .unwrap()
+                .contains("/datasets/0/contains_pii")
+        })
+        .expect("the contains_pii gap");
+    assert_eq!(pii["ruleId"], "ml.data_protection.training_data_encrypted");
+    assert_eq!(
+        pii["locations"][0]["physicalLocation"]["region"]["startLine"],
+        3
+    );
+    let github = annexa(&[
+        "check", gap, "-p", POLICY, "--now", NOW, "--format", "github",
+    ]);
+    let text = stdout(&github);
+    assert!(
+        text.lines().any(|l| l
+            .starts_with("::notice file=tests/fixtures/formats/gap.yaml,line=3,")
+            && l.contains("(evidence gap)")),
+        "{text}"
+    );
+}

@@ -56,6 +56,17 @@ pub fn render_github(report: &Report) -> String {
                 );
             }
         }
+        for g in &r.evidence_gaps {
+            let _ = writeln!(
+                out,
+                "::notice file={},line={},col={},title={}::{}",
+                escape_property(&relative_path(&g.document, cwd.as_deref())),
+                g.line.max(1),
+                g.column.max(1),
+                escape_property(&format!("{} (evidence gap)", r.rule)),
+                escape_data(&g.message),
+            );
+        }
         if r.status == Status::Error {
             let _ = writeln!(
                 out,

@@ -72,6 +72,23 @@ pub fn render_sarif(report: &Report) -> String {
             *n += 1;
             results.push(result(r, index, v, format!("{hash}:{n}"), cwd.as_deref()));
         }
+        // an evidence gap is not a failure but needs a reviewer's eye: kind `review`
+        for g in &r.evidence_gaps {
+            let document = relative_path(&g.document, cwd.as_deref());
+            let hash = fingerprint(&r.rule, &document, &g.path, &g.message);
+            let n = seen.entry(hash.clone()).or_insert(0);
+            *n += 1;
+            results.push(json!({
+                "ruleId": r.rule,
+                "ruleIndex": index,
+                "kind": "review",
+                "level": "none",
+                "message": {"text": format!("evidence gap: {}", g.message)},
+                "locations": [location(&g.document, g.line, g.column, cwd.as_deref())],
+                "partialFingerprints": {FINGERPRINT_KEY: format!("{hash}:{n}")},
+                "properties": {"path": g.path, "documentIndex": g.document_index},
+            }));
+        }
     }
     let notifications: Vec<Value> = report
         .results
@@ -192,18 +209,7 @@ fn result(
         "ruleIndex": index,
         "level": level(r.severity),
         "message": {"text": v.message},
-        "locations": [{
-            "physicalLocation": {
-                "artifactLocation": {
-                    "uri": artifact_uri(&v.document, cwd),
-                    "uriBaseId": SRCROOT,
-                },
-                "region": {
-                    "startLine": v.line.max(1),
-                    "startColumn": v.column.max(1),
-                }
-            }
-        }],
+        "locations": [location(&v.document, v.line, v.column, cwd)],
         "partialFingerprints": {FINGERPRINT_KEY: fingerprint},
         "properties": {
             "path": v.path,
@@ -219,6 +225,22 @@ fn result(
         out["suppressions"] = json!([{"kind": "external", "justification": "waived"}]);
     }
     out
+}
+
+/// A SARIF location: the fact file (relative to the working directory) and the region.
+fn location(document: &str, line: u32, column: u32, cwd: Option<&Path>) -> Value {
+    json!({
+        "physicalLocation": {
+            "artifactLocation": {
+                "uri": artifact_uri(document, cwd),
+                "uriBaseId": SRCROOT,
+            },
+            "region": {
+                "startLine": line.max(1),
+                "startColumn": column.max(1),
+            }
+        }
+    })
 }
 
 /// A document name as a relative path with `/` separators: absolute paths are made relative to
