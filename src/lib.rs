@@ -4,11 +4,13 @@
 
 pub mod ast;
 pub mod compile;
+pub mod config;
 pub mod controls;
 pub mod diagnostics;
 pub mod eval;
 pub mod facts;
 pub mod findings;
+pub mod format;
 pub mod lint;
 pub mod pack;
 pub mod report;

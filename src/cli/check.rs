@@ -10,21 +10,22 @@ use annexa::facts::Format as FactFormat;
 use annexa::findings::{Report, Severity, Status};
 use annexa::report::{self, Format};
 
-use super::inputs::{load_facts, load_policies};
+use super::inputs::{load_config, load_facts_with, load_policies, path_strings};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa check`.
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Fact files or folders (JSON, YAML); `-` reads standard input.
-    #[arg(value_name = "FACTS", required = true)]
+    /// Fact files or folders (JSON, YAML); `-` reads standard input. Default: `facts` of annexa.toml.
+    #[arg(value_name = "FACTS")]
     facts: Vec<String>,
-    /// A policy file or folder (`*.policy`, recursively); repeatable. Without it, the built-in ML policy pack runs.
+    /// A policy file or folder (`*.policy`, recursively); repeatable. Without it, the `policies` of
+    /// annexa.toml or, failing that, the built-in ML policy pack runs.
     #[arg(short = 'p', long = "policy", value_name = "POLICY")]
     policies: Vec<String>,
-    /// Output format.
-    #[arg(long, default_value = "human", value_parser = format_parser())]
-    format: Format,
+    /// Output format [default: `format` of annexa.toml, else human].
+    #[arg(long, value_parser = format_parser())]
+    format: Option<Format>,
     /// Write the report to this file instead of standard output.
     #[arg(short = 'o', long = "output", value_name = "FILE")]
     output: Option<String>,
@@ -34,9 +35,9 @@ pub struct CheckArgs {
     /// The evaluation clock as `YYYY-MM-DD` (midnight UTC), for reproducible runs.
     #[arg(long, value_name = "DATE")]
     now: Option<String>,
-    /// Failing rules at or above this severity fail the run.
-    #[arg(long = "fail-on", value_name = "SEVERITY", default_value = "low")]
-    fail_on: String,
+    /// Failing rules at or above this severity fail the run [default: `fail-on` of annexa.toml, else low].
+    #[arg(long = "fail-on", value_name = "SEVERITY")]
+    fail_on: Option<String>,
     /// Evaluate all fact documents as one list (`facts` is the list of documents, in input
     /// order) instead of each on its own; findings still name their own file and line.
     #[arg(long)]
@@ -57,6 +58,12 @@ pub struct CheckArgs {
     /// Skip fact files found in folders whose path matches this glob (e.g. `**/fixtures/**`); repeatable.
     #[arg(long = "exclude", value_name = "GLOB")]
     excludes: Vec<String>,
+    /// Read this annexa.toml instead of the nearest one above the working directory.
+    #[arg(long = "config", value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<String>,
+    /// Ignore annexa.toml.
+    #[arg(long = "no-config")]
+    no_config: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -77,14 +84,34 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
-    let Some(fail_on) = Severity::parse(&args.fail_on) else {
-        print_diagnostic(&UsageError::new(
-            format!("`{}` is not a severity", args.fail_on),
-            "use one of critical, high, medium, low, info",
-        ));
+    let Ok(config) = load_config(args.config.as_deref(), args.no_config) else {
         return EXIT_USAGE;
     };
+    let config = config.as_ref();
+    let fail_on = match (&args.fail_on, config.and_then(|c| c.fail_on)) {
+        (Some(given), _) => {
+            let Some(severity) = Severity::parse(given) else {
+                print_diagnostic(&UsageError::new(
+                    format!("`{given}` is not a severity"),
+                    "use one of critical, high, medium, low, info",
+                ));
+                return EXIT_USAGE;
+            };
+            severity
+        }
+        (None, Some(from_file)) => from_file,
+        (None, None) => Severity::Low,
+    };
+    if let Some(waivers) = config.and_then(|c| c.waivers.as_ref()) {
+        eprintln!(
+            "note: annexa.toml names the waivers file `{}`; waivers are not applied in this version",
+            waivers.to_string_lossy().replace('\\', "/")
+        );
+    }
     let mut options = EvalOptions::default();
+    if let Some(steps) = config.and_then(|c| c.limits.rule_steps) {
+        options.step_limit = steps;
+    }
     if let Some(now) = &args.now {
         match super::parse_now(now) {
             Some(seconds) => options.now = seconds,
@@ -110,8 +137,16 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
     }
-    // with no -p, the built-in ML policy pack
-    let modules = if args.policies.is_empty() {
+    // with no -p, the policies of annexa.toml, else the built-in ML policy pack
+    let config_policies = config
+        .map(|c| path_strings(&c.policies))
+        .unwrap_or_default();
+    let policies = if args.policies.is_empty() {
+        &config_policies
+    } else {
+        &args.policies
+    };
+    let modules = if policies.is_empty() {
         match annexa::pack::modules() {
             Ok(m) => m,
             Err(d) => {
@@ -120,7 +155,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             }
         }
     } else {
-        let Some(modules) = load_policies(&args.policies) else {
+        let Some(modules) = load_policies(policies) else {
             return EXIT_USAGE;
         };
         modules
@@ -132,14 +167,42 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(program) = compiled.program else {
         return EXIT_USAGE;
     };
+    if let Some(config) = config {
+        // the file's params first, so that a --param for the same param wins
+        let mut from_file = Vec::new();
+        for param in &config.params {
+            if let Err(e) = annexa::eval::resolve_param(&program, &param.name) {
+                print_diagnostic(&config.param_error(param, &e.message, &e.help));
+                return EXIT_USAGE;
+            }
+            from_file.push((param.name.clone(), param.value.clone()));
+        }
+        from_file.append(&mut options.params);
+        options.params = from_file;
+    }
     let stdin_format = args.stdin_format.map(|f| match f {
         StdinFormat::Json => FactFormat::Json,
         StdinFormat::Yaml => FactFormat::Yaml,
     });
-    let Some(facts) = expand_excluded(&args.facts, &args.excludes) else {
+    let facts = if args.facts.is_empty() {
+        config.map(|c| path_strings(&c.facts)).unwrap_or_default()
+    } else {
+        args.facts.clone()
+    };
+    if facts.is_empty() {
+        print_diagnostic(&UsageError::new(
+            "no fact file was named",
+            "name fact files or folders (`annexa check facts/`), or set `facts` in annexa.toml",
+        ));
+        return EXIT_USAGE;
+    }
+    let mut excludes = config.map(|c| c.exclude.clone()).unwrap_or_default();
+    excludes.extend(args.excludes.iter().cloned());
+    let Some(facts) = expand_excluded(&facts, &excludes) else {
         return EXIT_USAGE;
     };
-    let Some(documents) = load_facts(&facts, stdin_format) else {
+    let load_options = config.map(|c| c.limits.load_options()).unwrap_or_default();
+    let Some(documents) = load_facts_with(&facts, stdin_format, &load_options) else {
         return EXIT_USAGE;
     };
     if args.schema && !schema_ok(&documents) {
@@ -160,7 +223,10 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(report) = select(report, &args.rules, &args.controls) else {
         return EXIT_USAGE;
     };
-    let format = args.format;
+    let format = args
+        .format
+        .or(config.and_then(|c| c.format))
+        .unwrap_or(Format::Human);
     let colour = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();

@@ -4,6 +4,7 @@ use std::io::Read;
 use std::path::Path;
 
 use annexa::ast::Module;
+use annexa::config::Config;
 use annexa::diagnostics::Diagnostic;
 use annexa::facts::{self, Document, Format, LoadOptions};
 use annexa::source::SourceFile;
@@ -97,8 +98,18 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 }
 
 /// Loads every fact document named; prints notes and errors. `None` when anything failed.
+#[allow(dead_code, reason = "kept for commands without annexa.toml limits")]
 pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<Document>> {
-    let options = LoadOptions::default();
+    load_facts_with(paths, stdin_format, &LoadOptions::default())
+}
+
+/// [`load_facts`] with explicit limits (from `[limits]` of annexa.toml).
+pub fn load_facts_with(
+    paths: &[String],
+    stdin_format: Option<Format>,
+    options: &LoadOptions,
+) -> Option<Vec<Document>> {
+    let options = options.clone();
     let mut documents = Vec::new();
     let mut ok = true;
     for given in paths {
@@ -156,4 +167,57 @@ pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<
         return None;
     }
     ok.then_some(documents)
+}
+
+/// The `annexa.toml` to use: the one named by `--config`, none with `--no-config`, else the
+/// nearest one found walking up from the working directory. Prints its diagnostics; `Err(())`
+/// when the file is wrong (exit 2).
+pub fn load_config(explicit: Option<&str>, disabled: bool) -> Result<Option<Config>, ()> {
+    if disabled {
+        return Ok(None);
+    }
+    let path = match explicit {
+        Some(given) => std::path::PathBuf::from(given),
+        None => {
+            let Ok(cwd) = std::env::current_dir() else {
+                return Ok(None);
+            };
+            match annexa::config::find(&cwd) {
+                Some(found) => relative_to(&found, &cwd),
+                None => return Ok(None),
+            }
+        }
+    };
+    match Config::load(&path) {
+        Ok(config) => Ok(Some(config)),
+        Err(diagnostics) => {
+            for d in &diagnostics {
+                print_diagnostic(d);
+            }
+            Err(())
+        }
+    }
+}
+
+/// `path` (absolute, under an ancestor of `cwd`) as seen from `cwd`: `annexa.toml`,
+/// `../annexa.toml`, …, so that reports name files the way a person in `cwd` would.
+fn relative_to(path: &Path, cwd: &Path) -> std::path::PathBuf {
+    let Some(dir) = path.parent() else {
+        return path.to_path_buf();
+    };
+    match cwd.strip_prefix(dir) {
+        Ok(below) => {
+            let mut out = std::path::PathBuf::new();
+            for _ in below.components() {
+                out.push("..");
+            }
+            out.join(path.file_name().unwrap_or_default())
+        }
+        Err(_) => path.to_path_buf(),
+    }
+}
+
+/// Paths from annexa.toml as strings the way the loaders take them (`/` separators).
+pub fn path_strings(paths: &[std::path::PathBuf]) -> Vec<String> {
+    paths.iter().map(|p| display(p)).collect()
 }

@@ -2,13 +2,14 @@
 
 use annexa::lint::{LintConfig, lint};
 
-use super::inputs::load_policies;
+use super::inputs::{load_config, load_policies, path_strings};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_diagnostic};
 
 /// Arguments of `annexa lint`.
 #[derive(clap::Args, Debug)]
 pub struct LintArgs {
-    /// Policy files or folders (`*.policy`, recursively); default: the current folder.
+    /// Policy files or folders (`*.policy`, recursively); default: the `policies` of
+    /// annexa.toml, else the current folder.
     #[arg(value_name = "PATH")]
     paths: Vec<String>,
     /// Do not report this lint (e.g. `missing_remediation`); repeatable.
@@ -20,6 +21,12 @@ pub struct LintArgs {
     /// List the lints with their codes and exit.
     #[arg(long)]
     list: bool,
+    /// Read this annexa.toml instead of the nearest one above the working directory.
+    #[arg(long = "config", value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<String>,
+    /// Ignore annexa.toml.
+    #[arg(long = "no-config")]
+    no_config: bool,
 }
 
 /// Runs the command; returns the exit code (0 clean, 1 findings, 2 does not compile).
@@ -30,7 +37,14 @@ pub fn run(args: &LintArgs) -> u8 {
         }
         return EXIT_OK;
     }
-    let mut config = LintConfig::default();
+    let Ok(file) = load_config(args.config.as_deref(), args.no_config) else {
+        return EXIT_USAGE;
+    };
+    // the `[lint]` levels of annexa.toml, then the command line on top
+    let mut config = file
+        .as_ref()
+        .map(|c| c.lint.clone())
+        .unwrap_or_else(LintConfig::default);
     for (names, allow) in [(&args.allow, true), (&args.deny, false)] {
         for name in names {
             let Some(info) = annexa::lint::lookup(name) else {
@@ -44,16 +58,23 @@ pub fn run(args: &LintArgs) -> u8 {
             if allow {
                 config.allowed.insert(info.name.to_string());
             } else {
+                config.allowed.remove(info.name);
                 config
                     .levels
                     .insert(info.name.to_string(), annexa::lint::Level::Deny);
             }
         }
     }
-    let paths = if args.paths.is_empty() {
-        vec![".".to_string()]
-    } else {
+    let from_file = file
+        .as_ref()
+        .map(|c| path_strings(&c.policies))
+        .unwrap_or_default();
+    let paths = if !args.paths.is_empty() {
         args.paths.clone()
+    } else if !from_file.is_empty() {
+        from_file
+    } else {
+        vec![".".to_string()]
     };
     let Some(modules) = load_policies(&paths) else {
         return EXIT_USAGE;

@@ -3,7 +3,10 @@
 mod check;
 mod completions;
 mod controls;
+mod explain;
+mod fmt;
 mod graph;
+mod init;
 mod inputs;
 mod lint;
 mod test;
@@ -39,6 +42,11 @@ enum Command {
         after_help = "Examples:\n  annexa test policies/\n  annexa test policies/ --filter encrypted --now 2026-01-31"
     )]
     Test(test::TestArgs),
+    /// Rewrite policies in the canonical layout (`--check`: only report, with a diff).
+    #[command(
+        after_help = "Examples:\n  annexa fmt policies/\n  annexa fmt --check .\n  annexa fmt stdlib/crypto.policy"
+    )]
+    Fmt(fmt::FmtArgs),
     /// Compile only, and report every diagnostic and lint finding.
     #[command(
         after_help = "Examples:\n  annexa lint policies/\n  annexa lint examples/policies --allow missing_remediation\n  annexa lint policies/ --deny unused_let\n  annexa lint --list\n\nAllow a lint for one item with a comment on the line before it:\n  # annexa: allow(missing_remediation, shadowed_name)\n\nExit codes: 0 no findings, 1 findings, 2 the policies do not compile."
@@ -59,6 +67,16 @@ enum Command {
         after_help = "Examples:\n  annexa completions bash > /etc/bash_completion.d/annexa\n  annexa completions zsh > \"${fpath[1]}/_annexa\"\n  annexa completions fish > ~/.config/fish/completions/annexa.fish\n  annexa completions powershell >> $PROFILE"
     )]
     Completions(completions::CompletionsArgs),
+    /// Show how one rule was evaluated on the facts: each subject, each `require` with its operands' values, each branch, and why the rule ended as it did.
+    #[command(
+        after_help = "Examples:\n  annexa explain training_data_encrypted examples/facts/pipeline.yaml -p examples/policies\n  annexa explain ml.data_protection.admins_use_mfa facts/ -p policies/ --now 2026-01-31\n  annexa explain pii_stays_in_region facts.yaml -p policies/ --format json\n\nExit codes: 0 the rule passed or was skipped, 1 it failed or is in error, 2 usage error (unknown rule, unreadable input)."
+    )]
+    Explain(explain::ExplainArgs),
+    /// Write a starter annexa.toml, policy, facts example and CI workflow into an empty folder.
+    #[command(
+        after_help = "Examples:\n  annexa init\n  annexa init my-policies && cd my-policies && annexa check && annexa test\n  annexa init . --force\n\nWrites annexa.toml, policies/example.policy, facts/pipeline.yaml and .github/workflows/annexa.yml."
+    )]
+    Init(init::InitArgs),
 }
 
 /// Runs the command line and returns the exit code.
@@ -78,10 +96,13 @@ pub fn main() -> u8 {
     match cli.command {
         Command::Check(args) => check::run(&args),
         Command::Test(args) => test::run(&args),
+        Command::Fmt(args) => fmt::run(&args),
         Command::Lint(args) => lint::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Controls(args) => controls::run(&args),
         Command::Completions(args) => completions::run(&args),
+        Command::Explain(args) => explain::run(&args),
+        Command::Init(args) => init::run(&args),
     }
 }
 

@@ -1,6 +1,8 @@
 //! `annexa test`: runs the `test` blocks of policies, reported like `cargo test`.
 
-use annexa::testing::{TestOptions, TestOutcome, check_tests, run_tests};
+use annexa::testing::{
+    Coverage, TestOptions, TestOutcome, check_tests, run_tests, run_tests_with_coverage,
+};
 
 use super::inputs::load_policies;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_diagnostic};
@@ -17,6 +19,9 @@ pub struct TestArgs {
     /// The evaluation clock as `YYYY-MM-DD` (midnight UTC), for reproducible runs.
     #[arg(long, value_name = "DATE")]
     now: Option<String>,
+    /// After the tests, list the rules and the `require`s no test reached, and the share reached.
+    #[arg(long)]
+    coverage: bool,
 }
 
 /// Runs the command; returns the exit code.
@@ -53,8 +58,16 @@ pub fn run(args: &TestArgs) -> u8 {
     if problems.iter().any(|d| d.is_error()) {
         return EXIT_USAGE;
     }
-    let outcomes = run_tests(&program, &options);
-    print!("{}", render(&outcomes));
+    let outcomes = if args.coverage {
+        let (outcomes, coverage) = run_tests_with_coverage(&program, &options);
+        print!("{}", render(&outcomes));
+        print!("{}", render_coverage(&coverage));
+        outcomes
+    } else {
+        let outcomes = run_tests(&program, &options);
+        print!("{}", render(&outcomes));
+        outcomes
+    };
     if outcomes.iter().any(|o| !o.passed) {
         EXIT_FAILED
     } else {
@@ -97,6 +110,35 @@ fn render(outcomes: &[TestOutcome]) -> String {
         "\n{} passed, {} failed\n",
         n - failed.len(),
         failed.len()
+    ));
+    out
+}
+
+/// The coverage view: rules no test exercised, `require`s no test reached, then the share.
+fn render_coverage(coverage: &Coverage) -> String {
+    let mut out = String::from("\n");
+    let rules: Vec<_> = coverage.unexercised_rules().collect();
+    if !rules.is_empty() {
+        out.push_str(&format!("rules no test exercised ({}):\n", rules.len()));
+        for r in &rules {
+            out.push_str(&format!("    {} ({}:{})\n", r.rule, r.file, r.line));
+        }
+    }
+    let requires: Vec<_> = coverage.unreached_requires().collect();
+    if !requires.is_empty() {
+        out.push_str(&format!("requires no test reached ({}):\n", requires.len()));
+        for (rule, r) in &requires {
+            out.push_str(&format!(
+                "    {}:{}: require {} (rule {})\n",
+                rule.file, r.line, r.text, rule.rule
+            ));
+        }
+    }
+    out.push_str(&format!(
+        "coverage: {} of {} requires reached ({:.1}%)\n",
+        coverage.reached(),
+        coverage.total(),
+        coverage.percent()
     ));
     out
 }

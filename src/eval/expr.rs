@@ -3,13 +3,14 @@
 
 use std::rc::Rc;
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 
 use super::builtins;
 use super::join::{self, BaseKey, JoinIndex};
 use super::ops::{self, Tri};
+use super::trace::TraceEvent;
 use super::value::{Absent, Val, View};
-use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, Slot};
+use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, RuleId, Slot};
 use crate::facts::Document;
 use crate::findings::EvidenceGap;
 use crate::source::{SourceFile, Span};
@@ -52,6 +53,11 @@ pub(crate) struct Ctx<'a> {
     step_limit: u64,
     /// Join indexes of equality filters, by filter and base (see `join`).
     joins: HashMap<(usize, BaseKey), Option<JoinIndex<'a>>>,
+    /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
+    /// normal run.
+    pub trace: Option<Vec<TraceEvent>>,
+    /// The `require`s reached, `(rule, byte offset)`, when coverage is recorded; else `None`.
+    pub reached: Option<HashSet<(RuleId, usize)>>,
 }
 
 impl<'a> Ctx<'a> {
@@ -77,6 +83,8 @@ impl<'a> Ctx<'a> {
             steps: 0,
             step_limit,
             joins: HashMap::new(),
+            trace: None,
+            reached: None,
         }
     }
 

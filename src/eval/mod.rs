@@ -9,6 +9,7 @@ mod join;
 mod ops;
 mod rule;
 mod time;
+pub mod trace;
 mod value;
 
 use crate::compile::{Program, Rule};
@@ -18,6 +19,7 @@ use crate::findings::{ControlResult, Report, RuleResult, RuleSource, Status, Sum
 
 pub use rule::compare_pointers;
 pub use time::parse as parse_time;
+pub use trace::{ReachedRequires, RuleLookupError, RuleTrace, TraceEvent, resolve_rule};
 
 use expr::Ctx;
 use rule::{DocOutcome, render_template, run_rule};
@@ -118,6 +120,25 @@ pub fn evaluate(
     documents: &[Document],
     options: &EvalOptions,
 ) -> Result<Report, ParamError> {
+    evaluate_inner(program, documents, options, None)
+}
+
+/// [`evaluate`], also recording into `reached` every `require` the evaluation reached (for
+/// `annexa test --coverage`).
+pub fn evaluate_with_coverage(
+    program: &Program,
+    documents: &[Document],
+    options: &EvalOptions,
+    reached: &mut ReachedRequires,
+) -> Result<Report, ParamError> {
+    evaluate_inner(program, documents, options, Some(reached))
+}
+
+/// The `--param` overrides as documents, by param id.
+fn param_overrides(
+    program: &Program,
+    options: &EvalOptions,
+) -> Result<Vec<Option<Document>>, ParamError> {
     let mut overrides: Vec<Option<Document>> = program.params.iter().map(|_| None).collect();
     for (name, value) in &options.params {
         let id = resolve_param(program, name)?;
@@ -125,8 +146,130 @@ pub fn evaluate(
             *slot = Some(Document::from_json(&format!("--param {name}"), value));
         }
     }
+    Ok(overrides)
+}
+
+/// Why `rule` is skipped: the first `when` dependency that did not pass.
+fn blocked(program: &Program, rule: &Rule, statuses: &[Option<Status>]) -> Option<String> {
+    rule.when.iter().find_map(|dep| {
+        let status = statuses
+            .get(*dep)
+            .copied()
+            .flatten()
+            .unwrap_or(Status::Skip);
+        (status != Status::Pass).then(|| {
+            let name = program.rules.get(*dep).map_or("", |r| r.id.as_str());
+            format!("when {name} did not pass ({})", status.as_str())
+        })
+    })
+}
+
+fn evaluate_inner(
+    program: &Program,
+    documents: &[Document],
+    options: &EvalOptions,
+    mut reached: Option<&mut ReachedRequires>,
+) -> Result<Report, ParamError> {
+    let overrides = param_overrides(program, options)?;
     let mut per_rule: Vec<Vec<DocOutcome>> = program.rules.iter().map(|_| Vec::new()).collect();
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
+    for doc in documents {
+        let fallback_file = crate::source::SourceFile::new("", "");
+        let mut ctx = Ctx::new(
+            program,
+            doc,
+            &overrides,
+            options.now,
+            options.step_limit,
+            &fallback_file,
+        );
+        ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
+        let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
+        for &rule_id in &program.order {
+            let Some(rule) = program.rules.get(rule_id) else {
+                continue;
+            };
+            let outcome = match blocked(program, rule, &statuses) {
+                Some(reason) => DocOutcome::skipped(reason),
+                None => run_rule(&mut ctx, rule_id, rule),
+            };
+            if let Some(s) = statuses.get_mut(rule_id) {
+                *s = Some(outcome.status);
+            }
+            if let Some(slot) = texts.get_mut(rule_id)
+                && slot.is_none()
+            {
+                *slot = Some(rule_texts(&mut ctx, rule));
+            }
+            if let Some(list) = per_rule.get_mut(rule_id) {
+                list.push(outcome);
+            }
+        }
+        if let (Some(sink), Some(set)) = (reached.as_mut(), ctx.reached.take()) {
+            sink.set = set;
+        }
+    }
+    let mut results: Vec<RuleResult> = program
+        .rules
+        .iter()
+        .zip(per_rule)
+        .zip(texts)
+        .map(|((rule, outcomes), texts)| {
+            merge(rule, outcomes, texts.unwrap_or_else(|| plain_texts(rule)))
+        })
+        .collect();
+    results.sort_by(|a, b| a.rule.cmp(&b.rule));
+    Ok(report(results))
+}
+
+/// Why [`explain`] could not run.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ExplainError {
+    /// The rule name names no rule, or several.
+    Rule(RuleLookupError),
+    /// A `--param` names no declared param, or several.
+    Param(ParamError),
+}
+
+/// Evaluates the rule `rule` (its id or a unique dotted suffix, see [`resolve_rule`]) on each
+/// document with tracing on, after its `when` dependencies (evaluated normally): one
+/// [`RuleTrace`] per document. Other rules are not evaluated.
+///
+/// ```
+/// use annexa::source::SourceFile;
+/// let file = SourceFile::new("p.policy", "policy ns\nrule r {\n controls A.8.24\n for d in datasets { require d.ok == true }\n}");
+/// let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()]).program.unwrap();
+/// let facts = serde_json::json!({"datasets": [{"ok": true}, {"ok": false}]});
+/// let doc = annexa::facts::Document::from_json("f.json", &facts);
+/// let traces = annexa::eval::explain(&program, "r", &[doc], &Default::default()).unwrap();
+/// assert_eq!(traces[0].rule, "ns.r");
+/// assert_eq!(traces[0].violations.len(), 1);
+/// assert_eq!(traces[0].events.len(), 5); // the for, then a subject and its require, twice
+/// ```
+pub fn explain(
+    program: &Program,
+    rule: &str,
+    documents: &[Document],
+    options: &EvalOptions,
+) -> Result<Vec<RuleTrace>, ExplainError> {
+    let target = resolve_rule(program, rule).map_err(ExplainError::Rule)?;
+    let overrides = param_overrides(program, options).map_err(ExplainError::Param)?;
+    // the rules the target's `when` needs, transitively
+    let mut needed = vec![false; program.rules.len()];
+    let mut todo: Vec<usize> = program
+        .rules
+        .get(target)
+        .map(|r| r.when.clone())
+        .unwrap_or_default();
+    while let Some(dep) = todo.pop() {
+        if let Some(flag) = needed.get_mut(dep)
+            && !*flag
+        {
+            *flag = true;
+            todo.extend(program.rules.get(dep).iter().flat_map(|r| r.when.iter()));
+        }
+    }
+    let mut traces = Vec::new();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
         let mut ctx = Ctx::new(
@@ -142,45 +285,74 @@ pub fn evaluate(
             let Some(rule) = program.rules.get(rule_id) else {
                 continue;
             };
-            let blocked = rule.when.iter().find_map(|dep| {
-                let status = statuses
-                    .get(*dep)
-                    .copied()
-                    .flatten()
-                    .unwrap_or(Status::Skip);
-                (status != Status::Pass).then(|| {
-                    let name = program.rules.get(*dep).map_or("", |r| r.id.as_str());
-                    format!("when {name} did not pass ({})", status.as_str())
-                })
-            });
-            let outcome = match blocked {
+            if rule_id == target {
+                traces.push(trace_rule(&mut ctx, program, rule_id, rule, &statuses));
+                break;
+            }
+            if !needed.get(rule_id).copied().unwrap_or(false) {
+                continue;
+            }
+            let outcome = match blocked(program, rule, &statuses) {
                 Some(reason) => DocOutcome::skipped(reason),
-                None => run_rule(&mut ctx, rule),
+                None => run_rule(&mut ctx, rule_id, rule),
             };
             if let Some(s) = statuses.get_mut(rule_id) {
                 *s = Some(outcome.status);
             }
-            if let Some(slot) = texts.get_mut(rule_id)
-                && slot.is_none()
-            {
-                *slot = Some(rule_texts(&mut ctx, rule));
-            }
-            if let Some(list) = per_rule.get_mut(rule_id) {
-                list.push(outcome);
-            }
         }
     }
-    let mut results: Vec<RuleResult> = program
-        .rules
+    Ok(traces)
+}
+
+fn trace_rule<'a>(
+    ctx: &mut Ctx<'a>,
+    program: &Program,
+    rule_id: usize,
+    rule: &'a Rule,
+    statuses: &[Option<Status>],
+) -> RuleTrace {
+    let when = rule
+        .when
         .iter()
-        .zip(per_rule)
-        .zip(texts)
-        .map(|((rule, outcomes), texts)| {
-            merge(rule, outcomes, texts.unwrap_or_else(|| plain_texts(rule)))
+        .map(|dep| trace::WhenDep {
+            rule: program
+                .rules
+                .get(*dep)
+                .map_or_else(String::new, |r| r.id.clone()),
+            status: statuses
+                .get(*dep)
+                .copied()
+                .flatten()
+                .unwrap_or(Status::Skip),
         })
         .collect();
-    results.sort_by(|a, b| a.rule.cmp(&b.rule));
-    Ok(report(results))
+    let outcome = match blocked(program, rule, statuses) {
+        Some(reason) => DocOutcome::skipped(reason),
+        None => {
+            ctx.trace = Some(Vec::new());
+            run_rule(ctx, rule_id, rule)
+        }
+    };
+    let events = ctx.trace.take().unwrap_or_default();
+    let (line, column) = rule.file.line_col(rule.span.start);
+    let doc = ctx.doc;
+    RuleTrace {
+        rule: rule.id.clone(),
+        at: trace::SourceLoc {
+            file: rule.file.name().to_string(),
+            line,
+            column,
+        },
+        document: doc.name().to_string(),
+        document_index: doc.index(),
+        when,
+        status: outcome.status,
+        reason: outcome.skip_reason.or(outcome.error),
+        subjects: outcome.subjects,
+        events,
+        violations: outcome.violations,
+        evidence_gaps: outcome.gaps,
+    }
 }
 
 struct RuleTexts {

@@ -4,9 +4,10 @@ use std::cmp::Ordering;
 
 use super::expr::{Ctx, Result, absent_name, is_fact_of};
 use super::ops::{self, Tri};
+use super::trace::{Branch, FactLoc, Operand, Outcome, SourceLoc, TraceEvent, bound_name, shorten};
 use super::value::Val;
-use crate::compile::{Rule, Stmt, Template, TemplatePart};
-use crate::facts::NodeId;
+use crate::compile::{BinOp, Expr, ExprKind, Rule, RuleId, Stmt, Template, TemplatePart};
+use crate::facts::{Document, NodeId};
 use crate::findings::{EvidenceGap, Reason, Status, Violation};
 
 /// What one rule concluded on one document.
@@ -35,6 +36,10 @@ impl DocOutcome {
 
 struct Exec<'c, 'a> {
     ctx: &'c mut Ctx<'a>,
+    rule: &'a Rule,
+    rule_id: RuleId,
+    /// Statement nesting, for the trace.
+    depth: usize,
     violations: Vec<Violation>,
     reached: bool,
     subjects: usize,
@@ -42,11 +47,14 @@ struct Exec<'c, 'a> {
 }
 
 /// Evaluates `rule` on the document of `ctx`.
-pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule: &'a Rule) -> DocOutcome {
+pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -> DocOutcome {
     ctx.enter_rule(rule.slots, &rule.file);
     ctx.gaps.clear();
     let mut exec = Exec {
         ctx,
+        rule,
+        rule_id,
+        depth: 0,
         violations: Vec::new(),
         reached: false,
         subjects: 0,
@@ -116,9 +124,24 @@ impl<'a> Exec<'_, 'a> {
                 order,
             } => {
                 self.reached = true;
+                if let Some(set) = self.ctx.reached.as_mut() {
+                    set.insert((self.rule_id, *order));
+                }
                 let c = self.ctx.cond(cond)?;
                 let reason = match c.truth {
-                    Tri::True => return Ok(()),
+                    Tri::True => {
+                        if self.ctx.trace.is_some() {
+                            self.trace_require(
+                                cond,
+                                text,
+                                *order,
+                                c.truth,
+                                c.origin.as_ref(),
+                                None,
+                            );
+                        }
+                        return Ok(());
+                    }
                     Tri::False => Reason::Failed,
                     Tri::Missing => Reason::Missing,
                 };
@@ -126,6 +149,10 @@ impl<'a> Exec<'_, 'a> {
                     Some(t) => render_template(self.ctx, t)?,
                     None => format!("requirement failed: {text}"),
                 };
+                if self.ctx.trace.is_some() {
+                    let origin = c.origin.as_ref();
+                    self.trace_require(cond, text, *order, c.truth, origin, Some(message.clone()));
+                }
                 let doc = self.ctx.doc;
                 let subject_id = self.subject.unwrap_or(doc.root());
                 // only a fact of this document locates a violation (not a `--param` value)
@@ -158,6 +185,27 @@ impl<'a> Exec<'_, 'a> {
                 text,
             } => {
                 let xs = self.ctx.eval(iter)?;
+                let binding = match self.ctx.trace {
+                    Some(_) => {
+                        let binding = bound_name(self.rule.file.text(), iter.span.start, "for ");
+                        let elements = xs.elements().map(|e| e.total());
+                        let fact = elements
+                            .is_none()
+                            .then(|| fact_loc(&xs, self.ctx.doc))
+                            .flatten();
+                        let event = TraceEvent::For {
+                            depth: self.depth,
+                            binding: binding.clone(),
+                            over: text.to_string(),
+                            at: self.loc(iter.span.start),
+                            elements,
+                            fact,
+                        };
+                        self.record(event);
+                        binding
+                    }
+                    None => String::new(),
+                };
                 if xs.is_missing() {
                     let what = absent_name(Some(&xs));
                     self.ctx.gap(
@@ -179,19 +227,49 @@ impl<'a> Exec<'_, 'a> {
                     self.subjects += items.total();
                 }
                 let outer = self.subject;
-                for item in items {
+                self.depth += 2;
+                for (index, item) in items.into_iter().enumerate() {
                     if let Val::Node(d, id) = &item
                         && std::ptr::eq(*d, self.ctx.doc)
                     {
                         self.subject = Some(*id);
                     }
+                    if self.ctx.trace.is_some() {
+                        let fact = fact_loc(&item, self.ctx.doc);
+                        let value = fact.is_none().then(|| value_text(&item));
+                        let event = TraceEvent::Subject {
+                            depth: self.depth - 1,
+                            binding: binding.clone(),
+                            index,
+                            fact,
+                            value,
+                        };
+                        self.record(event);
+                    }
                     self.ctx.set_local(*slot, item);
-                    self.block(body, false)?;
+                    let result = self.block(body, false);
                     self.subject = outer;
+                    if result.is_err() {
+                        self.depth -= 2;
+                        return result;
+                    }
                 }
+                self.depth -= 2;
             }
             Stmt::Let { slot, value } => {
                 let v = self.ctx.eval(value)?;
+                if self.ctx.trace.is_some() {
+                    let name = bound_name(self.rule.file.text(), value.span.start, "let ");
+                    let event = TraceEvent::Let {
+                        depth: self.depth,
+                        operand: Operand {
+                            text: name,
+                            value: value_text(&v),
+                            fact: fact_loc(&v, self.ctx.doc),
+                        },
+                    };
+                    self.record(event);
+                }
                 self.ctx.set_local(*slot, v);
             }
             Stmt::If {
@@ -201,22 +279,191 @@ impl<'a> Exec<'_, 'a> {
                 text,
             } => {
                 let c = self.ctx.cond(cond)?;
-                match c.truth {
-                    Tri::True => self.block(then, top)?,
-                    Tri::False => self.block(otherwise, top)?,
+                if self.ctx.trace.is_some() {
+                    let branch = match c.truth {
+                        Tri::True => Branch::Then,
+                        Tri::False => Branch::Else,
+                        Tri::Missing => Branch::MissingElse,
+                    };
+                    let event = TraceEvent::If {
+                        depth: self.depth,
+                        text: text.to_string(),
+                        at: self.loc(cond.span.start),
+                        outcome: outcome(c.truth),
+                        branch,
+                        decided_by: c.origin.as_ref().and_then(|v| self.decided_by(v)),
+                    };
+                    self.record(event);
+                }
+                self.depth += 1;
+                let result = match c.truth {
+                    Tri::True => self.block(then, top),
+                    Tri::False => self.block(otherwise, top),
                     Tri::Missing => {
                         let what = absent_name(c.origin.as_ref());
                         self.ctx.gap(
                             format!("`if {text}` could not be decided: {what} is missing"),
                             c.origin.as_ref(),
                         );
-                        self.block(otherwise, top)?;
+                        self.block(otherwise, top)
                     }
-                }
+                };
+                self.depth -= 1;
+                result?;
             }
         }
         Ok(())
     }
+}
+
+// ------------------------------------------------------------ tracing (explain only)
+
+impl<'a> Exec<'_, 'a> {
+    fn record(&mut self, event: TraceEvent) {
+        if let Some(trace) = self.ctx.trace.as_mut() {
+            trace.push(event);
+        }
+    }
+
+    /// `file:line:col` of a byte offset in the rule's file.
+    fn loc(&self, offset: usize) -> SourceLoc {
+        let (line, column) = self.rule.file.line_col(offset);
+        SourceLoc {
+            file: self.rule.file.name().to_string(),
+            line,
+            column,
+        }
+    }
+
+    /// The source text of an expression of the rule body, on one line.
+    fn source(&self, e: &Expr) -> String {
+        let text = self.rule.file.text().get(e.span.start..e.span.end);
+        text.unwrap_or("")
+            .split_whitespace()
+            .collect::<Vec<_>>()
+            .join(" ")
+    }
+
+    fn decided_by(&self, v: &Val<'a>) -> Option<Operand> {
+        let fact = fact_loc(v, self.ctx.doc)?;
+        Some(Operand {
+            text: fact.pointer.clone(),
+            value: value_text(v),
+            fact: Some(fact),
+        })
+    }
+
+    fn trace_require(
+        &mut self,
+        cond: &'a Expr,
+        text: &str,
+        order: usize,
+        truth: Tri,
+        origin: Option<&Val<'a>>,
+        message: Option<String>,
+    ) {
+        // operands are pure: evaluate them again for display, leaving no gap behind
+        let gaps = self.ctx.gaps.len();
+        let mut operands = Vec::new();
+        self.operands(cond, &mut operands);
+        self.ctx.gaps.truncate(gaps);
+        let event = TraceEvent::Require {
+            depth: self.depth,
+            text: text.to_string(),
+            at: self.loc(order),
+            operands,
+            outcome: outcome(truth),
+            decided_by: origin.and_then(|v| self.decided_by(v)),
+            message,
+        };
+        self.record(event);
+    }
+
+    /// The operands worth showing: both sides of comparisons, `in` and `matches`, through
+    /// `and`/`or`/`not`; the collection of a quantifier; any other expression itself.
+    fn operands(&mut self, e: &'a Expr, out: &mut Vec<Operand>) {
+        match &e.kind {
+            ExprKind::Binary(BinOp::And | BinOp::Or, a, b) => {
+                self.operands(a, out);
+                self.operands(b, out);
+            }
+            ExprKind::Not(x) => self.operands(x, out),
+            ExprKind::Binary(
+                BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::In
+                | BinOp::NotIn,
+                a,
+                b,
+            ) => {
+                self.operand(a, out);
+                self.operand(b, out);
+            }
+            ExprKind::Matches(a, _) => self.operand(a, out),
+            ExprKind::Quantifier { over, .. } => self.operand(over, out),
+            _ => self.operand(e, out),
+        }
+    }
+
+    fn operand(&mut self, e: &'a Expr, out: &mut Vec<Operand>) {
+        if matches!(e.kind, ExprKind::Const(_)) {
+            return;
+        }
+        let text = self.source(e);
+        if out.iter().any(|o| o.text == text) {
+            return;
+        }
+        // a re-evaluation that fails (it did not when the check ran) just shows nothing
+        if let Ok(v) = self.ctx.eval(e) {
+            out.push(Operand {
+                text,
+                value: value_text(&v),
+                fact: fact_loc(&v, self.ctx.doc),
+            });
+        }
+    }
+}
+
+fn outcome(t: Tri) -> Outcome {
+    match t {
+        Tri::True => Outcome::True,
+        Tri::False => Outcome::False,
+        Tri::Missing => Outcome::Missing,
+    }
+}
+
+/// A value for a trace: compact JSON, `missing` when absent, at most 80 characters.
+fn value_text(v: &Val<'_>) -> String {
+    match ops::to_json(v) {
+        None => "missing".to_string(),
+        Some(j) => shorten(j.to_string(), 80),
+    }
+}
+
+/// Where a value is in `doc`, when it is one of its facts (present or absent).
+fn fact_loc(v: &Val<'_>, doc: &Document) -> Option<FactLoc> {
+    if !is_fact_of(v, doc) {
+        return None;
+    }
+    let (node, pointer, missing) = match v {
+        Val::Node(_, id) => (*id, doc.pointer(*id), false),
+        Val::Missing(Some(a)) => (a.at, a.pointer.clone(), true),
+        _ => return None,
+    };
+    let (line, column) = doc.position(node);
+    let (file, document_index) = doc.source_of(node);
+    Some(FactLoc {
+        pointer,
+        document: file.to_string(),
+        document_index,
+        line,
+        column,
+        missing,
+    })
 }
 
 /// True when the block has a `for` outside any other `for` (also inside `if` branches, which

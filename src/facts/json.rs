@@ -1,14 +1,13 @@
-//! Strict JSON through `jsonc-parser` (every leniency switched off), converted into the arena.
+//! Strict JSON through `jiter` (a fast pull parser: no intermediate tree, and it reports the
+//! byte index of every token), converted straight into the arena.
 //!
-//! `jsonc-parser` recurses, but stops itself at 512 open ranges, so even a 100,000-deep `[[[…`
-//! cannot overflow the stack; that error is reported as `too_deep` at the first bracket past the
-//! limit. The conversion below recurses at most `max_depth + 1` levels.
+//! The conversion recurses once per nesting level and refuses level `max_depth + 1` before
+//! descending, so even a 100,000-deep `[[[…` is answered with `too_deep` at the bracket past
+//! the limit, never with a stack overflow.
 
 use std::sync::Arc;
 
-use jsonc_parser::ast::{ObjectPropName, Value};
-use jsonc_parser::errors::ParseErrorKind;
-use jsonc_parser::{CollectOptions, CommentCollectionStrategy, ParseOptions, parse_to_ast};
+use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
 use super::build::{Builder, LineCursor};
 use super::error::{ErrCtx, FactsError};
@@ -17,32 +16,9 @@ use crate::source::{SourceFile, Span};
 
 const FORMAT: &str = "JSON";
 
-fn strict() -> ParseOptions {
-    ParseOptions {
-        allow_comments: false,
-        allow_loose_object_property_names: false,
-        allow_trailing_commas: false,
-        allow_missing_commas: false,
-        allow_single_quoted_strings: false,
-        allow_hexadecimal_numbers: false,
-        allow_unary_plus_numbers: false,
-        allow_bare_decimal_point_numbers: false,
-        allow_non_finite_numbers: false,
-        allow_extended_string_escapes: false,
-    }
-}
-
 pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {
     let ctx = || ErrCtx::new(SourceFile::new(Arc::clone(&name), text.as_str()));
-    let collect = CollectOptions {
-        comments: CommentCollectionStrategy::Off,
-        tokens: false,
-    };
-    let parsed = match parse_to_ast(&text, &collect, &strict()) {
-        Ok(parsed) => parsed,
-        Err(e) => return Err(parse_error(&ctx(), &text, &e, opts.max_depth)),
-    };
-    let Some(value) = parsed.value else {
+    if text.trim().is_empty() {
         let end = text.len();
         return Err(ctx().syntax(
             FORMAT,
@@ -50,16 +26,20 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
             Span::new(end, end),
             Some("a JSON fact file holds one value, usually an object: `{}`"),
         ));
-    };
+    }
     let mut conv = Converter {
         text: &text,
+        jiter: Jiter::new(text.as_bytes()),
         cursor: LineCursor::new(&text),
         builder: Builder::new(),
         max_depth: opts.max_depth,
     };
-    let root = match conv.value(value, NO_PARENT, 0, None, 0) {
+    let root = conv
+        .next_value(NO_PARENT, 0, None, 0)
+        .and_then(|root| conv.jiter.finish().map(|()| root).map_err(ConvError::Json));
+    let root = match root {
         Ok(root) => root,
-        Err(e) => return Err(e.into_error(&ctx(), opts.max_depth)),
+        Err(e) => return Err(e.into_error(&ctx(), &text, opts.max_depth)),
     };
     if conv.builder.overflowed() {
         return Err(FactsError::TooLarge {
@@ -75,52 +55,99 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
     })
 }
 
-fn parse_error(
-    ctx: &ErrCtx,
-    text: &str,
-    e: &jsonc_parser::errors::ParseError,
-    max_depth: usize,
-) -> FactsError {
-    let range = e.range();
-    let span = Span::new(range.start, range.end.max(range.start));
-    let (message, help): (String, Option<&str>) = match e.kind() {
-        ParseErrorKind::NestingDepthExceeded => {
-            let at = first_too_deep(text, max_depth).unwrap_or(range.start);
-            return ctx.too_deep(max_depth, Span::new(at, at + 1));
-        }
-        ParseErrorKind::CommentsNotAllowed => (
-            "comments are not allowed in JSON".into(),
+/// A jiter error in words, with help where a fix is likely.
+fn parse_error(ctx: &ErrCtx, text: &str, e: &JiterError) -> FactsError {
+    let at = e.index.min(text.len());
+    let span = Span::new(at, (at + 1).min(text.len()).max(at));
+    let rest = text.get(at..).unwrap_or("");
+    let word: String = rest
+        .chars()
+        .take_while(|c| c.is_alphanumeric() || matches!(c, '_' | '.' | '+' | '-'))
+        .take(40)
+        .collect();
+    let found = if word.is_empty() {
+        snippet(text, Span::new(at, (at + 2).min(text.len())))
+    } else {
+        word
+    };
+    let before = text.get(..at).unwrap_or("").trim_end();
+    // what the text looks like says more than the parser's state
+    if found.starts_with("//") || found.starts_with("/*") {
+        return ctx.syntax(
+            FORMAT,
+            "comments are not allowed in JSON",
+            span,
             Some("remove the comment, or write the facts as YAML, which has `#` comments"),
-        ),
-        ParseErrorKind::TrailingCommasNotAllowed => (
-            "trailing comma".into(),
-            Some("remove the comma after the last element"),
-        ),
-        ParseErrorKind::ExpectedComma => (
-            "expected a comma".into(),
-            Some("separate elements and members with `,`"),
-        ),
-        ParseErrorKind::SingleQuotedStringsNotAllowed => (
-            "single-quoted strings are not allowed in JSON".into(),
+        );
+    }
+    if found.starts_with('\'') {
+        return ctx.syntax(
+            FORMAT,
+            "single-quoted strings are not allowed in JSON",
+            span,
             Some("use double quotes: `\"…\"`"),
-        ),
-        ParseErrorKind::ExpectedStringObjectProperty => (
-            "object keys must be double-quoted strings".into(),
-            Some("quote the key: `\"key\": value`"),
-        ),
-        ParseErrorKind::UnexpectedWord | ParseErrorKind::UnexpectedToken => (
-            format!("unexpected `{}`", snippet(text, span)),
-            Some("JSON literals are `true`, `false` and `null` (lowercase); quote strings"),
-        ),
-        ParseErrorKind::NonFiniteNumbersNotAllowed => (
-            "`NaN` and `Infinity` are not JSON numbers".into(),
-            Some("use `null`, or write the facts as YAML (`.nan`, `.inf`)"),
-        ),
-        ParseErrorKind::MultipleRootJsonValues => (
-            "more than one value at the top level".into(),
-            Some("wrap the values in an array, or use a multi-document YAML file"),
-        ),
-        kind => (lowercase_first(&kind.to_string()), None),
+        );
+    }
+    if (found.starts_with(']') || found.starts_with('}')) && before.ends_with(',') {
+        let comma = before.len() - 1;
+        return ctx.syntax(
+            FORMAT,
+            "trailing comma",
+            Span::new(comma, comma + 1),
+            Some("remove the comma after the last element"),
+        );
+    }
+    let (message, help): (String, Option<&str>) = match &e.error_type {
+        JiterErrorType::JsonError(kind) => match kind {
+            JsonErrorType::EofWhileParsingList
+            | JsonErrorType::EofWhileParsingObject
+            | JsonErrorType::EofWhileParsingString
+            | JsonErrorType::EofWhileParsingValue => (
+                "the file ends in the middle of a value".into(),
+                Some("close every `[`, `{` and `\"`"),
+            ),
+            JsonErrorType::ExpectedColon => (
+                "expected `:` after an object key".into(),
+                Some("write members as `\"key\": value`"),
+            ),
+            JsonErrorType::ExpectedListCommaOrEnd => (
+                "expected a comma or `]`".into(),
+                Some("separate elements with `,`; a trailing comma is not allowed in JSON"),
+            ),
+            JsonErrorType::ExpectedObjectCommaOrEnd => (
+                "expected a comma or `}`".into(),
+                Some("separate members with `,`; a trailing comma is not allowed in JSON"),
+            ),
+            JsonErrorType::KeyMustBeAString => (
+                "object keys must be double-quoted strings".into(),
+                Some("quote the key: `\"key\": value`"),
+            ),
+            JsonErrorType::ControlCharacterWhileParsingString => (
+                "a raw control character in a string".into(),
+                Some("escape it: `\\n`, `\\t`, `\\r` or `\\u00XX`"),
+            ),
+            JsonErrorType::TrailingCharacters => (
+                "more than one value at the top level".into(),
+                Some("wrap the values in an array, or use a multi-document YAML file"),
+            ),
+            JsonErrorType::ExpectedSomeIdent | JsonErrorType::ExpectedSomeValue => {
+                if found.starts_with("NaN") || found.starts_with("Infinity") {
+                    (
+                        "`NaN` and `Infinity` are not JSON numbers".into(),
+                        Some("use `null`, or write the facts as YAML (`.nan`, `.inf`)"),
+                    )
+                } else {
+                    (
+                        format!("unexpected `{found}`"),
+                        Some(
+                            "JSON literals are `true`, `false` and `null` (lowercase); quote strings",
+                        ),
+                    )
+                }
+            }
+            other => (lowercase_first(&other.to_string()), None),
+        },
+        other => (lowercase_first(&other.to_string()), None),
     };
     ctx.syntax(FORMAT, message, span, help)
 }
@@ -143,149 +170,148 @@ fn lowercase_first(s: &str) -> String {
     }
 }
 
-/// Byte offset of the first `[`/`{` that opens nesting level `limit + 1`, outside strings.
-/// Only called after the parser already refused the text as too deep.
-fn first_too_deep(text: &str, limit: usize) -> Option<usize> {
-    let mut depth = 0usize;
-    let mut in_string = false;
-    let mut escaped = false;
-    for (i, b) in text.bytes().enumerate() {
-        if in_string {
-            match b {
-                _ if escaped => escaped = false,
-                b'\\' => escaped = true,
-                b'"' => in_string = false,
-                _ => {}
-            }
-            continue;
-        }
-        match b {
-            b'"' => in_string = true,
-            b'[' | b'{' => {
-                depth += 1;
-                if depth > limit {
-                    return Some(i);
-                }
-            }
-            b']' | b'}' => depth = depth.saturating_sub(1),
-            _ => {}
-        }
-    }
-    None
-}
-
 enum ConvError {
+    Json(JiterError),
     TooDeep(usize),
     Duplicate {
         key: String,
         first: (u32, u32),
         second: Span,
     },
-    ControlChar(usize),
 }
 
 impl ConvError {
-    fn into_error(self, ctx: &ErrCtx, max_depth: usize) -> FactsError {
+    fn into_error(self, ctx: &ErrCtx, text: &str, max_depth: usize) -> FactsError {
         match self {
+            ConvError::Json(e) => parse_error(ctx, text, &e),
             ConvError::TooDeep(at) => ctx.too_deep(max_depth, Span::new(at, at + 1)),
             ConvError::Duplicate { key, first, second } => ctx.duplicate_key(&key, first, second),
-            ConvError::ControlChar(at) => ctx.syntax(
-                FORMAT,
-                "a raw control character in a string",
-                Span::new(at, at + 1),
-                Some("escape it: `\\n`, `\\t`, `\\r` or `\\u00XX`"),
-            ),
         }
+    }
+}
+
+impl From<JiterError> for ConvError {
+    fn from(e: JiterError) -> ConvError {
+        ConvError::Json(e)
     }
 }
 
 struct Converter<'t> {
     text: &'t str,
+    jiter: Jiter<'t>,
     cursor: LineCursor<'t>,
     builder: Builder,
     max_depth: usize,
 }
 
 impl Converter<'_> {
-    /// Adds `value`; `at` is the key's byte offset for object members (the value's otherwise);
-    /// `depth` counts the collections enclosing it.
-    fn value(
+    /// Reads the next value.
+    fn next_value(
         &mut self,
-        value: Value<'_>,
         parent: NodeId,
         slot: usize,
-        at: Option<usize>,
+        key_at: Option<usize>,
         depth: usize,
     ) -> Result<NodeId, ConvError> {
-        let start = match &value {
-            Value::StringLit(v) => v.range.start,
-            Value::NumberLit(v) => v.range.start,
-            Value::BooleanLit(v) => v.range.start,
-            Value::Object(v) => v.range.start,
-            Value::Array(v) => v.range.start,
-            Value::NullKeyword(v) => v.range.start,
-        };
-        let pos = self.cursor.at(at.unwrap_or(start));
-        let scalar = match value {
-            Value::StringLit(s) => {
-                self.check_raw(s.range.start, s.range.end)?;
-                NodeValue::Str(s.value.into())
+        let peek = self.jiter.peek()?;
+        self.value(peek, parent, slot, key_at, depth)
+    }
+
+    /// Adds the value announced by `peek`; `key_at` is the key's byte offset for object members
+    /// (positions are the key's there, the value's otherwise); `depth` counts enclosing
+    /// collections.
+    fn value(
+        &mut self,
+        peek: Peek,
+        parent: NodeId,
+        slot: usize,
+        key_at: Option<usize>,
+        depth: usize,
+    ) -> Result<NodeId, ConvError> {
+        let start = self.jiter.current_index();
+        let pos = self.cursor.at(key_at.unwrap_or(start));
+        let scalar = match peek {
+            Peek::Null => {
+                self.jiter.known_null()?;
+                NodeValue::Null
             }
-            Value::NumberLit(n) => number(n.value),
-            Value::BooleanLit(b) => NodeValue::Bool(b.value),
-            Value::NullKeyword(_) => NodeValue::Null,
-            Value::Array(array) => {
+            Peek::True | Peek::False => NodeValue::Bool(self.jiter.known_bool(peek)?),
+            Peek::String => NodeValue::Str(self.jiter.known_str()?.into()),
+            Peek::Array => {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
                 let id = self.builder.push(NodeValue::Null, parent, slot, pos);
-                let mut children = Vec::with_capacity(array.elements.len());
-                for (i, element) in array.elements.into_iter().enumerate() {
-                    children.push(self.value(element, id, i, None, depth + 1)?);
+                let mut children = Vec::new();
+                let mut next = self.jiter.known_array()?;
+                while let Some(peek) = next {
+                    let i = children.len();
+                    children.push(self.value(peek, id, i, None, depth + 1)?);
+                    next = self.jiter.array_step()?;
                 }
                 self.builder.set_value(id, NodeValue::Array(children));
                 return Ok(id);
             }
-            Value::Object(object) => {
+            Peek::Object => {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
                 let id = self.builder.push(NodeValue::Null, parent, slot, pos);
                 let mut members = Object::new();
-                for (i, prop) in object.properties.into_iter().enumerate() {
-                    let (key, key_start, key_end) = match prop.name {
-                        ObjectPropName::String(s) => (s.value, s.range.start, s.range.end),
-                        ObjectPropName::Word(w) => (w.value.into(), w.range.start, w.range.end),
-                    };
-                    self.check_raw(key_start, key_end)?;
-                    let child = self.value(prop.value, id, i, Some(key_start), depth + 1)?;
-                    if let Err((key, first)) = members.insert(key.into(), child) {
+                let mut key_start = self.next_quote(start);
+                let mut key = self.jiter.known_object()?.map(Box::<str>::from);
+                while let Some(k) = key {
+                    let key_end = self.key_end(key_start);
+                    let child = self.next_value(id, members.len(), Some(key_start), depth + 1)?;
+                    if let Err((k, first)) = members.insert(k, child) {
                         let first = self
                             .builder
                             .node(first)
                             .map_or((1, 1), |n| (n.line, n.column));
                         return Err(ConvError::Duplicate {
-                            key: key.into(),
+                            key: k.into(),
                             first,
                             second: Span::new(key_start, key_end),
                         });
                     }
+                    key_start = self.next_quote(self.jiter.current_index());
+                    key = self.jiter.next_key()?.map(Box::<str>::from);
                 }
                 self.builder.set_value(id, NodeValue::Object(members));
                 return Ok(id);
             }
+            _ => number(bytes_str(self.jiter.known_number_bytes(peek)?)),
         };
         Ok(self.builder.push(scalar, parent, slot, pos))
     }
 
-    /// Strict JSON forbids raw control characters inside string literals.
-    fn check_raw(&self, start: usize, end: usize) -> Result<(), ConvError> {
-        let raw = self.text.as_bytes().get(start..end).unwrap_or(&[]);
-        match raw.iter().position(|&b| b < 0x20) {
-            Some(i) => Err(ConvError::ControlChar(start + i)),
-            None => Ok(()),
-        }
+    /// The offset of the next `"` at or after `from`: between a value (or `{`) and the next
+    /// key there is only whitespace and one `,`, so this is where the key starts.
+    fn next_quote(&self, from: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        bytes
+            .get(from..)
+            .and_then(|rest| rest.iter().position(|&b| b == b'"'))
+            .map_or(bytes.len(), |i| from + i)
     }
+
+    /// The offset just past the key string starting at `start` (for the duplicate-key label).
+    fn key_end(&self, start: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut i = start + 1;
+        while let Some(&b) = bytes.get(i) {
+            match b {
+                b'\\' => i += 2,
+                b'"' => return i + 1,
+                _ => i += 1,
+            }
+        }
+        bytes.len()
+    }
+}
+
+fn bytes_str(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or("")
 }
 
 /// An integer that fits `i64`, else an `f64` (`1e400` is infinity).

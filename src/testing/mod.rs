@@ -5,18 +5,20 @@
 //! (unknown rules, statuses and params, non-constant facts); [`run_tests`] runs.
 
 mod constant;
+mod coverage;
 
 use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
 pub use constant::{Constant, NotConstant, constant_json};
+pub use coverage::{Coverage, RequireCoverage, RuleCoverage};
 
 use crate::ast::{ExpectTarget, Item, Module, TestFacts, TestItem};
 use crate::compile::{Program, qualify};
 use crate::controls::{Lookup, catalog};
 use crate::diagnostics::{Diagnostic, nearest};
-use crate::eval::{EvalOptions, evaluate, resolve_param};
+use crate::eval::{EvalOptions, ReachedRequires, evaluate, evaluate_with_coverage, resolve_param};
 use crate::facts::{Document, LoadOptions, load_path};
 use crate::findings::{Report, RuleResult, Status, Violation};
 use crate::source::SourceFile;
@@ -65,15 +67,33 @@ pub fn check_tests(program: &Program) -> Vec<Diagnostic> {
 
 /// Runs every test block (those whose name contains `options.filter`), in file order.
 pub fn run_tests(program: &Program, options: &TestOptions) -> Vec<TestOutcome> {
-    tests(program)
-        .filter(|(_, t)| {
-            options
-                .filter
-                .as_ref()
-                .is_none_or(|f| t.name.value.contains(f.as_str()))
-        })
-        .map(|(module, test)| run_one(program, module, test, options))
+    selected(program, options)
+        .map(|(module, test)| run_one(program, module, test, options, None))
         .collect()
+}
+
+/// [`run_tests`], also recording which `require`s the tests' evaluations reached.
+pub fn run_tests_with_coverage(
+    program: &Program,
+    options: &TestOptions,
+) -> (Vec<TestOutcome>, Coverage) {
+    let mut reached = ReachedRequires::new();
+    let outcomes = selected(program, options)
+        .map(|(module, test)| run_one(program, module, test, options, Some(&mut reached)))
+        .collect();
+    (outcomes, Coverage::new(program, &reached))
+}
+
+fn selected<'p>(
+    program: &'p Program,
+    options: &TestOptions,
+) -> impl Iterator<Item = (&'p Module, &'p TestItem)> {
+    let filter = options.filter.clone();
+    tests(program).filter(move |(_, t)| {
+        filter
+            .as_ref()
+            .is_none_or(|f| t.name.value.contains(f.as_str()))
+    })
 }
 
 /// What a test needs, resolved.
@@ -333,6 +353,7 @@ fn run_one(
     module: &Module,
     test: &TestItem,
     options: &TestOptions,
+    reached: Option<&mut ReachedRequires>,
 ) -> TestOutcome {
     let file = &module.source;
     let mut outcome = TestOutcome {
@@ -379,7 +400,11 @@ fn run_one(
         params: plan.params.clone(),
         ..EvalOptions::default()
     };
-    let report = match evaluate(program, &documents, &eval_options) {
+    let evaluated = match reached {
+        Some(sink) => evaluate_with_coverage(program, &documents, &eval_options, sink),
+        None => evaluate(program, &documents, &eval_options),
+    };
+    let report = match evaluated {
         Ok(r) => r,
         Err(e) => {
             outcome

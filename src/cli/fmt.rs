@@ -1,0 +1,116 @@
+//! `annexa fmt`: rewrites policies in the canonical layout, or checks that they are in it.
+
+use std::path::Path;
+
+use annexa::source::SourceFile;
+
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
+
+/// Arguments of `annexa fmt`.
+#[derive(clap::Args, Debug)]
+pub struct FmtArgs {
+    /// Policy files or folders (`*.policy`, recursively); default: the current folder.
+    #[arg(value_name = "PATH")]
+    paths: Vec<String>,
+    /// Write nothing; print a diff for each file not formatted and exit 1 if there is one.
+    #[arg(long)]
+    check: bool,
+}
+
+fn display(path: &Path) -> String {
+    path.to_string_lossy().replace('\\', "/")
+}
+
+/// The files named: folders give their `*.policy` files, recursively and sorted.
+fn files(paths: &[String]) -> Result<Vec<String>, ()> {
+    let mut found = Vec::new();
+    let mut ok = true;
+    for given in paths {
+        let path = Path::new(given);
+        if path.is_dir() {
+            match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy"))
+            {
+                Ok(list) => found.extend(list.iter().map(|p| display(p))),
+                Err((p, e)) => {
+                    print_diagnostic(&UsageError::new(
+                        format!("cannot read `{}`: {e}", display(&p)),
+                        "check the path and its permissions",
+                    ));
+                    ok = false;
+                }
+            }
+        } else {
+            found.push(given.clone());
+        }
+    }
+    if ok { Ok(found) } else { Err(()) }
+}
+
+/// Runs the command; returns the exit code.
+pub fn run(args: &FmtArgs) -> u8 {
+    let paths = if args.paths.is_empty() {
+        vec![".".to_string()]
+    } else {
+        args.paths.clone()
+    };
+    let Ok(files) = files(&paths) else {
+        return EXIT_USAGE;
+    };
+    let mut broken = false;
+    let mut unformatted = 0usize;
+    for name in &files {
+        let text = match std::fs::read_to_string(name) {
+            Ok(t) => t,
+            Err(e) => {
+                print_diagnostic(&UsageError::new(
+                    format!("cannot read the policy `{name}`: {e}"),
+                    "check the path; policies are UTF-8 text files",
+                ));
+                broken = true;
+                continue;
+            }
+        };
+        let formatted =
+            match annexa::format::format_source(&SourceFile::new(name.as_str(), text.as_str())) {
+                Ok(f) => f,
+                Err(d) => {
+                    print_diagnostic(&d);
+                    broken = true;
+                    continue;
+                }
+            };
+        if formatted == text {
+            continue;
+        }
+        unformatted += 1;
+        if args.check {
+            let diff = similar::TextDiff::from_lines(&text, &formatted);
+            print!(
+                "{}",
+                diff.unified_diff()
+                    .context_radius(3)
+                    .header(name, &format!("{name} (formatted)"))
+            );
+        } else if let Err(e) = std::fs::write(name, &formatted) {
+            print_diagnostic(&UsageError::new(
+                format!("cannot write the policy `{name}`: {e}"),
+                "check the file's permissions",
+            ));
+            broken = true;
+        } else {
+            println!("formatted {name}");
+        }
+    }
+    if broken {
+        EXIT_USAGE
+    } else if args.check && unformatted > 0 {
+        eprintln!(
+            "{unformatted} of {} file{} would be reformatted; run `annexa fmt` to fix",
+            files.len(),
+            if files.len() == 1 { "" } else { "s" }
+        );
+        EXIT_FAILED
+    } else {
+        EXIT_OK
+    }
+}

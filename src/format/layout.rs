@@ -1,0 +1,978 @@
+//! The canonical layout: items, rule bodies and test blocks line by line, expressions through the
+//! pretty printer of [`super::doc`], comments put back beside the lines they belonged to.
+
+use super::MAX_WIDTH;
+use super::doc::{Doc, INDENT, cat, group, nest, render, text};
+use crate::ast::*;
+use crate::source::Span;
+
+/// The comments of `module`, found again with the templates' extent known. The lexical scan of
+/// the parser cannot see string literals nested in template holes (`"{x ?? "#"}"`), where a `#`
+/// is no comment (and what it took for one can hide a real comment after the template).
+pub(super) fn genuine_comments(module: &Module) -> Vec<Comment> {
+    let mut templates = Vec::new();
+    collect_templates(module, &mut templates);
+    templates.sort_by_key(|s| s.start);
+    let text = module.source.text();
+    let bytes = text.as_bytes();
+    let mut comments = Vec::new();
+    let mut next_template = templates.iter().peekable();
+    let mut i = 0;
+    while i < bytes.len() {
+        while next_template.peek().is_some_and(|t| t.start < i) {
+            next_template.next();
+        }
+        if let Some(t) = next_template.peek().filter(|t| t.start == i) {
+            i = t.end.max(i + 1);
+            continue;
+        }
+        match bytes[i] {
+            b'"' => {
+                i += 1;
+                while i < bytes.len() {
+                    match bytes[i] {
+                        b'\\' => i += 2,
+                        b'"' | b'\n' => {
+                            i += 1;
+                            break;
+                        }
+                        _ => i += 1,
+                    }
+                }
+            }
+            b'#' => {
+                let end = text[i..].find(['\n', '\r']).map_or(text.len(), |n| i + n);
+                comments.push(Comment {
+                    text: text[i + 1..end].to_string(),
+                    span: Span::new(i, end),
+                });
+                i = end;
+            }
+            _ => i += 1,
+        }
+    }
+    comments
+}
+
+pub(super) struct Layout<'m> {
+    module: &'m Module,
+    text: &'m str,
+    comments: Vec<Comment>,
+    used: Vec<bool>,
+    out: String,
+    indent: usize,
+    /// Nothing was printed since the last `{` (no blank line goes here).
+    at_block_start: bool,
+    /// The end, in the source, of what was printed last (code or comment).
+    last_src_end: usize,
+    /// The end, in the source, of the code on the last printed line, when that line is code
+    /// without a comment yet: a comment on the same source line trails it.
+    last_code_end: Option<usize>,
+    /// A blank line goes before the next line printed.
+    want_blank: bool,
+    /// Object keys that are names print bare (in a test's `facts`).
+    bare_keys: bool,
+}
+
+impl<'m> Layout<'m> {
+    pub(super) fn new(module: &'m Module) -> Layout<'m> {
+        let comments = genuine_comments(module);
+        Layout {
+            module,
+            text: module.source.text(),
+            used: vec![false; comments.len()],
+            comments,
+            out: String::new(),
+            indent: 0,
+            at_block_start: true,
+            last_src_end: 0,
+            last_code_end: None,
+            want_blank: false,
+            bare_keys: false,
+        }
+    }
+
+    pub(super) fn run(mut self) -> String {
+        let module = self.module;
+        if let Some(h) = &module.header {
+            let mut line = format!("policy {}", h.name.text());
+            if let Some(t) = &h.title {
+                line.push(' ');
+                line.push_str(&quote(&t.value));
+            }
+            self.unit(h.span, self.end(h.span), text(line));
+        }
+        let mut previous: Option<(&Item, usize)> = None;
+        for item in &module.items {
+            self.want_blank = match previous {
+                None => module.header.is_some(),
+                Some((prev, lines)) => !keeps_together(prev, lines, item),
+            };
+            let before = self.out.len();
+            self.item(item);
+            let lines = self.out[before..]
+                .lines()
+                .filter(|l| !l.trim().is_empty() && !l.trim_start().starts_with('#'))
+                .count();
+            previous = Some((item, lines));
+        }
+        self.want_blank = false;
+        self.flush_before(self.text.len());
+        while self.out.ends_with("\n\n") {
+            self.out.pop();
+        }
+        self.out
+    }
+
+    // ------------------------------------------------------------ lines and comments
+
+    fn same_line(&self, a: usize, b: usize) -> bool {
+        a <= b && !self.text.get(a..b).unwrap_or("\n").contains('\n')
+    }
+
+    /// Whether the source has an empty line between `a` and `b`.
+    fn blank_between(&self, a: usize, b: usize) -> bool {
+        if a >= b {
+            return false;
+        }
+        let gap = self.text.get(a..b).unwrap_or("");
+        let parts: Vec<&str> = gap.split('\n').collect();
+        parts.len() >= 3
+            && parts[1..parts.len() - 1]
+                .iter()
+                .any(|p| p.trim().is_empty())
+    }
+
+    /// Starts a printed line for something at `src` in the source (a blank line first when
+    /// asked for, or when the source had one there).
+    fn begin_line(&mut self, src: Option<usize>) {
+        let blank =
+            self.want_blank || src.is_some_and(|s| self.blank_between(self.last_src_end, s));
+        if blank && !self.at_block_start && !self.out.is_empty() {
+            self.out.push('\n');
+        }
+        self.want_blank = false;
+        self.at_block_start = false;
+        self.out.extend(std::iter::repeat_n(' ', self.indent));
+    }
+
+    fn comment_text(&self, i: usize) -> String {
+        format!("#{}", self.comments[i].text.trim_end())
+    }
+
+    fn own_line_comment(&mut self, i: usize, keep_blank: bool) {
+        let start = self.comments[i].span.start;
+        self.begin_line(keep_blank.then_some(start));
+        let c = self.comment_text(i);
+        self.out.push_str(&c);
+        self.out.push('\n');
+        self.used[i] = true;
+        self.last_src_end = self.comments[i].span.end;
+        self.last_code_end = None;
+    }
+
+    /// Prints the comments before `pos` not printed yet: at the end of the last line when they
+    /// trailed it in the source, on their own lines otherwise.
+    fn flush_before(&mut self, pos: usize) {
+        for i in 0..self.comments.len() {
+            if self.used[i] || self.comments[i].span.start >= pos {
+                continue;
+            }
+            let start = self.comments[i].span.start;
+            match self.last_code_end {
+                Some(end) if self.same_line(end, start) && self.out.ends_with('\n') => {
+                    self.out.pop();
+                    let c = self.comment_text(i);
+                    self.out.push_str("  ");
+                    self.out.push_str(&c);
+                    self.out.push('\n');
+                    self.used[i] = true;
+                    self.last_src_end = self.comments[i].span.end;
+                    self.last_code_end = None;
+                }
+                _ => self.own_line_comment(i, true),
+            }
+        }
+    }
+
+    /// Comments inside `[start, end)` the printed document did not place: printed on their own
+    /// lines before it.
+    fn hoist(&mut self, start: usize, end: usize) {
+        for i in 0..self.comments.len() {
+            let s = self.comments[i].span.start;
+            if !self.used[i] && start <= s && s < end {
+                self.own_line_comment(i, false);
+            }
+        }
+    }
+
+    /// Takes the comments starting in `[a, b)` not placed yet.
+    fn take(&mut self, a: usize, b: usize) -> Vec<usize> {
+        let mut found = Vec::new();
+        for i in 0..self.comments.len() {
+            let s = self.comments[i].span.start;
+            if !self.used[i] && a <= s && s < b {
+                self.used[i] = true;
+                found.push(i);
+            }
+        }
+        found
+    }
+
+    fn any_comment(&self, a: usize, b: usize) -> bool {
+        (0..self.comments.len()).any(|i| {
+            let s = self.comments[i].span.start;
+            !self.used[i] && a <= s && s < b
+        })
+    }
+
+    /// Prints one unit (an item line, a metadata line, a statement or a block header) that
+    /// covers `span` in the source; its code ends at `code_end`.
+    fn unit(&mut self, span: Span, code_end: usize, doc: Doc) {
+        self.flush_before(span.start);
+        let end = self.end(span);
+        self.hoist(span.start, end.max(code_end));
+        self.begin_line(Some(span.start));
+        render(&doc, self.indent, self.indent, MAX_WIDTH, &mut self.out);
+        self.out.push('\n');
+        self.last_src_end = code_end;
+        self.last_code_end = Some(code_end);
+    }
+
+    /// Where the code of `span` ends: spans of rules that end with an optional part take the
+    /// whitespace and comments after them along.
+    fn end(&self, span: Span) -> usize {
+        let bytes = self.text.as_bytes();
+        let mut end = span.end.min(bytes.len());
+        loop {
+            while end > span.start && matches!(bytes[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+                end -= 1;
+            }
+            match self
+                .comments
+                .iter()
+                .find(|c| c.span.start >= span.start && c.span.start < end && end <= c.span.end)
+            {
+                Some(c) => end = c.span.start,
+                None => return end,
+            }
+        }
+    }
+
+    /// The first position at or after `pos` that is neither whitespace nor comment.
+    fn next_code(&self, mut pos: usize) -> usize {
+        let bytes = self.text.as_bytes();
+        loop {
+            match bytes.get(pos) {
+                Some(b' ' | b'\t' | b'\r' | b'\n') => pos += 1,
+                Some(b'#') => match self.module.comments.iter().find(|c| c.span.start == pos) {
+                    Some(c) => pos = c.span.end,
+                    None => return pos,
+                },
+                _ => return pos,
+            }
+        }
+    }
+
+    /// Prints the statements of a block and its closing brace at `close` (the `{` line is
+    /// printed already).
+    fn block(&mut self, stmts: &[Stmt], close: usize) {
+        self.indent += INDENT;
+        self.at_block_start = true;
+        for s in stmts {
+            self.stmt(s);
+        }
+        self.flush_before(close);
+        self.indent -= INDENT;
+        self.close(close, "}");
+    }
+
+    fn close(&mut self, close: usize, line: &str) {
+        self.at_block_start = false;
+        self.want_blank = false;
+        self.out.extend(std::iter::repeat_n(' ', self.indent));
+        self.out.push_str(line);
+        self.out.push('\n');
+        self.last_src_end = close + 1;
+        self.last_code_end = Some(close + 1);
+    }
+
+    // ------------------------------------------------------------ items
+
+    fn item(&mut self, item: &Item) {
+        match item {
+            Item::Use(u) => {
+                let doc = text(format!("use {}", u.path.text()));
+                self.unit(u.span, self.end(u.span), doc);
+            }
+            Item::Param(b) => self.binding("param", b),
+            Item::Let(b) => self.binding("let", b),
+            Item::Fn(f) => {
+                let params: Vec<&str> = f.params.iter().map(|p| p.name.as_str()).collect();
+                let head = format!("fn {}({}) = ", f.name.name, params.join(", "));
+                let body = self.expr(&f.body, 0, true);
+                self.unit(f.span, self.end(f.span), cat(vec![text(head), body]));
+            }
+            Item::Rule(r) => self.rule(r),
+            Item::Test(t) => self.test(t),
+        }
+    }
+
+    fn binding(&mut self, keyword: &str, b: &Binding) {
+        let value = self.expr(&b.value, 0, true);
+        let doc = cat(vec![text(format!("{keyword} {} = ", b.name.name)), value]);
+        self.unit(b.span, self.end(b.span), doc);
+    }
+
+    fn rule(&mut self, r: &RuleItem) {
+        let close = self.end(r.span).saturating_sub(1);
+        let head_end = self.end(r.name.span);
+        if r.meta.is_empty() && r.body.is_empty() && !self.any_comment(head_end, close) {
+            let doc = text(format!("rule {} {{}}", r.name.name));
+            self.unit(r.span, self.end(r.span), doc);
+            return;
+        }
+        let doc = text(format!("rule {} {{", r.name.name));
+        self.unit(Span::new(r.span.start, head_end), head_end, doc);
+        self.indent += INDENT;
+        self.at_block_start = true;
+        for m in &r.meta {
+            let doc = self.meta(m);
+            self.unit(m.span, self.end(m.span), doc);
+        }
+        for s in &r.body {
+            self.stmt(s);
+        }
+        self.flush_before(close);
+        self.indent -= INDENT;
+        self.close(close, "}");
+    }
+
+    fn meta(&mut self, m: &Meta) -> Doc {
+        let value = match &m.value {
+            MetaValue::Template(t) => self.template(t),
+            MetaValue::Controls(ids) => {
+                let ids: Vec<&str> = ids.iter().map(|c| c.id.as_str()).collect();
+                ids.join(", ")
+            }
+            MetaValue::Severity(s) => s.name.clone(),
+            MetaValue::Tags(tags) => {
+                let tags: Vec<String> = tags.iter().map(|t| quote(&t.value)).collect();
+                tags.join(", ")
+            }
+            MetaValue::When(names) => {
+                let names: Vec<String> = names.iter().map(Dotted::text).collect();
+                names.join(", ")
+            }
+        };
+        text(format!("{} {value}", m.key.as_str()))
+    }
+
+    fn test(&mut self, t: &TestItem) {
+        let close = self.end(t.span).saturating_sub(1);
+        let head_end = self.end(t.name.span);
+        let name = quote(&t.name.value);
+        let empty = t.facts.is_none() && t.params.is_empty() && t.expects.is_empty();
+        if empty && !self.any_comment(head_end, close) {
+            self.unit(t.span, self.end(t.span), text(format!("test {name} {{}}")));
+            return;
+        }
+        self.unit(
+            Span::new(t.span.start, head_end),
+            head_end,
+            text(format!("test {name} {{")),
+        );
+        self.indent += INDENT;
+        self.at_block_start = true;
+        match &t.facts {
+            Some(TestFacts::Inline(e)) => {
+                self.bare_keys = true;
+                let value = self.expr(e, 0, true);
+                self.bare_keys = false;
+                self.unit(e.span, self.end(e.span), cat(vec![text("facts "), value]));
+            }
+            Some(TestFacts::File(f)) => {
+                let doc = text(format!("facts file {}", quote(&f.value)));
+                self.unit(f.span, self.end(f.span), doc);
+            }
+            None => {}
+        }
+        if let (Some(first), Some(last)) = (t.params.first(), t.params.last()) {
+            let span = Span::new(first.0.span.start, self.end(last.1.span));
+            let mut entries = Vec::new();
+            for (name, value) in &t.params {
+                let v = self.expr(value, 0, true);
+                let entry_span = Span::new(name.span.start, self.end(value.span));
+                entries.push((entry_span, cat(vec![text(format!("{}: ", name.text())), v])));
+            }
+            let seq = self.seq(("{", "}"), span.start, span.end, entries, true);
+            self.unit(span, span.end, cat(vec![text("params "), seq]));
+        }
+        for e in &t.expects {
+            let line = match &e.target {
+                ExpectTarget::All => "expect all pass".to_string(),
+                ExpectTarget::Rule(r) => {
+                    let mut l = format!("expect {} {}", r.text(), e.status.name);
+                    if let Some(n) = e.count {
+                        l.push_str(&format!(" {n}"));
+                    }
+                    l
+                }
+                ExpectTarget::Control(c) => format!("expect control {} {}", c.id, e.status.name),
+            };
+            self.unit(e.span, self.end(e.span), text(line));
+        }
+        self.flush_before(close);
+        self.indent -= INDENT;
+        self.close(close, "}");
+    }
+
+    // ------------------------------------------------------------ statements
+
+    fn stmt(&mut self, s: &Stmt) {
+        match s {
+            Stmt::Require {
+                cond,
+                message,
+                span,
+            } => {
+                let c = self.expr(cond, 0, true);
+                let doc = match message {
+                    None => cat(vec![text("require "), c]),
+                    Some(t) => {
+                        let message = self.template(t);
+                        let one_line = cat(vec![
+                            text("require "),
+                            c.clone(),
+                            text(format!(" else {message}")),
+                        ]);
+                        let fits = one_line
+                            .flat()
+                            .is_some_and(|l| self.indent + l.chars().count() <= MAX_WIDTH);
+                        if fits {
+                            one_line
+                        } else {
+                            let more = nest(cat(vec![Doc::Hard, text(format!("else {message}"))]));
+                            cat(vec![text("require "), c, more])
+                        }
+                    }
+                };
+                self.unit(*span, self.end(*span), doc);
+            }
+            Stmt::Let(b) => self.binding("let", b),
+            Stmt::For {
+                var,
+                iter,
+                body,
+                span,
+            } => {
+                let it = self.expr(iter, 0, true);
+                let close = self.end(*span).saturating_sub(1);
+                let head = Span::new(span.start, self.end(iter.span));
+                let open = cat(vec![text(format!("for {} in ", var.name)), it]);
+                if body.is_empty() && !self.any_comment(self.end(iter.span), close) {
+                    self.unit(*span, self.end(*span), cat(vec![open, text(" {}")]));
+                } else {
+                    self.unit(head, self.end(iter.span), cat(vec![open, text(" {")]));
+                    self.block(body, close);
+                }
+            }
+            Stmt::If { .. } => self.if_stmt(s, None),
+        }
+    }
+
+    /// `if … { … } [else …]`; `prefix` is the `}` of the enclosing `if` for `} else if`.
+    fn if_stmt(&mut self, s: &Stmt, prefix: Option<usize>) {
+        let Stmt::If {
+            cond,
+            then,
+            otherwise,
+            span,
+        } = s
+        else {
+            return;
+        };
+        let c = self.expr(cond, 0, true);
+        let close = self.end(*span).saturating_sub(1);
+        let head_start = prefix.unwrap_or(span.start);
+        let lead = if prefix.is_some() {
+            "} else if "
+        } else {
+            "if "
+        };
+        let head = Span::new(head_start, self.end(cond.span));
+        let open = cat(vec![text(lead), c]);
+        let Some(otherwise) = otherwise else {
+            if prefix.is_none() && then.is_empty() && !self.any_comment(self.end(cond.span), close)
+            {
+                self.unit(*span, self.end(*span), cat(vec![open, text(" {}")]));
+            } else {
+                self.unit(head, self.end(cond.span), cat(vec![open, text(" {")]));
+                self.block(then, close);
+            }
+            return;
+        };
+        self.unit(head, self.end(cond.span), cat(vec![open, text(" {")]));
+        // the `}` closing the `then` block
+        let open_brace = self.next_code(self.end(cond.span));
+        let after_then = then
+            .last()
+            .map_or(open_brace + 1, |s| self.end(stmt_span(s)));
+        let then_close = self.next_code(after_then);
+        self.indent += INDENT;
+        self.at_block_start = true;
+        for st in then {
+            self.stmt(st);
+        }
+        self.flush_before(then_close);
+        self.indent -= INDENT;
+        match otherwise.as_slice() {
+            [nested @ Stmt::If { .. }] => self.if_stmt(nested, Some(then_close)),
+            stmts => {
+                let else_kw = self.next_code(then_close + 1);
+                let else_open = self.next_code(else_kw + "else".len());
+                self.unit(
+                    Span::new(then_close, else_open + 1),
+                    else_open + 1,
+                    text("} else {"),
+                );
+                self.block(stmts, close);
+            }
+        }
+    }
+
+    // ------------------------------------------------------------ expressions
+
+    /// The document of `e` printed where operators binding looser than `ctx` need parentheses;
+    /// `open` says whether the expression may end with an unparenthesised quantifier (nothing
+    /// of its own expression follows it).
+    fn expr(&mut self, e: &Expr, ctx: u8, open: bool) -> Doc {
+        let p = prec(e);
+        let quantifier_ends = matches!(e.kind, ExprKind::Quantifier(..)) && !open;
+        if p < ctx || quantifier_ends {
+            let inner = self.expr_bare(e, true);
+            return cat(vec![text("("), inner, text(")")]);
+        }
+        self.expr_bare(e, open)
+    }
+
+    fn expr_bare(&mut self, e: &Expr, open: bool) -> Doc {
+        match &e.kind {
+            ExprKind::Null => text("null"),
+            ExprKind::Bool(b) => text(b.to_string()),
+            ExprKind::Int(i) => text(i.to_string()),
+            ExprKind::Float(f) => text(float(*f)),
+            ExprKind::Str(s) => text(quote(s)),
+            ExprKind::Date(d) => text(date(*d)),
+            ExprKind::Name(n) => text(n.clone()),
+            ExprKind::Facts => text("facts"),
+            ExprKind::Element => text("."),
+            ExprKind::List(items) => {
+                let mut docs = Vec::new();
+                for it in items {
+                    let d = self.expr(it, 0, true);
+                    docs.push((it.span, d));
+                }
+                let close = self.end(e.span).saturating_sub(1);
+                self.seq(("[", "]"), e.span.start, close, docs, false)
+            }
+            ExprKind::Object(entries) => {
+                let mut docs = Vec::new();
+                for (k, v) in entries {
+                    let d = self.expr(v, 0, true);
+                    let span = Span::new(k.span.start, self.end(v.span));
+                    let key = if self.bare_keys && is_name(&k.value) {
+                        k.value.clone()
+                    } else {
+                        quote(&k.value)
+                    };
+                    docs.push((span, cat(vec![text(format!("{key}: ")), d])));
+                }
+                let close = self.end(e.span).saturating_sub(1);
+                self.seq(("{", "}"), e.span.start, close, docs, false)
+            }
+            ExprKind::Field(base, f) => {
+                if matches!(base.kind, ExprKind::Element) {
+                    return text(format!(".{}", f.name));
+                }
+                let b = self.step_base(base);
+                cat(vec![b, text(format!(".{}", f.name))])
+            }
+            ExprKind::Key(base, k) => {
+                let b = self.step_base(base);
+                cat(vec![b, text(format!("[{}]", quote(&k.value)))])
+            }
+            ExprKind::Index(base, i) => {
+                let b = self.expr(base, POSTFIX, false);
+                cat(vec![b, text(format!("[{i}]"))])
+            }
+            ExprKind::Filter(base, pred) => {
+                let b = self.expr(base, POSTFIX, false);
+                // `xs[(0)]` and `xs[("k")]` are filters; without the parentheses they would
+                // read as an index and a key
+                let literal = matches!(pred.kind, ExprKind::Int(_) | ExprKind::Str(_));
+                let pd = self.expr(pred, 0, true);
+                let pd = if literal {
+                    cat(vec![text("("), pd, text(")")])
+                } else {
+                    pd
+                };
+                let inner = group(cat(vec![
+                    text("["),
+                    nest(cat(vec![Doc::Soft, pd])),
+                    Doc::Soft,
+                    text("]"),
+                ]));
+                cat(vec![b, inner])
+            }
+            ExprKind::Project(base, steps) => {
+                let b = self.expr(base, POSTFIX, false);
+                let mut s = String::from("[*]");
+                for step in steps {
+                    match step {
+                        Step::Field(f) => {
+                            s.push('.');
+                            s.push_str(&f.name);
+                        }
+                        Step::Key(k) => {
+                            s.push('[');
+                            s.push_str(&quote(&k.value));
+                            s.push(']');
+                        }
+                    }
+                }
+                cat(vec![b, text(s)])
+            }
+            ExprKind::Call(callee, args) => {
+                let c = self.expr(callee, POSTFIX, false);
+                let mut docs = Vec::new();
+                for a in args {
+                    let d = self.expr(a, 0, true);
+                    docs.push((a.span, d));
+                }
+                let close = self.end(e.span).saturating_sub(1);
+                let open_pos = self.next_code(self.end(callee.span));
+                let args = self.seq(("(", ")"), open_pos, close, docs, false);
+                cat(vec![c, args])
+            }
+            ExprKind::Unary(UnaryOp::Not, operand) => {
+                // `not` takes a quantifier or another `not` without parentheses
+                let ctx = if matches!(operand.kind, ExprKind::Quantifier(..)) {
+                    0
+                } else {
+                    NOT
+                };
+                let d = self.expr(operand, ctx, open);
+                cat(vec![text("not "), d])
+            }
+            ExprKind::Unary(UnaryOp::Neg, operand) => {
+                let d = self.expr(operand, POSTFIX, false);
+                cat(vec![text("-"), d])
+            }
+            ExprKind::Binary(op @ (BinaryOp::And | BinaryOp::Or), _, _) => {
+                // a chain of the same operator breaks before each operator
+                let mut operands = Vec::new();
+                let mut cur = e;
+                while let ExprKind::Binary(o, l, r) = &cur.kind
+                    && o == op
+                {
+                    operands.push(r.as_ref());
+                    cur = l;
+                }
+                operands.push(cur);
+                operands.reverse();
+                let p = binary_prec(*op);
+                let first = self.expr(operands[0], p, false);
+                let last = operands.len() - 1;
+                let mut rest = Vec::new();
+                for (i, o) in operands.iter().enumerate().skip(1) {
+                    let d = self.expr(o, p + 1, open && i == last);
+                    rest.push(Doc::Line);
+                    rest.push(text(format!("{} ", op.as_str())));
+                    rest.push(d);
+                }
+                group(cat(vec![first, nest(cat(rest))]))
+            }
+            ExprKind::Binary(op, l, r) => {
+                let p = binary_prec(*op);
+                let (lc, rc) = match op {
+                    // non-associative levels
+                    BinaryOp::Eq
+                    | BinaryOp::Ne
+                    | BinaryOp::Lt
+                    | BinaryOp::Le
+                    | BinaryOp::Gt
+                    | BinaryOp::Ge
+                    | BinaryOp::In
+                    | BinaryOp::NotIn
+                    | BinaryOp::Matches => (p + 1, p + 1),
+                    // right-associative
+                    BinaryOp::Default => (p + 1, p),
+                    _ => (p, p + 1),
+                };
+                let ld = self.expr(l, lc, false);
+                let rd = self.expr(r, rc, open);
+                cat(vec![ld, text(format!(" {} ", op.as_str())), rd])
+            }
+            ExprKind::Quantifier(q, var, over, pred) => {
+                let od = self.expr(over, OR, false);
+                let pd = self.expr(pred, 0, open);
+                cat(vec![
+                    text(format!("{} {} in ", q.as_str(), var.name)),
+                    od,
+                    text(": "),
+                    pd,
+                ])
+            }
+        }
+    }
+
+    /// The base of a `.f` or `["k"]` step: a projection is parenthesised, as the step would
+    /// otherwise map over its elements.
+    fn step_base(&mut self, base: &Expr) -> Doc {
+        let b = self.expr(base, POSTFIX, false);
+        if matches!(base.kind, ExprKind::Project(..)) {
+            cat(vec![text("("), b, text(")")])
+        } else {
+            b
+        }
+    }
+
+    /// A bracketed, comma-separated sequence, one element per line when broken, with the
+    /// comments between its elements kept beside them.
+    fn seq(
+        &mut self,
+        (open, close): (&str, &str),
+        open_pos: usize,
+        close_pos: usize,
+        elems: Vec<(Span, Doc)>,
+        padded: bool,
+    ) -> Doc {
+        let edge = if padded { Doc::Line } else { Doc::Soft };
+        let Some(last_span) = elems.last().map(|(s, _)| *s) else {
+            let inside = self.take(open_pos + 1, close_pos);
+            if inside.is_empty() {
+                return text(format!("{open}{close}"));
+            }
+            let mut inner = Vec::new();
+            for i in inside {
+                inner.push(Doc::Hard);
+                inner.push(text(self.comment_text(i)));
+            }
+            return group(cat(vec![
+                text(open),
+                nest(cat(inner)),
+                Doc::Hard,
+                text(close),
+            ]));
+        };
+        let mut head = vec![text(open)];
+        let mut inner = Vec::new();
+        let mut prev_end = open_pos + 1;
+        let last_span = Span::new(last_span.start, self.end(last_span));
+        for (i, (span, d)) in elems.into_iter().enumerate() {
+            let span = Span::new(span.start, self.end(span));
+            if i > 0 {
+                inner.push(text(","));
+            }
+            let mut leading = Vec::new();
+            for c in self.take(prev_end, span.start) {
+                if self.same_line(prev_end, self.comments[c].span.start) {
+                    let t = Doc::Comment(self.comment_text(c));
+                    if i == 0 { head.push(t) } else { inner.push(t) }
+                } else {
+                    leading.push(text(self.comment_text(c)));
+                    leading.push(Doc::Hard);
+                }
+            }
+            inner.push(if i == 0 { edge.clone() } else { Doc::Line });
+            inner.extend(leading);
+            inner.push(d);
+            prev_end = span.end;
+        }
+        inner.push(Doc::IfBreak(","));
+        for c in self.take(last_span.end, close_pos) {
+            if self.same_line(last_span.end, self.comments[c].span.start) {
+                inner.push(Doc::Comment(self.comment_text(c)));
+            } else {
+                inner.push(Doc::Hard);
+                inner.push(text(self.comment_text(c)));
+            }
+        }
+        head.push(nest(cat(inner)));
+        head.push(edge);
+        head.push(text(close));
+        group(cat(head))
+    }
+
+    /// A template literal, holes printed on one line.
+    fn template(&mut self, t: &Template) -> String {
+        let mut s = String::from("\"");
+        for part in &t.parts {
+            match part {
+                TemplatePart::Text(x) => {
+                    for c in x.chars() {
+                        match c {
+                            '{' => s.push_str("{{"),
+                            '}' => s.push_str("}}"),
+                            c => escape_char(c, &mut s),
+                        }
+                    }
+                }
+                TemplatePart::Hole(e) => {
+                    let d = self.expr(e, 0, true);
+                    let flat = d.flat().unwrap_or_else(|| {
+                        let mut out = String::new();
+                        render(&d, 0, 0, MAX_WIDTH, &mut out);
+                        out
+                    });
+                    // `{{` would read as a literal brace
+                    if flat.starts_with('{') {
+                        s.push_str("{ ");
+                        s.push_str(&flat);
+                        s.push_str(" }");
+                    } else {
+                        s.push('{');
+                        s.push_str(&flat);
+                        s.push('}');
+                    }
+                }
+            }
+        }
+        s.push('"');
+        s
+    }
+}
+
+/// Whether two top-level items stay on adjacent lines: `use` lines, and one-line `param`, `let`
+/// and `fn` items that were adjacent in the source.
+fn keeps_together(prev: &Item, prev_lines: usize, next: &Item) -> bool {
+    match (prev, next) {
+        (Item::Use(_), Item::Use(_)) => true,
+        (
+            Item::Param(_) | Item::Let(_) | Item::Fn(_),
+            Item::Param(_) | Item::Let(_) | Item::Fn(_),
+        ) => prev_lines == 1,
+        _ => false,
+    }
+}
+
+const OR: u8 = 1;
+const NOT: u8 = 3;
+const POSTFIX: u8 = 10;
+
+fn binary_prec(op: BinaryOp) -> u8 {
+    match op {
+        BinaryOp::Or => 1,
+        BinaryOp::And => 2,
+        BinaryOp::Eq | BinaryOp::Ne | BinaryOp::Lt | BinaryOp::Le | BinaryOp::Gt | BinaryOp::Ge => {
+            4
+        }
+        BinaryOp::In | BinaryOp::NotIn | BinaryOp::Matches => 5,
+        BinaryOp::Default => 6,
+        BinaryOp::Add | BinaryOp::Sub => 7,
+        BinaryOp::Mul | BinaryOp::Div | BinaryOp::Rem => 8,
+    }
+}
+
+/// How tightly the printed expression binds (higher binds tighter).
+fn prec(e: &Expr) -> u8 {
+    match &e.kind {
+        ExprKind::Quantifier(..) => 0,
+        ExprKind::Binary(op, _, _) => binary_prec(*op),
+        ExprKind::Unary(UnaryOp::Not, _) => NOT,
+        ExprKind::Unary(UnaryOp::Neg, _) => 9,
+        // a negative literal prints with its minus sign, a unary operator
+        ExprKind::Int(i) if *i < 0 => 9,
+        ExprKind::Float(f) if f.is_sign_negative() => 9,
+        _ => POSTFIX,
+    }
+}
+
+fn stmt_span(s: &Stmt) -> Span {
+    match s {
+        Stmt::Require { span, .. } | Stmt::For { span, .. } | Stmt::If { span, .. } => *span,
+        Stmt::Let(b) => b.span,
+    }
+}
+
+fn escape_char(c: char, s: &mut String) {
+    match c {
+        '"' => s.push_str("\\\""),
+        '\\' => s.push_str("\\\\"),
+        '\n' => s.push_str("\\n"),
+        '\t' => s.push_str("\\t"),
+        '\r' => s.push_str("\\r"),
+        c if c.is_control() => s.push_str(&format!("\\u{{{:x}}}", u32::from(c))),
+        c => s.push(c),
+    }
+}
+
+/// Whether an object key can be written without quotes.
+fn is_name(key: &str) -> bool {
+    let mut chars = key.chars();
+    chars
+        .next()
+        .is_some_and(|c| c.is_ascii_alphabetic() || c == '_')
+        && chars.all(|c| c.is_ascii_alphanumeric() || c == '_')
+}
+
+/// A plain string literal.
+fn quote(value: &str) -> String {
+    let mut s = String::from("\"");
+    for c in value.chars() {
+        escape_char(c, &mut s);
+    }
+    s.push('"');
+    s
+}
+
+/// A float literal that reads back as the same value (and as a float).
+fn float(f: f64) -> String {
+    if f.is_infinite() {
+        return if f > 0.0 { "1e999" } else { "-1e999" }.to_string();
+    }
+    // `Debug` writes the shortest text that reads back exactly, always with `.` or `e`
+    format!("{f:?}")
+}
+
+/// `@YYYY-MM-DD` from days since 1970-01-01.
+fn date(days: i64) -> String {
+    let epoch = 2_440_588; // the Julian day of 1970-01-01
+    let julian = i32::try_from(days + epoch).ok();
+    match julian.and_then(|j| time::Date::from_julian_day(j).ok()) {
+        Some(d) => format!("@{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
+        None => format!("@{days}"),
+    }
+}
+
+fn collect_templates(module: &Module, out: &mut Vec<Span>) {
+    for item in &module.items {
+        if let Item::Rule(r) = item {
+            for m in &r.meta {
+                if let MetaValue::Template(t) = &m.value {
+                    out.push(t.span);
+                }
+            }
+            stmts_templates(&r.body, out);
+        }
+    }
+}
+
+fn stmts_templates(stmts: &[Stmt], out: &mut Vec<Span>) {
+    for s in stmts {
+        match s {
+            Stmt::Require { message, .. } => out.extend(message.iter().map(|t| t.span)),
+            Stmt::For { body, .. } => stmts_templates(body, out),
+            Stmt::Let(_) => {}
+            Stmt::If {
+                then, otherwise, ..
+            } => {
+                stmts_templates(then, out);
+                if let Some(o) = otherwise {
+                    stmts_templates(o, out);
+                }
+            }
+        }
+    }
+}
