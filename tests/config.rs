@@ -330,3 +330,27 @@ fn lint_levels_come_from_the_file_and_flags_win() {
     );
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn test_takes_the_policies_of_the_file_from_any_subfolder() {
+    let dir = project("test-policies", None);
+    let sub = dir.join("facts");
+    let out = annexa_in(&sub, &["test"]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    let text = stdout(&out);
+    assert!(text.contains("3 passed, 0 failed"), "{text}");
+    // --no-config looks in the working folder only, which holds no policy
+    let bare = annexa_in(&sub, &["test", "--no-config"]);
+    assert_eq!(bare.status.code(), Some(2));
+    assert!(
+        stderr(&bare).contains("holds no `.policy` file"),
+        "{}",
+        stderr(&bare)
+    );
+}

@@ -22,6 +22,12 @@ pub struct TestArgs {
     /// After the tests, list the rules and the `require`s no test reached, and the share reached.
     #[arg(long)]
     coverage: bool,
+    /// Read this annexa.toml instead of the nearest one above the working directory.
+    #[arg(long = "config", value_name = "FILE", conflicts_with = "no_config")]
+    config: Option<String>,
+    /// Ignore annexa.toml.
+    #[arg(long = "no-config")]
+    no_config: bool,
 }
 
 /// Runs the command; returns the exit code.
@@ -36,10 +42,21 @@ pub fn run(args: &TestArgs) -> u8 {
             None => return EXIT_USAGE,
         }
     }
-    let paths = if args.paths.is_empty() {
-        vec![".".to_string()]
-    } else {
+    let Ok(config) = super::inputs::load_config(args.config.as_deref(), args.no_config) else {
+        return EXIT_USAGE;
+    };
+    // the policies of annexa.toml when no path is given; its params stay out of test blocks,
+    // which say their own
+    let configured = config
+        .as_ref()
+        .map(|c| super::inputs::path_strings(&c.policies))
+        .unwrap_or_default();
+    let paths = if !args.paths.is_empty() {
         args.paths.clone()
+    } else if !configured.is_empty() {
+        configured
+    } else {
+        vec![".".to_string()]
     };
     let Some(modules) = load_policies(&paths) else {
         return EXIT_USAGE;

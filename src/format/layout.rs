@@ -6,54 +6,6 @@ use super::doc::{Doc, INDENT, cat, group, nest, render, text};
 use crate::ast::*;
 use crate::source::Span;
 
-/// The comments of `module`, found again with the templates' extent known. The lexical scan of
-/// the parser cannot see string literals nested in template holes (`"{x ?? "#"}"`), where a `#`
-/// is no comment (and what it took for one can hide a real comment after the template).
-pub(super) fn genuine_comments(module: &Module) -> Vec<Comment> {
-    let mut templates = Vec::new();
-    collect_templates(module, &mut templates);
-    templates.sort_by_key(|s| s.start);
-    let text = module.source.text();
-    let bytes = text.as_bytes();
-    let mut comments = Vec::new();
-    let mut next_template = templates.iter().peekable();
-    let mut i = 0;
-    while i < bytes.len() {
-        while next_template.peek().is_some_and(|t| t.start < i) {
-            next_template.next();
-        }
-        if let Some(t) = next_template.peek().filter(|t| t.start == i) {
-            i = t.end.max(i + 1);
-            continue;
-        }
-        match bytes[i] {
-            b'"' => {
-                i += 1;
-                while i < bytes.len() {
-                    match bytes[i] {
-                        b'\\' => i += 2,
-                        b'"' | b'\n' => {
-                            i += 1;
-                            break;
-                        }
-                        _ => i += 1,
-                    }
-                }
-            }
-            b'#' => {
-                let end = text[i..].find(['\n', '\r']).map_or(text.len(), |n| i + n);
-                comments.push(Comment {
-                    text: text[i + 1..end].to_string(),
-                    span: Span::new(i, end),
-                });
-                i = end;
-            }
-            _ => i += 1,
-        }
-    }
-    comments
-}
-
 pub(super) struct Layout<'m> {
     module: &'m Module,
     text: &'m str,
@@ -76,7 +28,7 @@ pub(super) struct Layout<'m> {
 
 impl<'m> Layout<'m> {
     pub(super) fn new(module: &'m Module) -> Layout<'m> {
-        let comments = genuine_comments(module);
+        let comments = module.comments.clone();
         Layout {
             module,
             text: module.source.text(),
@@ -943,36 +895,5 @@ fn date(days: i64) -> String {
     match julian.and_then(|j| time::Date::from_julian_day(j).ok()) {
         Some(d) => format!("@{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day()),
         None => format!("@{days}"),
-    }
-}
-
-fn collect_templates(module: &Module, out: &mut Vec<Span>) {
-    for item in &module.items {
-        if let Item::Rule(r) = item {
-            for m in &r.meta {
-                if let MetaValue::Template(t) = &m.value {
-                    out.push(t.span);
-                }
-            }
-            stmts_templates(&r.body, out);
-        }
-    }
-}
-
-fn stmts_templates(stmts: &[Stmt], out: &mut Vec<Span>) {
-    for s in stmts {
-        match s {
-            Stmt::Require { message, .. } => out.extend(message.iter().map(|t| t.span)),
-            Stmt::For { body, .. } => stmts_templates(body, out),
-            Stmt::Let(_) => {}
-            Stmt::If {
-                then, otherwise, ..
-            } => {
-                stmts_templates(then, out);
-                if let Some(o) = otherwise {
-                    stmts_templates(o, out);
-                }
-            }
-        }
     }
 }

@@ -90,7 +90,8 @@ fn strip_spans(debug: &str) -> String {
 /// The texts of the module's comments (trailing whitespace dropped), sorted: the multiset the
 /// formatter must keep.
 pub fn comment_texts(module: &Module) -> Vec<String> {
-    let mut texts: Vec<String> = layout::genuine_comments(module)
+    let mut texts: Vec<String> = module
+        .comments
         .iter()
         .map(|c| c.text.trim_end().to_string())
         .collect();
