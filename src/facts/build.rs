@@ -146,25 +146,20 @@ impl<'a> LineCursor<'a> {
             (self.offset, self.line, self.column) = (offset, line, column);
             return (line, column);
         }
-        let chunk = self.text.get(self.offset..offset).unwrap_or("");
-        match chunk.rfind('\n') {
-            Some(last) => {
-                let breaks = chunk.bytes().filter(|&b| b == b'\n').count();
-                self.line = self
-                    .line
-                    .saturating_add(u32::try_from(breaks).unwrap_or(u32::MAX));
-                let tail = chunk.get(last + 1..).unwrap_or("");
-                self.column = count_u32(tail).saturating_add(1);
+        // one pass over the bytes: line breaks, and characters (non-continuation bytes) since
+        // the last of them
+        let chunk = self.text.as_bytes().get(self.offset..offset).unwrap_or(&[]);
+        for &b in chunk {
+            if b == b'\n' {
+                self.line = self.line.saturating_add(1);
+                self.column = 1;
+            } else if b & 0xC0 != 0x80 {
+                self.column = self.column.saturating_add(1);
             }
-            None => self.column = self.column.saturating_add(count_u32(chunk)),
         }
         self.offset = offset;
         (self.line, self.column)
     }
-}
-
-fn count_u32(s: &str) -> u32 {
-    u32::try_from(s.chars().count()).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]
