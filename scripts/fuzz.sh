@@ -39,9 +39,11 @@ for t in $targets; do
   log="target/logs/$t.log"
   start=$(date +%s)
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb: 2 GB is a memory blow-up.
+  parallel=()
+  if [ "$jobs" -gt 1 ]; then parallel=(-jobs="$jobs" -workers="$jobs"); fi
   if cargo +nightly fuzz run "$t" "$work" "corpus/$t" -- \
       -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-      -jobs="$jobs" -workers="$jobs" -print_final_stats=1 >"$log" 2>&1; then
+      "${parallel[@]}" -print_final_stats=1 >"$log" 2>&1; then
     result=ok
   else
     result="FAILED (see fuzz/$log and fuzz/artifacts/$t/)"
