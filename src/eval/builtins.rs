@@ -11,6 +11,17 @@ use crate::compile::Builtin;
 
 type Out<'a> = Result<Val<'a>, String>;
 
+/// The work a builtin does on these arguments, in evaluation steps: the elements it scans
+/// (`unique` compares every pair).
+pub(crate) fn cost(builtin: Builtin, args: &[Val<'_>]) -> u64 {
+    let n: u64 = args.iter().map(super::expr::size).sum();
+    match builtin {
+        Builtin::Unique => n.saturating_mul(n) / 2,
+        Builtin::Count | Builtin::Exists => 1,
+        _ => n.max(1),
+    }
+}
+
 /// Calls a builtin on its (already checked) number of arguments.
 pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> {
     let Some(first) = args.first() else {

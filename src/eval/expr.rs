@@ -148,7 +148,13 @@ impl<'a> Ctx<'a> {
     }
 
     fn tick(&mut self, span: Span) -> Result<()> {
-        self.steps += 1;
+        self.charge(1, span)
+    }
+
+    /// Counts `steps` of work against the rule's limit: operations that scan a collection
+    /// (`in`, `==` on lists, builtins) cost its length, so no loop escapes the limit.
+    fn charge(&mut self, steps: u64, span: Span) -> Result<()> {
+        self.steps = self.steps.saturating_add(steps);
         if self.steps > self.step_limit {
             return Err(self.error(
                 span,
@@ -334,6 +340,7 @@ impl<'a> Ctx<'a> {
                 for a in args {
                     values.push(self.eval(a)?);
                 }
+                self.charge(builtins::cost(*b, &values), e.span)?;
                 builtins::call(*b, &values, self.now).map_err(|m| self.error(e.span, m))?
             }
             ExprKind::Neg(x) => {
@@ -511,6 +518,7 @@ impl<'a> Ctx<'a> {
                 b,
             ) => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
+                self.charge(size(&x).saturating_add(size(&y)), e.span)?;
                 let truth = match op {
                     BinOp::Eq => ops::equal(&x, &y).map_or(Tri::Missing, Tri::from_bool),
                     BinOp::Ne => ops::equal(&x, &y).map_or(Tri::Missing, |b| Tri::from_bool(!b)),
@@ -684,6 +692,16 @@ pub(crate) fn is_fact_of(v: &Val<'_>, doc: &Document) -> bool {
         Val::Missing(Some(a)) => std::ptr::eq(a.doc, doc),
         _ => false,
     }
+}
+
+/// How many elements a value holds (0 for scalars), the cost of scanning it.
+pub(crate) fn size(v: &Val<'_>) -> u64 {
+    let n = match v.view() {
+        View::List(l) => l.len(),
+        View::Object(o) => o.len(),
+        _ => 0,
+    };
+    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 fn tri_value(c: Cond<'_>) -> Val<'_> {

@@ -234,6 +234,9 @@ pub fn render(v: &Val<'_>) -> String {
         View::Missing => "<missing>".into(),
         View::Str(s) => s.to_string(),
         View::Date(d) => time::format(d),
+        // JSON has no spelling for these; say what they are
+        View::Float(f) if f.is_nan() => "NaN".into(),
+        View::Float(f) if f.is_infinite() => if f > 0.0 { "inf" } else { "-inf" }.into(),
         _ => to_json(v).map_or_else(|| "<missing>".into(), |j| render_json(&j)),
     }
 }
@@ -353,6 +356,8 @@ mod tests {
         assert_eq!(render(&Val::Float(1.5)), "1.5");
         assert_eq!(render(&Val::Str("x".into())), "x");
         assert_eq!(render(&Val::Missing(None)), "<missing>");
+        assert_eq!(render(&Val::Float(f64::NAN)), "NaN");
+        assert_eq!(render(&Val::Float(f64::NEG_INFINITY)), "-inf");
         let obj = Const::Object(vec![
             ("b".into(), Const::Int(1)),
             ("a".into(), Const::List(vec![Const::Null])),
