@@ -1,7 +1,12 @@
 //! In-process benchmarks of the stages: loading facts, compiling policies, evaluating the six
 //! benchmark rules (R1–R6 of `benches/peers/`). Whole-process timings against the peers are
 //! `scripts/bench.sh`. Run with `cargo bench`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 use annexa::facts::{Document, Format, LoadOptions, load_bytes};
 use annexa::source::SourceFile;

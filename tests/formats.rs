@@ -1,6 +1,11 @@
 //! The report formats of `annexa check` (SARIF, JUnit, Markdown, GitHub annotations) on the
 //! examples, their validity, fingerprint stability, and `--rule`/`--control`/`--exclude`.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

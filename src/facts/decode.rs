@@ -69,7 +69,9 @@ fn decode_slow(name: &str, bytes: &[u8]) -> Result<String, FactsError> {
 }
 
 fn utf16(name: &str, bytes: &[u8], unit: fn([u8; 2]) -> u16) -> Result<String, FactsError> {
-    let units = bytes.chunks_exact(2).map(|c| unit([c[0], c[1]]));
+    let units = bytes
+        .chunks_exact(2)
+        .map(|c| unit(<[u8; 2]>::try_from(c).unwrap_or_default()));
     let mut text = String::with_capacity(bytes.len() / 2);
     for decoded in char::decode_utf16(units) {
         match decoded {

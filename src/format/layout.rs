@@ -88,11 +88,15 @@ impl<'m> Layout<'m> {
             return false;
         }
         let gap = self.text.get(a..b).unwrap_or("");
-        let parts: Vec<&str> = gap.split('\n').collect();
-        parts.len() >= 3
-            && parts[1..parts.len() - 1]
-                .iter()
-                .any(|p| p.trim().is_empty())
+        // a line strictly between the first and the last is blank
+        let mut lines = gap.split('\n').skip(1).peekable();
+        let mut blank = false;
+        while let Some(line) = lines.next() {
+            if lines.peek().is_some() && line.trim().is_empty() {
+                blank = true;
+            }
+        }
+        blank
     }
 
     /// Starts a printed line for something at `src` in the source (a blank line first when
@@ -109,28 +113,52 @@ impl<'m> Layout<'m> {
     }
 
     fn comment_text(&self, i: usize) -> String {
-        format!("#{}", self.comments[i].text.trim_end())
+        let text = self.comments.get(i).map_or("", |c| c.text.trim_end());
+        format!("#{text}")
+    }
+
+    /// The span of comment `i`.
+    fn comment_span(&self, i: usize) -> Span {
+        self.comments.get(i).map_or(Span::default(), |c| c.span)
+    }
+
+    fn is_used(&self, i: usize) -> bool {
+        self.used.get(i).copied().unwrap_or(true)
+    }
+
+    /// Marks comment `i` printed; the source position moves past it.
+    fn mark_used(&mut self, i: usize) {
+        if let Some(u) = self.used.get_mut(i) {
+            *u = true;
+        }
+        self.last_src_end = self.comment_span(i).end;
+    }
+
+    /// The comments not printed yet that start in `[a, b)`, in order.
+    fn pending(&self, a: usize, b: usize) -> Vec<usize> {
+        (0..self.comments.len())
+            .filter(|&i| {
+                let s = self.comment_span(i).start;
+                !self.is_used(i) && a <= s && s < b
+            })
+            .collect()
     }
 
     fn own_line_comment(&mut self, i: usize, keep_blank: bool) {
-        let start = self.comments[i].span.start;
+        let start = self.comment_span(i).start;
         self.begin_line(keep_blank.then_some(start));
         let c = self.comment_text(i);
         self.out.push_str(&c);
         self.out.push('\n');
-        self.used[i] = true;
-        self.last_src_end = self.comments[i].span.end;
+        self.mark_used(i);
         self.last_code_end = None;
     }
 
     /// Prints the comments before `pos` not printed yet: at the end of the last line when they
     /// trailed it in the source, on their own lines otherwise.
     fn flush_before(&mut self, pos: usize) {
-        for i in 0..self.comments.len() {
-            if self.used[i] || self.comments[i].span.start >= pos {
-                continue;
-            }
-            let start = self.comments[i].span.start;
+        for i in self.pending(0, pos) {
+            let start = self.comment_span(i).start;
             match self.last_code_end {
                 Some(end) if self.same_line(end, start) && self.out.ends_with('\n') => {
                     self.out.pop();
@@ -138,8 +166,7 @@ impl<'m> Layout<'m> {
                     self.out.push_str("  ");
                     self.out.push_str(&c);
                     self.out.push('\n');
-                    self.used[i] = true;
-                    self.last_src_end = self.comments[i].span.end;
+                    self.mark_used(i);
                     self.last_code_end = None;
                 }
                 _ => self.own_line_comment(i, true),
@@ -150,32 +177,24 @@ impl<'m> Layout<'m> {
     /// Comments inside `[start, end)` the printed document did not place: printed on their own
     /// lines before it.
     fn hoist(&mut self, start: usize, end: usize) {
-        for i in 0..self.comments.len() {
-            let s = self.comments[i].span.start;
-            if !self.used[i] && start <= s && s < end {
-                self.own_line_comment(i, false);
-            }
+        for i in self.pending(start, end) {
+            self.own_line_comment(i, false);
         }
     }
 
     /// Takes the comments starting in `[a, b)` not placed yet.
     fn take(&mut self, a: usize, b: usize) -> Vec<usize> {
-        let mut found = Vec::new();
-        for i in 0..self.comments.len() {
-            let s = self.comments[i].span.start;
-            if !self.used[i] && a <= s && s < b {
-                self.used[i] = true;
-                found.push(i);
+        let found = self.pending(a, b);
+        for &i in &found {
+            if let Some(u) = self.used.get_mut(i) {
+                *u = true;
             }
         }
         found
     }
 
     fn any_comment(&self, a: usize, b: usize) -> bool {
-        (0..self.comments.len()).any(|i| {
-            let s = self.comments[i].span.start;
-            !self.used[i] && a <= s && s < b
-        })
+        !self.pending(a, b).is_empty()
     }
 
     /// Prints one unit (an item line, a metadata line, a statement or a block header) that
@@ -197,7 +216,9 @@ impl<'m> Layout<'m> {
         let bytes = self.text.as_bytes();
         let mut end = span.end.min(bytes.len());
         loop {
-            while end > span.start && matches!(bytes[end - 1], b' ' | b'\t' | b'\r' | b'\n') {
+            while end > span.start
+                && matches!(bytes.get(end - 1), Some(b' ' | b'\t' | b'\r' | b'\n'))
+            {
                 end -= 1;
             }
             match self
@@ -631,13 +652,13 @@ impl<'m> Layout<'m> {
                     operands.push(r.as_ref());
                     cur = l;
                 }
-                operands.push(cur);
+                // the chain's leftmost operand (`cur`) prints first
                 operands.reverse();
                 let p = binary_prec(*op);
-                let first = self.expr(operands[0], p, false);
-                let last = operands.len() - 1;
+                let first = self.expr(cur, p, false);
+                let last = operands.len();
                 let mut rest = Vec::new();
-                for (i, o) in operands.iter().enumerate().skip(1) {
+                for (i, o) in operands.iter().enumerate().map(|(i, o)| (i + 1, o)) {
                     let d = self.expr(o, p + 1, open && i == last);
                     rest.push(Doc::Line);
                     rest.push(text(format!("{} ", op.as_str())));
@@ -729,7 +750,7 @@ impl<'m> Layout<'m> {
             }
             let mut leading = Vec::new();
             for c in self.take(prev_end, span.start) {
-                if self.same_line(prev_end, self.comments[c].span.start) {
+                if self.same_line(prev_end, self.comment_span(c).start) {
                     let t = Doc::Comment(self.comment_text(c));
                     if i == 0 { head.push(t) } else { inner.push(t) }
                 } else {
@@ -744,7 +765,7 @@ impl<'m> Layout<'m> {
         }
         inner.push(Doc::IfBreak(","));
         for c in self.take(last_span.end, close_pos) {
-            if self.same_line(last_span.end, self.comments[c].span.start) {
+            if self.same_line(last_span.end, self.comment_span(c).start) {
                 inner.push(Doc::Comment(self.comment_text(c)));
             } else {
                 inner.push(Doc::Hard);

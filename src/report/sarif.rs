@@ -108,8 +108,13 @@ pub fn render_sarif(report: &Report) -> String {
         })
         .collect();
     let mut invocation = json!({"executionSuccessful": notifications.is_empty()});
-    if !notifications.is_empty() {
-        invocation["toolExecutionNotifications"] = Value::Array(notifications);
+    if !notifications.is_empty()
+        && let Some(fields) = invocation.as_object_mut()
+    {
+        fields.insert(
+            "toolExecutionNotifications".into(),
+            Value::Array(notifications),
+        );
     }
     let log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
@@ -180,11 +185,14 @@ fn descriptor(r: &RuleResult, cwd: Option<&Path>) -> Value {
         "controls": r.controls,
     });
     if !r.source.file.is_empty() {
-        properties["policyLocation"] = json!({
+        let location = json!({
             "uri": artifact_uri(&r.source.file, cwd),
             "uriBaseId": SRCROOT,
             "startLine": r.source.line.max(1),
         });
+        if let Some(fields) = properties.as_object_mut() {
+            fields.insert("policyLocation".into(), location);
+        }
     }
     json!({
         "id": r.rule,
@@ -221,8 +229,13 @@ fn result(
             },
         },
     });
-    if r.status == Status::Waived {
-        out["suppressions"] = json!([{"kind": "external", "justification": "waived"}]);
+    if r.status == Status::Waived
+        && let Some(fields) = out.as_object_mut()
+    {
+        fields.insert(
+            "suppressions".into(),
+            json!([{"kind": "external", "justification": "waived"}]),
+        );
     }
     out
 }
