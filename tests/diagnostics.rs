@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Snapshots of the rendered diagnostics for every fixture under `tests/corpus/parse_err/` (files
 //! that must not parse) and `tests/corpus/check_err/` (files that parse but do not compile cleanly).
 //! One fixture per behaviour; the snapshot is named after the fixture

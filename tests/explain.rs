@@ -1,5 +1,10 @@
 //! `annexa explain`: snapshots of the traces of the example rules, exit codes, unknown rules.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -1,6 +1,11 @@
 //! `annexa fmt`: the layout keeps meaning and comments and is a fixed point, on every policy of
 //! the repository and on generated expressions; the command rewrites, checks and reports.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

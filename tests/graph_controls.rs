@@ -1,5 +1,10 @@
 //! `annexa graph`, `annexa controls`, `annexa completions` and the `--help` examples.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

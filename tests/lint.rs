@@ -1,6 +1,11 @@
 //! `annexa lint` and the `annexa::lint` library: one fixture with every lint, allow directives,
 //! configured levels, exit codes, and the built-in pack and stdlib staying lint-clean.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

@@ -1,4 +1,9 @@
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 //! Semantics of the policy language (LANGUAGE.md) checked through the library pipeline:
 //! each test states one rule of the spec and asserts the report.
 

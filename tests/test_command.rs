@@ -1,5 +1,10 @@
 //! `annexa test` against fixture policies: passing and failing suites, exit codes, diagnostics.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
