@@ -1,0 +1,75 @@
+#!/usr/bin/env bash
+# Whole-process timings of annexa on the six benchmark rules (benches/peers/bench.policy) over
+# synthetic facts, checked against the reference counts, and of the peers when they are
+# installed (see benches/peers/README.md), all in the same run so figures compare as ratios.
+#
+#   scripts/bench.sh                 # N = 1000 10000, 5 runs each
+#   SIZES="1000 10000 100000" RUNS=3 PEERS=$HOME/peers scripts/bench.sh
+#
+# Needs python3 (the fact generator and the reference checker) and /usr/bin/time.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+sizes="${SIZES:-1000 10000}"
+runs="${RUNS:-5}"
+peers="${PEERS:-}"
+out=target/bench
+mkdir -p "$out"
+
+cargo build --release --quiet
+annexa=target/release/annexa
+
+# median wall seconds and peak RSS (MB) of `runs` runs of a command
+measure() {
+  local times=() rss=()
+  for _ in $(seq "$runs"); do
+    local line
+    # annexa exits 1 when rules fail, which is the point here
+    /usr/bin/time -o "$out/time" -f '%e %M' "$@" >/dev/null 2>&1 || true
+    line=$(tail -1 "$out/time")
+    times+=("${line% *}")
+    rss+=("${line#* }")
+  done
+  python3 - "${times[@]}" -- "${rss[@]}" <<'PY'
+import statistics, sys
+args = sys.argv[1:]
+cut = args.index("--")
+t = [float(x) for x in args[:cut]]
+m = [int(x) for x in args[cut + 1:]]
+print(f"{statistics.median(t):.3f} {max(m) / 1024:.0f}")
+PY
+}
+
+printf '%-10s %-10s %10s %10s %8s\n' engine N "wall (s)" "RSS (MB)" ratio
+for n in $sizes; do
+  facts="$out/facts-$n.json"
+  [ -f "$facts" ] || python3 benches/peers/gen_facts.py "$n" --out-dir "$out" >/dev/null
+
+  # the counts must match the independent reference before any timing means anything
+  expected=$(python3 benches/peers/check_counts.py "$facts")
+  "$annexa" check "$facts" -p benches/peers/bench.policy --format json -o "$out/report-$n.json" || true
+  got=$(python3 - "$out/report-$n.json" <<'PY'
+import json, sys
+report = json.load(open(sys.argv[1]))
+counts = {r["rule"].split(".")[-1].upper(): len(r["violations"]) for r in report["results"]}
+print(json.dumps(dict(sorted(counts.items()))))
+PY
+)
+  if [ "$(echo "$expected" | python3 -c 'import json,sys; print(json.dumps(dict(sorted(json.load(sys.stdin).items()))))')" != "$got" ]; then
+    echo "annexa's counts differ from the reference at N=$n: $got vs $expected" >&2
+    exit 1
+  fi
+
+  read -r base_t base_m < <(measure "$annexa" check "$facts" -p benches/peers/bench.policy --format json -o /dev/null)
+  printf '%-10s %-10s %10s %10s %8s\n' annexa "$n" "$base_t" "$base_m" "1.00"
+
+  if [ -n "$peers" ] && [ -x "$peers/regorus/bin/regorus" ]; then
+    read -r t m < <(measure "$peers/regorus/bin/regorus" eval -d benches/peers/bench.rego -i "$facts" data.bench.report)
+    printf '%-10s %-10s %10s %10s %8s\n' regorus "$n" "$t" "$m" "$(python3 -c "print(f'{$t / $base_t:.2f}')")"
+  fi
+  if [ -n "$peers" ] && [ -x "$peers/guard/bin/cfn-guard" ]; then
+    read -r t m < <(measure "$peers/guard/bin/cfn-guard" validate -r benches/peers/bench.guard -d "$facts" --structured -o json --show-summary none)
+    printf '%-10s %-10s %10s %10s %8s\n' cfn-guard "$n" "$t" "$m" "$(python3 -c "print(f'{$t / $base_t:.2f}')")"
+  fi
+done
+echo "ratio: a peer's median wall time divided by annexa's, same run (higher is slower than annexa)"
