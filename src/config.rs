@@ -94,6 +94,8 @@ pub struct Limits {
     pub yaml_aliases: Option<usize>,
     /// `rule-steps`: most evaluation steps of one rule on one document.
     pub rule_steps: Option<u64>,
+    /// `message-length`: most characters of a rendered violation message.
+    pub message_length: Option<usize>,
 }
 
 impl Limits {
@@ -258,6 +260,7 @@ impl Config {
                 fact_file_bytes: positive(&file, limits.fact_file_bytes, &mut errors),
                 yaml_aliases: positive(&file, limits.yaml_aliases, &mut errors),
                 rule_steps: positive(&file, limits.rule_steps, &mut errors),
+                message_length: positive(&file, limits.message_length, &mut errors),
             };
         }
         if errors.is_empty() {
@@ -304,6 +307,7 @@ struct RawLimits {
     fact_file_bytes: Option<Spanned<i64>>,
     yaml_aliases: Option<Spanned<i64>>,
     rule_steps: Option<Spanned<i64>>,
+    message_length: Option<Spanned<i64>>,
 }
 
 /// Joins each path to the file's folder.
@@ -348,7 +352,7 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 16] = [
+const KNOWN_KEYS: [&str; 17] = [
     "policies",
     "facts",
     "fail-on",
@@ -365,6 +369,7 @@ const KNOWN_KEYS: [&str; 16] = [
     "fact-file-bytes",
     "yaml-aliases",
     "rule-steps",
+    "message-length",
 ];
 
 /// Turns a TOML or serde error into a diagnostic at its span; unknown keys get a suggestion.
@@ -392,7 +397,7 @@ fn toml_error(file: &SourceFile, e: &toml::de::Error) -> Diagnostic {
             Some(near) => format!("did you mean `{near}`?"),
             None => String::new(),
         };
-        if matches!(key.as_str(), "policy-depth" | "message-length") {
+        if key == "policy-depth" {
             help = format!(
                 "`{key}` cannot be configured in this version (see docs/config.md); remove it"
             );

@@ -273,6 +273,31 @@ fn limits_apply_to_facts_and_rules() {
     );
     let out = annexa_in(&dir, &["check", "-p", "policies"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+
+    // a message that renders a whole list is cut at `message-length` characters
+    write(
+        &dir,
+        "policies/long.policy",
+        "rule long_message {\n  controls A.5.9\n  require false else \"all: {facts}\"\n}\n",
+    );
+    write(
+        &dir,
+        "annexa.toml",
+        "facts = [\"facts/\"]\n[limits]\nmessage-length = 12\n",
+    );
+    let out = annexa_in(
+        &dir,
+        &["check", "-p", "policies/long.policy", "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let message = report["results"][0]["violations"][0]["message"]
+        .as_str()
+        .unwrap();
+    assert_eq!(message.chars().count(), 13, "{message}");
+    assert!(
+        message.starts_with("all: {") && message.ends_with('…'),
+        "{message}"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
 }
 

@@ -112,6 +112,9 @@ pub fn run(args: &CheckArgs) -> u8 {
     if let Some(steps) = config.and_then(|c| c.limits.rule_steps) {
         options.step_limit = steps;
     }
+    if let Some(length) = config.and_then(|c| c.limits.message_length) {
+        options.message_limit = length;
+    }
     if let Some(now) = &args.now {
         match super::parse_now(now) {
             Some(seconds) => options.now = seconds,

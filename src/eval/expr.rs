@@ -51,6 +51,8 @@ pub(crate) struct Ctx<'a> {
     pub gaps: Vec<EvidenceGap>,
     steps: u64,
     step_limit: u64,
+    /// Rendered messages are cut at this many characters.
+    pub message_limit: usize,
     /// Join indexes of equality filters, by filter and base (see `join`).
     joins: HashMap<(usize, BaseKey), Option<JoinIndex<'a>>>,
     /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
@@ -65,14 +67,13 @@ impl<'a> Ctx<'a> {
         program: &'a Program,
         doc: &'a Document,
         overrides: &'a [Option<Document>],
-        now: i64,
-        step_limit: u64,
+        options: &super::EvalOptions,
         file: &'a SourceFile,
     ) -> Ctx<'a> {
         Ctx {
             program,
             doc,
-            now,
+            now: options.now,
             overrides,
             params: program.params.iter().map(|_| Memo::Todo).collect(),
             lets: program.lets.iter().map(|_| Memo::Todo).collect(),
@@ -81,7 +82,8 @@ impl<'a> Ctx<'a> {
             file,
             gaps: Vec::new(),
             steps: 0,
-            step_limit,
+            step_limit: options.step_limit,
+            message_limit: options.message_limit,
             joins: HashMap::new(),
             trace: None,
             reached: None,

@@ -33,6 +33,8 @@ pub struct EvalOptions {
     pub params: Vec<(String, serde_json::Value)>,
     /// Most evaluation steps one rule may take on one document before it ends in error.
     pub step_limit: u64,
+    /// Most characters of a rendered message; longer ones are cut and end with `…`.
+    pub message_limit: usize,
 }
 
 impl Default for EvalOptions {
@@ -41,6 +43,7 @@ impl Default for EvalOptions {
             now: time::now(),
             params: Vec::new(),
             step_limit: 50_000_000,
+            message_limit: 4_096,
         }
     }
 }
@@ -175,14 +178,7 @@ fn evaluate_inner(
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
-        let mut ctx = Ctx::new(
-            program,
-            doc,
-            &overrides,
-            options.now,
-            options.step_limit,
-            &fallback_file,
-        );
+        let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         for &rule_id in &program.order {
@@ -272,14 +268,7 @@ pub fn explain(
     let mut traces = Vec::new();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
-        let mut ctx = Ctx::new(
-            program,
-            doc,
-            &overrides,
-            options.now,
-            options.step_limit,
-            &fallback_file,
-        );
+        let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         for &rule_id in &program.order {
             let Some(rule) = program.rules.get(rule_id) else {

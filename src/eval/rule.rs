@@ -486,8 +486,23 @@ pub(crate) fn render_template<'a>(ctx: &mut Ctx<'a>, template: &'a Template) -> 
             TemplatePart::Text(t) => out.push_str(t),
             TemplatePart::Hole(e) => out.push_str(&ops::render(&ctx.eval(e)?)),
         }
+        if out.len() > ctx.message_limit.saturating_mul(4) {
+            break; // far past the limit already: a hole rendered a huge value
+        }
     }
-    Ok(out)
+    Ok(truncate(out, ctx.message_limit))
+}
+
+/// Cuts a message to `limit` characters, ending it with `…` when cut.
+fn truncate(message: String, limit: usize) -> String {
+    match message.char_indices().nth(limit) {
+        None => message,
+        Some((cut, _)) => {
+            let mut short = message.get(..cut).unwrap_or("").to_string();
+            short.push('…');
+            short
+        }
+    }
 }
 
 /// Orders JSON Pointers segment by segment, array indexes as numbers.
@@ -498,6 +513,13 @@ pub fn compare_pointers(a: &str, b: &str) -> Ordering {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn long_messages_are_cut_on_a_character_boundary() {
+        assert_eq!(truncate("héllo".into(), 2), "hé…");
+        assert_eq!(truncate("héllo".into(), 5), "héllo");
+        assert_eq!(truncate(String::new(), 0), "");
+    }
 
     #[test]
     fn pointers_order_array_indexes_numerically() {
