@@ -1,5 +1,6 @@
 //! The arena builder shared by the JSON and YAML loaders, and an incremental line counter.
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
 use super::{Document, NO_PARENT, Node, NodeId, NodeValue, Object};
@@ -8,6 +9,8 @@ use crate::source::line_col;
 /// Builds one [`Document`]'s arena.
 pub(crate) struct Builder {
     pub(crate) nodes: Vec<Node>,
+    /// Object keys repeat (every dataset has a `name`): each distinct key is stored once.
+    keys: HashSet<Arc<str>>,
     /// Set when more nodes were pushed than a [`NodeId`] can number.
     overflow: bool,
 }
@@ -16,8 +19,19 @@ impl Builder {
     pub(crate) fn new() -> Builder {
         Builder {
             nodes: Vec::new(),
+            keys: HashSet::new(),
             overflow: false,
         }
+    }
+
+    /// The shared copy of an object key.
+    pub(crate) fn key(&mut self, key: &str) -> Arc<str> {
+        if let Some(shared) = self.keys.get(key) {
+            return Arc::clone(shared);
+        }
+        let shared: Arc<str> = Arc::from(key);
+        self.keys.insert(Arc::clone(&shared));
+        shared
     }
 
     /// Adds a node and returns its id.
@@ -54,7 +68,14 @@ impl Builder {
         self.nodes.get(usize::try_from(id).ok()?)
     }
 
-    pub(crate) fn set_value(&mut self, id: NodeId, value: NodeValue) {
+    /// Sets a collection's value once its children are known, dropping the spare capacity the
+    /// vectors grew while they were filled (it would otherwise stay for the document's life).
+    pub(crate) fn set_value(&mut self, id: NodeId, mut value: NodeValue) {
+        match &mut value {
+            NodeValue::Array(children) => children.shrink_to_fit(),
+            NodeValue::Object(members) => members.shrink_to_fit(),
+            _ => {}
+        }
         if let Some(node) = usize::try_from(id).ok().and_then(|i| self.nodes.get_mut(i)) {
             node.value = value;
         }
@@ -96,7 +117,7 @@ impl Builder {
                 for (i, (k, v)) in map.iter().enumerate() {
                     let child = self.add_json(v, id, i);
                     // serde_json maps have unique keys
-                    let _ = object.insert(k.as_str().into(), child);
+                    let _ = object.insert(self.key(k), child);
                 }
                 self.set_value(id, NodeValue::Object(object));
                 id

@@ -259,7 +259,7 @@ impl Converter<'_> {
                 let id = self.builder.push(NodeValue::Null, parent, slot, pos);
                 let mut members = Object::new();
                 let mut key_start = self.next_quote(start);
-                let mut key = self.jiter.known_object()?.map(Box::<str>::from);
+                let mut key = self.jiter.known_object()?.map(|k| self.builder.key(k));
                 while let Some(k) = key {
                     let key_end = self.key_end(key_start);
                     let child = self.next_value(id, members.len(), Some(key_start), depth + 1)?;
@@ -269,13 +269,13 @@ impl Converter<'_> {
                             .node(first)
                             .map_or((1, 1), |n| (n.line, n.column));
                         return Err(ConvError::Duplicate {
-                            key: k.into(),
+                            key: k.to_string(),
                             first,
                             second: Span::new(key_start, key_end),
                         });
                     }
                     key_start = self.next_quote(self.jiter.current_index());
-                    key = self.jiter.next_key()?.map(Box::<str>::from);
+                    key = self.jiter.next_key()?.map(|k| self.builder.key(k));
                 }
                 self.builder.set_value(id, NodeValue::Object(members));
                 return Ok(id);

@@ -115,8 +115,8 @@ pub struct Object {
 
 #[derive(Clone, Debug, PartialEq)]
 enum Members {
-    Small(Vec<(Box<str>, NodeId)>),
-    Large(Box<indexmap::IndexMap<Box<str>, NodeId>>),
+    Small(Vec<(Arc<str>, NodeId)>),
+    Large(Box<indexmap::IndexMap<Arc<str>, NodeId>>),
 }
 
 impl Default for Members {
@@ -129,6 +129,14 @@ impl Object {
     /// An empty object.
     pub fn new() -> Object {
         Object::default()
+    }
+
+    /// Gives back spare capacity after the object is built.
+    pub(crate) fn shrink_to_fit(&mut self) {
+        match &mut self.members {
+            Members::Small(v) => v.shrink_to_fit(),
+            Members::Large(m) => m.shrink_to_fit(),
+        }
     }
 
     /// Number of members.
@@ -172,7 +180,7 @@ impl Object {
 
     /// Adds a member; if `key` is already present, leaves the object unchanged and gives back
     /// the key with the existing member's value.
-    pub fn insert(&mut self, key: Box<str>, id: NodeId) -> Result<(), (Box<str>, NodeId)> {
+    pub fn insert(&mut self, key: Arc<str>, id: NodeId) -> Result<(), (Arc<str>, NodeId)> {
         match &mut self.members {
             Members::Small(v) => {
                 if let Some(&(_, old)) = v.iter().find(|(k, _)| *k == key) {
@@ -203,8 +211,8 @@ impl Object {
 }
 
 struct ObjectIter<'a> {
-    small: Option<std::slice::Iter<'a, (Box<str>, NodeId)>>,
-    large: Option<indexmap::map::Iter<'a, Box<str>, NodeId>>,
+    small: Option<std::slice::Iter<'a, (Arc<str>, NodeId)>>,
+    large: Option<indexmap::map::Iter<'a, Arc<str>, NodeId>>,
     len: usize,
 }
 

@@ -366,14 +366,14 @@ impl Loader<'_> {
             Some(Frame::Seq { items, .. }) => items.push(id),
             Some(Frame::Map { object, .. }) => {
                 if let Some((key, _, mark, len)) = place.key
-                    && let Err((key, first)) = object.insert(key, id)
+                    && let Err((key, first)) = object.insert(doc.builder.key(&key), id)
                 {
                     let first = doc
                         .builder
                         .node(first)
                         .map_or((1, 1), |n| (n.line, n.column));
                     return Err(Failure::Duplicate {
-                        key,
+                        key: Box::from(&*key),
                         first,
                         second: mark,
                         second_len: len,
@@ -484,7 +484,7 @@ impl Loader<'_> {
                 }
                 match key {
                     Some(key) => {
-                        let _ = object.insert(key, copy);
+                        let _ = object.insert(doc.builder.key(&key), copy);
                     }
                     None => items.push(copy),
                 }
