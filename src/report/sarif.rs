@@ -25,9 +25,6 @@ use sha2::{Digest, Sha256};
 
 use crate::findings::{Report, RuleResult, Severity, Status, Violation};
 
-/// Where users read about annexa (the SARIF `informationUri`).
-pub const INFORMATION_URI: &str = "https://github.com/annexa-dev/annexa";
-
 /// The `uriBaseId` every artifact location is relative to: the working directory of the run.
 pub const SRCROOT: &str = "%SRCROOT%";
 
@@ -125,7 +122,6 @@ pub fn render_sarif(report: &Report) -> String {
                     "name": "annexa",
                     "version": report.annexa,
                     "semanticVersion": report.annexa,
-                    "informationUri": INFORMATION_URI,
                     "rules": rules,
                 }
             },
