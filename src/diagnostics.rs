@@ -2,9 +2,8 @@
 //! the checker and the compiler, plus the "did you mean" helper.
 
 use std::fmt;
-use std::sync::Arc;
 
-use miette::{LabeledSpan, NamedSource, Severity};
+use miette::{LabeledSpan, Severity};
 
 use crate::source::{SourceFile, Span};
 
@@ -136,6 +135,10 @@ impl miette::Diagnostic for Diagnostic {
     }
 }
 
+/// Source lines longer than this are shown as a window around the marked span: a one-line
+/// 200 KB JSON file must not print 200 KB to the terminal.
+const MAX_SHOWN_LINE: usize = 240;
+
 impl miette::SourceCode for SourceFile {
     fn read_span<'a>(
         &'a self,
@@ -143,17 +146,40 @@ impl miette::SourceCode for SourceFile {
         context_lines_before: usize,
         context_lines_after: usize,
     ) -> Result<Box<dyn miette::SpanContents<'a> + 'a>, miette::MietteError> {
-        let named: NamedSource<Arc<str>> = self.named_source();
-        let contents = self
-            .text()
-            .read_span(span, context_lines_before, context_lines_after)?;
+        let text = self.text();
+        let contents = text.read_span(span, context_lines_before, context_lines_after)?;
+        let whole = *contents.span();
+        if whole.len() <= MAX_SHOWN_LINE || contents.line_count() > 1 {
+            return Ok(Box::new(miette::MietteSpanContents::new_named(
+                self.name().to_string(),
+                contents.data(),
+                whole,
+                contents.line(),
+                contents.column(),
+                contents.line_count(),
+            )));
+        }
+        // one long line: show a window of it around the span, on a character boundary
+        let margin = MAX_SHOWN_LINE / 2;
+        let line_start = whole.offset();
+        let line_end = line_start + whole.len();
+        let mut start = span.offset().saturating_sub(margin).max(line_start);
+        let mut end = (span.offset() + span.len() + margin).min(line_end);
+        while start > line_start && !text.is_char_boundary(start) {
+            start -= 1;
+        }
+        while end < line_end && !text.is_char_boundary(end) {
+            end += 1;
+        }
+        let data = text.as_bytes().get(start..end).unwrap_or(&[]);
+        let column = text.get(line_start..start).map_or(0, |s| s.chars().count());
         Ok(Box::new(miette::MietteSpanContents::new_named(
-            named.name().to_string(),
-            contents.data(),
-            *contents.span(),
+            self.name().to_string(),
+            data,
+            miette::SourceSpan::new(start.into(), end - start),
             contents.line(),
-            contents.column(),
-            contents.line_count(),
+            column,
+            1,
         )))
     }
 }
@@ -222,6 +248,20 @@ mod tests {
             Vec::<&str>::new(),
             "5 chars allow distance 1 only"
         );
+    }
+
+    #[test]
+    fn a_very_long_line_is_shown_as_a_window_around_the_span() {
+        let mut text = "x".repeat(100_000);
+        text.push_str("BAD");
+        text.push_str(&"y".repeat(100_000));
+        let file = SourceFile::new("long.json", text);
+        let d = Diagnostic::error("annexa::parse", "bad", &file)
+            .with_label(Span::new(100_000, 100_003), "here");
+        let out = render_plain(&d, 100);
+        assert!(out.contains("BAD"), "{out}");
+        assert!(out.len() < 2_000, "{} bytes", out.len());
+        assert!(out.contains("long.json:1:100001"), "{out}");
     }
 
     #[test]

@@ -2,13 +2,13 @@
 
 use std::sync::Arc;
 
-use miette::{Diagnostic, NamedSource, SourceSpan};
+use miette::{Diagnostic, SourceSpan};
 use thiserror::Error;
 
 use crate::source::{SourceFile, Span, line_col};
 
 /// The source text an error points into (shared, cheap to clone, keeps the error small).
-pub type FactsSource = Arc<NamedSource<Arc<str>>>;
+pub type FactsSource = Arc<SourceFile>;
 
 /// Why a fact file could not be loaded. Every variant is a `miette` diagnostic with a code under
 /// `annexa::facts::` and, where a position is known, the source text and a labelled span.
@@ -169,7 +169,7 @@ impl FactsError {
             } => (src, *span),
             _ => return None,
         };
-        Some(line_col(src.inner(), span.offset()))
+        Some(line_col(src.text(), span.offset()))
     }
 }
 
@@ -181,7 +181,7 @@ pub(crate) struct ErrCtx {
 
 impl ErrCtx {
     pub(crate) fn new(file: SourceFile) -> ErrCtx {
-        let src = Arc::new(file.named_source());
+        let src = Arc::new(file.clone());
         ErrCtx { file, src }
     }
 
