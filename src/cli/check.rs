@@ -10,7 +10,7 @@ use annexa::facts::Format as FactFormat;
 use annexa::findings::{Report, Severity, Status};
 use annexa::report::{self, Format};
 
-use super::inputs::{load_config, load_facts_with, load_policies, path_strings};
+use super::inputs::{load_config, load_facts_with, path_strings};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa check`.
@@ -121,25 +121,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             None => return EXIT_USAGE,
         }
     }
-    for param in &args.params {
-        let Some((name, json)) = param.split_once('=') else {
-            print_diagnostic(&UsageError::new(
-                format!("`--param {param}` has no `=`"),
-                "write --param NAME=JSON, e.g. --param allowed_regions='[\"eu-west-1\"]'",
-            ));
-            return EXIT_USAGE;
-        };
-        match serde_json::from_str::<serde_json::Value>(json) {
-            Ok(value) => options.params.push((name.trim().to_string(), value)),
-            Err(e) => {
-                print_diagnostic(&UsageError::new(
-                    format!("the value of `--param {name}` is not JSON: {e}"),
-                    "strings need JSON quotes: --param region='\"eu-west-1\"'",
-                ));
-                return EXIT_USAGE;
-            }
-        }
-    }
+    let Some(params) = super::inputs::parse_params(&args.params) else {
+        return EXIT_USAGE;
+    };
+    options.params.extend(params);
     // with no -p, the policies of annexa.toml, else the built-in ML policy pack
     let config_policies = config
         .map(|c| path_strings(&c.policies))
@@ -149,19 +134,8 @@ pub fn run(args: &CheckArgs) -> u8 {
     } else {
         &args.policies
     };
-    let modules = if policies.is_empty() {
-        match annexa::pack::modules() {
-            Ok(m) => m,
-            Err(d) => {
-                print_diagnostic(&d);
-                return EXIT_USAGE;
-            }
-        }
-    } else {
-        let Some(modules) = load_policies(policies) else {
-            return EXIT_USAGE;
-        };
-        modules
+    let Some(modules) = super::inputs::load_policies_or_pack(policies) else {
+        return EXIT_USAGE;
     };
     let compiled = annexa::compile::compile(modules);
     for d in &compiled.diagnostics {

@@ -6,7 +6,7 @@ use annexa::eval::trace::{Branch, FactLoc, Operand, Outcome, SourceLoc};
 use annexa::eval::{EvalOptions, ExplainError, RuleTrace, TraceEvent};
 use annexa::findings::{Reason, Status};
 
-use super::inputs::{load_facts, load_policies};
+use super::inputs::load_facts;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa explain`.
@@ -51,38 +51,12 @@ pub fn run(args: &ExplainArgs) -> u8 {
             None => return EXIT_USAGE,
         }
     }
-    for param in &args.params {
-        let Some((name, json)) = param.split_once('=') else {
-            print_diagnostic(&UsageError::new(
-                format!("`--param {param}` has no `=`"),
-                "write --param NAME=JSON, e.g. --param allowed_regions='[\"eu-west-1\"]'",
-            ));
-            return EXIT_USAGE;
-        };
-        match serde_json::from_str::<serde_json::Value>(json) {
-            Ok(value) => options.params.push((name.trim().to_string(), value)),
-            Err(e) => {
-                print_diagnostic(&UsageError::new(
-                    format!("the value of `--param {name}` is not JSON: {e}"),
-                    "strings need JSON quotes: --param region='\"eu-west-1\"'",
-                ));
-                return EXIT_USAGE;
-            }
-        }
-    }
-    let modules = if args.policies.is_empty() {
-        match annexa::pack::modules() {
-            Ok(m) => m,
-            Err(d) => {
-                print_diagnostic(&d);
-                return EXIT_USAGE;
-            }
-        }
-    } else {
-        let Some(modules) = load_policies(&args.policies) else {
-            return EXIT_USAGE;
-        };
-        modules
+    let Some(params) = super::inputs::parse_params(&args.params) else {
+        return EXIT_USAGE;
+    };
+    options.params.extend(params);
+    let Some(modules) = super::inputs::load_policies_or_pack(&args.policies) else {
+        return EXIT_USAGE;
     };
     let compiled = annexa::compile::compile(modules);
     for d in compiled.diagnostics.iter().filter(|d| d.is_error()) {

@@ -1,7 +1,5 @@
 //! `annexa fmt`: rewrites policies in the canonical layout, or checks that they are in it.
 
-use std::path::Path;
-
 use annexa::source::SourceFile;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
@@ -17,35 +15,6 @@ pub struct FmtArgs {
     check: bool,
 }
 
-fn display(path: &Path) -> String {
-    path.to_string_lossy().replace('\\', "/")
-}
-
-/// The files named: folders give their `*.policy` files, recursively and sorted.
-fn files(paths: &[String]) -> Result<Vec<String>, ()> {
-    let mut found = Vec::new();
-    let mut ok = true;
-    for given in paths {
-        let path = Path::new(given);
-        if path.is_dir() {
-            match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy"))
-            {
-                Ok(list) => found.extend(list.iter().map(|p| display(p))),
-                Err((p, e)) => {
-                    print_diagnostic(&UsageError::new(
-                        format!("cannot read `{}`: {e}", display(&p)),
-                        "check the path and its permissions",
-                    ));
-                    ok = false;
-                }
-            }
-        } else {
-            found.push(given.clone());
-        }
-    }
-    if ok { Ok(found) } else { Err(()) }
-}
-
 /// Runs the command; returns the exit code.
 pub fn run(args: &FmtArgs) -> u8 {
     let paths = if args.paths.is_empty() {
@@ -53,7 +22,7 @@ pub fn run(args: &FmtArgs) -> u8 {
     } else {
         args.paths.clone()
     };
-    let Ok(files) = files(&paths) else {
+    let Some(files) = super::inputs::policy_files(&paths, false) else {
         return EXIT_USAGE;
     };
     let mut broken = false;

@@ -4,7 +4,6 @@ use globset::Glob;
 
 use annexa::compile::{DefRef, Program};
 
-use super::inputs::load_policies;
 use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa graph`.
@@ -32,17 +31,7 @@ pub enum GraphFormat {
 
 /// Loads the policies named, or the built-in pack, and compiles them; prints diagnostics.
 pub fn load_program(paths: &[String]) -> Option<Program> {
-    let modules = if paths.is_empty() {
-        match annexa::pack::modules() {
-            Ok(m) => m,
-            Err(d) => {
-                print_diagnostic(&d);
-                return None;
-            }
-        }
-    } else {
-        load_policies(paths)?
-    };
+    let modules = super::inputs::load_policies_or_pack(paths)?;
     let compiled = annexa::compile::compile(modules);
     for d in &compiled.diagnostics {
         print_diagnostic(d);

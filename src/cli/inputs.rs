@@ -16,36 +16,57 @@ fn display(path: &Path) -> String {
     path.to_string_lossy().replace('\\', "/")
 }
 
-/// Parses every policy file named (folders: `*.policy`, recursively, sorted). Prints each
-/// diagnostic; returns `None` when anything could not be read or parsed.
-pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {
+/// The policy files named: folders give their `*.policy` files, recursively and sorted. With
+/// `require_some`, a folder without any is an error. Prints each problem; `None` on any.
+pub fn policy_files(paths: &[String], require_some: bool) -> Option<Vec<String>> {
     let mut files = Vec::new();
     let mut ok = true;
     for given in paths {
         let path = Path::new(given);
-        if path.is_dir() {
-            match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy"))
-            {
-                Ok(found) if found.is_empty() => {
-                    print_diagnostic(&UsageError::new(
-                        format!("the folder `{given}` holds no `.policy` file"),
-                        "pass a policy file or a folder that contains `.policy` files",
-                    ));
-                    ok = false;
-                }
-                Ok(found) => files.extend(found.into_iter().map(|p| display(&p))),
-                Err((p, e)) => {
-                    print_diagnostic(&UsageError::new(
-                        format!("cannot read `{}`: {e}", display(&p)),
-                        "check the path and its permissions",
-                    ));
-                    ok = false;
-                }
-            }
-        } else {
+        if !path.is_dir() {
             files.push(given.clone());
+            continue;
+        }
+        match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy")) {
+            Ok(found) if found.is_empty() && require_some => {
+                print_diagnostic(&UsageError::new(
+                    format!("the folder `{given}` holds no `.policy` file"),
+                    "pass a policy file or a folder that contains `.policy` files",
+                ));
+                ok = false;
+            }
+            Ok(found) => files.extend(found.into_iter().map(|p| display(&p))),
+            Err((p, e)) => {
+                print_diagnostic(&UsageError::new(
+                    format!("cannot read `{}`: {e}", display(&p)),
+                    "check the path and its permissions",
+                ));
+                ok = false;
+            }
         }
     }
+    ok.then_some(files)
+}
+
+/// The policies named, or the built-in ML pack when none is. Prints each diagnostic.
+pub fn load_policies_or_pack(paths: &[String]) -> Option<Vec<Module>> {
+    if !paths.is_empty() {
+        return load_policies(paths);
+    }
+    match annexa::pack::modules() {
+        Ok(modules) => Some(modules),
+        Err(d) => {
+            print_diagnostic(&d);
+            None
+        }
+    }
+}
+
+/// Parses every policy file named (folders: `*.policy`, recursively, sorted). Prints each
+/// diagnostic; returns `None` when anything could not be read or parsed.
+pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {
+    let files = policy_files(paths, true)?;
+    let mut ok = true;
     let mut modules = Vec::new();
     for name in files {
         let bytes = match std::fs::read(&name) {
@@ -95,6 +116,31 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         )
         .with_help("policies are UTF-8 text files; is this a binary file?")
     })
+}
+
+/// `--param NAME=JSON` options as (name, value); prints the first mistake and gives `None`.
+pub fn parse_params(params: &[String]) -> Option<Vec<(String, serde_json::Value)>> {
+    let mut parsed = Vec::with_capacity(params.len());
+    for param in params {
+        let Some((name, json)) = param.split_once('=') else {
+            print_diagnostic(&UsageError::new(
+                format!("`--param {param}` has no `=`"),
+                "write --param NAME=JSON, e.g. --param allowed_regions='[\"eu-west-1\"]'",
+            ));
+            return None;
+        };
+        match serde_json::from_str::<serde_json::Value>(json) {
+            Ok(value) => parsed.push((name.trim().to_string(), value)),
+            Err(e) => {
+                print_diagnostic(&UsageError::new(
+                    format!("the value of `--param {name}` is not JSON: {e}"),
+                    "strings need JSON quotes: --param region='\"eu-west-1\"'",
+                ));
+                return None;
+            }
+        }
+    }
+    Some(parsed)
 }
 
 /// Loads every fact document named; prints notes and errors. `None` when anything failed.
