@@ -130,6 +130,12 @@ pub struct EvidenceGap {
     pub line: u32,
     /// 1-based column of the nearest present parent.
     pub column: u32,
+    /// The construct that could not decide (`datasets[.contains_pii]`, `if …`), for grouping.
+    #[serde(skip)]
+    pub construct: String,
+    /// How many elements the filter considered, when a filter recorded the gap.
+    #[serde(skip)]
+    pub of: Option<usize>,
 }
 
 /// The outcome of one rule over the whole run.

@@ -357,3 +357,40 @@ fn combine_evaluates_all_documents_as_one_list() {
         .count();
     assert_eq!(count_failures, 3, "{report}");
 }
+
+#[test]
+fn the_human_report_sums_up_the_gaps_of_one_filter() {
+    let out = annexa(&[
+        "check",
+        "tests/fixtures/cli/gaps.yaml",
+        "-p",
+        POLICY,
+        "--now",
+        NOW,
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "gap 2 of 4 elements of `datasets[.kind == \"training\" and .contains_pii]` lack \
+             `contains_pii`: tests/fixtures/cli/gaps.yaml:2:5, tests/fixtures/cli/gaps.yaml:3:5"
+        ),
+        "{text}"
+    );
+    // the JSON report keeps one gap per element
+    let json = annexa(&[
+        "check",
+        "tests/fixtures/cli/gaps.yaml",
+        "-p",
+        POLICY,
+        "--format",
+        "json",
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    let rule = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "ml.data_protection.training_data_encrypted")
+        .unwrap();
+    assert_eq!(rule["evidence_gaps"].as_array().unwrap().len(), 2);
+}

@@ -130,8 +130,15 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// Records an evidence gap for an absent fact.
-    pub(crate) fn gap(&mut self, message: String, origin: Option<&Val<'a>>) {
+    /// Records an evidence gap for an absent fact: `construct` is what could not decide, `of`
+    /// how many elements a filter considered.
+    pub(crate) fn gap(
+        &mut self,
+        message: String,
+        origin: Option<&Val<'a>>,
+        construct: String,
+        of: Option<usize>,
+    ) {
         let origin = origin.filter(|v| is_fact_of(v, self.doc));
         let (path, node) = match origin.and_then(Val::absent) {
             Some(a) => (a.pointer.clone(), a.at),
@@ -146,6 +153,8 @@ impl<'a> Ctx<'a> {
             path,
             line,
             column,
+            construct,
+            of,
         });
     }
 
@@ -431,13 +440,14 @@ impl<'a> Ctx<'a> {
                     for i in undecided {
                         if let Some(item) = items.at(i as usize) {
                             let absent = item.field(plan.key);
-                            self.filter_gap(text, &item, Some(&absent));
+                            self.filter_gap(text, items.total(), &item, Some(&absent));
                         }
                     }
                     return Ok(Val::List(Rc::new(kept)));
                 }
             }
         }
+        let total = items.total();
         let mut kept = Vec::new();
         for item in items {
             self.set_local(slot, item.clone());
@@ -445,14 +455,14 @@ impl<'a> Ctx<'a> {
             match c.truth {
                 Tri::True => kept.push(item),
                 Tri::False => {}
-                Tri::Missing => self.filter_gap(text, &item, c.origin.as_ref()),
+                Tri::Missing => self.filter_gap(text, total, &item, c.origin.as_ref()),
             }
         }
         Ok(Val::List(Rc::new(kept)))
     }
 
     /// The evidence gap of a filter that could not decide for `item`.
-    fn filter_gap(&mut self, text: &str, item: &Val<'a>, origin: Option<&Val<'a>>) {
+    fn filter_gap(&mut self, text: &str, of: usize, item: &Val<'a>, origin: Option<&Val<'a>>) {
         let what = absent_name(origin);
         let element = match item {
             Val::Node(doc, id) => doc.pointer(*id),
@@ -461,6 +471,8 @@ impl<'a> Ctx<'a> {
         self.gap(
             format!("`{text}` could not decide for {element}: {what} is missing"),
             origin,
+            format!("`{text}`"),
+            Some(of),
         );
     }
 

@@ -211,6 +211,8 @@ impl<'a> Exec<'_, 'a> {
                     self.ctx.gap(
                         format!("`for … in {text}` has nothing to iterate: {what} is missing"),
                         Some(&xs),
+                        format!("`for … in {text}`"),
+                        None,
                     );
                     return Ok(());
                 }
@@ -304,6 +306,8 @@ impl<'a> Exec<'_, 'a> {
                         self.ctx.gap(
                             format!("`if {text}` could not be decided: {what} is missing"),
                             c.origin.as_ref(),
+                            format!("`if {text}`"),
+                            None,
                         );
                         self.block(otherwise, top)
                     }

@@ -2,7 +2,7 @@
 
 use std::fmt::Write;
 
-use crate::findings::{Report, RuleResult, Status};
+use crate::findings::{EvidenceGap, Report, RuleResult, Status};
 
 /// Evidence gaps shown per rule before the rest are counted.
 const GAPS_SHOWN: usize = 10;
@@ -91,21 +91,59 @@ fn rule_block(out: &mut String, r: &RuleResult, paint: &Paint) {
     if let Some(reason) = &r.skip_reason {
         let _ = writeln!(out, "{indent}{}", paint.dim(reason));
     }
-    for g in r.evidence_gaps.iter().take(GAPS_SHOWN) {
-        let _ = writeln!(
-            out,
-            "{indent}{} {}  {}",
-            paint.wrap("33", "gap"),
-            paint.wrap("36", &format!("{}:{}:{}", g.document, g.line, g.column)),
-            g.message
-        );
+    gap_lines(out, &r.evidence_gaps, paint);
+}
+
+/// Gaps that sum up together: (construct, missing field, document), in order of appearance.
+type GapKey<'g> = (&'g str, &'g str, &'g str);
+
+/// Evidence gaps, one line each, except that the gaps one filter recorded for the same missing
+/// field are summed up on one line ("2 of 40 elements of `datasets[…]` lack `contains_pii`").
+fn gap_lines(out: &mut String, gaps: &[EvidenceGap], paint: &Paint) {
+    let indent = "       ";
+    let label = paint.wrap("33", "gap");
+    let mut groups: Vec<(GapKey<'_>, Vec<&EvidenceGap>)> = Vec::new();
+    for g in gaps {
+        let field = g.path.rsplit('/').next().unwrap_or("");
+        let key = (g.construct.as_str(), field, g.document.as_str());
+        match groups.iter_mut().find(|(k, _)| *k == key) {
+            Some((_, members)) if g.of.is_some() => members.push(g),
+            _ => groups.push((key, vec![g])),
+        }
     }
-    if r.evidence_gaps.len() > GAPS_SHOWN {
+    for ((construct, field, _), members) in groups.iter().take(GAPS_SHOWN) {
+        let at =
+            |g: &EvidenceGap| paint.wrap("36", &format!("{}:{}:{}", g.document, g.line, g.column));
+        match (members.as_slice(), members.first().and_then(|g| g.of)) {
+            ([one], _) | ([one, ..], None) => {
+                let _ = writeln!(out, "{indent}{label} {}  {}", at(one), one.message);
+            }
+            (many, Some(of)) => {
+                let places: Vec<String> = many.iter().take(3).map(|g| at(g)).collect();
+                let more = if many.len() > 3 {
+                    format!(" and {} more", many.len() - 3)
+                } else {
+                    String::new()
+                };
+                let _ = writeln!(
+                    out,
+                    "{indent}{label} {} of {of} elements of {construct} lack `{field}`: {}{more}",
+                    many.len(),
+                    places.join(", "),
+                );
+            }
+            ([], _) => {}
+        }
+    }
+    if groups.len() > GAPS_SHOWN {
         let _ = writeln!(
             out,
-            "{indent}{} … and {} more evidence gaps (see --format json)",
-            paint.wrap("33", "gap"),
-            r.evidence_gaps.len() - GAPS_SHOWN
+            "{indent}{label} … and {} more evidence gaps (see --format json)",
+            groups
+                .iter()
+                .skip(GAPS_SHOWN)
+                .map(|(_, m)| m.len())
+                .sum::<usize>()
         );
     }
 }
