@@ -6,7 +6,7 @@
 #   scripts/bench.sh                 # N = 1000 10000, 5 runs each
 #   SIZES="1000 10000 100000" RUNS=3 PEERS=$HOME/peers scripts/bench.sh
 #
-# Needs python3 (the fact generator and the reference checker) and /usr/bin/time.
+# Needs python3 (the fact generator, the reference checker and the timer).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -19,24 +19,20 @@ mkdir -p "$out"
 cargo build --release --quiet
 annexa=target/release/annexa
 
-# median wall seconds and peak RSS (MB) of `runs` runs of a command
+# median wall seconds and peak RSS (MB) of `runs` runs of a command (wall time from a
+# monotonic clock, RSS from the child's own rusage)
 measure() {
-  local times=() rss=()
-  for _ in $(seq "$runs"); do
-    local line
-    # annexa exits 1 when rules fail, which is the point here
-    /usr/bin/time -o "$out/time" -f '%e %M' "$@" >/dev/null 2>&1 || true
-    line=$(tail -1 "$out/time")
-    times+=("${line% *}")
-    rss+=("${line#* }")
-  done
-  python3 - "${times[@]}" -- "${rss[@]}" <<'PY'
-import statistics, sys
-args = sys.argv[1:]
-cut = args.index("--")
-t = [float(x) for x in args[:cut]]
-m = [int(x) for x in args[cut + 1:]]
-print(f"{statistics.median(t):.3f} {max(m) / 1024:.0f}")
+  python3 - "$runs" "$@" <<'PY'
+import os, statistics, subprocess, sys, time
+runs, cmd = int(sys.argv[1]), sys.argv[2:]
+walls, rss = [], []
+for _ in range(runs):
+    start = time.perf_counter()
+    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    _, _, usage = os.wait4(child.pid, 0)
+    walls.append(time.perf_counter() - start)
+    rss.append(usage.ru_maxrss)
+print(f"{statistics.median(walls):.3f} {max(rss) / 1024:.0f}")
 PY
 }
 
