@@ -60,7 +60,7 @@ pub struct Config {
     pub fail_on: Option<Severity>,
     /// `format`: the default of `check --format`.
     pub format: Option<Format>,
-    /// `waivers`: the waivers file (accepted and stored; waivers are not applied yet).
+    /// `waivers`: the waivers file (see docs/waivers.md).
     pub waivers: Option<PathBuf>,
     /// `exclude`: globs of fact paths skipped when walking folders (added to `check --exclude`).
     pub exclude: Vec<String>,

@@ -162,9 +162,31 @@ pub struct RuleResult {
     /// The run-time error message, present only when `status` is `error`.
     #[serde(skip_serializing_if = "Option::is_none")]
     pub error: Option<String>,
+    /// Why the rule is waived, present only when `status` is `waived`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub waiver: Option<WaiverNote>,
+    /// Violations a waiver or the baseline covers, moved out of `violations` (left out of the
+    /// report when there are none).
+    #[serde(skip_serializing_if = "Vec::is_empty")]
+    pub waived: Vec<Violation>,
     /// Where the rule is defined: policy file and 1-based line (not in the JSON report).
     #[serde(skip)]
     pub source: RuleSource,
+}
+
+/// The waiver that covers a rule's violations, as reported.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct WaiverNote {
+    /// Why the finding is accepted.
+    pub reason: String,
+    /// Who accepted it, when the waiver says.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub owner: Option<String>,
+    /// The last day the waiver holds (`YYYY-MM-DD`), when it expires.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub expires: Option<String>,
+    /// The waivers file and line, or the baseline report.
+    pub source: String,
 }
 
 /// Where a rule is defined, for reports that link back to the policy.

@@ -18,4 +18,5 @@ pub mod schema;
 pub mod source;
 pub mod syntax;
 pub mod testing;
+pub mod waivers;
 pub mod walk;

@@ -58,6 +58,13 @@ pub struct CheckArgs {
     /// Skip fact files found in folders whose path matches this glob (e.g. `**/fixtures/**`); repeatable.
     #[arg(long = "exclude", value_name = "GLOB")]
     excludes: Vec<String>,
+    /// Accepted findings (YAML or JSON, see docs/waivers.md): a rule whose every violation is
+    /// waived is `waived` and does not fail the run [default: `waivers` of annexa.toml].
+    #[arg(long = "waivers", value_name = "FILE")]
+    waivers: Option<String>,
+    /// A JSON report of an earlier run: the violations it lists are waived, so only new ones fail.
+    #[arg(long = "baseline", value_name = "REPORT.json")]
+    baseline: Option<String>,
     /// Read this annexa.toml instead of the nearest one above the working directory.
     #[arg(long = "config", value_name = "FILE", conflicts_with = "no_config")]
     config: Option<String>,
@@ -102,12 +109,14 @@ pub fn run(args: &CheckArgs) -> u8 {
         (None, Some(from_file)) => from_file,
         (None, None) => Severity::Low,
     };
-    if let Some(waivers) = config.and_then(|c| c.waivers.as_ref()) {
-        eprintln!(
-            "note: annexa.toml names the waivers file `{}`; waivers are not applied in this version",
-            waivers.to_string_lossy().replace('\\', "/")
-        );
-    }
+    let waivers_file = args.waivers.clone().or_else(|| {
+        config
+            .and_then(|c| c.waivers.as_ref())
+            .map(|w| w.to_string_lossy().replace('\\', "/"))
+    });
+    let Some(waivers) = load_waivers(waivers_file.as_deref(), args.baseline.as_deref()) else {
+        return EXIT_USAGE;
+    };
     let mut options = EvalOptions::default();
     if let Some(steps) = config.and_then(|c| c.limits.rule_steps) {
         options.step_limit = steps;
@@ -197,6 +206,10 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
+    let (report, notes) = annexa::waivers::apply(report, &waivers, options.now);
+    for note in notes {
+        eprintln!("note: {note}");
+    }
     let Some(report) = select(report, &args.rules, &args.controls) else {
         return EXIT_USAGE;
     };
@@ -372,4 +385,63 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(Format::ALL.map(|(name, _)| name))
         .map(|name: String| Format::by_name(&name).unwrap_or(Format::Human))
+}
+
+/// The waivers of `--waivers` (or annexa.toml) and of `--baseline`; prints every mistake.
+fn load_waivers(
+    file: Option<&str>,
+    baseline: Option<&str>,
+) -> Option<Vec<annexa::waivers::Waiver>> {
+    let mut waivers = Vec::new();
+    if let Some(file) = file {
+        let loaded = match annexa::facts::load_path(
+            std::path::Path::new(file),
+            file,
+            &annexa::facts::LoadOptions::default(),
+        ) {
+            Ok(l) => l,
+            Err(e) => {
+                print_diagnostic(&e);
+                return None;
+            }
+        };
+        let text = std::fs::read_to_string(file).unwrap_or_default();
+        let source = annexa::source::SourceFile::new(file, text);
+        let Some(doc) = loaded.documents.first() else {
+            print_diagnostic(&UsageError::new(
+                format!("the waivers file `{file}` is empty"),
+                "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
+            ));
+            return None;
+        };
+        match annexa::waivers::parse_waivers(doc, &source) {
+            Ok(w) => waivers.extend(w),
+            Err(errors) => {
+                for e in &errors {
+                    print_diagnostic(e);
+                }
+                return None;
+            }
+        }
+    }
+    if let Some(baseline) = baseline {
+        let parsed = std::fs::read(baseline)
+            .map_err(|e| format!("cannot read `{baseline}`: {e}"))
+            .and_then(|bytes| {
+                serde_json::from_slice::<serde_json::Value>(&bytes)
+                    .map_err(|e| format!("`{baseline}` is not JSON: {e}"))
+            })
+            .and_then(|report| annexa::waivers::baseline_waivers(&report, baseline));
+        match parsed {
+            Ok(w) => waivers.extend(w),
+            Err(message) => {
+                print_diagnostic(&UsageError::new(
+                    message,
+                    "pass a report written by `annexa check --format json`",
+                ));
+                return None;
+            }
+        }
+    }
+    Some(waivers)
 }

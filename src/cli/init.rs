@@ -110,7 +110,7 @@ facts = ["facts/"]         # annexa check FACTS…
 fail-on = "low"            # failing rules at or above this severity fail the run
 format = "human"           # human, json, sarif, junit, markdown, github
 exclude = []               # fact paths skipped when walking folders, e.g. ["fixtures/**"]
-# waivers = "waivers.yaml" # accepted, but waivers are not applied yet
+# waivers = "waivers.yaml" # accepted findings, see docs/waivers.md
 
 [params]                   # as --param NAME=JSON; quote qualified names: "starter.pipeline.allowed_regions"
 allowed_regions = ["eu-west-1", "eu-central-1"]

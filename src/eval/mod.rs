@@ -425,6 +425,8 @@ fn merge(rule: &Rule, outcomes: Vec<DocOutcome>, texts: RuleTexts) -> RuleResult
         evidence_gaps,
         skip_reason,
         error: if status == Status::Error { error } else { None },
+        waiver: None,
+        waived: Vec::new(),
         source: RuleSource {
             file: rule.file.name().to_string(),
             line,

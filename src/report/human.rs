@@ -85,6 +85,22 @@ fn rule_block(out: &mut String, r: &RuleResult, paint: &Paint) {
             v.message
         );
     }
+    if !r.waived.is_empty() {
+        let why = r.waiver.as_ref().map_or(String::new(), |w| {
+            let until = w
+                .expires
+                .as_ref()
+                .map_or(String::new(), |e| format!(", until {e}"));
+            format!(": {} ({}{until})", w.reason, w.source)
+        });
+        let n = r.waived.len();
+        let plural = if n == 1 { "" } else { "s" };
+        let _ = writeln!(
+            out,
+            "{indent}{}",
+            paint.dim(&format!("{n} violation{plural} waived{why}"))
+        );
+    }
     if let Some(error) = &r.error {
         let _ = writeln!(out, "{indent}error: {error}");
     }

@@ -62,12 +62,22 @@ pub fn render_sarif(report: &Report) -> String {
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut results = Vec::new();
     for (index, r) in report.results.iter().enumerate() {
-        for v in &r.violations {
+        // waived violations stay visible to code scanning, as suppressed results
+        let waived = r.violations.iter().map(|v| (v, false));
+        for (v, suppressed) in waived.chain(r.waived.iter().map(|v| (v, true))) {
             let document = relative_path(&v.document, cwd.as_deref());
             let hash = fingerprint(&r.rule, &document, &v.path, &v.message);
             let n = seen.entry(hash.clone()).or_insert(0);
             *n += 1;
-            results.push(result(r, index, v, format!("{hash}:{n}"), cwd.as_deref()));
+            let mut out = result(r, index, v, format!("{hash}:{n}"), cwd.as_deref());
+            if suppressed && let Some(fields) = out.as_object_mut() {
+                let justification = r.waiver.as_ref().map_or("waived", |w| w.reason.as_str());
+                fields.insert(
+                    "suppressions".into(),
+                    json!([{"kind": "external", "justification": justification}]),
+                );
+            }
+            results.push(out);
         }
         // an evidence gap is not a failure but needs a reviewer's eye: kind `review`
         for g in &r.evidence_gaps {
@@ -208,7 +218,7 @@ fn result(
     fingerprint: String,
     cwd: Option<&Path>,
 ) -> Value {
-    let mut out = json!({
+    let out = json!({
         "ruleId": r.rule,
         "ruleIndex": index,
         "level": level(r.severity),
@@ -225,14 +235,6 @@ fn result(
             },
         },
     });
-    if r.status == Status::Waived
-        && let Some(fields) = out.as_object_mut()
-    {
-        fields.insert(
-            "suppressions".into(),
-            json!([{"kind": "external", "justification": "waived"}]),
-        );
-    }
     out
 }
 
