@@ -1,10 +1,10 @@
 //! Results of an evaluation: what each rule concluded, per violation and evidence gap,
 //! and the roll-up per Annex A control. These types are the input of every report format.
 
-use serde::Serialize;
+use serde::{Deserialize, Serialize};
 
 /// How a rule (or a control) ended.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Status {
     /// Every `require` reached held.
@@ -33,7 +33,7 @@ impl Status {
 }
 
 /// How much a failing rule matters. Ordered from most to least severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Severity {
     /// `critical`
@@ -79,7 +79,7 @@ impl Severity {
 }
 
 /// Why a `require` produced a violation.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
 pub enum Reason {
     /// The check evaluated to false.
@@ -89,7 +89,7 @@ pub enum Reason {
 }
 
 /// One failed `require` for one subject.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Violation {
     /// The rendered `else` template, or `requirement failed: SOURCE`.
     pub message: String,
@@ -116,7 +116,7 @@ pub struct Violation {
 }
 
 /// A filter or `if` that could not decide because a fact was missing.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct EvidenceGap {
     /// What could not be decided and which fact was absent.
     pub message: String,
@@ -139,7 +139,7 @@ pub struct EvidenceGap {
 }
 
 /// The outcome of one rule over the whole run.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct RuleResult {
     /// Fully qualified rule id (`ns.rule`, or the bare name without a header).
     pub rule: String,
@@ -167,7 +167,7 @@ pub struct RuleResult {
     pub waiver: Option<WaiverNote>,
     /// Violations a waiver or the baseline covers, moved out of `violations` (left out of the
     /// report when there are none).
-    #[serde(skip_serializing_if = "Vec::is_empty")]
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub waived: Vec<Violation>,
     /// Where the rule is defined: policy file and 1-based line (not in the JSON report).
     #[serde(skip)]
@@ -175,7 +175,7 @@ pub struct RuleResult {
 }
 
 /// The waiver that covers a rule's violations, as reported.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct WaiverNote {
     /// Why the finding is accepted.
     pub reason: String,
@@ -205,7 +205,7 @@ pub struct RuleSource {
 }
 
 /// Counts over the results of a run.
-#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Summary {
     /// Number of rules.
     pub rules: usize,
@@ -224,7 +224,7 @@ pub struct Summary {
 }
 
 /// One Annex A control and the rules that evidence it.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct ControlResult {
     /// The 2022 id, e.g. `A.8.24`.
     pub id: String,
@@ -237,7 +237,7 @@ pub struct ControlResult {
 }
 
 /// Everything a run concluded; serialises to the JSON report of `CLI.md`.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
     /// The annexa version that produced the report.
     pub annexa: String,

@@ -15,6 +15,7 @@ pub mod lint;
 pub mod pack;
 pub mod report;
 pub mod schema;
+pub mod soa;
 pub mod source;
 pub mod syntax;
 pub mod testing;

@@ -9,6 +9,7 @@ mod graph;
 mod init;
 mod inputs;
 mod lint;
+mod soa;
 mod test;
 
 use std::io::IsTerminal;
@@ -62,6 +63,11 @@ enum Command {
         after_help = "Examples:\n  annexa controls\n  annexa controls --coverage\n  annexa controls --coverage examples/policies --format json\n  annexa controls --format csv > annex-a.csv"
     )]
     Controls(controls::ControlsArgs),
+    /// Statement of Applicability: all 93 Annex A controls, applicability, covering rules, status.
+    #[command(
+        after_help = "Examples:\n  annexa soa facts/ --applicability applicability.yaml > soa.md\n  annexa check facts/ --format json -o report.json && annexa soa --report report.json --format csv\n  annexa soa                      # coverage of the built-in pack only"
+    )]
+    Soa(soa::SoaArgs),
     /// Print a shell completion script.
     #[command(
         after_help = "Examples:\n  annexa completions bash > /etc/bash_completion.d/annexa\n  annexa completions zsh > \"${fpath[1]}/_annexa\"\n  annexa completions fish > ~/.config/fish/completions/annexa.fish\n  annexa completions powershell >> $PROFILE"
@@ -100,6 +106,7 @@ pub fn main() -> u8 {
         Command::Lint(args) => lint::run(&args),
         Command::Graph(args) => graph::run(&args),
         Command::Controls(args) => controls::run(&args),
+        Command::Soa(args) => soa::run(&args),
         Command::Completions(args) => completions::run(&args),
         Command::Explain(args) => explain::run(&args),
         Command::Init(args) => init::run(&args),

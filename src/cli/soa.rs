@@ -1,0 +1,167 @@
+//! `annexa soa`: the Statement of Applicability.
+
+use annexa::findings::Report;
+use annexa::soa::{Applicability, render_csv, render_markdown, statement};
+
+use super::inputs::{load_facts, load_policies_or_pack};
+use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
+
+/// Arguments of `annexa soa`.
+#[derive(clap::Args, Debug)]
+pub struct SoaArgs {
+    /// Fact files or folders to evaluate for the status column (omit them, or give `--report`,
+    /// for a statement of coverage only).
+    #[arg(value_name = "FACTS")]
+    facts: Vec<String>,
+    /// A policy file or folder; repeatable. Default: the built-in ML policy pack.
+    #[arg(short = 'p', long = "policy", value_name = "POLICY")]
+    policies: Vec<String>,
+    /// Take the status from a JSON report of `annexa check` instead of evaluating.
+    #[arg(long, value_name = "REPORT.json", conflicts_with = "facts")]
+    report: Option<String>,
+    /// Controls that do not apply, with the reason (YAML/JSON: `excluded: {A.7.4: "…"}`).
+    #[arg(long, value_name = "FILE")]
+    applicability: Option<String>,
+    /// Output format.
+    #[arg(long, value_enum, default_value = "markdown")]
+    format: SoaFormat,
+    /// Write the statement to this file instead of standard output.
+    #[arg(short = 'o', long = "output", value_name = "FILE")]
+    output: Option<String>,
+    /// The evaluation clock as `YYYY-MM-DD`, for reproducible runs.
+    #[arg(long, value_name = "DATE")]
+    now: Option<String>,
+}
+
+/// Output formats of `annexa soa`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum SoaFormat {
+    /// A Markdown document with one table row per control.
+    Markdown,
+    /// CSV for a spreadsheet.
+    Csv,
+    /// A JSON array.
+    Json,
+}
+
+/// Runs the command; returns the exit code (0, or 2 on a usage error: the statement is a
+/// document, not a gate).
+pub fn run(args: &SoaArgs) -> u8 {
+    let applicability = match &args.applicability {
+        None => Applicability::default(),
+        Some(file) => match read_applicability(file) {
+            Some(a) => a,
+            None => return EXIT_USAGE,
+        },
+    };
+    let Some(modules) = load_policies_or_pack(&args.policies) else {
+        return EXIT_USAGE;
+    };
+    let compiled = annexa::compile::compile(modules);
+    for d in compiled.diagnostics.iter().filter(|d| d.is_error()) {
+        print_diagnostic(d);
+    }
+    let Some(program) = compiled.program else {
+        return EXIT_USAGE;
+    };
+    let rules: Vec<(String, Vec<String>)> = program
+        .rules
+        .iter()
+        .map(|r| (r.id.clone(), r.controls.clone()))
+        .collect();
+    let report: Option<Report> = if let Some(file) = &args.report {
+        let parsed = std::fs::read(file)
+            .map_err(|e| e.to_string())
+            .and_then(|b| serde_json::from_slice::<Report>(&b).map_err(|e| e.to_string()));
+        match parsed {
+            Ok(r) => Some(r),
+            Err(e) => {
+                print_diagnostic(&UsageError::new(
+                    format!("cannot read the report `{file}`: {e}"),
+                    "pass a report written by `annexa check --format json`",
+                ));
+                return EXIT_USAGE;
+            }
+        }
+    } else if !args.facts.is_empty() {
+        let mut options = annexa::eval::EvalOptions::default();
+        if let Some(now) = &args.now {
+            match super::parse_now(now) {
+                Some(seconds) => options.now = seconds,
+                None => return EXIT_USAGE,
+            }
+        }
+        let Some(documents) = load_facts(&args.facts, None) else {
+            return EXIT_USAGE;
+        };
+        match annexa::eval::evaluate(&program, &documents, &options) {
+            Ok(r) => Some(r),
+            Err(e) => {
+                print_diagnostic(&UsageError::new(e.message, e.help));
+                return EXIT_USAGE;
+            }
+        }
+    } else {
+        None
+    };
+    // with a report, the rules are the report's (they were what ran)
+    let rules = match &report {
+        Some(r) => r
+            .results
+            .iter()
+            .map(|x| (x.rule.clone(), x.controls.clone()))
+            .collect(),
+        None => rules,
+    };
+    let entries = statement(&rules, report.as_ref(), &applicability);
+    let text = match args.format {
+        SoaFormat::Markdown => render_markdown(&entries),
+        SoaFormat::Csv => render_csv(&entries),
+        SoaFormat::Json => serde_json::to_string_pretty(&entries).unwrap_or_default() + "\n",
+    };
+    match &args.output {
+        Some(path) => {
+            if let Err(e) = std::fs::write(path, &text) {
+                print_diagnostic(&UsageError::new(
+                    format!("cannot write `{path}`: {e}"),
+                    "check that the folder exists and is writable",
+                ));
+                return EXIT_USAGE;
+            }
+        }
+        None => print!("{text}"),
+    }
+    EXIT_OK
+}
+
+fn read_applicability(file: &str) -> Option<Applicability> {
+    let loaded = match annexa::facts::load_path(
+        std::path::Path::new(file),
+        file,
+        &annexa::facts::LoadOptions::default(),
+    ) {
+        Ok(l) => l,
+        Err(e) => {
+            print_diagnostic(&e);
+            return None;
+        }
+    };
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let source = annexa::source::SourceFile::new(file, text);
+    let Some(doc) = loaded.documents.first() else {
+        print_diagnostic(&UsageError::new(
+            format!("`{file}` is empty"),
+            "write `excluded:` followed by `A.x.y: justification` lines",
+        ));
+        return None;
+    };
+    match Applicability::parse(doc, &source) {
+        Ok(a) => Some(a),
+        Err(errors) => {
+            for e in &errors {
+                print_diagnostic(e);
+            }
+            None
+        }
+    }
+}

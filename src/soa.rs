@@ -1,0 +1,303 @@
+//! The Statement of Applicability: all 93 Annex A controls, whether each applies (with the
+//! justification an auditor asks for when it does not), the rules that evidence it, and what
+//! the last run concluded.
+//!
+//! Applicability comes from a small YAML or JSON file; every control applies unless listed:
+//!
+//! ```yaml
+//! excluded:
+//!   A.7.4: no premises of our own; the cloud provider's physical monitoring is covered by A.5.23
+//!   A.8.23: no web browsing from the ML environment
+//! ```
+
+use std::collections::BTreeMap;
+
+use serde::Serialize;
+
+use crate::controls::{Lookup, catalog, compare_ids};
+use crate::diagnostics::Diagnostic;
+use crate::facts::Document;
+use crate::findings::{Report, Status};
+use crate::source::{SourceFile, Span};
+
+/// One control in the statement.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct SoaEntry {
+    /// `A.5.1` … `A.8.34`.
+    pub id: String,
+    /// `organizational`, `people`, `physical` or `technological`.
+    pub theme: String,
+    /// The control's short title.
+    pub title: String,
+    /// Whether the control applies.
+    pub applicable: bool,
+    /// Why it does not apply (empty when it applies).
+    pub justification: String,
+    /// The rules that evidence it, sorted.
+    pub rules: Vec<String>,
+    /// `pass`, `fail`, `waived`, `skip` (from the report), `not assessed` (rules exist, no
+    /// report), `not covered` (no rule) or `not applicable`.
+    pub status: String,
+}
+
+/// Which controls are excluded, and why.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Applicability {
+    excluded: BTreeMap<String, String>,
+}
+
+impl Applicability {
+    /// Reads an applicability document (`excluded: {ID: justification}`). Unknown ids, 2013
+    /// ids and empty justifications are diagnostics with their line.
+    pub fn parse(doc: &Document, file: &SourceFile) -> Result<Applicability, Vec<Diagnostic>> {
+        const CODE: &str = "annexa::applicability";
+        let mut errors = Vec::new();
+        let at = |id: crate::facts::NodeId| {
+            let (line, column) = doc.position(id);
+            Span::new(
+                offset(file.text(), line, column),
+                offset(file.text(), line, column) + 1,
+            )
+        };
+        let mut excluded = BTreeMap::new();
+        let root = doc.root();
+        let Some(list) = doc.field(root, "excluded") else {
+            return Err(vec![Diagnostic::error(
+                CODE,
+                "an applicability file holds an `excluded:` map of control ids to justifications",
+                file,
+            )
+            .with_label(at(root), "no `excluded` key here")]);
+        };
+        for (key, id) in doc.to_json(list).as_object().into_iter().flatten() {
+            let node = doc.field(list, key).unwrap_or(list);
+            match catalog().lookup(key) {
+                Lookup::Current(c) => {
+                    let justification = id.as_str().map(str::trim).unwrap_or("");
+                    if justification.is_empty() {
+                        errors.push(
+                            Diagnostic::error(
+                                CODE,
+                                format!("`{key}` is excluded without a justification"),
+                                file,
+                            )
+                            .with_label(at(node), "say why the control does not apply")
+                            .with_help("auditors ask for the reason of every exclusion"),
+                        );
+                    } else {
+                        excluded.insert(c.id.clone(), justification.to_string());
+                    }
+                }
+                Lookup::Legacy(l) => errors.push(
+                    Diagnostic::error(CODE, format!("`{key}` is a 2013 id"), file)
+                        .with_label(at(node), "not a 2022 control")
+                        .with_help(format!("write {}", l.targets.join(" or "))),
+                ),
+                Lookup::Unknown { suggestions } => {
+                    let mut d = Diagnostic::error(
+                        CODE,
+                        format!("`{key}` is not an Annex A 2022 control"),
+                        file,
+                    )
+                    .with_label(at(node), "no such control");
+                    if !suggestions.is_empty() {
+                        d = d.with_help(format!("did you mean {}?", suggestions.join(" or ")));
+                    }
+                    errors.push(d);
+                }
+            }
+        }
+        if errors.is_empty() {
+            Ok(Applicability { excluded })
+        } else {
+            Err(errors)
+        }
+    }
+}
+
+/// Builds the statement: every catalog control, the rules mapped to it (from `rules`:
+/// rule id → controls), and the status from `report` when a run's report is given.
+///
+/// ```
+/// let soa = annexa::soa::statement(&[("r".into(), vec!["A.8.24".into()])], None, &Default::default());
+/// assert_eq!(soa.len(), 93);
+/// let crypto = soa.iter().find(|e| e.id == "A.8.24").unwrap();
+/// assert_eq!(crypto.status, "not assessed");
+/// ```
+pub fn statement(
+    rules: &[(String, Vec<String>)],
+    report: Option<&Report>,
+    applicability: &Applicability,
+) -> Vec<SoaEntry> {
+    let mut by_control: BTreeMap<&str, Vec<String>> = BTreeMap::new();
+    for (rule, controls) in rules {
+        for c in controls {
+            by_control.entry(c.as_str()).or_default().push(rule.clone());
+        }
+    }
+    let mut controls: Vec<_> = catalog().controls().iter().collect();
+    controls.sort_by(|a, b| compare_ids(&a.id, &b.id));
+    controls
+        .into_iter()
+        .map(|c| {
+            let mut covering = by_control.get(c.id.as_str()).cloned().unwrap_or_default();
+            covering.sort();
+            covering.dedup();
+            let justification = applicability.excluded.get(&c.id).cloned();
+            let reported = report.and_then(|r| r.controls.iter().find(|rc| rc.id == c.id));
+            let status = match (&justification, reported, covering.is_empty(), report) {
+                (Some(_), _, _, _) => "not applicable".to_string(),
+                (None, Some(rc), _, _) => status_word(rc.status).to_string(),
+                (None, None, true, _) => "not covered".to_string(),
+                (None, None, false, Some(_)) => "skip".to_string(),
+                (None, None, false, None) => "not assessed".to_string(),
+            };
+            SoaEntry {
+                id: c.id.clone(),
+                theme: c.theme.as_str().to_string(),
+                title: c.title.clone(),
+                applicable: justification.is_none(),
+                justification: justification.unwrap_or_default(),
+                rules: covering,
+                status,
+            }
+        })
+        .collect()
+}
+
+fn status_word(s: Status) -> &'static str {
+    s.as_str()
+}
+
+/// The statement as a Markdown document for the ISMS: counts, then one table row per control.
+pub fn render_markdown(entries: &[SoaEntry]) -> String {
+    let count = |f: &dyn Fn(&SoaEntry) -> bool| entries.iter().filter(|e| f(e)).count();
+    let mut out = String::from("# Statement of Applicability (ISO/IEC 27001:2022 Annex A)\n\n");
+    out.push_str(&format!(
+        "{} controls: {} applicable, {} not applicable; of the applicable, {} evidenced by rules \
+         ({} pass, {} fail, {} waived), {} not covered by any rule.\n\n",
+        entries.len(),
+        count(&|e| e.applicable),
+        count(&|e| !e.applicable),
+        count(&|e| e.applicable && !e.rules.is_empty()),
+        count(&|e| e.applicable && e.status == "pass"),
+        count(&|e| e.applicable && e.status == "fail"),
+        count(&|e| e.applicable && e.status == "waived"),
+        count(&|e| e.applicable && e.rules.is_empty()),
+    ));
+    out.push_str("| Control | Title | Theme | Applicable | Justification | Rules | Status |\n");
+    out.push_str("|---|---|---|---|---|---|---|\n");
+    for e in entries {
+        let rules: Vec<String> = e.rules.iter().map(|r| format!("`{r}`")).collect();
+        out.push_str(&format!(
+            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            e.id,
+            cell(&e.title),
+            e.theme,
+            if e.applicable { "yes" } else { "no" },
+            cell(&e.justification),
+            rules.join("<br>"),
+            e.status
+        ));
+    }
+    out
+}
+
+/// The statement as CSV (RFC 4180 quoting), rules separated by `;`.
+pub fn render_csv(entries: &[SoaEntry]) -> String {
+    let mut out = String::from("id,theme,title,applicable,justification,rules,status\n");
+    for e in entries {
+        let fields = [
+            e.id.clone(),
+            e.theme.clone(),
+            e.title.clone(),
+            if e.applicable { "yes" } else { "no" }.to_string(),
+            e.justification.clone(),
+            e.rules.join(";"),
+            e.status.clone(),
+        ];
+        let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
+        out.push_str(&quoted.join(","));
+        out.push('\n');
+    }
+    out
+}
+
+fn csv_field(f: &str) -> String {
+    if f.contains([',', '"', '\n']) {
+        format!("\"{}\"", f.replace('"', "\"\""))
+    } else {
+        f.to_string()
+    }
+}
+
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|").replace('\n', " ")
+}
+
+fn offset(text: &str, line: u32, column: u32) -> usize {
+    let start: usize = text
+        .split_inclusive('\n')
+        .take(line.saturating_sub(1) as usize)
+        .map(str::len)
+        .sum();
+    text.get(start..)
+        .and_then(|rest| rest.char_indices().nth(column.saturating_sub(1) as usize))
+        .map_or(start, |(i, _)| start + i)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn applicability(yaml: &str) -> Result<Applicability, Vec<Diagnostic>> {
+        let loaded = crate::facts::load_bytes(
+            "a.yaml",
+            yaml.as_bytes(),
+            crate::facts::Format::Yaml,
+            &Default::default(),
+        )
+        .unwrap_or_default();
+        let doc = loaded
+            .documents
+            .into_iter()
+            .next()
+            .unwrap_or_else(|| Document::from_json("a", &serde_json::json!({})));
+        Applicability::parse(&doc, &SourceFile::new("a.yaml", yaml))
+    }
+
+    #[test]
+    fn every_control_is_listed_and_exclusions_need_a_reason() {
+        let a = applicability("excluded:\n  A.7.4: cloud only\n").unwrap_or_default();
+        let soa = statement(&[("r".into(), vec!["A.8.24".into()])], None, &a);
+        assert_eq!(soa.len(), 93);
+        let physical = soa.iter().find(|e| e.id == "A.7.4");
+        assert!(physical.is_some_and(|e| !e.applicable && e.status == "not applicable"));
+        assert!(
+            soa.iter()
+                .any(|e| e.id == "A.5.1" && e.status == "not covered")
+        );
+        let errors = applicability("excluded:\n  A.7.4: ''\n  A.7.99: x\n  A.11.1.1: y\n")
+            .err()
+            .unwrap_or_default();
+        assert_eq!(errors.len(), 3, "{errors:?}");
+        assert!(
+            errors
+                .iter()
+                .any(|d| d.message().contains("without a justification"))
+        );
+        assert!(
+            errors
+                .iter()
+                .any(|d| d.help_text().is_some_and(|h| h.contains("A.7.9")))
+        );
+        assert!(errors.iter().any(|d| d.message().contains("2013 id")));
+    }
+
+    #[test]
+    fn csv_quotes_what_needs_quoting() {
+        assert_eq!(csv_field("a, b"), "\"a, b\"");
+        assert_eq!(csv_field("say \"x\""), "\"say \"\"x\"\"\"");
+        assert_eq!(csv_field("plain"), "plain");
+    }
+}
