@@ -80,7 +80,7 @@ pub enum ListRef<'v, 'a> {
 #[derive(Clone, Copy)]
 pub enum ObjRef<'v, 'a> {
     /// A fact object.
-    Node(&'a Document, &'a Object),
+    Node(&'a Document, Object<'a>),
     /// A constant object.
     Const(&'a [(Arc<str>, Const)]),
     /// A computed object.
@@ -234,9 +234,9 @@ impl<'a> Val<'a> {
 fn node_view<'v, 'a>(doc: &'a Document, id: NodeId) -> View<'v, 'a> {
     match doc.value(id) {
         NodeValue::Null => View::Null,
-        NodeValue::Bool(b) => View::Bool(*b),
-        NodeValue::Int(i) => View::Int(*i),
-        NodeValue::Float(f) => View::Float(*f),
+        NodeValue::Bool(b) => View::Bool(b),
+        NodeValue::Int(i) => View::Int(i),
+        NodeValue::Float(f) => View::Float(f),
         NodeValue::Str(s) => View::Str(s),
         NodeValue::Array(items) => View::List(ListRef::Node(doc, items)),
         NodeValue::Object(o) => View::Object(ObjRef::Node(doc, o)),

@@ -1,43 +1,114 @@
 //! The arena builder shared by the JSON and YAML loaders, and an incremental line counter.
 
-use std::collections::HashSet;
+use std::collections::HashMap;
+use std::fmt::Write as _;
 use std::sync::Arc;
 
-use super::{Document, NO_PARENT, Node, NodeId, NodeValue, Object};
+use super::{
+    Document, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, STR_LONG,
+    STR_LONG_DIGITS, Slot, StrRef, str_in,
+};
 use crate::source::line_col;
 
 /// Builds one [`Document`]'s arena.
+///
+/// Collections are built on scratch stacks: an open array or object pushes its elements or
+/// members on top of its enclosing collections' (which are paused while it is open), and moves
+/// them as one run into the document's buffer when it closes, so each collection's children
+/// end up contiguous without an allocation per collection.
 pub(crate) struct Builder {
     pub(crate) nodes: Vec<Node>,
+    strings: String,
+    items: Vec<NodeId>,
+    members: Vec<Member>,
     /// Object keys repeat (every dataset has a `name`): each distinct key is stored once.
-    keys: HashSet<Arc<str>>,
-    /// Set when more nodes were pushed than a [`NodeId`] can number.
+    keys: Vec<Arc<str>>,
+    key_ids: HashMap<Arc<str>, KeyId>,
+    large: HashMap<(u32, KeyId), u32>,
+    open_items: Vec<NodeId>,
+    open_members: Vec<Member>,
+    /// Set when more nodes (or string bytes) were pushed than the arena can number.
     overflow: bool,
+}
+
+/// An object being built (see [`Builder::open_object`]).
+pub(crate) struct OpenObject {
+    mark: usize,
+    /// Past [`INDEX_THRESHOLD`] members: position by key, for the duplicate check.
+    seen: Option<HashMap<KeyId, u32>>,
 }
 
 impl Builder {
     pub(crate) fn new() -> Builder {
+        Builder::with_capacity(0)
+    }
+
+    /// A builder expecting about `text_len` bytes of input (a hint: the arena is sized for
+    /// typical fact files, so it rarely has to grow and copy itself).
+    pub(crate) fn with_capacity(text_len: usize) -> Builder {
         Builder {
-            nodes: Vec::new(),
-            keys: HashSet::new(),
+            nodes: Vec::with_capacity(text_len / 16),
+            strings: String::with_capacity(text_len / 3),
+            items: Vec::new(),
+            members: Vec::with_capacity(text_len / 16),
+            keys: Vec::new(),
+            key_ids: HashMap::new(),
+            large: HashMap::new(),
+            open_items: Vec::new(),
+            open_members: Vec::new(),
             overflow: false,
         }
     }
 
-    /// The shared copy of an object key.
-    pub(crate) fn key(&mut self, key: &str) -> Arc<str> {
-        if let Some(shared) = self.keys.get(key) {
-            return Arc::clone(shared);
+    /// The id of an object key.
+    pub(crate) fn key(&mut self, key: &str) -> KeyId {
+        if let Some(&id) = self.key_ids.get(key) {
+            return id;
         }
+        let Ok(id) = KeyId::try_from(self.keys.len()) else {
+            self.overflow = true;
+            return 0;
+        };
         let shared: Arc<str> = Arc::from(key);
-        self.keys.insert(Arc::clone(&shared));
-        shared
+        self.keys.push(Arc::clone(&shared));
+        self.key_ids.insert(shared, id);
+        id
+    }
+
+    /// The text of a key.
+    pub(crate) fn key_str(&self, key: KeyId) -> &str {
+        self.keys.get(key as usize).map_or("", |k| k)
+    }
+
+    /// Stores a string value.
+    pub(crate) fn string(&mut self, s: &str) -> Slot {
+        let start = self.strings.len();
+        let len = u64::try_from(s.len()).unwrap_or(u64::MAX);
+        let handle = if len < STR_LONG {
+            StrRef::new(start, len)
+        } else {
+            let _ = write!(self.strings, "{len:0width$x}", width = STR_LONG_DIGITS);
+            StrRef::new(start, STR_LONG)
+        };
+        self.strings.push_str(s);
+        match handle {
+            Some(handle) => Slot::Str(handle),
+            None => {
+                self.overflow = true;
+                Slot::Null
+            }
+        }
+    }
+
+    /// The text of a string value stored here.
+    pub(crate) fn str(&self, s: StrRef) -> &str {
+        str_in(&self.strings, s)
     }
 
     /// Adds a node and returns its id.
     pub(crate) fn push(
         &mut self,
-        value: NodeValue,
+        value: Slot,
         parent: NodeId,
         slot: usize,
         (line, column): (u32, u32),
@@ -68,17 +139,118 @@ impl Builder {
         self.nodes.get(usize::try_from(id).ok()?)
     }
 
-    /// Sets a collection's value once its children are known, dropping the spare capacity the
-    /// vectors grew while they were filled (it would otherwise stay for the document's life).
-    pub(crate) fn set_value(&mut self, id: NodeId, mut value: NodeValue) {
-        match &mut value {
-            NodeValue::Array(children) => children.shrink_to_fit(),
-            NodeValue::Object(members) => members.shrink_to_fit(),
-            _ => {}
-        }
+    fn set_value(&mut self, id: NodeId, value: Slot) {
         if let Some(node) = usize::try_from(id).ok().and_then(|i| self.nodes.get_mut(i)) {
             node.value = value;
         }
+    }
+
+    /// Starts an array; its elements go through [`Builder::add_item`].
+    pub(crate) fn open_array(&self) -> usize {
+        self.open_items.len()
+    }
+
+    /// Number of elements so far of the array opened at `mark`.
+    pub(crate) fn array_len(&self, mark: usize) -> usize {
+        self.open_items.len().saturating_sub(mark)
+    }
+
+    /// Adds an element to the innermost open array.
+    pub(crate) fn add_item(&mut self, id: NodeId) {
+        self.open_items.push(id);
+    }
+
+    /// Ends the array opened at `mark` and makes it node `id`'s value.
+    pub(crate) fn close_array(&mut self, id: NodeId, mark: usize) {
+        let mark = mark.min(self.open_items.len());
+        let (Ok(start), Ok(len)) = (
+            u32::try_from(self.items.len()),
+            u32::try_from(self.open_items.len() - mark),
+        ) else {
+            self.overflow = true;
+            return;
+        };
+        self.items.extend(self.open_items.drain(mark..));
+        self.set_value(id, Slot::Array(Items { start, len }));
+    }
+
+    /// Starts an object; its members go through [`Builder::add_member`].
+    pub(crate) fn open_object(&self) -> OpenObject {
+        OpenObject {
+            mark: self.open_members.len(),
+            seen: None,
+        }
+    }
+
+    /// Number of members so far of an open object.
+    pub(crate) fn object_len(&self, object: &OpenObject) -> usize {
+        self.open_members.len().saturating_sub(object.mark)
+    }
+
+    /// Adds a member to `object` (the innermost open object); if `key` is already present,
+    /// leaves the object unchanged and gives back the existing member's value.
+    pub(crate) fn add_member(
+        &mut self,
+        object: &mut OpenObject,
+        key: KeyId,
+        id: NodeId,
+    ) -> Result<(), NodeId> {
+        let open = self.open_members.get(object.mark..).unwrap_or(&[]);
+        let len = u32::try_from(open.len()).unwrap_or(u32::MAX);
+        match &mut object.seen {
+            Some(seen) => match seen.entry(key) {
+                std::collections::hash_map::Entry::Occupied(e) => {
+                    return Err(open.get(*e.get() as usize).map_or(0, |m| m.id));
+                }
+                std::collections::hash_map::Entry::Vacant(e) => {
+                    e.insert(len);
+                }
+            },
+            None => {
+                if let Some(m) = open.iter().find(|m| m.key == key) {
+                    return Err(m.id);
+                }
+                if open.len() >= INDEX_THRESHOLD {
+                    let mut seen = HashMap::with_capacity(open.len() * 2);
+                    seen.extend(open.iter().zip(0u32..).map(|(m, i)| (m.key, i)));
+                    seen.insert(key, len);
+                    object.seen = Some(seen);
+                }
+            }
+        }
+        self.open_members.push(Member { key, id });
+        Ok(())
+    }
+
+    /// Ends `object` and makes it node `id`'s value.
+    pub(crate) fn close_object(&mut self, id: NodeId, object: OpenObject) {
+        let mark = object.mark.min(self.open_members.len());
+        let (Ok(start), Ok(len)) = (
+            u32::try_from(self.members.len()),
+            u32::try_from(self.open_members.len() - mark),
+        ) else {
+            self.overflow = true;
+            return;
+        };
+        if len as usize > INDEX_THRESHOLD {
+            let open = self.open_members.get(mark..).unwrap_or(&[]);
+            self.large.reserve(open.len());
+            self.large
+                .extend(open.iter().zip(0u32..).map(|(m, i)| ((start, m.key), i)));
+        }
+        self.members.extend(self.open_members.drain(mark..));
+        self.set_value(id, Slot::Object(Members { start, len }));
+    }
+
+    /// The elements of an array built here.
+    pub(crate) fn items(&self, array: &Items) -> &[NodeId] {
+        self.items.get(array.range()).unwrap_or(&[])
+    }
+
+    /// The members of an object built here, as (key, value).
+    pub(crate) fn members(&self, object: &Members) -> impl Iterator<Item = (KeyId, NodeId)> + '_ {
+        let members = self.members.get(object.range()).unwrap_or(&[]);
+        members.iter().map(|m| (m.key, m.id))
     }
 
     /// Adds a copy of `value` (recursively) at position (1, 1).
@@ -91,48 +263,70 @@ impl Builder {
         use serde_json::Value;
         let at = (1, 1);
         match value {
-            Value::Null => self.push(NodeValue::Null, parent, slot, at),
-            Value::Bool(b) => self.push(NodeValue::Bool(*b), parent, slot, at),
+            Value::Null => self.push(Slot::Null, parent, slot, at),
+            Value::Bool(b) => self.push(Slot::Bool(*b), parent, slot, at),
             Value::Number(n) => {
                 let v = match n.as_i64() {
-                    Some(i) => NodeValue::Int(i),
-                    None => NodeValue::Float(n.as_f64().unwrap_or(f64::NAN)),
+                    Some(i) => Slot::Int(i),
+                    None => Slot::Float(n.as_f64().unwrap_or(f64::NAN)),
                 };
                 self.push(v, parent, slot, at)
             }
-            Value::String(s) => self.push(NodeValue::Str(s.as_str().into()), parent, slot, at),
+            Value::String(s) => {
+                let v = self.string(s);
+                self.push(v, parent, slot, at)
+            }
             Value::Array(items) => {
-                let id = self.push(NodeValue::Null, parent, slot, at);
-                let children = items
-                    .iter()
-                    .enumerate()
-                    .map(|(i, v)| self.add_json(v, id, i))
-                    .collect();
-                self.set_value(id, NodeValue::Array(children));
+                let id = self.push(Slot::Null, parent, slot, at);
+                let mark = self.open_array();
+                for (i, v) in items.iter().enumerate() {
+                    let child = self.add_json(v, id, i);
+                    self.add_item(child);
+                }
+                self.close_array(id, mark);
                 id
             }
             Value::Object(map) => {
-                let id = self.push(NodeValue::Null, parent, slot, at);
-                let mut object = Object::new();
+                let id = self.push(Slot::Null, parent, slot, at);
+                let mut object = self.open_object();
                 for (i, (k, v)) in map.iter().enumerate() {
                     let child = self.add_json(v, id, i);
+                    let key = self.key(k);
                     // serde_json maps have unique keys
-                    let _ = object.insert(self.key(k), child);
+                    let _ = self.add_member(&mut object, key, child);
                 }
-                self.set_value(id, NodeValue::Object(object));
+                self.close_object(id, object);
                 id
             }
         }
     }
 
     pub(crate) fn finish(self, name: Arc<str>, index: usize, root: NodeId) -> Document {
-        let mut nodes = self.nodes;
+        let Builder {
+            mut nodes,
+            mut strings,
+            mut items,
+            mut members,
+            keys,
+            key_ids,
+            large,
+            ..
+        } = self;
         nodes.shrink_to_fit();
+        strings.shrink_to_fit();
+        items.shrink_to_fit();
+        members.shrink_to_fit();
         Document {
             name,
             index,
             root,
             nodes,
+            strings,
+            items,
+            members,
+            keys,
+            key_ids,
+            large,
             parts: Vec::new(),
         }
     }

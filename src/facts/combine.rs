@@ -2,9 +2,10 @@
 //! document's nodes as a contiguous block under a new array root, so every node still knows
 //! which file and document it came from and its pointer inside that document.
 
+use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Document, Members, NO_PARENT, Node, NodeId, NodeValue, Part};
+use super::{Document, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Slot};
 
 /// One document whose root is the list of `documents`' roots, in order.
 ///
@@ -21,23 +22,59 @@ use super::{Document, Members, NO_PARENT, Node, NodeId, NodeValue, Part};
 pub fn combine(documents: &[Document]) -> Document {
     let total: usize = documents.iter().map(|d| d.nodes.len()).sum();
     let mut nodes: Vec<Node> = Vec::with_capacity(total + 1);
+    let mut strings = String::with_capacity(documents.iter().map(|d| d.strings.len()).sum());
+    let mut items: Vec<NodeId> = Vec::with_capacity(
+        documents.iter().map(|d| d.items.len()).sum::<usize>() + documents.len(),
+    );
+    let mut members: Vec<Member> =
+        Vec::with_capacity(documents.iter().map(|d| d.members.len()).sum());
+    let mut keys: Vec<Arc<str>> = Vec::new();
+    let mut key_ids: HashMap<Arc<str>, KeyId> = HashMap::new();
+    let mut large: HashMap<(u32, KeyId), u32> = HashMap::new();
     let root = NodeId::try_from(total).unwrap_or(NodeId::MAX - 1);
     let mut parts = Vec::with_capacity(documents.len());
     let mut roots = Vec::with_capacity(documents.len());
     for (k, doc) in documents.iter().enumerate() {
         let offset = NodeId::try_from(nodes.len()).unwrap_or(0);
         let shift = |id: NodeId| id.saturating_add(offset);
+        let string_offset = strings.len();
+        let item_offset = u32::try_from(items.len()).unwrap_or(u32::MAX);
+        let member_offset = u32::try_from(members.len()).unwrap_or(u32::MAX);
+        // this document's key ids in the combined table
+        let key_map: Vec<KeyId> = doc
+            .keys
+            .iter()
+            .map(|key| {
+                *key_ids.entry(Arc::clone(key)).or_insert_with(|| {
+                    keys.push(Arc::clone(key));
+                    KeyId::try_from(keys.len() - 1).unwrap_or(KeyId::MAX)
+                })
+            })
+            .collect();
+        let rekey = |key: KeyId| key_map.get(key as usize).copied().unwrap_or(KeyId::MAX);
+        strings.push_str(&doc.strings);
+        items.extend(doc.items.iter().map(|&id| shift(id)));
+        members.extend(doc.members.iter().map(|m| Member {
+            key: rekey(m.key),
+            id: shift(m.id),
+        }));
+        large.extend(
+            doc.large
+                .iter()
+                .map(|(&(start, key), &i)| ((start.saturating_add(member_offset), rekey(key)), i)),
+        );
         for node in &doc.nodes {
             let mut copy = node.clone();
             copy.value = match copy.value {
-                NodeValue::Array(items) => NodeValue::Array(items.into_iter().map(shift).collect()),
-                NodeValue::Object(mut o) => {
-                    match &mut o.members {
-                        Members::Small(v) => v.iter_mut().for_each(|(_, id)| *id = shift(*id)),
-                        Members::Large(m) => m.values_mut().for_each(|id| *id = shift(*id)),
-                    }
-                    NodeValue::Object(o)
-                }
+                Slot::Str(s) => Slot::Str(s.shifted(string_offset)),
+                Slot::Array(a) => Slot::Array(Items {
+                    start: a.start.saturating_add(item_offset),
+                    len: a.len,
+                }),
+                Slot::Object(o) => Slot::Object(Members {
+                    start: o.start.saturating_add(member_offset),
+                    len: o.len,
+                }),
                 other => other,
             };
             if copy.parent == NO_PARENT {
@@ -55,8 +92,13 @@ pub fn combine(documents: &[Document]) -> Document {
             first: offset,
         });
     }
+    let roots_array = Items {
+        start: u32::try_from(items.len()).unwrap_or(u32::MAX),
+        len: u32::try_from(roots.len()).unwrap_or(u32::MAX),
+    };
+    items.extend(roots);
     nodes.push(Node {
-        value: NodeValue::Array(roots),
+        value: Slot::Array(roots_array),
         parent: NO_PARENT,
         slot: 0,
         line: 1,
@@ -67,6 +109,12 @@ pub fn combine(documents: &[Document]) -> Document {
         index: 0,
         root,
         nodes,
+        strings,
+        items,
+        members,
+        keys,
+        key_ids,
+        large,
         parts,
     }
 }

@@ -11,7 +11,7 @@ use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
 use super::build::{Builder, LineCursor};
 use super::error::{ErrCtx, FactsError};
-use super::{LoadOptions, Loaded, NO_PARENT, NodeId, NodeValue, Object};
+use super::{LoadOptions, Loaded, NO_PARENT, NodeId, Slot};
 use crate::source::{SourceFile, Span};
 
 const FORMAT: &str = "JSON";
@@ -31,7 +31,7 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
         text: &text,
         jiter: Jiter::new(text.as_bytes()),
         cursor: LineCursor::new(&text),
-        builder: Builder::new(),
+        builder: Builder::with_capacity(text.len()),
         max_depth: opts.max_depth,
     };
     let root = conv
@@ -233,43 +233,49 @@ impl Converter<'_> {
         let scalar = match peek {
             Peek::Null => {
                 self.jiter.known_null()?;
-                NodeValue::Null
+                Slot::Null
             }
-            Peek::True | Peek::False => NodeValue::Bool(self.jiter.known_bool(peek)?),
-            Peek::String => NodeValue::Str(self.jiter.known_str()?.into()),
+            Peek::True | Peek::False => Slot::Bool(self.jiter.known_bool(peek)?),
+            Peek::String => {
+                let s = self.jiter.known_str()?;
+                self.builder.string(s)
+            }
             Peek::Array => {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
-                let id = self.builder.push(NodeValue::Null, parent, slot, pos);
-                let mut children = Vec::new();
+                let id = self.builder.push(Slot::Null, parent, slot, pos);
+                let mark = self.builder.open_array();
+                let mut i = 0;
                 let mut next = self.jiter.known_array()?;
                 while let Some(peek) = next {
-                    let i = children.len();
-                    children.push(self.value(peek, id, i, None, depth + 1)?);
+                    let child = self.value(peek, id, i, None, depth + 1)?;
+                    self.builder.add_item(child);
+                    i += 1;
                     next = self.jiter.array_step()?;
                 }
-                self.builder.set_value(id, NodeValue::Array(children));
+                self.builder.close_array(id, mark);
                 return Ok(id);
             }
             Peek::Object => {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
-                let id = self.builder.push(NodeValue::Null, parent, slot, pos);
-                let mut members = Object::new();
+                let id = self.builder.push(Slot::Null, parent, slot, pos);
+                let mut object = self.builder.open_object();
                 let mut key_start = self.next_quote(start);
                 let mut key = self.jiter.known_object()?.map(|k| self.builder.key(k));
                 while let Some(k) = key {
                     let key_end = self.key_end(key_start);
-                    let child = self.next_value(id, members.len(), Some(key_start), depth + 1)?;
-                    if let Err((k, first)) = members.insert(k, child) {
+                    let slot = self.builder.object_len(&object);
+                    let child = self.next_value(id, slot, Some(key_start), depth + 1)?;
+                    if let Err(first) = self.builder.add_member(&mut object, k, child) {
                         let first = self
                             .builder
                             .node(first)
                             .map_or((1, 1), |n| (n.line, n.column));
                         return Err(ConvError::Duplicate {
-                            key: k.to_string(),
+                            key: self.builder.key_str(k).to_string(),
                             first,
                             second: Span::new(key_start, key_end),
                         });
@@ -277,7 +283,7 @@ impl Converter<'_> {
                     key_start = self.next_quote(self.jiter.current_index());
                     key = self.jiter.next_key()?.map(|k| self.builder.key(k));
                 }
-                self.builder.set_value(id, NodeValue::Object(members));
+                self.builder.close_object(id, object);
                 return Ok(id);
             }
             _ => number(bytes_str(self.jiter.known_number_bytes(peek)?)),
@@ -315,11 +321,11 @@ fn bytes_str(bytes: &[u8]) -> &str {
 }
 
 /// An integer that fits `i64`, else an `f64` (`1e400` is infinity).
-pub(crate) fn number(raw: &str) -> NodeValue {
+pub(crate) fn number(raw: &str) -> Slot {
     if !raw.contains(['.', 'e', 'E'])
         && let Ok(i) = raw.parse::<i64>()
     {
-        return NodeValue::Int(i);
+        return Slot::Int(i);
     }
-    NodeValue::Float(raw.parse::<f64>().unwrap_or(f64::NAN))
+    Slot::Float(raw.parse::<f64>().unwrap_or(f64::NAN))
 }

@@ -40,6 +40,7 @@ mod error;
 mod json;
 mod yaml;
 
+use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
@@ -88,9 +89,9 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
     }
 }
 
-/// A JSON value in a [`Document`]'s arena.
-#[derive(Clone, Debug, PartialEq)]
-pub enum NodeValue {
+/// A JSON value of a [`Document`], borrowed from it ([`Document::value`]).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub enum NodeValue<'a> {
     /// `null`
     Null,
     /// `true` / `false`
@@ -100,151 +101,164 @@ pub enum NodeValue {
     /// Any other number (may be NaN or infinite from YAML `.nan`/`.inf` or `1e400`).
     Float(f64),
     /// A string.
-    Str(Box<str>),
+    Str(&'a str),
     /// An array of child nodes.
-    Array(Vec<NodeId>),
+    Array(&'a [NodeId]),
     /// An object.
-    Object(Object),
+    Object(Object<'a>),
 }
 
-/// The members of an object, in document order, with fast lookup by key.
-#[derive(Clone, Debug, Default, PartialEq)]
-pub struct Object {
+/// An object of a [`Document`]: its members in document order, with fast lookup by key.
+#[derive(Clone, Copy)]
+pub struct Object<'a> {
+    doc: &'a Document,
     members: Members,
 }
 
-#[derive(Clone, Debug, PartialEq)]
-enum Members {
-    Small(Vec<(Arc<str>, NodeId)>),
-    Large(Box<indexmap::IndexMap<Arc<str>, NodeId>>),
-}
-
-impl Default for Members {
-    fn default() -> Members {
-        Members::Small(Vec::new())
-    }
-}
-
-impl Object {
-    /// An empty object.
-    pub fn new() -> Object {
-        Object::default()
-    }
-
-    /// Gives back spare capacity after the object is built.
-    pub(crate) fn shrink_to_fit(&mut self) {
-        match &mut self.members {
-            Members::Small(v) => v.shrink_to_fit(),
-            Members::Large(m) => m.shrink_to_fit(),
-        }
+impl<'a> Object<'a> {
+    fn slice(&self) -> &'a [Member] {
+        self.doc.members.get(self.members.range()).unwrap_or(&[])
     }
 
     /// Number of members.
     pub fn len(&self) -> usize {
-        match &self.members {
-            Members::Small(v) => v.len(),
-            Members::Large(m) => m.len(),
-        }
+        self.members.len as usize
     }
 
     /// Whether there are no members.
     pub fn is_empty(&self) -> bool {
-        self.len() == 0
+        self.members.len == 0
     }
 
     /// The value of member `key`.
+    #[inline]
     pub fn get(&self, key: &str) -> Option<NodeId> {
-        match &self.members {
-            Members::Small(v) => v.iter().find(|(k, _)| &**k == key).map(|&(_, id)| id),
-            Members::Large(m) => m.get(key).copied(),
+        let members = self.slice();
+        if members.len() > INDEX_THRESHOLD {
+            let key = *self.doc.key_ids.get(key)?;
+            let i = *self.doc.large.get(&(self.members.start, key))?;
+            return members.get(i as usize).map(|m| m.id);
         }
+        members
+            .iter()
+            .find(|m| self.doc.key(m.key) == key)
+            .map(|m| m.id)
     }
 
     /// The `i`-th member in document order.
-    pub fn get_index(&self, i: usize) -> Option<(&str, NodeId)> {
-        match &self.members {
-            Members::Small(v) => v.get(i).map(|(k, id)| (&**k, *id)),
-            Members::Large(m) => m.get_index(i).map(|(k, id)| (&**k, *id)),
-        }
+    pub fn get_index(&self, i: usize) -> Option<(&'a str, NodeId)> {
+        let doc = self.doc;
+        self.slice().get(i).map(|m| (doc.key(m.key), m.id))
     }
 
     /// Members in document order.
-    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&str, NodeId)> + '_ {
-        let (small, large) = match &self.members {
-            Members::Small(v) => (Some(v.iter()), None),
-            Members::Large(m) => (None, Some(m.iter())),
-        };
-        let len = self.len();
-        ObjectIter { small, large, len }
-    }
-
-    /// Adds a member; if `key` is already present, leaves the object unchanged and gives back
-    /// the key with the existing member's value.
-    pub fn insert(&mut self, key: Arc<str>, id: NodeId) -> Result<(), (Arc<str>, NodeId)> {
-        match &mut self.members {
-            Members::Small(v) => {
-                if let Some(&(_, old)) = v.iter().find(|(k, _)| *k == key) {
-                    return Err((key, old));
-                }
-                if v.len() < INDEX_THRESHOLD {
-                    v.push((key, id));
-                } else {
-                    let mut map = indexmap::IndexMap::with_capacity(v.len() * 2);
-                    map.extend(std::mem::take(v));
-                    map.insert(key, id);
-                    self.members = Members::Large(Box::new(map));
-                }
-                Ok(())
-            }
-            Members::Large(m) => match m.entry(key) {
-                indexmap::map::Entry::Occupied(e) => {
-                    let old = *e.get();
-                    Err((e.key().clone(), old))
-                }
-                indexmap::map::Entry::Vacant(e) => {
-                    e.insert(id);
-                    Ok(())
-                }
-            },
-        }
+    pub fn iter(&self) -> impl ExactSizeIterator<Item = (&'a str, NodeId)> + 'a {
+        let doc = self.doc;
+        self.slice().iter().map(move |m| (doc.key(m.key), m.id))
     }
 }
 
-struct ObjectIter<'a> {
-    small: Option<std::slice::Iter<'a, (Arc<str>, NodeId)>>,
-    large: Option<indexmap::map::Iter<'a, Arc<str>, NodeId>>,
-    len: usize,
-}
-
-impl<'a> Iterator for ObjectIter<'a> {
-    type Item = (&'a str, NodeId);
-
-    fn next(&mut self) -> Option<(&'a str, NodeId)> {
-        let item = if let Some(it) = &mut self.small {
-            it.next().map(|(k, id)| (&**k, *id))
-        } else if let Some(it) = &mut self.large {
-            it.next().map(|(k, id)| (&**k, *id))
-        } else {
-            None
-        };
-        if item.is_some() {
-            self.len -= 1;
-        }
-        item
-    }
-
-    fn size_hint(&self) -> (usize, Option<usize>) {
-        (self.len, Some(self.len))
+impl std::fmt::Debug for Object<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
     }
 }
 
-impl ExactSizeIterator for ObjectIter<'_> {}
+impl PartialEq for Object<'_> {
+    fn eq(&self, other: &Object<'_>) -> bool {
+        self.iter().eq(other.iter())
+    }
+}
+
+/// A value as stored in the arena: scalars inline, strings and collections as handles into the
+/// document's buffers. 16 bytes.
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(crate) enum Slot {
+    Null,
+    Bool(bool),
+    Int(i64),
+    Float(f64),
+    Str(StrRef),
+    Array(Items),
+    Object(Members),
+}
+
+/// Bits of a [`StrRef`] that hold the length; the rest hold the start.
+const STR_LEN_BITS: u32 = 24;
+/// A length field of all ones: the real length is written in hex before the text.
+const STR_LONG: u64 = (1 << STR_LEN_BITS) - 1;
+/// Hex digits of a long string's length prefix.
+const STR_LONG_DIGITS: usize = 16;
+
+/// Where a string value sits in its document's string buffer: start (40 bits) and length
+/// (24 bits; longer strings carry their length as a hex prefix in the buffer).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct StrRef(u64);
+
+impl StrRef {
+    fn new(start: usize, len: u64) -> Option<StrRef> {
+        let start = u64::try_from(start).ok()?;
+        (start >> (64 - STR_LEN_BITS) == 0 && len <= STR_LONG)
+            .then_some(StrRef((start << STR_LEN_BITS) | len))
+    }
+
+    fn start(self) -> usize {
+        usize::try_from(self.0 >> STR_LEN_BITS).unwrap_or(usize::MAX)
+    }
+
+    fn short_len(self) -> u64 {
+        self.0 & STR_LONG
+    }
+
+    /// The same string in a buffer that starts `offset` bytes later.
+    fn shifted(self, offset: usize) -> StrRef {
+        StrRef::new(self.start().saturating_add(offset), self.short_len()).unwrap_or(self)
+    }
+}
+
+/// An array's elements: a run of the document's element buffer.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Items {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+/// An object's members, in document order: a run of the document's member buffer. Objects with
+/// more than [`INDEX_THRESHOLD`] members also have entries in the document's hash index.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Members {
+    pub(crate) start: u32,
+    pub(crate) len: u32,
+}
+
+impl Items {
+    fn range(&self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start.saturating_add(self.len as usize)
+    }
+}
+
+impl Members {
+    fn range(&self) -> std::ops::Range<usize> {
+        let start = self.start as usize;
+        start..start.saturating_add(self.len as usize)
+    }
+}
+
+/// One object member: the interned key and the value.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Member {
+    pub(crate) key: KeyId,
+    pub(crate) id: NodeId,
+}
+
+/// Index of a key in a document's key table.
+pub(crate) type KeyId = u32;
 
 /// One value in a [`Document`], with its place in the tree and in the file.
 #[derive(Clone, Debug, PartialEq)]
 pub struct Node {
-    /// The value.
-    pub value: NodeValue,
+    value: Slot,
     parent: NodeId,
     slot: u32,
     line: u32,
@@ -252,7 +266,7 @@ pub struct Node {
 }
 
 static NULL_NODE: Node = Node {
-    value: NodeValue::Null,
+    value: Slot::Null,
     parent: NO_PARENT,
     slot: 0,
     line: 1,
@@ -281,13 +295,27 @@ impl Node {
     }
 }
 
-/// One fact document: an arena of [`Node`]s.
+/// One fact document: an arena of [`Node`]s, plus the buffers their strings, array elements
+/// and object members live in (one allocation each rather than one per value).
 #[derive(Clone, Debug)]
 pub struct Document {
     name: Arc<str>,
     index: usize,
     root: NodeId,
     nodes: Vec<Node>,
+    /// The text of every string value, one after another.
+    strings: String,
+    /// The elements of every array, each array a contiguous run.
+    items: Vec<NodeId>,
+    /// The members of every object, each object a contiguous run.
+    members: Vec<Member>,
+    /// Distinct object keys, by [`KeyId`].
+    keys: Vec<Arc<str>>,
+    /// [`KeyId`] by key text.
+    key_ids: HashMap<Arc<str>, KeyId>,
+    /// For objects with more than [`INDEX_THRESHOLD`] members: (object's first member, key) to
+    /// the member's position in the object.
+    large: HashMap<(u32, KeyId), u32>,
     /// For a combined document (`--combine`): where each original document's nodes start.
     parts: Vec<Part>,
 }
@@ -335,22 +363,47 @@ impl Document {
     }
 
     /// The value of a node (see [`Document::node`]).
-    pub fn value(&self, id: NodeId) -> &NodeValue {
-        &self.node(id).value
+    #[inline]
+    pub fn value(&self, id: NodeId) -> NodeValue<'_> {
+        match self.node(id).value {
+            Slot::Null => NodeValue::Null,
+            Slot::Bool(b) => NodeValue::Bool(b),
+            Slot::Int(i) => NodeValue::Int(i),
+            Slot::Float(f) => NodeValue::Float(f),
+            Slot::Str(s) => NodeValue::Str(str_in(&self.strings, s)),
+            Slot::Array(a) => NodeValue::Array(self.items(a)),
+            Slot::Object(members) => NodeValue::Object(Object { doc: self, members }),
+        }
+    }
+
+    /// The text of a string node (`None` if the node is not a string).
+    pub fn str_of(&self, id: NodeId) -> Option<&str> {
+        match self.node(id).value {
+            Slot::Str(s) => Some(str_in(&self.strings, s)),
+            _ => None,
+        }
+    }
+
+    fn items(&self, array: Items) -> &[NodeId] {
+        self.items.get(array.range()).unwrap_or(&[])
+    }
+
+    fn key(&self, key: KeyId) -> &str {
+        self.keys.get(key as usize).map_or("", |k| k)
     }
 
     /// Member `key` of an object node (`None` if absent or not an object).
     pub fn field(&self, id: NodeId, key: &str) -> Option<NodeId> {
-        match &self.node(id).value {
-            NodeValue::Object(o) => o.get(key),
+        match self.node(id).value {
+            Slot::Object(members) => Object { doc: self, members }.get(key),
             _ => None,
         }
     }
 
     /// Element `index` of an array node (`None` if out of range or not an array).
     pub fn element(&self, id: NodeId, index: usize) -> Option<NodeId> {
-        match &self.node(id).value {
-            NodeValue::Array(a) => a.get(index).copied(),
+        match self.node(id).value {
+            Slot::Array(a) => self.items(a).get(index).copied(),
             _ => None,
         }
     }
@@ -360,7 +413,7 @@ impl Document {
         let node = self.node(id);
         let parent = node.parent()?;
         let slot = usize::try_from(node.slot).ok()?;
-        match &self.node(parent).value {
+        match self.value(parent) {
             NodeValue::Array(_) => Some(Segment::Index(slot)),
             NodeValue::Object(o) => o.get_index(slot).map(|(k, _)| Segment::Key(k)),
             _ => None,
@@ -435,12 +488,12 @@ impl Document {
     /// Converts a subtree back to JSON (NaN and infinities become `null`).
     pub fn to_json(&self, id: NodeId) -> serde_json::Value {
         use serde_json::Value;
-        match &self.node(id).value {
+        match self.value(id) {
             NodeValue::Null => Value::Null,
-            NodeValue::Bool(b) => Value::Bool(*b),
-            NodeValue::Int(i) => Value::from(*i),
+            NodeValue::Bool(b) => Value::Bool(b),
+            NodeValue::Int(i) => Value::from(i),
             NodeValue::Float(f) => {
-                serde_json::Number::from_f64(*f).map_or(Value::Null, Value::Number)
+                serde_json::Number::from_f64(f).map_or(Value::Null, Value::Number)
             }
             NodeValue::Str(s) => Value::String(s.to_string()),
             NodeValue::Array(a) => Value::Array(a.iter().map(|&c| self.to_json(c)).collect()),
@@ -451,6 +504,21 @@ impl Document {
             ),
         }
     }
+}
+
+/// The text of `s` in a string buffer (empty if `s` does not belong to it).
+fn str_in(strings: &str, s: StrRef) -> &str {
+    let start = s.start();
+    let len = s.short_len();
+    if len != STR_LONG {
+        return strings.get(start..start + len as usize).unwrap_or("");
+    }
+    let body = start + STR_LONG_DIGITS;
+    let len = strings
+        .get(start..body)
+        .and_then(|digits| usize::from_str_radix(digits, 16).ok())
+        .unwrap_or(0);
+    strings.get(body..body.saturating_add(len)).unwrap_or("")
 }
 
 /// One step of a JSON Pointer.

@@ -25,7 +25,7 @@ fn at(doc: &Document, path: &[&str]) -> NodeId {
     let mut id = doc.root();
     for step in path {
         id = match step.parse::<usize>() {
-            Ok(i) if matches!(doc.node(id).value, NodeValue::Array(_)) => doc.element(id, i),
+            Ok(i) if matches!(doc.value(id), NodeValue::Array(_)) => doc.element(id, i),
             _ => doc.field(id, step),
         }
         .unwrap_or_else(|| panic!("no {step}"));
@@ -108,7 +108,7 @@ fn pointers_escape_and_walk_parents() {
 #[test]
 fn bad_ids_do_not_panic() {
     let doc = one(json("[1]"));
-    assert_eq!(doc.node(999).value, NodeValue::Null);
+    assert_eq!(doc.value(999), NodeValue::Null);
     assert_eq!(doc.pointer(999), "");
     assert_eq!(doc.position(NodeId::MAX), (1, 1));
     assert_eq!(doc.field(999, "a"), None);
@@ -120,14 +120,14 @@ fn bad_ids_do_not_panic() {
 fn big_objects_are_indexed_and_keep_order() {
     let members: Vec<String> = (0..100).rev().map(|i| format!("\"k{i}\": {i}")).collect();
     let doc = one(json(&format!("{{{}}}", members.join(","))));
-    let NodeValue::Object(object) = &doc.node(doc.root()).value else {
+    let NodeValue::Object(object) = doc.value(doc.root()) else {
         panic!("not an object")
     };
     assert_eq!(object.len(), 100);
     assert_eq!(object.iter().next().map(|(k, _)| k), Some("k99"));
     assert_eq!(object.iter().len(), 100);
     let k7 = doc.field(doc.root(), "k7").unwrap();
-    assert_eq!(doc.node(k7).value, NodeValue::Int(7));
+    assert_eq!(doc.value(k7), NodeValue::Int(7));
     assert_eq!(doc.pointer(k7), "/k7");
     assert_eq!(doc.field(doc.root(), "nope"), None);
     let dup = format!("{{{}, \"k3\": 0}}", members.join(",\n"));
@@ -140,13 +140,13 @@ fn json_values_and_numbers() {
     let doc = one(json(
         r#"{"i": -12, "big": 9223372036854775808, "f": 1.5, "e": 2e3, "inf": 1e400, "s": "a\u00e9\n", "t": true, "n": null}"#,
     ));
-    let v = |k: &str| doc.node(at(&doc, &[k])).value.clone();
+    let v = |k: &str| doc.value(at(&doc, &[k]));
     assert_eq!(v("i"), NodeValue::Int(-12));
     assert_eq!(v("big"), NodeValue::Float(9223372036854775808.0));
     assert_eq!(v("f"), NodeValue::Float(1.5));
     assert_eq!(v("e"), NodeValue::Float(2000.0));
     assert_eq!(v("inf"), NodeValue::Float(f64::INFINITY));
-    assert_eq!(v("s"), NodeValue::Str("aé\n".into()));
+    assert_eq!(v("s"), NodeValue::Str("aé\n"));
     assert_eq!(v("t"), NodeValue::Bool(true));
     assert_eq!(v("n"), NodeValue::Null);
     let back = doc.to_json(doc.root());
@@ -206,10 +206,7 @@ fn bom_and_crlf_are_accepted() {
     ));
     assert_eq!(doc.position(at(&doc, &["a"])), (1, 1));
     assert_eq!(doc.position(at(&doc, &["b", "0"])), (3, 5));
-    assert_eq!(
-        doc.node(at(&doc, &["b", "0"])).value,
-        NodeValue::Str("x".into())
-    );
+    assert_eq!(doc.value(at(&doc, &["b", "0"])), NodeValue::Str("x"));
 }
 
 #[test]
@@ -219,7 +216,7 @@ fn utf16le_crlf_corpus_file_loads() {
     let loaded = load_path(&path, "plan.json", &opts()).unwrap();
     let doc = &loaded.documents[0];
     let version = doc.field(doc.root(), "format_version").unwrap();
-    assert_eq!(doc.node(version).value, NodeValue::Str("1.1".into()));
+    assert_eq!(doc.value(version), NodeValue::Str("1.1"));
     assert_eq!(doc.position(version), (2, 3));
     assert_eq!(doc.name(), "plan.json");
 }
@@ -287,7 +284,7 @@ t: true\nT: True\nU: TRUE\nf: false\nn: null\nt2: ~\ne:\ni: 42\nneg: -7\nhex: 0x
 fl: 1.5\nexp: 1e3\nnan: .nan\ninf: .inf\nninf: -.inf\nyes: yes\non: on\nq: \"true\"\nsq: '12'\n\
 big: 99999999999999999999\nver: 1.2.3\nlit: |\n  12\ntagged: !!str 3\ncfn: !Ref Bucket\nint: !!int 5\n";
     let doc = one(yaml(text));
-    let v = |k: &str| doc.node(at(&doc, &[k])).value.clone();
+    let v = |k: &str| doc.value(at(&doc, &[k]));
     assert_eq!(v("t"), NodeValue::Bool(true));
     assert_eq!(v("T"), NodeValue::Bool(true));
     assert_eq!(v("U"), NodeValue::Bool(true));
@@ -304,15 +301,15 @@ big: 99999999999999999999\nver: 1.2.3\nlit: |\n  12\ntagged: !!str 3\ncfn: !Ref 
     assert!(matches!(v("nan"), NodeValue::Float(f) if f.is_nan()));
     assert_eq!(v("inf"), NodeValue::Float(f64::INFINITY));
     assert_eq!(v("ninf"), NodeValue::Float(f64::NEG_INFINITY));
-    assert_eq!(v("yes"), NodeValue::Str("yes".into()));
-    assert_eq!(v("on"), NodeValue::Str("on".into()));
-    assert_eq!(v("q"), NodeValue::Str("true".into()));
-    assert_eq!(v("sq"), NodeValue::Str("12".into()));
+    assert_eq!(v("yes"), NodeValue::Str("yes"));
+    assert_eq!(v("on"), NodeValue::Str("on"));
+    assert_eq!(v("q"), NodeValue::Str("true"));
+    assert_eq!(v("sq"), NodeValue::Str("12"));
     assert_eq!(v("big"), NodeValue::Float(1e20));
-    assert_eq!(v("ver"), NodeValue::Str("1.2.3".into()));
-    assert_eq!(v("lit"), NodeValue::Str("12\n".into()));
-    assert_eq!(v("tagged"), NodeValue::Str("3".into()));
-    assert_eq!(v("cfn"), NodeValue::Str("Bucket".into()));
+    assert_eq!(v("ver"), NodeValue::Str("1.2.3"));
+    assert_eq!(v("lit"), NodeValue::Str("12\n"));
+    assert_eq!(v("tagged"), NodeValue::Str("3"));
+    assert_eq!(v("cfn"), NodeValue::Str("Bucket"));
     assert_eq!(v("int"), NodeValue::Int(5));
     assert_eq!(doc.to_json(at(&doc, &["nan"])), serde_json::Value::Null);
 }
@@ -323,10 +320,7 @@ fn yaml_keys_become_strings() {
     assert!(doc.field(doc.root(), "1").is_some());
     assert!(doc.field(doc.root(), "true").is_some());
     assert!(doc.field(doc.root(), "~").is_some());
-    assert_eq!(
-        doc.node(at(&doc, &["other"])).value,
-        NodeValue::Str("name".into())
-    );
+    assert_eq!(doc.value(at(&doc, &["other"])), NodeValue::Str("name"));
     let doc = one(yaml("a: &n 5\n*n : six\n"));
     assert!(doc.field(doc.root(), "5").is_some());
     for text in ["? [a]\n: 1\n", "? {a: 1}\n: 1\n", "a: &m {x: 1}\n*m : 2\n"] {
@@ -380,7 +374,7 @@ fn aliases_are_expanded() {
         "base: &b\n  x: 1\n  y: [2, 3]\nuse: *b\nlist:\n  - *b\n",
     ));
     let copy = at(&doc, &["use", "y", "1"]);
-    assert_eq!(doc.node(copy).value, NodeValue::Int(3));
+    assert_eq!(doc.value(copy), NodeValue::Int(3));
     assert_eq!(doc.pointer(copy), "/use/y/1");
     assert_eq!(
         doc.position(at(&doc, &["use"])),
@@ -513,7 +507,7 @@ fn from_json_builds_a_document() {
     assert_eq!(doc.pointer(n), "/d/0/n");
     assert_eq!(doc.position(n), (1, 1));
     assert_eq!(
-        doc.node(at(&doc, &["d", "0", "big"])).value,
+        doc.value(at(&doc, &["d", "0", "big"])),
         NodeValue::Float(u64::MAX as f64)
     );
     assert_eq!(doc.pointer(at(&doc, &["k/~"])), "/k~1~0");
@@ -525,7 +519,7 @@ fn from_json_builds_a_document() {
 #[test]
 fn nodes_stay_compact() {
     assert!(
-        std::mem::size_of::<Node>() <= 48,
+        std::mem::size_of::<Node>() == 32,
         "{}",
         std::mem::size_of::<Node>()
     );
@@ -561,4 +555,41 @@ fn load_path_decodes_in_place() {
     let err = load_path(&bad, "bad.yaml", &opts()).unwrap_err();
     assert!(err.to_string().contains("byte offset 6 (line 1)"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn strings_and_keys_live_in_document_buffers() {
+    // a string past the 24-bit inline length, next to short ones
+    let long = "é".repeat(9_000_000);
+    let doc = one(json(&format!(
+        "{{\"a\": \"x\", \"long\": \"{long}\", \"b\": \"\"}}"
+    )));
+    assert_eq!(doc.str_of(at(&doc, &["a"])), Some("x"));
+    assert_eq!(
+        doc.str_of(at(&doc, &["long"])).map(str::len),
+        Some(long.len())
+    );
+    assert_eq!(doc.str_of(at(&doc, &["b"])), Some(""));
+    assert_eq!(doc.str_of(doc.root()), None);
+    // combining shifts strings, elements, members and big-object indexes, and merges key tables
+    let members: Vec<String> = (0..40).map(|i| format!("\"k{i}\": \"v{i}\"")).collect();
+    let a = one(json(&format!(
+        "{{\"z\": [\"p\", \"q\"], {}}}",
+        members.join(",")
+    )));
+    let b = one(yaml("k39: other\nz: [r]\nnew: s\n"));
+    let all = combine(&[b, a]);
+    let first = all.element(all.root(), 0).unwrap();
+    let second = all.element(all.root(), 1).unwrap();
+    assert_eq!(all.str_of(all.field(first, "k39").unwrap()), Some("other"));
+    assert_eq!(all.str_of(all.field(second, "k39").unwrap()), Some("v39"));
+    assert_eq!(all.str_of(all.field(second, "k0").unwrap()), Some("v0"));
+    assert_eq!(all.field(second, "new"), None);
+    let q = all.element(all.field(second, "z").unwrap(), 1).unwrap();
+    assert_eq!(all.str_of(q), Some("q"));
+    assert_eq!(all.pointer(q), "/z/1");
+    assert_eq!(
+        all.to_json(first),
+        serde_json::json!({"k39": "other", "z": ["r"], "new": "s"})
+    );
 }

@@ -6,9 +6,9 @@ use std::sync::Arc;
 
 use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
 
-use super::build::Builder;
+use super::build::{Builder, OpenObject};
 use super::error::{ErrCtx, FactsError};
-use super::{Document, LoadOptions, Loaded, NO_PARENT, NodeId, NodeValue, Object};
+use super::{Document, KeyId, LoadOptions, Loaded, NO_PARENT, NodeId, Slot};
 use crate::source::{SourceFile, Span};
 
 const FORMAT: &str = "YAML";
@@ -111,19 +111,20 @@ impl Failure {
     }
 }
 
-/// A mapping key waiting for its value: text, position, char index and char length.
-type PendingKey = (Box<str>, (u32, u32), Marker, usize);
+/// A mapping key waiting for its value: key, position, char index and char length.
+type PendingKey = (KeyId, (u32, u32), Marker, usize);
 
 /// An open collection.
 enum Frame {
     Seq {
         id: NodeId,
-        items: Vec<NodeId>,
+        /// The builder's mark for the open array.
+        items: usize,
         anchor: usize,
     },
     Map {
         id: NodeId,
-        object: Object,
+        object: OpenObject,
         anchor: usize,
         /// The key waiting for its value: text, position, char index and char length.
         key: Option<PendingKey>,
@@ -136,7 +137,7 @@ struct Doc {
     stack: Vec<Frame>,
     anchors: HashMap<usize, NodeId>,
     /// Anchors set on scalar keys (which have no node): their resolved values.
-    key_anchors: HashMap<usize, NodeValue>,
+    key_anchors: HashMap<usize, Slot>,
     root: Option<NodeId>,
     empty: bool,
 }
@@ -190,11 +191,10 @@ impl Loader<'_> {
                         && let Some(doc) = self.doc.as_mut()
                     {
                         doc.anchors.remove(&anchor);
-                        let value = resolve(&value, style, tag.as_deref());
+                        let value = resolve(&mut doc.builder, &value, style, tag.as_deref());
                         doc.key_anchors.insert(anchor, value);
                     }
-                    let key = scalar_key(&value);
-                    self.set_key(key, mark);
+                    self.set_key(&value, mark);
                     return Ok(true);
                 }
                 let Some(doc) = self.doc.as_mut() else {
@@ -209,7 +209,7 @@ impl Loader<'_> {
                     doc.empty = true;
                     return Ok(true);
                 }
-                let resolved = resolve(&value, style, tag.as_deref());
+                let resolved = resolve(&mut doc.builder, &value, style, tag.as_deref());
                 let place = self.place(mark);
                 let id = self.attach(resolved, place)?;
                 self.anchor(anchor, id);
@@ -227,18 +227,18 @@ impl Loader<'_> {
                 if place.depth >= self.opts.max_depth {
                     return Err(Failure::TooDeep(mark));
                 }
-                let id = self.attach(NodeValue::Null, place)?;
+                let id = self.attach(Slot::Null, place)?;
                 if let Some(doc) = self.doc.as_mut() {
                     doc.stack.push(if is_seq {
                         Frame::Seq {
                             id,
-                            items: Vec::new(),
+                            items: doc.builder.open_array(),
                             anchor,
                         }
                     } else {
                         Frame::Map {
                             id,
-                            object: Object::new(),
+                            object: doc.builder.open_object(),
                             anchor,
                             key: None,
                         }
@@ -249,11 +249,11 @@ impl Loader<'_> {
                 let key_value = self
                     .doc
                     .as_ref()
-                    .and_then(|d| d.key_anchors.get(&anchor).cloned());
+                    .and_then(|d| d.key_anchors.get(&anchor).copied());
                 if let Some(value) = key_value {
                     if self.is_key_position() {
-                        let key = string_form(&value).unwrap_or_default();
-                        self.set_key(key, mark);
+                        let key = self.string_form(&value).unwrap_or_default();
+                        self.set_key(&key, mark);
                     } else {
                         self.count(mark, self.opts.max_alias_expansions)?;
                         let place = self.place(mark);
@@ -278,7 +278,7 @@ impl Loader<'_> {
                         mark,
                         "use a plain string key",
                     ))?;
-                    self.set_key(key, mark);
+                    self.set_key(&key, mark);
                     return Ok(true);
                 }
                 let place = self.place(mark);
@@ -295,18 +295,31 @@ impl Loader<'_> {
         )
     }
 
-    fn set_key(&mut self, key: Box<str>, mark: Marker) {
+    fn set_key(&mut self, key: &str, mark: Marker) {
         let len = key.chars().count();
-        if let Some(Frame::Map { key: slot, .. }) =
-            self.doc.as_mut().and_then(|d| d.stack.last_mut())
-        {
-            *slot = Some((key, pos(mark), mark, len));
+        let Some(doc) = self.doc.as_mut() else {
+            return;
+        };
+        if let Some(Frame::Map { key: slot, .. }) = doc.stack.last_mut() {
+            *slot = Some((doc.builder.key(key), pos(mark), mark, len));
         }
     }
 
     /// The string form of an aliased scalar used as a key.
     fn alias_key(&self, source: NodeId) -> Option<Box<str>> {
-        string_form(&self.doc.as_ref()?.builder.node(source)?.value)
+        self.string_form(&self.doc.as_ref()?.builder.node(source)?.value)
+    }
+
+    /// The string form of a scalar (`None` for a collection).
+    fn string_form(&self, value: &Slot) -> Option<Box<str>> {
+        Some(match value {
+            Slot::Null => "null".into(),
+            Slot::Bool(b) => b.to_string().into(),
+            Slot::Int(i) => i.to_string().into(),
+            Slot::Float(f) => f.to_string().into(),
+            Slot::Str(s) => self.doc.as_ref()?.builder.str(*s).into(),
+            Slot::Array(_) | Slot::Object(_) => return None,
+        })
     }
 
     /// Where the value starting at `mark` goes.
@@ -322,6 +335,7 @@ impl Loader<'_> {
             };
         };
         let depth = doc.stack.len();
+        let builder = &doc.builder;
         match doc.stack.last_mut() {
             None => Place {
                 parent: NO_PARENT,
@@ -332,7 +346,7 @@ impl Loader<'_> {
             },
             Some(Frame::Seq { id, items, .. }) => Place {
                 parent: *id,
-                slot: items.len(),
+                slot: builder.array_len(*items),
                 pos: at,
                 key: None,
                 depth,
@@ -343,7 +357,7 @@ impl Loader<'_> {
                 let key = key.take();
                 Place {
                     parent: *id,
-                    slot: object.len(),
+                    slot: builder.object_len(object),
                     pos: key.as_ref().map_or(at, |k| k.1),
                     key,
                     depth,
@@ -353,7 +367,7 @@ impl Loader<'_> {
     }
 
     /// Adds a node at `place` and links it into its parent.
-    fn attach(&mut self, value: NodeValue, place: Place) -> Result<NodeId, Failure> {
+    fn attach(&mut self, value: Slot, place: Place) -> Result<NodeId, Failure> {
         let Some(doc) = self.doc.as_mut() else {
             return Ok(0);
         };
@@ -363,17 +377,17 @@ impl Loader<'_> {
         }
         match doc.stack.last_mut() {
             None => doc.root = Some(id),
-            Some(Frame::Seq { items, .. }) => items.push(id),
+            Some(Frame::Seq { .. }) => doc.builder.add_item(id),
             Some(Frame::Map { object, .. }) => {
                 if let Some((key, _, mark, len)) = place.key
-                    && let Err((key, first)) = object.insert(doc.builder.key(&key), id)
+                    && let Err(first) = doc.builder.add_member(object, key, id)
                 {
                     let first = doc
                         .builder
                         .node(first)
                         .map_or((1, 1), |n| (n.line, n.column));
                     return Err(Failure::Duplicate {
-                        key: Box::from(&*key),
+                        key: Box::from(doc.builder.key_str(key)),
                         first,
                         second: mark,
                         second_len: len,
@@ -397,14 +411,19 @@ impl Loader<'_> {
         let Some(doc) = self.doc.as_mut() else {
             return;
         };
-        let (id, value, anchor) = match doc.stack.pop() {
-            Some(Frame::Seq { id, items, anchor }) => (id, NodeValue::Array(items), anchor),
+        let (id, anchor) = match doc.stack.pop() {
+            Some(Frame::Seq { id, items, anchor }) => {
+                doc.builder.close_array(id, items);
+                (id, anchor)
+            }
             Some(Frame::Map {
                 id, object, anchor, ..
-            }) => (id, NodeValue::Object(object), anchor),
+            }) => {
+                doc.builder.close_object(id, object);
+                (id, anchor)
+            }
             None => return,
         };
-        doc.builder.set_value(id, value);
         self.anchor(anchor, id);
     }
 
@@ -451,20 +470,26 @@ impl Loader<'_> {
             let Some(node) = doc.builder.node(src) else {
                 continue;
             };
-            let children: Vec<(Option<Box<str>>, NodeId)> = match &node.value {
-                NodeValue::Array(items) => items.iter().map(|&c| (None, c)).collect(),
-                NodeValue::Object(object) => object
+            let children: Vec<(Option<KeyId>, NodeId)> = match &node.value {
+                Slot::Array(items) => doc
+                    .builder
+                    .items(items)
                     .iter()
-                    .map(|(k, c)| (Some(Box::from(k)), c))
+                    .map(|&c| (None, c))
+                    .collect(),
+                Slot::Object(object) => doc
+                    .builder
+                    .members(object)
+                    .map(|(k, c)| (Some(k), c))
                     .collect(),
                 _ => continue,
             };
             if depth >= max_depth {
                 return Err(Failure::TooDeep(mark));
             }
-            let is_object = matches!(node.value, NodeValue::Object(_));
-            let mut items = Vec::with_capacity(children.len());
-            let mut object = Object::new();
+            let is_object = matches!(node.value, Slot::Object(_));
+            let items = doc.builder.open_array();
+            let mut object = doc.builder.open_object();
             for (slot, (key, child)) in children.into_iter().enumerate() {
                 self.expansions += 1;
                 if self.expansions > limit {
@@ -484,19 +509,18 @@ impl Loader<'_> {
                 }
                 match key {
                     Some(key) => {
-                        let _ = object.insert(doc.builder.key(&key), copy);
+                        let _ = doc.builder.add_member(&mut object, key, copy);
                     }
-                    None => items.push(copy),
+                    None => doc.builder.add_item(copy),
                 }
                 work.push((child, copy, depth + 1));
             }
             if let Some(doc) = self.doc.as_mut() {
-                let value = if is_object {
-                    NodeValue::Object(object)
+                if is_object {
+                    doc.builder.close_object(dst, object);
                 } else {
-                    NodeValue::Array(items)
-                };
-                doc.builder.set_value(dst, value);
+                    doc.builder.close_array(dst, items);
+                }
             }
         }
         Ok(())
@@ -511,80 +535,63 @@ impl Loader<'_> {
     }
 }
 
-impl NodeValue {
-    /// The value without its children (collections come back empty).
-    fn clone_shallow(&self) -> NodeValue {
+impl Slot {
+    /// The value without its children (collections come back empty; they are filled by the
+    /// caller). Strings share the original's text.
+    fn clone_shallow(&self) -> Slot {
         match self {
-            NodeValue::Array(_) => NodeValue::Array(Vec::new()),
-            NodeValue::Object(_) => NodeValue::Object(Object::new()),
-            other => other.clone(),
+            Slot::Array(_) | Slot::Object(_) => Slot::Null,
+            other => *other,
         }
     }
 }
 
-/// The string form of a scalar (`None` for a collection).
-fn string_form(value: &NodeValue) -> Option<Box<str>> {
-    Some(match value {
-        NodeValue::Null => "null".into(),
-        NodeValue::Bool(b) => b.to_string().into(),
-        NodeValue::Int(i) => i.to_string().into(),
-        NodeValue::Float(f) => f.to_string().into(),
-        NodeValue::Str(s) => s.clone(),
-        NodeValue::Array(_) | NodeValue::Object(_) => return None,
-    })
-}
-
-/// A scalar used as a key: its text as written.
-fn scalar_key(value: &str) -> Box<str> {
-    value.into()
-}
-
 /// Resolves a scalar with the YAML 1.2 core schema.
-fn resolve(value: &str, style: ScalarStyle, tag: Option<&Tag>) -> NodeValue {
+fn resolve(builder: &mut Builder, value: &str, style: ScalarStyle, tag: Option<&Tag>) -> Slot {
     if style != ScalarStyle::Plain {
-        return NodeValue::Str(value.into());
+        return builder.string(value);
     }
     if let Some(tag) = tag {
         let core = tag.is_yaml_core_schema() || tag.handle == "!!";
         if !core || tag.suffix == "str" {
-            return NodeValue::Str(value.into());
+            return builder.string(value);
         }
     }
-    resolve_plain(value)
+    resolve_plain(value).unwrap_or_else(|| builder.string(value))
 }
 
-/// The core schema's resolution of a plain scalar.
-pub(crate) fn resolve_plain(s: &str) -> NodeValue {
+/// The core schema's resolution of a plain scalar (`None`: it is a string).
+pub(crate) fn resolve_plain(s: &str) -> Option<Slot> {
     match s {
-        "" | "~" | "null" | "Null" | "NULL" => return NodeValue::Null,
-        "true" | "True" | "TRUE" => return NodeValue::Bool(true),
-        "false" | "False" | "FALSE" => return NodeValue::Bool(false),
-        ".nan" | ".NaN" | ".NAN" => return NodeValue::Float(f64::NAN),
+        "" | "~" | "null" | "Null" | "NULL" => return Some(Slot::Null),
+        "true" | "True" | "TRUE" => return Some(Slot::Bool(true)),
+        "false" | "False" | "FALSE" => return Some(Slot::Bool(false)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Slot::Float(f64::NAN)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return NodeValue::Float(f64::INFINITY);
+            return Some(Slot::Float(f64::INFINITY));
         }
-        "-.inf" | "-.Inf" | "-.INF" => return NodeValue::Float(f64::NEG_INFINITY),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Slot::Float(f64::NEG_INFINITY)),
         _ => {}
     }
     if let Some(hex) = s.strip_prefix("0x") {
         if let Some(v) = radix(hex, 16) {
-            return v;
+            return Some(v);
         }
     } else if let Some(oct) = s.strip_prefix("0o") {
         if let Some(v) = radix(oct, 8) {
-            return v;
+            return Some(v);
         }
     } else if is_decimal_int(s) {
-        return match s.parse::<i64>() {
-            Ok(i) => NodeValue::Int(i),
-            Err(_) => NodeValue::Float(s.parse::<f64>().unwrap_or(f64::NAN)),
-        };
+        return Some(match s.parse::<i64>() {
+            Ok(i) => Slot::Int(i),
+            Err(_) => Slot::Float(s.parse::<f64>().unwrap_or(f64::NAN)),
+        });
     } else if is_float(s)
         && let Ok(f) = s.parse::<f64>()
     {
-        return NodeValue::Float(f);
+        return Some(Slot::Float(f));
     }
-    NodeValue::Str(s.into())
+    None
 }
 
 /// `[-+]?[0-9]+`
@@ -617,7 +624,7 @@ fn is_float(s: &str) -> bool {
 }
 
 /// Hex/octal digits to an integer, or a float when past `i64`.
-fn radix(digits: &str, base: u32) -> Option<NodeValue> {
+fn radix(digits: &str, base: u32) -> Option<Slot> {
     if digits.is_empty() {
         return None;
     }
@@ -630,5 +637,5 @@ fn radix(digits: &str, base: u32) -> Option<NodeValue> {
             .and_then(|v| v.checked_add(i64::from(d)));
         approx = approx * f64::from(base) + f64::from(d);
     }
-    Some(exact.map_or(NodeValue::Float(approx), NodeValue::Int))
+    Some(exact.map_or(Slot::Float(approx), Slot::Int))
 }
