@@ -35,7 +35,7 @@ status=0
 mkdir -p target/logs
 for t in $targets; do
   work="target/corpus/$t"
-  mkdir -p "$work" "artifacts/$t"
+  mkdir -p "$work" "artifacts/$t" "corpus/$t"
   log="target/logs/$t.log"
   start=$(date +%s)
   # -timeout: one input taking over 10 s is a hang; -rss_limit_mb: 2 GB is a memory blow-up.
