@@ -239,6 +239,7 @@ fuzz_target!(|input: Input| {
         now: 1_700_000_000 + i64::from(input.now_days) * 86_400,
         params: Vec::new(),
         step_limit: 2_000_000,
+        ..EvalOptions::default()
     };
     let report = evaluate(program, &[doc], &options)
         .unwrap_or_else(|e| panic!("no params given, yet: {e:?}"));
