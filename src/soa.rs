@@ -54,10 +54,8 @@ impl Applicability {
         let mut errors = Vec::new();
         let at = |id: crate::facts::NodeId| {
             let (line, column) = doc.position(id);
-            Span::new(
-                offset(file.text(), line, column),
-                offset(file.text(), line, column) + 1,
-            )
+            let offset = crate::source::offset_of(file.text(), line, column);
+            Span::new(offset, offset + 1)
         };
         let mut excluded = BTreeMap::new();
         let root = doc.root();
@@ -233,17 +231,6 @@ fn csv_field(f: &str) -> String {
 
 fn cell(text: &str) -> String {
     text.replace('|', "\\|").replace('\n', " ")
-}
-
-fn offset(text: &str, line: u32, column: u32) -> usize {
-    let start: usize = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum();
-    text.get(start..)
-        .and_then(|rest| rest.char_indices().nth(column.saturating_sub(1) as usize))
-        .map_or(start, |(i, _)| start + i)
 }
 
 #[cfg(test)]

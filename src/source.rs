@@ -65,6 +65,21 @@ pub fn line_col(text: &str, offset: usize) -> (u32, u32) {
     )
 }
 
+/// Byte offset of a 1-based (line, column-in-characters) position; clamped to the text.
+/// Linear in the text: for error paths only.
+pub fn offset_of(text: &str, line: u32, column: u32) -> usize {
+    let mut start = 0;
+    for _ in 1..line {
+        match text.get(start..).and_then(|rest| rest.find('\n')) {
+            Some(n) => start += n + 1,
+            None => return text.len(),
+        }
+    }
+    let rest = text.get(start..).unwrap_or("");
+    let skip = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
+    start + rest.char_indices().nth(skip).map_or(rest.len(), |(i, _)| i)
+}
+
 /// A byte range in a source file.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub struct Span {
@@ -95,6 +110,15 @@ impl From<Span> for SourceSpan {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn offset_of_inverts_line_col() {
+        let text = "ab\r\ncé d\nx";
+        for offset in [0, 1, 4, 5, 7, 8, 10] {
+            let (l, c) = line_col(text, offset);
+            assert_eq!(offset_of(text, l, c), offset, "offset {offset}");
+        }
+    }
 
     #[test]
     fn line_col_counts_characters_from_one() {

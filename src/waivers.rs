@@ -277,17 +277,9 @@ fn waive(mut r: RuleResult, waivers: &[&Waiver]) -> RuleResult {
     r
 }
 
-/// The byte span of a 1-based (line, column) in `text` (one character long).
+/// The one-character span at a 1-based (line, column) in `text`.
 fn span_at(text: &str, line: u32, column: u32) -> Span {
-    let line_start = text
-        .split_inclusive('\n')
-        .take(line.saturating_sub(1) as usize)
-        .map(str::len)
-        .sum::<usize>();
-    let offset = text
-        .get(line_start..)
-        .and_then(|rest| rest.char_indices().nth(column.saturating_sub(1) as usize))
-        .map_or(line_start, |(i, _)| line_start + i);
+    let offset = crate::source::offset_of(text, line, column);
     Span::new(offset, offset + 1)
 }
 

@@ -394,27 +394,11 @@ fn load_waivers(
 ) -> Option<Vec<annexa::waivers::Waiver>> {
     let mut waivers = Vec::new();
     if let Some(file) = file {
-        let loaded = match annexa::facts::load_path(
-            std::path::Path::new(file),
+        let (doc, source) = super::inputs::read_small_document(
             file,
-            &annexa::facts::LoadOptions::default(),
-        ) {
-            Ok(l) => l,
-            Err(e) => {
-                print_diagnostic(&e);
-                return None;
-            }
-        };
-        let text = std::fs::read_to_string(file).unwrap_or_default();
-        let source = annexa::source::SourceFile::new(file, text);
-        let Some(doc) = loaded.documents.first() else {
-            print_diagnostic(&UsageError::new(
-                format!("the waivers file `{file}` is empty"),
-                "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
-            ));
-            return None;
-        };
-        match annexa::waivers::parse_waivers(doc, &source) {
+            "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
+        )?;
+        match annexa::waivers::parse_waivers(&doc, &source) {
             Ok(w) => waivers.extend(w),
             Err(errors) => {
                 for e in &errors {

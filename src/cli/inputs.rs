@@ -118,6 +118,25 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
     })
 }
 
+/// A small YAML or JSON input of annexa's own (a waivers or applicability file): its first
+/// document and its text for diagnostics. Prints the problem and gives `None` when it cannot
+/// be read or holds no document (`shape` says what to write instead).
+pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceFile)> {
+    let loaded = match facts::load_path(Path::new(file), file, &LoadOptions::default()) {
+        Ok(l) => l,
+        Err(e) => {
+            print_diagnostic(&e);
+            return None;
+        }
+    };
+    let Some(doc) = loaded.documents.into_iter().next() else {
+        print_diagnostic(&UsageError::new(format!("`{file}` is empty"), shape));
+        return None;
+    };
+    let text = std::fs::read_to_string(file).unwrap_or_default();
+    Some((doc, SourceFile::new(file, text)))
+}
+
 /// `--param NAME=JSON` options as (name, value); prints the first mistake and gives `None`.
 pub fn parse_params(params: &[String]) -> Option<Vec<(String, serde_json::Value)>> {
     let mut parsed = Vec::with_capacity(params.len());

@@ -135,27 +135,11 @@ pub fn run(args: &SoaArgs) -> u8 {
 }
 
 fn read_applicability(file: &str) -> Option<Applicability> {
-    let loaded = match annexa::facts::load_path(
-        std::path::Path::new(file),
+    let (doc, source) = super::inputs::read_small_document(
         file,
-        &annexa::facts::LoadOptions::default(),
-    ) {
-        Ok(l) => l,
-        Err(e) => {
-            print_diagnostic(&e);
-            return None;
-        }
-    };
-    let text = std::fs::read_to_string(file).unwrap_or_default();
-    let source = annexa::source::SourceFile::new(file, text);
-    let Some(doc) = loaded.documents.first() else {
-        print_diagnostic(&UsageError::new(
-            format!("`{file}` is empty"),
-            "write `excluded:` followed by `A.x.y: justification` lines",
-        ));
-        return None;
-    };
-    match Applicability::parse(doc, &source) {
+        "write `excluded:` followed by `A.x.y: justification` lines (docs/soa.md)",
+    )?;
+    match Applicability::parse(&doc, &source) {
         Ok(a) => Some(a),
         Err(errors) => {
             for e in &errors {

@@ -231,7 +231,7 @@ impl ErrCtx {
     /// A duplicate key; `first` is the 1-based (line, column) of the first key.
     pub(crate) fn duplicate_key(&self, key: &str, first: (u32, u32), second: Span) -> FactsError {
         let text = self.file.text();
-        let first_offset = offset_of(text, first.0, first.1);
+        let first_offset = crate::source::offset_of(text, first.0, first.1);
         let key_len = |offset: usize| {
             // label the key as written: up to the end of the line or a `:`
             text.get(offset..)
@@ -264,33 +264,9 @@ impl ErrCtx {
     }
 }
 
-/// Byte offset of a 1-based (line, column-in-characters) position; clamped to the text.
-/// Linear in the text: for error paths only.
-pub(crate) fn offset_of(text: &str, line: u32, column: u32) -> usize {
-    let mut start = 0;
-    for _ in 1..line {
-        match text.get(start..).and_then(|rest| rest.find('\n')) {
-            Some(n) => start += n + 1,
-            None => return text.len(),
-        }
-    }
-    let rest = text.get(start..).unwrap_or("");
-    let skip = usize::try_from(column.saturating_sub(1)).unwrap_or(usize::MAX);
-    start + rest.char_indices().nth(skip).map_or(rest.len(), |(i, _)| i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
-
-    #[test]
-    fn offset_of_inverts_line_col() {
-        let text = "ab\r\ncé d\nx";
-        for offset in [0, 1, 4, 5, 7, 8, 10] {
-            let (l, c) = line_col(text, offset);
-            assert_eq!(offset_of(text, l, c), offset, "offset {offset}");
-        }
-    }
 
     #[test]
     fn errors_stay_small() {
