@@ -221,17 +221,8 @@ pub fn run(args: &CheckArgs) -> u8 {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let text = report::render(&report, format, colour);
-    match &args.output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                print_diagnostic(&UsageError::new(
-                    format!("cannot write `{path}`: {e}"),
-                    "check that the folder exists and is writable",
-                ));
-                return EXIT_USAGE;
-            }
-        }
-        None => print!("{text}"),
+    if !super::write_output(args.output.as_deref(), &text) {
+        return EXIT_USAGE;
     }
     // the process ends next: freeing millions of fact nodes one by one would only cost time
     std::mem::forget(documents);

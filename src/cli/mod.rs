@@ -148,6 +148,27 @@ pub fn parse_now(now: &str) -> Option<i64> {
     }
 }
 
+/// Writes a report to `-o FILE`, or to standard output; false (after saying why) when the
+/// file cannot be written.
+pub fn write_output(path: Option<&str>, text: &str) -> bool {
+    match path {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => true,
+            Err(e) => {
+                print_diagnostic(&UsageError::new(
+                    format!("cannot write `{path}`: {e}"),
+                    "check that the folder exists and is writable",
+                ));
+                false
+            }
+        },
+        None => {
+            print!("{text}");
+            true
+        }
+    }
+}
+
 /// A mistake in how annexa was called (no source file to point into).
 #[derive(Debug, thiserror::Error, miette::Diagnostic)]
 #[error("{message}")]

@@ -119,17 +119,8 @@ pub fn run(args: &SoaArgs) -> u8 {
         SoaFormat::Csv => render_csv(&entries),
         SoaFormat::Json => serde_json::to_string_pretty(&entries).unwrap_or_default() + "\n",
     };
-    match &args.output {
-        Some(path) => {
-            if let Err(e) = std::fs::write(path, &text) {
-                print_diagnostic(&UsageError::new(
-                    format!("cannot write `{path}`: {e}"),
-                    "check that the folder exists and is writable",
-                ));
-                return EXIT_USAGE;
-            }
-        }
-        None => print!("{text}"),
+    if !super::write_output(args.output.as_deref(), &text) {
+        return EXIT_USAGE;
     }
     EXIT_OK
 }
