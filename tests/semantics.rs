@@ -1208,3 +1208,26 @@ fn indexed_equality_filters_match_the_scan() {
     );
     assert!(!scanned[0]["evidence_gaps"].as_array().unwrap().is_empty());
 }
+
+#[test]
+fn a_count_check_points_at_the_first_element_it_counted() {
+    let policy =
+        "rule owned {\n  controls A.5.9\n  require count(datasets[not exists(.owner)]) == 0\n}\n";
+    let yaml = "datasets:\n  - name: a\n    owner: x\n  - name: b\n  - name: c\n";
+    let file = annexa::source::SourceFile::new("c.policy", policy);
+    let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()])
+        .program
+        .unwrap();
+    let docs = annexa::facts::load_bytes(
+        "f.yaml",
+        yaml.as_bytes(),
+        annexa::facts::Format::Yaml,
+        &Default::default(),
+    )
+    .unwrap()
+    .documents;
+    let report = annexa::eval::evaluate(&program, &docs, &Default::default()).unwrap();
+    let v = &report.results[0].violations[0];
+    assert_eq!((v.path.as_str(), v.line, v.column), ("/datasets/1", 4, 5));
+    assert_eq!(v.subject, "", "the subject stays the document root");
+}

@@ -156,9 +156,15 @@ impl<'a> Exec<'_, 'a> {
                 let doc = self.ctx.doc;
                 let subject_id = self.subject.unwrap_or(doc.root());
                 // only a fact of this document locates a violation (not a `--param` value)
-                let origin = c.origin.as_ref().filter(|v| is_fact_of(v, doc));
+                let origin = c.origin.filter(|v| is_fact_of(v, doc));
+                // no single fact decided (`count(xs[…]) == 0`): point at the first element of
+                // the first filter the check reads, which is what a reader looks for
+                let origin = match origin {
+                    Some(o) => Some(o),
+                    None => self.first_filtered_fact(cond)?,
+                };
                 // (`origin` is a fact of `doc`, so every location below is in `doc`)
-                let (node, path) = match origin {
+                let (node, path) = match &origin {
                     Some(Val::Node(_, id)) => (*id, doc.pointer(*id)),
                     Some(Val::Missing(Some(a))) => (a.at, a.pointer.clone()),
                     _ => (subject_id, doc.pointer(subject_id)),
@@ -480,6 +486,43 @@ fn has_outer_for(stmts: &[Stmt]) -> bool {
         } => has_outer_for(then) || has_outer_for(otherwise),
         _ => false,
     })
+}
+
+impl<'a> Exec<'_, 'a> {
+    /// The first element, in this document, of the first filter or projection in `e` (source
+    /// order), evaluated again. Used only to locate a violation no single fact decided; the
+    /// evidence gaps of this second evaluation are dropped (the first one recorded them).
+    fn first_filtered_fact(&mut self, e: &'a Expr) -> Result<Option<Val<'a>>> {
+        let Some(list) = first_collection(e) else {
+            return Ok(None);
+        };
+        let gaps = self.ctx.gaps.len();
+        let value = self.ctx.eval(list);
+        self.ctx.gaps.truncate(gaps);
+        let doc = self.ctx.doc;
+        Ok(value?
+            .elements()
+            .and_then(|mut items| items.next())
+            .filter(|v| is_fact_of(v, doc)))
+    }
+}
+
+/// The first filter or projection of an expression, in source order.
+fn first_collection(e: &Expr) -> Option<&Expr> {
+    match &e.kind {
+        ExprKind::Filter { .. } | ExprKind::Project(..) => Some(e),
+        ExprKind::Field(b, _)
+        | ExprKind::Index(b, _)
+        | ExprKind::Not(b)
+        | ExprKind::Neg(b)
+        | ExprKind::Matches(b, _) => first_collection(b),
+        ExprKind::Binary(_, a, b) => first_collection(a).or_else(|| first_collection(b)),
+        ExprKind::CallBuiltin(_, args) | ExprKind::CallFn(_, args) | ExprKind::List(args) => {
+            args.iter().find_map(first_collection)
+        }
+        ExprKind::Quantifier { over, .. } => first_collection(over),
+        _ => None,
+    }
 }
 
 /// Renders a template with the current frame's values.
