@@ -247,4 +247,21 @@ pub struct Report {
     pub results: Vec<RuleResult>,
     /// One entry per control any rule maps to, ordered by control id (numerically).
     pub controls: Vec<ControlResult>,
+    /// Which fact files the rules with a `scope` recognised; absent when no rule has a scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileCounts>,
+}
+
+/// How many fact files were in some scoped rule's scope, per pack.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCounts {
+    /// Fact files read.
+    pub total: usize,
+    /// Files with at least one document in the scope of a scoped rule.
+    pub recognised: usize,
+    /// Recognised files per pack (the first segment of the rules' namespace); a file several
+    /// packs recognise counts for each.
+    pub by_pack: std::collections::BTreeMap<String, usize>,
+    /// The files no scoped rule was about, in input order.
+    pub unrecognised: Vec<String>,
 }

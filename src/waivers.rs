@@ -246,12 +246,15 @@ pub fn apply(report: Report, waivers: &[Waiver], now: i64) -> (Report, Vec<Strin
         .collect();
     notes.dedup();
     let active: Vec<&Waiver> = waivers.iter().filter(|w| w.active(now)).collect();
+    let files = report.files.clone();
     let results = report
         .results
         .into_iter()
         .map(|r| waive(r, &active))
         .collect();
-    (crate::eval::report(results), notes)
+    let mut waived = crate::eval::report(results);
+    waived.files = files;
+    (waived, notes)
 }
 
 fn waive(mut r: RuleResult, waivers: &[&Waiver]) -> RuleResult {

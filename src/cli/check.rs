@@ -71,6 +71,9 @@ pub struct CheckArgs {
     /// Ignore annexa.toml.
     #[arg(long = "no-config")]
     no_config: bool,
+    /// Also list, in the human report, the rules no fact document was in scope of.
+    #[arg(short = 'v', long = "verbose")]
+    verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -220,7 +223,10 @@ pub fn run(args: &CheckArgs) -> u8 {
     let colour = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let text = report::render(&report, format, colour);
+    let text = match format {
+        Format::Human => report::render_human_with(&report, colour, args.verbose),
+        _ => report::render(&report, format, colour),
+    };
     if !super::write_output(args.output.as_deref(), &text) {
         return EXIT_USAGE;
     }
@@ -277,6 +283,7 @@ fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Repor
         return None;
     };
     let total = report.results.len();
+    let files = report.files.clone();
     let kept: Vec<_> = report
         .results
         .into_iter()
@@ -299,7 +306,9 @@ fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Repor
         ));
         return None;
     }
-    Some(annexa::eval::report(kept))
+    let mut filtered = annexa::eval::report(kept);
+    filtered.files = files;
+    Some(filtered)
 }
 
 /// Replaces each folder among the facts by the fact files under it that no `--exclude` glob

@@ -17,6 +17,17 @@ pub type RuleId = usize;
 /// A local variable slot in the current frame.
 pub type Slot = usize;
 
+/// A file-level `scope`: which documents the rules of one file are about.
+#[derive(Debug, Clone)]
+pub struct FileScope {
+    /// The condition, over the document root.
+    pub expr: Expr,
+    /// Slots it needs (quantifier variables).
+    pub slots: usize,
+    /// The policy file.
+    pub file: SourceFile,
+}
+
 /// A constant value from the policy text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Const {
@@ -191,11 +202,14 @@ pub enum Builtin {
     DaysSince,
     /// `parse_date(s)`
     ParseDate,
+    /// `type_name(x)`: `"null"`, `"boolean"`, `"number"`, `"string"`, `"date"`, `"list"` or
+    /// `"object"`.
+    TypeName,
 }
 
 impl Builtin {
     /// Every builtin with its name and arity.
-    pub const ALL: [(&'static str, Builtin, usize); 16] = [
+    pub const ALL: [(&'static str, Builtin, usize); 17] = [
         ("count", Builtin::Count, 1),
         ("len", Builtin::Len, 1),
         ("exists", Builtin::Exists, 1),
@@ -212,6 +226,7 @@ impl Builtin {
         ("max", Builtin::Max, 1),
         ("days_since", Builtin::DaysSince, 1),
         ("parse_date", Builtin::ParseDate, 1),
+        ("type_name", Builtin::TypeName, 1),
     ];
 
     /// Looks a builtin up by name: its id and arity.
@@ -356,6 +371,10 @@ pub struct Rule {
     pub slots: usize,
     /// Lets the rule reads, directly or through lets and fns, in id order.
     pub lets_read: Vec<LetId>,
+    /// The file's `scope`, an index into [`Program::scopes`](super::Program::scopes).
+    pub file_scope: Option<usize>,
+    /// The rule's own `scope`, evaluated in the rule's frame after the file's.
+    pub scope: Option<Expr>,
     /// The policy file.
     pub file: SourceFile,
     /// Where the `rule` keyword is.

@@ -22,6 +22,18 @@ pub(crate) struct DocOutcome {
 }
 
 impl DocOutcome {
+    /// A rule in error on this document before any statement ran (its `scope` failed).
+    pub(crate) fn failed(message: String) -> DocOutcome {
+        DocOutcome {
+            status: Status::Error,
+            violations: Vec::new(),
+            gaps: Vec::new(),
+            subjects: 0,
+            skip_reason: None,
+            error: Some(message),
+        }
+    }
+
     pub(crate) fn skipped(reason: String) -> DocOutcome {
         DocOutcome {
             status: Status::Skip,

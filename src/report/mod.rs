@@ -9,7 +9,7 @@ mod sarif;
 use crate::findings::Report;
 
 pub use github::render_github;
-pub use human::render_human;
+pub use human::{render_human, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use sarif::{fingerprint, render_sarif};
