@@ -1,5 +1,5 @@
 //! `scope` (LANGUAGE.md v2): documents out of a rule's scope cost nothing and say nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
 
 mod common;
 
@@ -111,12 +111,7 @@ fn a_scope_that_fails_at_run_time_puts_the_rule_in_error() {
 
 #[test]
 fn two_file_scopes_are_a_compile_error() {
-    let out = annexa(&[
-        "check",
-        &path("pod.yaml"),
-        "-p",
-        &path("two_scopes.policy"),
-    ]);
+    let out = annexa(&["check", &path("pod.yaml"), "-p", &path("two_scopes.policy")]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(err.contains("annexa::duplicate"), "{err}");
@@ -138,7 +133,11 @@ fn rules_without_scope_judge_every_document_and_count_no_files() {
 
 #[test]
 fn the_ml_pack_stays_quiet_on_files_of_other_tools() {
-    let (report, code) = json_report(&[&path("dvc.yaml"), &path("deployment.yaml"), &path("pod.yaml")]);
+    let (report, code) = json_report(&[
+        &path("dvc.yaml"),
+        &path("deployment.yaml"),
+        &path("pod.yaml"),
+    ]);
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["failed"], 0);
     assert_eq!(report["summary"]["violations"], 0);
@@ -164,7 +163,11 @@ fn explain_says_a_document_is_not_in_scope() {
         &path("pods.policy"),
     ]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(stdout(&out).contains("result: skip, not in scope"), "{}", stdout(&out));
+    assert!(
+        stdout(&out).contains("result: skip, not in scope"),
+        "{}",
+        stdout(&out)
+    );
 }
 
 #[test]
@@ -183,7 +186,13 @@ fn scope_in_policy_tests() {
     )
     .unwrap();
     let out = annexa(&["test", file.to_str().unwrap()]);
-    assert_eq!(out.status.code(), Some(0), "{}{}", stdout(&out), stderr(&out));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
     assert!(stdout(&out).contains("2 passed, 0 failed"));
 }
 

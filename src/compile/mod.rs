@@ -204,8 +204,8 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
     let mut edges: Vec<(DefRef, DefRef, Span, usize, DepKind)> = Vec::new();
     for (m, module) in all.iter().enumerate() {
         let Some(info) = infos.get(m) else { continue };
-        let file_scope = compile_file_scope(module, info, &defs, &mut diags, &mut regexes)
-            .map(|s| {
+        let file_scope =
+            compile_file_scope(module, info, &defs, &mut diags, &mut regexes).map(|s| {
                 program.scopes.push(s);
                 program.scopes.len() - 1
             });

@@ -295,7 +295,14 @@ pub fn explain(
                 continue;
             };
             if rule_id == target {
-                traces.push(trace_rule(&mut ctx, program, rule_id, rule, &statuses, &mut scopes));
+                traces.push(trace_rule(
+                    &mut ctx,
+                    program,
+                    rule_id,
+                    rule,
+                    &statuses,
+                    &mut scopes,
+                ));
                 break;
             }
             if !needed.get(rule_id).copied().unwrap_or(false) {

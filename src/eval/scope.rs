@@ -27,7 +27,11 @@ impl ScopeMemo {
     /// Whether the document of `ctx` is in `rule`'s scope; `Err` carries the message of a
     /// run-time error in the scope itself, which puts the rule in error (a scope that cannot be
     /// decided must not quietly drop the document).
-    pub(crate) fn in_scope<'a>(&mut self, ctx: &mut Ctx<'a>, rule: &'a Rule) -> Result<bool, String> {
+    pub(crate) fn in_scope<'a>(
+        &mut self,
+        ctx: &mut Ctx<'a>,
+        rule: &'a Rule,
+    ) -> Result<bool, String> {
         if let Some(id) = rule.file_scope {
             let known = self.file.get(id).cloned().flatten();
             let decided = match known {
