@@ -215,7 +215,9 @@ fn evaluate_inner(
         })
         .collect();
     results.sort_by(|a, b| a.rule.cmp(&b.rule));
-    Ok(report(results))
+    let mut report = report(results);
+    crate::identity::stamp(&mut report);
+    Ok(report)
 }
 
 /// Why [`explain`] could not run.
@@ -489,5 +491,6 @@ pub fn report(results: Vec<RuleResult>) -> Report {
         summary,
         results,
         controls,
+        notes: Vec::new(),
     }
 }
