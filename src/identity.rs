@@ -30,8 +30,10 @@ pub use crate::report::relative_path;
 
 /// The fields that name an element, most specific first: `id`, `arn`/`Arn` (AWS), `address`
 /// (Terraform plans, whose `name` is not unique across types), `metadata.name` (Kubernetes,
-/// with `metadata.namespace` and `kind`), `name`/`Name`, `key`/`Key` (tag lists).
-pub const KEY_FIELDS: [&str; 9] = [
+/// with `metadata.namespace` and `kind`), `name`/`Name` (datasets, models, stages, suppliers of
+/// the ML fact model), `key`/`Key` (tag lists), `principal` (access grants) and `from`+`to`
+/// (transfers, keyed `FROM->TO`).
+pub const KEY_FIELDS: [&str; 11] = [
     "id",
     "arn",
     "Arn",
@@ -41,6 +43,8 @@ pub const KEY_FIELDS: [&str; 9] = [
     "Name",
     "key",
     "Key",
+    "principal",
+    "from+to",
 ];
 
 /// The version tag hashed into every fingerprint (and the SARIF `partialFingerprints` key).
@@ -247,6 +251,15 @@ fn key_of(doc: &Document, id: NodeId) -> Option<(&'static str, String)> {
             ];
             return Some((field, parts.into_iter().flatten().collect::<Vec<_>>().join("/")));
         }
+        if field == "from+to" {
+            if let (Some(from), Some(to)) = (
+                scalar(doc, doc.field(id, "from")),
+                scalar(doc, doc.field(id, "to")),
+            ) {
+                return Some((field, format!("{from}->{to}")));
+            }
+            continue;
+        }
         if let Some(value) = scalar(doc, doc.field(id, field)) {
             return Some((field, value));
         }
@@ -332,6 +345,9 @@ mod tests {
             Some("aws_s3_bucket.logs")
         );
         assert_eq!(own_key(&doc, at(&doc, "/r/1")).as_deref(), Some("7"));
+        let doc = Document::from_json("m.json", &json!({"t": [{"from": "a", "to": "b"}, {"from": "a"}]}));
+        assert_eq!(own_key(&doc, at(&doc, "/t/0")).as_deref(), Some("a->b"));
+        assert_eq!(own_key(&doc, at(&doc, "/t/1")), None);
     }
 
     #[test]
