@@ -203,7 +203,7 @@ fn result(
     fingerprint: String,
     cwd: Option<&Path>,
 ) -> Value {
-    let out = json!({
+    let mut out = json!({
         "ruleId": r.rule,
         "ruleIndex": index,
         "level": level(r.severity),
@@ -220,6 +220,11 @@ fn result(
             },
         },
     });
+    if let Some(key) = &v.subject_key
+        && let Some(properties) = out.get_mut("properties").and_then(Value::as_object_mut)
+    {
+        properties.insert("subjectKey".into(), json!(key));
+    }
     out
 }
 
