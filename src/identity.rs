@@ -134,7 +134,15 @@ pub fn gap_fingerprint(
     let document = relative_path(&g.document, cwd);
     let index = g.document_index.to_string();
     let mut hasher = Sha256::new();
-    for part in [VERSION, "gap", rule, &document, &index, &g.locator, &g.construct] {
+    for part in [
+        VERSION,
+        "gap",
+        rule,
+        &document,
+        &index,
+        &g.locator,
+        &g.construct,
+    ] {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }
@@ -249,7 +257,10 @@ fn key_of(doc: &Document, id: NodeId) -> Option<(&'static str, String)> {
                 scalar(doc, doc.field(metadata, "namespace")),
                 Some(name),
             ];
-            return Some((field, parts.into_iter().flatten().collect::<Vec<_>>().join("/")));
+            return Some((
+                field,
+                parts.into_iter().flatten().collect::<Vec<_>>().join("/"),
+            ));
         }
         if field == "from+to" {
             if let (Some(from), Some(to)) = (
@@ -300,7 +311,12 @@ mod tests {
     #[test]
     fn keyed_elements_are_named_by_their_key_not_their_index() {
         let facts = json!({"datasets": [{"id": "a"}, {"id": "ds-7", "enc": {"on": false}}]});
-        let l = locator(facts, "/datasets/1", "/datasets/1/enc/on", "/datasets/1/enc/on");
+        let l = locator(
+            facts,
+            "/datasets/1",
+            "/datasets/1/enc/on",
+            "/datasets/1/enc/on",
+        );
         assert_eq!(l.subject_key.as_deref(), Some("ds-7"));
         assert_eq!(l.locator, "/datasets/[id=ds-7]\0/enc/on");
     }
@@ -345,7 +361,10 @@ mod tests {
             Some("aws_s3_bucket.logs")
         );
         assert_eq!(own_key(&doc, at(&doc, "/r/1")).as_deref(), Some("7"));
-        let doc = Document::from_json("m.json", &json!({"t": [{"from": "a", "to": "b"}, {"from": "a"}]}));
+        let doc = Document::from_json(
+            "m.json",
+            &json!({"t": [{"from": "a", "to": "b"}, {"from": "a"}]}),
+        );
         assert_eq!(own_key(&doc, at(&doc, "/t/0")).as_deref(), Some("a->b"));
         assert_eq!(own_key(&doc, at(&doc, "/t/1")), None);
     }

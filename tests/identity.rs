@@ -55,13 +55,16 @@ fn check(dir: &Path, file: &str, format: &str, extra: &[&str]) -> (Option<i32>, 
     ];
     args.extend_from_slice(extra);
     let out = annexa_in(dir, &args);
-    let value = serde_json::from_slice(&out.stdout)
-        .unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
+    let value =
+        serde_json::from_slice(&out.stdout).unwrap_or_else(|e| panic!("{e}: {}", stderr(&out)));
     (out.status.code(), value)
 }
 
 /// SARIF fingerprint → (rule id, message) of every result.
-fn sarif_fingerprints(log: &Value) -> BTreeMap<String, (String, String)> {
+type Fingerprints = BTreeMap<String, (String, String)>;
+
+/// The [`Fingerprints`] of a SARIF log.
+fn sarif_fingerprints(log: &Value) -> Fingerprints {
     log["runs"][0]["results"]
         .as_array()
         .unwrap()
@@ -101,10 +104,14 @@ fn before_and_after(
     tag: &str,
     name: &str,
     edit: impl Fn(&str) -> String,
-) -> (BTreeMap<String, (String, String)>, BTreeMap<String, (String, String)>, Value) {
+) -> (Fingerprints, Fingerprints, Value) {
     let dir = temp_dir(tag);
     let original = example();
-    std::fs::write(dir.join(name), edit_for(name, &original, &|s| s.to_string())).unwrap();
+    std::fs::write(
+        dir.join(name),
+        edit_for(name, &original, &|s| s.to_string()),
+    )
+    .unwrap();
     let (code, log) = check(&dir, name, "sarif", &[]);
     assert_eq!(code, Some(1));
     let before = sarif_fingerprints(&log);
@@ -114,7 +121,11 @@ fn before_and_after(
     let (_, log) = check(&dir, name, "sarif", &[]);
     let after = sarif_fingerprints(&log);
     let (code, matched) = check(&dir, name, "json", &["--baseline", "baseline.json"]);
-    assert_eq!(code, Some(0), "the baseline from before still covers every finding");
+    assert_eq!(
+        code,
+        Some(0),
+        "the baseline from before still covers every finding"
+    );
     std::fs::remove_dir_all(&dir).unwrap();
     (before, after, matched)
 }
@@ -158,7 +169,9 @@ fn inserting_a_clean_dataset_at_the_top_keeps_every_fingerprint_and_baseline_mat
         .map(|v| v["path"].as_str().unwrap().to_string())
         .collect();
     assert!(
-        waived.iter().any(|p| p == "/datasets/2/encryption/at_rest/enabled"),
+        waived
+            .iter()
+            .any(|p| p == "/datasets/2/encryption/at_rest/enabled"),
         "{waived:?}"
     );
     assert_eq!(waived.len(), 6);
@@ -219,12 +232,10 @@ fn a_new_finding_is_new_even_next_to_baselined_ones() {
     let new = failing(&matched);
     assert_eq!(
         new,
-        [
-            (
-                "ml.data_protection.training_data_encrypted".to_string(),
-                "/datasets/0/encryption/at_rest/enabled".to_string()
-            ),
-        ],
+        [(
+            "ml.data_protection.training_data_encrypted".to_string(),
+            "/datasets/0/encryption/at_rest/enabled".to_string()
+        ),],
         "only the new dataset's finding fails (its `algorithm` is present, so one violation)"
     );
     std::fs::remove_dir_all(&dir).unwrap();

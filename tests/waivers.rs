@@ -262,7 +262,10 @@ fn a_list_where_a_pattern_belongs_stops_the_run_instead_of_waiving_everything() 
     );
     assert!(err.contains("found a list"), "{err}");
     assert!(err.contains("list-path.yaml:4:5"), "{err}");
-    assert!(err.contains("path: /datasets/0/enc"), "the fix is shown: {err}");
+    assert!(
+        err.contains("path: /datasets/0/enc"),
+        "the fix is shown: {err}"
+    );
 }
 
 #[test]

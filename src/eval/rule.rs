@@ -172,7 +172,15 @@ impl<'a> Exec<'_, 'a> {
                 let (line, column) = doc.position(node);
                 let (file, document_index) = doc.source_of(node);
                 let subject = doc.pointer(subject_id);
-                let located = identity_of(doc, subject_id, &subject, origin.as_ref(), node, &path, text);
+                let located = identity_of(
+                    doc,
+                    subject_id,
+                    &subject,
+                    origin.as_ref(),
+                    node,
+                    &path,
+                    text,
+                );
                 self.violations.push(Violation {
                     message,
                     reason,
@@ -579,7 +587,9 @@ fn identity_of(
     };
     let mut located = crate::identity::locate(doc, subject_id, subject, node, &node_pointer, path);
     located.locator.push('\0');
-    located.locator.push_str(&crate::identity::require_text(text));
+    located
+        .locator
+        .push_str(&crate::identity::require_text(text));
     located
 }
 

@@ -57,9 +57,10 @@ impl Waiver {
             .as_ref()
             .is_none_or(|g| g.is_match(&v.document))
             && self.path.as_ref().is_none_or(|g| g.is_match(&v.path))
-            && self.subject.as_ref().is_none_or(|g| {
-                v.subject_key.as_deref().is_some_and(|key| g.is_match(key))
-            })
+            && self
+                .subject
+                .as_ref()
+                .is_none_or(|g| v.subject_key.as_deref().is_some_and(|key| g.is_match(key)))
     }
 
     #[cfg(test)]

@@ -14,9 +14,18 @@ const CODE: &str = "annexa::waivers";
 /// The keys of one waiver, with what each holds (for "must be a string (…)" messages).
 const KEYS: [(&str, &str); 7] = [
     ("rule", "a rule id or a glob such as `ml.*`"),
-    ("document", "a glob on the fact file, such as `facts/legacy/*.yaml`"),
-    ("path", "a JSON Pointer, or a glob on one such as `/datasets/*/encryption/*`"),
-    ("subject", "the subject's own key, such as `ds-7`, or a glob on it"),
+    (
+        "document",
+        "a glob on the fact file, such as `facts/legacy/*.yaml`",
+    ),
+    (
+        "path",
+        "a JSON Pointer, or a glob on one such as `/datasets/*/encryption/*`",
+    ),
+    (
+        "subject",
+        "the subject's own key, such as `ds-7`, or a glob on it",
+    ),
     ("reason", "text saying why the finding is accepted"),
     ("owner", "text naming who accepted it"),
     ("expires", "a date `YYYY-MM-DD`"),
@@ -191,7 +200,9 @@ fn parse_one(
                 errors.push(
                     Diagnostic::error(CODE, format!("invalid glob in `{key}`: {}", e.kind()), text)
                         .with_label(at(id), "this pattern")
-                        .with_help("globs use `*`, `?`, `[ab]` and `{a,b}`; escape a literal `[` as `[[]`"),
+                        .with_help(
+                            "globs use `*`, `?`, `[ab]` and `{a,b}`; escape a literal `[` as `[[]`",
+                        ),
                 );
                 None
             }
@@ -211,7 +222,9 @@ fn parse_one(
                 errors.push(
                     Diagnostic::error(CODE, "`expires` must be a date `YYYY-MM-DD`", text)
                         .with_label(at(*id), "not a date")
-                        .with_help("write the last day the waiver holds, e.g. `expires: 2027-03-31`"),
+                        .with_help(
+                            "write the last day the waiver holds, e.g. `expires: 2027-03-31`",
+                        ),
                 );
                 None
             }
