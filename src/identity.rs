@@ -370,6 +370,40 @@ mod tests {
     }
 
     #[test]
+    fn a_combined_document_locates_inside_the_part_a_node_comes_from() {
+        let facts = json!({"datasets": [{"name": "x", "on": false}]});
+        let alone = Document::from_json("b.json", &facts);
+        let all =
+            crate::facts::combine(&[Document::from_json("a.json", &json!({})), alone.clone()]);
+        let part = all.element(all.root(), 1).unwrap();
+        let subject = all
+            .element(all.field(part, "datasets").unwrap(), 0)
+            .unwrap();
+        let fact = all.field(subject, "on").unwrap();
+        let combined = locate(
+            &all,
+            subject,
+            "/datasets/0",
+            fact,
+            "/datasets/0/on",
+            "/datasets/0/on",
+        );
+        let single = locator(facts, "/datasets/0", "/datasets/0/on", "/datasets/0/on");
+        assert_eq!(combined, single);
+        assert_eq!(combined.locator, "/datasets/[name=x]\0/on");
+    }
+
+    #[test]
+    fn an_evidence_gap_path_is_stable_too() {
+        let doc = Document::from_json("g.json", &json!({"xs": [{"id": "a"}, {"id": "b"}]}));
+        assert_eq!(
+            stable_path(&doc, at(&doc, "/xs/1"), "/xs/1/enc/on"),
+            "/xs/[id=b]/enc/on"
+        );
+        assert_eq!(stable_path(&doc, doc.root(), "/ys"), "/ys");
+    }
+
+    #[test]
     fn require_text_ignores_layout() {
         assert_eq!(require_text("d.a  ==\n  1"), require_text("d.a == 1"));
     }

@@ -288,3 +288,48 @@ fn a_waiver_naming_its_subject_survives_a_reorder() {
     }
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+#[test]
+fn a_baseline_of_ten_thousand_findings_matches_all_of_them_after_an_insert() {
+    const N: usize = 10_000;
+    let dir = temp_dir("large");
+    let facts = |extra: bool| {
+        let mut datasets: Vec<Value> = (0..N)
+            .map(|i| {
+                serde_json::json!({
+                    "name": format!("ds-{i}"), "kind": "raw", "contains_pii": false,
+                    "classification": "confidential", "owner": "o@example.com",
+                    "encryption": {"at_rest": {"enabled": true, "algorithm": "AES-256"}},
+                    // no `access` would be fine; an admin without MFA fails admins_use_mfa
+                    "access": [{"principal": format!("p{i}@example.com"), "role": "admin", "mfa": false}],
+                })
+            })
+            .collect();
+        if extra {
+            let clean = to_json(&format!("datasets:\n{CLEAN}"));
+            datasets.insert(0, clean["datasets"][0].clone());
+        }
+        serde_json::json!({"datasets": datasets}).to_string()
+    };
+    std::fs::write(dir.join("big.json"), facts(false)).unwrap();
+    let (code, report) = check(&dir, "big.json", "json", &[]);
+    assert_eq!(code, Some(1));
+    assert_eq!(report["summary"]["violations"], N);
+    std::fs::write(dir.join("baseline.json"), report.to_string()).unwrap();
+    std::fs::write(dir.join("big.json"), facts(true)).unwrap();
+    let (code, matched) = check(&dir, "big.json", "json", &["--baseline", "baseline.json"]);
+    assert_eq!(code, Some(0));
+    assert_eq!(matched["summary"]["violations"], 0);
+    let mfa = matched["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == "ml.data_protection.admins_use_mfa")
+        .unwrap();
+    assert_eq!(mfa["waived"].as_array().unwrap().len(), N);
+    assert_eq!(
+        mfa["waived"][0]["path"], "/datasets/1/access/0/mfa",
+        "shifted by the insert"
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
