@@ -261,7 +261,8 @@ pub struct Report {
     pub results: Vec<RuleResult>,
     /// One entry per control any rule maps to, ordered by control id (numerically).
     pub controls: Vec<ControlResult>,
-    /// Warnings about the run's inputs (a waiver naming no loaded rule), left out when none.
+    /// Notes about the run's inputs (a waiver that expired, a waiver naming no loaded rule),
+    /// left out when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
 }

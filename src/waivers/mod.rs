@@ -83,7 +83,7 @@ pub struct Accepted {
 pub struct Applied {
     /// The report, with statuses, summary and controls recomputed and `notes` set.
     pub report: Report,
-    /// Waivers that expired (their findings count again).
+    /// Waivers that expired (their findings count again): also in `report.notes`.
     pub notes: Vec<String>,
     /// Waivers whose `rule` matches no rule of the run (they waive nothing): also in
     /// `report.notes`. They do not fail the run.
