@@ -209,13 +209,18 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let (report, notes) = annexa::waivers::apply(report, &waivers, options.now);
-    for note in notes {
+    let applied = annexa::waivers::apply(report, &waivers, options.now);
+    for note in &applied.notes {
         eprintln!("note: {note}");
     }
-    let Some(report) = select(report, &args.rules, &args.controls) else {
+    for warning in &applied.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let notes = applied.report.notes.clone();
+    let Some(mut report) = select(applied.report, &args.rules, &args.controls) else {
         return EXIT_USAGE;
     };
+    report.notes = notes;
     let format = args
         .format
         .or(config.and_then(|c| c.format))
@@ -387,19 +392,16 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
         .map(|name: String| Format::by_name(&name).unwrap_or(Format::Human))
 }
 
-/// The waivers of `--waivers` (or annexa.toml) and of `--baseline`; prints every mistake.
-fn load_waivers(
-    file: Option<&str>,
-    baseline: Option<&str>,
-) -> Option<Vec<annexa::waivers::Waiver>> {
-    let mut waivers = Vec::new();
+/// The waivers of `--waivers` (or annexa.toml) and the `--baseline`; prints every mistake.
+fn load_waivers(file: Option<&str>, baseline: Option<&str>) -> Option<annexa::waivers::Accepted> {
+    let mut accepted = annexa::waivers::Accepted::default();
     if let Some(file) = file {
         let (doc, source) = super::inputs::read_small_document(
             file,
             "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
         )?;
         match annexa::waivers::parse_waivers(&doc, &source) {
-            Ok(w) => waivers.extend(w),
+            Ok(w) => accepted.waivers = w,
             Err(errors) => {
                 for e in &errors {
                     print_diagnostic(e);
@@ -415,9 +417,9 @@ fn load_waivers(
                 serde_json::from_slice::<serde_json::Value>(&bytes)
                     .map_err(|e| format!("`{baseline}` is not JSON: {e}"))
             })
-            .and_then(|report| annexa::waivers::baseline_waivers(&report, baseline));
+            .and_then(|report| annexa::waivers::Baseline::from_report(&report, baseline));
         match parsed {
-            Ok(w) => waivers.extend(w),
+            Ok(b) => accepted.baseline = Some(b),
             Err(message) => {
                 print_diagnostic(&UsageError::new(
                     message,
@@ -427,5 +429,5 @@ fn load_waivers(
             }
         }
     }
-    Some(waivers)
+    Some(accepted)
 }

@@ -146,6 +146,7 @@ impl<'a> Ctx<'a> {
         };
         let (line, column) = self.doc.position(node);
         let (file, document_index) = self.doc.source_of(node);
+        let locator = crate::identity::stable_path(self.doc, node, &path);
         self.gaps.push(EvidenceGap {
             message,
             document: file.to_string(),
@@ -155,6 +156,7 @@ impl<'a> Ctx<'a> {
             column,
             construct,
             of,
+            locator,
         });
     }
 

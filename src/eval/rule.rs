@@ -183,15 +183,28 @@ impl<'a> Exec<'_, 'a> {
                 };
                 let (line, column) = doc.position(node);
                 let (file, document_index) = doc.source_of(node);
+                let subject = doc.pointer(subject_id);
+                let located = identity_of(
+                    doc,
+                    subject_id,
+                    &subject,
+                    origin.as_ref(),
+                    node,
+                    &path,
+                    text,
+                );
                 self.violations.push(Violation {
                     message,
                     reason,
                     document: file.to_string(),
                     document_index,
-                    subject: doc.pointer(subject_id),
+                    subject,
                     path,
                     line,
                     column,
+                    subject_key: located.subject_key,
+                    fingerprint: String::new(),
+                    locator: located.locator,
                     require_order: *order,
                     document_order: doc.part_of(node),
                 });
@@ -567,6 +580,29 @@ fn truncate(message: String, limit: usize) -> String {
 /// Orders JSON Pointers segment by segment, array indexes as numbers.
 pub fn compare_pointers(a: &str, b: &str) -> Ordering {
     crate::controls::compare_segments(a, b, '/')
+}
+
+/// A violation's identity parts (see [`crate::identity`]); `node` is the deciding fact or its
+/// nearest present parent, whose pointer is `path` itself unless the fact is absent.
+fn identity_of(
+    doc: &Document,
+    subject_id: NodeId,
+    subject: &str,
+    origin: Option<&Val<'_>>,
+    node: NodeId,
+    path: &str,
+    text: &str,
+) -> crate::identity::Located {
+    let node_pointer = match origin {
+        Some(Val::Missing(Some(_))) => doc.pointer(node),
+        _ => path.to_string(),
+    };
+    let mut located = crate::identity::locate(doc, subject_id, subject, node, &node_pointer, path);
+    located.locator.push('\0');
+    located
+        .locator
+        .push_str(&crate::identity::require_text(text));
+    located
 }
 
 #[cfg(test)]

@@ -12,7 +12,7 @@ pub use github::render_github;
 pub use human::{render_human, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use sarif::{fingerprint, render_sarif};
+pub use sarif::{relative_path, render_sarif};
 
 /// Output formats of `annexa check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
