@@ -231,13 +231,10 @@ fn evaluate_inner(
         .collect();
     results.sort_by(|a, b| a.rule.cmp(&b.rule));
     let mut report = report(results);
-<<<<<<< HEAD
     if scoped {
         report.files = Some(recognition.counts());
     }
-=======
     crate::identity::stamp(&mut report);
->>>>>>> identity
     Ok(report)
 }
 
@@ -542,10 +539,7 @@ pub fn report(results: Vec<RuleResult>) -> Report {
         summary,
         results,
         controls,
-<<<<<<< HEAD
         files: None,
-=======
         notes: Vec::new(),
->>>>>>> identity
     }
 }
