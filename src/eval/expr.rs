@@ -155,6 +155,7 @@ impl<'a> Ctx<'a> {
             column,
             construct,
             of,
+            lacks: String::new(),
         });
     }
 
@@ -281,22 +282,40 @@ impl<'a> Ctx<'a> {
         self.tick(e.span)?;
         Ok(match &e.kind {
             ExprKind::Const(c) => Val::Const(c),
+            // a literal with a missing element is missing (the first one, so the report names
+            // the absent fact): `count([x, y])` or `"root" not in [user.name]` must not judge
+            // a list that silently lost an element, and the order of elements never matters
             ExprKind::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
+                let mut absent = None;
                 for item in items {
-                    out.push(self.eval(item)?);
+                    let v = self.eval(item)?;
+                    if v.is_missing() {
+                        absent.get_or_insert(v);
+                    } else {
+                        out.push(v);
+                    }
                 }
-                Val::List(Rc::new(out))
+                match absent {
+                    Some(m) => m,
+                    None => Val::List(Rc::new(out)),
+                }
             }
             ExprKind::Object(members) => {
                 let mut out = Vec::with_capacity(members.len());
+                let mut absent = None;
                 for (k, v) in members {
                     let v = self.eval(v)?;
-                    if !v.is_missing() {
+                    if v.is_missing() {
+                        absent.get_or_insert(v);
+                    } else {
                         out.push((k.clone(), v));
                     }
                 }
-                Val::Object(Rc::new(out))
+                match absent {
+                    Some(m) => m,
+                    None => Val::Object(Rc::new(out)),
+                }
             }
             ExprKind::Local(slot) => self.local(*slot),
             ExprKind::Param(id) => self.param_value(*id, e.span)?,
@@ -474,6 +493,13 @@ impl<'a> Ctx<'a> {
             format!("`{text}`"),
             Some(of),
         );
+        let lacks = match origin.and_then(Val::absent) {
+            Some(a) if !element.is_empty() => relative_field(&element, &a.pointer),
+            _ => String::new(),
+        };
+        if let Some(g) = self.gaps.last_mut() {
+            g.lacks = lacks;
+        }
     }
 
     // ------------------------------------------------------------ conditions
@@ -734,5 +760,30 @@ pub(crate) fn absent_name(origin: Option<&Val<'_>>) -> String {
     match origin.and_then(Val::absent) {
         Some(Absent { pointer, .. }) => format!("`{pointer}`"),
         None => "a value".to_string(),
+    }
+}
+
+/// The part of `pointer` below `element`, as a dotted path (`/datasets/1` and
+/// `/datasets/1/source/type` → `source.type`); empty when `pointer` is not below `element`.
+fn relative_field(element: &str, pointer: &str) -> String {
+    let Some(rest) = pointer.strip_prefix(element).and_then(|r| r.strip_prefix('/')) else {
+        return String::new();
+    };
+    rest.split('/')
+        .map(|seg| seg.replace("~1", "/").replace("~0", "~"))
+        .collect::<Vec<_>>()
+        .join(".")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::relative_field;
+
+    #[test]
+    fn a_lacking_field_is_named_from_its_element() {
+        assert_eq!(relative_field("/datasets/1", "/datasets/1/source/type"), "source.type");
+        assert_eq!(relative_field("/d/1", "/d/1/a~1b"), "a/b");
+        assert_eq!(relative_field("/d/1", "/d/10/x"), "");
+        assert_eq!(relative_field("/d/1", "/e/x"), "");
     }
 }
