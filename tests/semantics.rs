@@ -1267,10 +1267,16 @@ fn missing_propagates_through_literals_whatever_the_order() {
     assert_eq!(check("count([x, y]) == 2", f.clone()), Status::Pass);
     assert_eq!(check("min([30, m]) >= 30", f.clone()), Status::Pass);
     assert_eq!(check("max([m, 30]) <= 30", f.clone()), Status::Fail);
-    assert_eq!(check("\"root\" not in [user.name]", f.clone()), Status::Pass);
+    assert_eq!(
+        check("\"root\" not in [user.name]", f.clone()),
+        Status::Pass
+    );
     assert_eq!(check("{\"k\": x} != {\"k\": 1}", f.clone()), Status::Fail);
     // `??` and `exists` are the ways to say absence is fine
-    assert_eq!(check("count([x ?? 0, q ?? 0]) == 2", f.clone()), Status::Pass);
+    assert_eq!(
+        check("count([x ?? 0, q ?? 0]) == 2", f.clone()),
+        Status::Pass
+    );
     assert_eq!(check("([q] ?? []) == []", f.clone()), Status::Pass);
     assert_eq!(check("not exists([q])", f), Status::Pass);
 }
@@ -1342,7 +1348,10 @@ rule s {
     let pass = Document::from_json("p.json", &json!({"datasets": [{"pii": true, "enc": true}]}));
     let gap = Document::from_json("g.json", &json!({"datasets": [{"enc": true}]}));
     let skip = Document::from_json("s.json", &json!({"datasets": []}));
-    let fail = Document::from_json("f.json", &json!({"datasets": [{"pii": true, "enc": false}]}));
+    let fail = Document::from_json(
+        "f.json",
+        &json!({"datasets": [{"pii": true, "enc": false}]}),
+    );
     let err = Document::from_json("e.json", &json!({"datasets": [{"pii": true, "enc": 3}]}));
     let merged = |docs: &[&Document]| {
         let docs: Vec<Document> = docs.iter().map(|d| (*d).clone()).collect();
@@ -1355,7 +1364,10 @@ rule s {
     // `require 3` is a run-time error: error wins over everything
     let text_err = one("for d in datasets[.pii] { require d.enc }");
     let docs = vec![gap.clone(), fail.clone(), err.clone()];
-    assert_eq!(status(&eval_docs(&text_err, &docs, &opts()), "r"), Status::Error);
+    assert_eq!(
+        status(&eval_docs(&text_err, &docs, &opts()), "r"),
+        Status::Error
+    );
 }
 
 #[test]
@@ -1410,14 +1422,23 @@ rule b {
 
 #[test]
 fn a_check_on_a_function_of_one_fact_points_at_that_fact() {
-    let facts = "grants:\n  - who: x\n    last_review: \"2020-01-01\"\n    name: ab\n    region: EU\n";
+    let facts =
+        "grants:\n  - who: x\n    last_review: \"2020-01-01\"\n    name: ab\n    region: EU\n";
     for (body, path, line) in [
-        ("require days_since(g.last_review) <= 90", "/grants/0/last_review", 3),
+        (
+            "require days_since(g.last_review) <= 90",
+            "/grants/0/last_review",
+            3,
+        ),
         ("require len(g.name) > 3", "/grants/0/name", 4),
         ("require lower(g.region) == \"x\"", "/grants/0/region", 5),
         ("require not (upper(g.name) == \"AB\")", "/grants/0/name", 4),
         ("require starts_with(g.name, \"z\")", "/grants/0/name", 4),
-        ("require days_since(parse_date(g.last_review)) < 1", "/grants/0/last_review", 3),
+        (
+            "require days_since(parse_date(g.last_review)) < 1",
+            "/grants/0/last_review",
+            3,
+        ),
     ] {
         let text = one(&format!("for g in grants {{ {body} }}"));
         let report = run_yaml(&text, facts);

@@ -32,7 +32,12 @@ pub struct ExplainArgs {
     #[arg(long, value_enum, default_value = "human")]
     format: ExplainFormat,
     /// Whether an incomplete result exits 1 (`fail`, the default) or 0 (`warn`), as for `check`.
-    #[arg(long = "gaps", value_enum, value_name = "fail|warn", default_value = "fail")]
+    #[arg(
+        long = "gaps",
+        value_enum,
+        value_name = "fail|warn",
+        default_value = "fail"
+    )]
     gaps: super::check::GapsArg,
 }
 

@@ -202,7 +202,10 @@ mod tests {
 
     #[test]
     fn filters_are_named_by_their_collection() {
-        assert_eq!(collection_noun("`datasets[.source.type == \"x\"]`"), "datasets");
+        assert_eq!(
+            collection_noun("`datasets[.source.type == \"x\"]`"),
+            "datasets"
+        );
         assert_eq!(collection_noun("`d.grants[.admin]`"), "grants");
         assert_eq!(collection_noun("`f(x)[.a]`"), "elements of `f(x)[.a]`");
     }

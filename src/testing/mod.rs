@@ -494,7 +494,11 @@ impl Locator<'_> {
                 if n == 1 { "" } else { "s" }
             ));
             for g in &r.evidence_gaps {
-                let path = if g.path.is_empty() { "/" } else { g.path.as_str() };
+                let path = if g.path.is_empty() {
+                    "/"
+                } else {
+                    g.path.as_str()
+                };
                 out.push_str(&format!(
                     "\n    - gap: {} ({}:{}:{}, {path})",
                     g.message, g.document, g.line, g.column
