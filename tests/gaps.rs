@@ -368,3 +368,52 @@ fn annexa_test_accepts_expect_incomplete_and_shows_the_gaps_when_it_is_wrong() {
         "{text}"
     );
 }
+
+#[test]
+fn explain_says_why_a_rule_is_incomplete_and_which_fact_a_computed_check_read() {
+    let out = annexa(&[
+        "explain",
+        "external_suppliers",
+        ONLY_FACTS,
+        "-p",
+        ONLY,
+        "--now",
+        NOW,
+    ]);
+    let text = stdout(&out);
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
+    assert!(
+        text.contains(
+            "result: incomplete, no require failed but 1 evidence gap left it undecided (1 subject); \
+             a missing fact never makes a rule pass\nevidence gaps:\n  - `datasets[.source.type == \"external\"]` \
+             could not decide for /datasets/1: `/datasets/1/source/type` is missing (tests/fixtures/gaps/only_gaps.yaml:8:5)\n"
+        ),
+        "{text}"
+    );
+    let warn = annexa(&[
+        "explain",
+        "external_suppliers",
+        ONLY_FACTS,
+        "-p",
+        ONLY,
+        "--gaps",
+        "warn",
+    ]);
+    assert_eq!(warn.status.code(), Some(0));
+    let out = annexa(&[
+        "explain",
+        "reviews_current",
+        ISSUE_FACTS,
+        "-p",
+        ISSUE,
+        "--now",
+        NOW,
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "decided by /grants/0/last_review = `\"2026-01-01\"` at tests/fixtures/gaps/issue.yaml:17:5"
+        ),
+        "{text}"
+    );
+}

@@ -134,14 +134,8 @@ impl<'a> Exec<'_, 'a> {
                 let reason = match c.truth {
                     Tri::True => {
                         if self.ctx.trace.is_some() {
-                            self.trace_require(
-                                cond,
-                                text,
-                                *order,
-                                c.truth,
-                                c.origin.as_ref(),
-                                None,
-                            );
+                            let origin = self.traced_origin(cond, c.origin.as_ref());
+                            self.trace_require(cond, text, *order, c.truth, origin.as_ref(), None);
                         }
                         return Ok(());
                     }
@@ -153,8 +147,9 @@ impl<'a> Exec<'_, 'a> {
                     None => format!("requirement failed: {text}"),
                 };
                 if self.ctx.trace.is_some() {
-                    let origin = c.origin.as_ref();
-                    self.trace_require(cond, text, *order, c.truth, origin, Some(message.clone()));
+                    let origin = self.traced_origin(cond, c.origin.as_ref());
+                    let message = Some(message.clone());
+                    self.trace_require(cond, text, *order, c.truth, origin.as_ref(), message);
                 }
                 let doc = self.ctx.doc;
                 let subject_id = self.subject.unwrap_or(doc.root());
@@ -370,6 +365,16 @@ impl<'a> Exec<'_, 'a> {
             value: value_text(v),
             fact: Some(fact),
         })
+    }
+
+    /// The fact shown as having decided a traced `require`: its origin, or the one fact a
+    /// computed operand was computed from, as for the violation's location.
+    fn traced_origin(&mut self, cond: &'a Expr, origin: Option<&Val<'a>>) -> Option<Val<'a>> {
+        let doc = self.ctx.doc;
+        match origin.filter(|v| is_fact_of(v, doc)) {
+            Some(v) => Some(v.clone()),
+            None => self.computed_fact(cond),
+        }
     }
 
     fn trace_require(

@@ -20,10 +20,15 @@ pub fn render_markdown(report: &Report) -> String {
     let failed = s.failed > 0 || s.errors > 0;
     let verdict = if failed {
         format!(
-            "❌ annexa: FAILED — {} of {} rule{} failed{}",
+            "❌ annexa: FAILED — {} of {} rule{} failed{}{}",
             s.failed,
             s.rules,
             plural(s.rules),
+            if s.incomplete > 0 {
+                format!(", {} incomplete", s.incomplete)
+            } else {
+                String::new()
+            },
             if s.errors > 0 {
                 format!(", {} in error", s.errors)
             } else {
