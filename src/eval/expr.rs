@@ -494,7 +494,7 @@ impl<'a> Ctx<'a> {
             Some(of),
         );
         let lacks = match origin.and_then(Val::absent) {
-            Some(a) if !element.is_empty() => relative_field(&element, &a.pointer),
+            Some(a) if !element.is_empty() => super::gap::relative_field(&element, &a.pointer),
             _ => String::new(),
         };
         if let Some(g) = self.gaps.last_mut() {
@@ -760,36 +760,5 @@ pub(crate) fn absent_name(origin: Option<&Val<'_>>) -> String {
     match origin.and_then(Val::absent) {
         Some(Absent { pointer, .. }) => format!("`{pointer}`"),
         None => "a value".to_string(),
-    }
-}
-
-/// The part of `pointer` below `element`, as a dotted path (`/datasets/1` and
-/// `/datasets/1/source/type` → `source.type`); empty when `pointer` is not below `element`.
-fn relative_field(element: &str, pointer: &str) -> String {
-    let Some(rest) = pointer
-        .strip_prefix(element)
-        .and_then(|r| r.strip_prefix('/'))
-    else {
-        return String::new();
-    };
-    rest.split('/')
-        .map(|seg| seg.replace("~1", "/").replace("~0", "~"))
-        .collect::<Vec<_>>()
-        .join(".")
-}
-
-#[cfg(test)]
-mod tests {
-    use super::relative_field;
-
-    #[test]
-    fn a_lacking_field_is_named_from_its_element() {
-        assert_eq!(
-            relative_field("/datasets/1", "/datasets/1/source/type"),
-            "source.type"
-        );
-        assert_eq!(relative_field("/d/1", "/d/1/a~1b"), "a/b");
-        assert_eq!(relative_field("/d/1", "/d/10/x"), "");
-        assert_eq!(relative_field("/d/1", "/e/x"), "");
     }
 }

@@ -5,6 +5,7 @@
 
 mod builtins;
 mod expr;
+mod gap;
 mod join;
 mod ops;
 mod rule;
