@@ -417,3 +417,20 @@ fn explain_says_why_a_rule_is_incomplete_and_which_fact_a_computed_check_read() 
         "{text}"
     );
 }
+
+#[test]
+fn the_json_report_of_an_incomplete_run() {
+    let out = annexa(&[
+        "check",
+        ONLY_FACTS,
+        "-p",
+        ONLY,
+        "--now",
+        NOW,
+        "--no-config",
+        "--format",
+        "json",
+    ]);
+    assert_eq!(out.status.code(), Some(1));
+    insta::assert_snapshot!("json_only_gaps", stdout(&out));
+}
