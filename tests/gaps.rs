@@ -434,3 +434,29 @@ fn the_json_report_of_an_incomplete_run() {
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!("json_only_gaps", stdout(&out));
 }
+
+#[test]
+fn gaps_on_a_fact_outside_the_elements_are_summed_up_by_that_fact() {
+    let dir = std::env::temp_dir().join(format!("annexa-gaps-outside-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.policy"),
+        "rule src {\n  controls A.5.14\n  for t in transfers { for d in datasets[.name == t.from] { require d.ok } }\n}\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("f.yaml"),
+        "datasets:\n  - {name: a, ok: true}\n  - {name: b, ok: true}\ntransfers:\n  - {to: x}\n",
+    )
+    .unwrap();
+    let out = annexa_in(&dir, &["check", "f.yaml", "-p", "p.policy", "--no-config"]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "gap 2 of 2 datasets could not be decided: `/transfers/0/from` is missing: f.yaml:5:5\n"
+        ),
+        "{text}"
+    );
+}

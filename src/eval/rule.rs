@@ -155,14 +155,14 @@ impl<'a> Exec<'_, 'a> {
                 let subject_id = self.subject.unwrap_or(doc.root());
                 // only a fact of this document locates a violation (not a `--param` value)
                 let origin = c.origin.filter(|v| is_fact_of(v, doc));
-                // no single fact decided (`count(xs[…]) == 0`): point at the first element of
-                // the first filter the check reads, which is what a reader looks for
                 // a check on a function of one fact (`days_since(g.last_review) <= 90`,
                 // `len(d.name) > 3`) points at that fact, not at the subject
                 let origin = match origin {
                     Some(o) => Some(o),
                     None => self.computed_fact(cond),
                 };
+                // no single fact decided (`count(xs[…]) == 0`): point at the first element of
+                // the first filter the check reads, which is what a reader looks for
                 let origin = match origin {
                     Some(o) => Some(o),
                     None => self.first_filtered_fact(cond)?,

@@ -130,8 +130,10 @@ fn gap_lines(out: &mut String, gaps: &[EvidenceGap], paint: &Paint) {
     let label = paint.wrap("33", "gap");
     let mut groups: Vec<(GapKey<'_>, Vec<&EvidenceGap>)> = Vec::new();
     for g in gaps {
+        // a fact outside the element (`datasets[.name == t.from]` without `t.from`) is the
+        // same absent pointer for every element: grouped by that pointer instead
         let field = if g.lacks.is_empty() {
-            g.path.rsplit('/').next().unwrap_or("")
+            g.path.as_str()
         } else {
             g.lacks.as_str()
         };
@@ -149,15 +151,29 @@ fn gap_lines(out: &mut String, gaps: &[EvidenceGap], paint: &Paint) {
                 let _ = writeln!(out, "{indent}{label} {}  {}", at(one), one.message);
             }
             (many, Some(of)) => {
-                let places: Vec<String> = many.iter().take(3).map(|g| at(g)).collect();
-                let more = if many.len() > 3 {
-                    format!(" and {} more", many.len() - 3)
+                // one absent fact outside the elements is one place, however many elements
+                let mut seen = std::collections::HashSet::new();
+                let mut places: Vec<String> = Vec::new();
+                for g in many.iter() {
+                    if seen.insert((g.line, g.column)) && places.len() < 3 {
+                        places.push(at(g));
+                    }
+                }
+                let more = if seen.len() > 3 {
+                    format!(" and {} more", seen.len() - 3)
                 } else {
                     String::new()
                 };
+                let what = if many.iter().all(|g| !g.lacks.is_empty()) {
+                    format!("lack `{field}`")
+                } else if field.is_empty() {
+                    "could not be decided".to_string()
+                } else {
+                    format!("could not be decided: `{field}` is missing")
+                };
                 let _ = writeln!(
                     out,
-                    "{indent}{label} {} of {of} {} lack `{field}`: {}{more}",
+                    "{indent}{label} {} of {of} {} {what}: {}{more}",
                     many.len(),
                     collection_noun(construct),
                     places.join(", "),
