@@ -460,3 +460,37 @@ fn gaps_on_a_fact_outside_the_elements_are_summed_up_by_that_fact() {
         "{text}"
     );
 }
+
+#[test]
+fn a_hundred_thousand_gaps_sum_up_on_one_line_quickly() {
+    let dir = std::env::temp_dir().join(format!("annexa-gaps-many-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("p.policy"),
+        "rule r {\n  controls A.8.24\n  for d in datasets[.pii] { require d.enc }\n}\n",
+    )
+    .unwrap();
+    let mut facts = String::from("{\"datasets\": [");
+    for i in 0..100_000 {
+        if i > 0 {
+            facts.push(',');
+        }
+        facts.push_str("\n{\"name\": \"d\"}");
+    }
+    facts.push_str("]}\n");
+    std::fs::write(dir.join("f.json"), facts).unwrap();
+    let started = std::time::Instant::now();
+    let out = annexa_in(&dir, &["check", "f.json", "-p", "p.policy", "--no-config"]);
+    let took = started.elapsed();
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(1));
+    let text = stdout(&out);
+    assert!(
+        text.contains(
+            "gap 100000 of 100000 datasets lack `pii`: f.json:2:1, f.json:3:1, f.json:4:1 and 99997 more\n"
+        ),
+        "{text}"
+    );
+    assert_eq!(text.lines().count(), 4, "{text}");
+    assert!(took.as_secs() < 60, "took {took:?}");
+}
