@@ -494,3 +494,21 @@ fn a_hundred_thousand_gaps_sum_up_on_one_line_quickly() {
     assert_eq!(text.lines().count(), 4, "{text}");
     assert!(took.as_secs() < 60, "took {took:?}");
 }
+
+#[test]
+fn the_shipped_examples_leave_no_rule_incomplete() {
+    // the pack says with `??` where absence is fine, so realistic facts are judged in full
+    for facts in [
+        "examples/compliant/ml-pipeline.yaml",
+        "examples/pipelines/fraud-tabular.yaml",
+        "examples/pipelines/llm-finetune-vendor.yaml",
+        "examples/pipelines/vision-open-data.yaml",
+    ] {
+        let (_, report) = json_report(&[facts]);
+        assert_eq!(report["summary"]["incomplete"], 0, "{facts}");
+    }
+    for facts in [FAILING, COMPLIANT] {
+        let (_, report) = json_report(&[facts, "-p", POLICY]);
+        assert_eq!(report["summary"]["incomplete"], 0, "{facts}");
+    }
+}
