@@ -23,7 +23,7 @@ use toml::Spanned;
 
 use crate::diagnostics::{Diagnostic, close_names};
 use crate::facts::LoadOptions;
-use crate::findings::Severity;
+use crate::findings::{Gaps, Severity};
 use crate::lint::{Level, LintConfig};
 use crate::report::Format;
 use crate::source::{SourceFile, Span};
@@ -58,6 +58,8 @@ pub struct Config {
     pub facts: Vec<PathBuf>,
     /// `fail-on`: the default of `check --fail-on`.
     pub fail_on: Option<Severity>,
+    /// `gaps`: the default of `check --gaps` (`fail` or `warn`).
+    pub gaps: Option<Gaps>,
     /// `format`: the default of `check --format`.
     pub format: Option<Format>,
     /// `waivers`: the waivers file (see docs/waivers.md).
@@ -154,6 +156,7 @@ impl Config {
             policies: paths(dir, raw.policies),
             facts: paths(dir, raw.facts),
             fail_on: None,
+            gaps: None,
             format: None,
             waivers: raw.waivers.map(|w| dir.join(w.into_inner())),
             exclude: Vec::new(),
@@ -171,6 +174,19 @@ impl Config {
                         format!("`{}` is not a severity", fail_on.get_ref()),
                     )
                     .with_help("use one of critical, high, medium, low, info"),
+                );
+            }
+        }
+        if let Some(gaps) = raw.gaps {
+            config.gaps = Gaps::parse(gaps.get_ref());
+            if config.gaps.is_none() {
+                errors.push(
+                    value_error(
+                        &file,
+                        &gaps,
+                        format!("`{}` is not a way to treat evidence gaps", gaps.get_ref()),
+                    )
+                    .with_help("use `fail` (the default) or `warn`"),
                 );
             }
         }
@@ -284,6 +300,7 @@ struct Raw {
     policies: Option<Vec<String>>,
     facts: Option<Vec<String>>,
     fail_on: Option<Spanned<String>>,
+    gaps: Option<Spanned<String>>,
     format: Option<Spanned<String>>,
     waivers: Option<Spanned<String>>,
     exclude: Option<Vec<Spanned<String>>>,
@@ -352,10 +369,11 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 17] = [
+const KNOWN_KEYS: [&str; 18] = [
     "policies",
     "facts",
     "fail-on",
+    "gaps",
     "format",
     "waivers",
     "exclude",
@@ -487,6 +505,7 @@ mod tests {
 policies = ["policies/"]
 facts = ["facts/"]
 fail-on = "medium"
+gaps = "warn"
 format = "json"
 waivers = "waivers.yaml"
 exclude = ["fixtures/**"]
@@ -506,6 +525,7 @@ rule-steps = 500
         assert_eq!(c.policies, vec![PathBuf::from("root/policies/")]);
         assert_eq!(c.facts, vec![PathBuf::from("root/facts/")]);
         assert_eq!(c.fail_on, Some(Severity::Medium));
+        assert_eq!(c.gaps, Some(Gaps::Warn));
         assert_eq!(c.format, Some(Format::Json));
         assert_eq!(c.waivers, Some(PathBuf::from("root/waivers.yaml")));
         assert_eq!(c.exclude, vec!["fixtures/**".to_string()]);
@@ -523,9 +543,17 @@ rule-steps = 500
     }
 
     #[test]
+    fn gaps_is_fail_or_warn() {
+        let e = errors("gaps = \"ignore\"\n");
+        assert_eq!(e[0].location(), "annexa.toml:1:8");
+        assert!(e[0].help_text().unwrap().contains("`warn`"));
+    }
+
+    #[test]
     fn an_empty_file_is_all_defaults() {
         let c = Config::parse("annexa.toml", Path::new(""), "").unwrap();
         assert!(c.policies.is_empty() && c.params.is_empty());
+        assert_eq!(c.gaps, None);
         assert_eq!(c.limits.load_options(), LoadOptions::default());
     }
 

@@ -11,6 +11,9 @@ pub enum Status {
     Pass,
     /// At least one `require` did not hold.
     Fail,
+    /// No `require` failed, but an evidence gap left the rule undecided on some subject: never
+    /// reported as a pass.
+    Incomplete,
     /// A `when` rule did not pass, or no `require` was reached.
     Skip,
     /// The rule failed but a waiver covers it.
@@ -25,9 +28,32 @@ impl Status {
         match self {
             Status::Pass => "pass",
             Status::Fail => "fail",
+            Status::Incomplete => "incomplete",
             Status::Skip => "skip",
             Status::Waived => "waived",
             Status::Error => "error",
+        }
+    }
+}
+
+/// What an `incomplete` rule does to the exit code (`--gaps`, `gaps` in `annexa.toml`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Gaps {
+    /// An incomplete rule at or above `--fail-on` fails the run, like a failed one (the default).
+    #[default]
+    Fail,
+    /// Incomplete rules are reported but do not fail the run.
+    Warn,
+}
+
+impl Gaps {
+    /// Parses `fail` or `warn`.
+    pub fn parse(word: &str) -> Option<Gaps> {
+        match word {
+            "fail" => Some(Gaps::Fail),
+            "warn" => Some(Gaps::Warn),
+            _ => None,
         }
     }
 }
@@ -150,6 +176,10 @@ pub struct EvidenceGap {
     /// The stable path of the absent fact (see [`crate::identity`]), for the SARIF fingerprint.
     #[serde(skip)]
     pub locator: String,
+    /// The fact a filter's element lacked, relative to the element and dotted (`source.type`);
+    /// empty for gaps no filter recorded.
+    #[serde(skip)]
+    pub lacks: String,
 }
 
 /// The outcome of one rule over the whole run.
@@ -227,6 +257,9 @@ pub struct Summary {
     pub passed: usize,
     /// Rules that failed.
     pub failed: usize,
+    /// Rules that no `require` failed but an evidence gap left undecided.
+    #[serde(default)]
+    pub incomplete: usize,
     /// Rules that were skipped.
     pub skipped: usize,
     /// Rules that were waived.
@@ -244,7 +277,7 @@ pub struct ControlResult {
     pub id: String,
     /// The control's short title from the catalog.
     pub title: String,
-    /// `fail` if any rule failed or errored, `waived` if some were waived, `pass` if all that ran passed, `skip` if none ran.
+    /// `fail` if any rule failed or errored, `incomplete` if any was incomplete, `waived` if some were waived, `pass` if all that ran passed, `skip` if none ran.
     pub status: Status,
     /// Ids of the rules mapped to this control, sorted.
     pub rules: Vec<String>,

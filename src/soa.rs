@@ -163,9 +163,17 @@ pub fn statement(
         .collect()
 }
 
+/// The status column: the control's status word, except that a control whose rules could not
+/// be judged for missing facts says so in the words an auditor uses.
 fn status_word(s: Status) -> &'static str {
-    s.as_str()
+    match s {
+        Status::Incomplete => INSUFFICIENT,
+        other => other.as_str(),
+    }
 }
+
+/// The SoA status of a control whose rules are incomplete.
+pub const INSUFFICIENT: &str = "insufficient evidence";
 
 /// The statement as a Markdown document for the ISMS: counts, then one table row per control.
 pub fn render_markdown(entries: &[SoaEntry]) -> String {
@@ -173,13 +181,18 @@ pub fn render_markdown(entries: &[SoaEntry]) -> String {
     let mut out = String::from("# Statement of Applicability (ISO/IEC 27001:2022 Annex A)\n\n");
     out.push_str(&format!(
         "{} controls: {} applicable, {} not applicable; of the applicable, {} evidenced by rules \
-         ({} pass, {} fail, {} waived), {} not covered by any rule.\n\n",
+         ({} pass, {} fail{}, {} waived), {} not covered by any rule.\n\n",
         entries.len(),
         count(&|e| e.applicable),
         count(&|e| !e.applicable),
         count(&|e| e.applicable && !e.rules.is_empty()),
         count(&|e| e.applicable && e.status == "pass"),
         count(&|e| e.applicable && e.status == "fail"),
+        // named only when some control has it, so a statement without gaps reads as before
+        match count(&|e| e.applicable && e.status == INSUFFICIENT) {
+            0 => String::new(),
+            n => format!(", {n} {INSUFFICIENT}"),
+        },
         count(&|e| e.applicable && e.status == "waived"),
         count(&|e| e.applicable && e.rules.is_empty()),
     ));

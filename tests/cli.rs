@@ -371,8 +371,8 @@ fn the_human_report_sums_up_the_gaps_of_one_filter() {
     let text = stdout(&out);
     assert!(
         text.contains(
-            "gap 2 of 4 elements of `datasets[.kind == \"training\" and .contains_pii]` lack \
-             `contains_pii`: tests/fixtures/cli/gaps.yaml:2:5, tests/fixtures/cli/gaps.yaml:3:5"
+            "gap 2 of 4 datasets lack `contains_pii`: tests/fixtures/cli/gaps.yaml:2:5, \
+             tests/fixtures/cli/gaps.yaml:3:5"
         ),
         "{text}"
     );

@@ -99,8 +99,8 @@ fn a_missing_if_condition_is_an_evidence_gap_and_a_missing_for_binds_nothing() {
         policy.to_str().unwrap(),
     ]);
     let text = stdout(&out);
-    std::fs::remove_dir_all(&dir).ok();
-    assert_eq!(out.status.code(), Some(0), "{text}{}", stderr(&out));
+    // a gap leaves the rule undecided: incomplete, exit 1 (0 with `--gaps warn`)
+    assert_eq!(out.status.code(), Some(1), "{text}{}", stderr(&out));
     assert!(
         text.contains("→ missing: else branch taken (if any), evidence gap"),
         "{text}"
@@ -110,10 +110,23 @@ fn a_missing_if_condition_is_an_evidence_gap_and_a_missing_for_binds_nothing() {
         "{text}"
     );
     assert!(
-        text.contains("result: skip, not applicable: no require was reached"),
+        text.contains(
+            "result: incomplete, no require failed but 2 evidence gaps left it undecided"
+        ),
         "{text}"
     );
     assert!(text.contains("evidence gaps:"), "{text}");
+    let warn = annexa(&[
+        "explain",
+        "r",
+        facts.to_str().unwrap(),
+        "-p",
+        policy.to_str().unwrap(),
+        "--gaps",
+        "warn",
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(warn.status.code(), Some(0), "{}", stderr(&warn));
 }
 
 #[test]

@@ -238,3 +238,31 @@ proptest! {
         prop_assert!(bad.is_empty(), "fail-open:\n{}", bad.join("\n"));
     }
 }
+
+proptest! {
+    #![proptest_config(ProptestConfig { cases: 128, failure_persistence: None, ..ProptestConfig::default() })]
+
+    /// v2, "gaps decide": whatever fact is removed, a rule that recorded an evidence gap is
+    /// never reported as pass or skip: it is incomplete (or failed, or in error).
+    #[test]
+    fn a_rule_with_an_evidence_gap_is_never_pass_or_skip(i in any::<prop::sample::Index>()) {
+        let f = fixture();
+        let steps = i.get(&f.members);
+        let after = run(&f.program, &removed(&f.facts, steps));
+        for r in &after.results {
+            prop_assert!(
+                r.evidence_gaps.is_empty() || !matches!(r.status, Status::Pass | Status::Skip),
+                "{} is {} with gaps without {}",
+                r.rule,
+                r.status.as_str(),
+                pointer(steps)
+            );
+            prop_assert_eq!(
+                r.status == Status::Incomplete,
+                r.violations.is_empty() && !r.evidence_gaps.is_empty() && r.status != Status::Error
+                    && r.skip_reason.is_none(),
+                "{} without {}", &r.rule, pointer(steps)
+            );
+        }
+    }
+}

@@ -304,7 +304,8 @@ fn missing_filter_predicate_drops_element_and_records_gap() {
         "datasets:\n  - name: a\n    pii: true\n  - name: b\n  - name: c\n    pii: false\n",
     );
     let r = rule(&report, "r");
-    assert_eq!(r.status, Status::Pass, "{r:#?}");
+    // the check held on what could be judged, but /datasets/1 could not be: never a pass
+    assert_eq!(r.status, Status::Incomplete, "{r:#?}");
     assert_eq!(r.evidence_gaps.len(), 1, "{r:#?}");
     let g = &r.evidence_gaps[0];
     assert_eq!(g.path, "/datasets/1/pii");
@@ -368,17 +369,15 @@ fn for_over_object_values_and_subjects() {
 }
 
 #[test]
-fn for_over_missing_records_gap_and_rule_is_not_applicable() {
+fn for_over_missing_records_gap_and_rule_is_incomplete() {
     let report = run(
         &one("for d in datasets { require d.ok }"),
         json!({"other": 1}),
     );
     let r = rule(&report, "r");
-    assert_eq!(r.status, Status::Skip);
-    assert_eq!(
-        r.skip_reason.as_deref(),
-        Some("not applicable: no require was reached")
-    );
+    // a missing collection is a gap, not "nothing to check"
+    assert_eq!(r.status, Status::Incomplete);
+    assert_eq!(r.skip_reason, None);
     assert_eq!(r.subjects, 0);
     assert_eq!(r.evidence_gaps.len(), 1, "{r:#?}");
     assert_eq!(r.evidence_gaps[0].path, "/datasets");
@@ -529,12 +528,17 @@ fn if_with_missing_condition_is_false_and_records_gap() {
     let text = one("for x in xs {\n    if x.pii { require x.enc }\n  }");
     let report = run(&text, json!({"xs": [{"n": 2}]}));
     let r = rule(&report, "r");
+    assert_eq!(r.status, Status::Incomplete);
+    assert_eq!(r.skip_reason, None);
+    assert_eq!(r.evidence_gaps.len(), 1);
+    // a condition that is false, not missing, leaves nothing to check: not applicable
+    let report = run(&text, json!({"xs": [{"n": 2, "pii": false}]}));
+    let r = rule(&report, "r");
     assert_eq!(r.status, Status::Skip);
     assert_eq!(
         r.skip_reason.as_deref(),
         Some("not applicable: no require was reached")
     );
-    assert_eq!(r.evidence_gaps.len(), 1);
 }
 
 // ------------------------------------------------------------------ when
@@ -804,11 +808,12 @@ rule c {
     );
     for id in ["a", "b"] {
         let r = rule(&report, id);
-        assert_eq!(r.status, Status::Pass, "{id}");
+        assert_eq!(r.status, Status::Incomplete, "{id}");
         assert_eq!(r.evidence_gaps.len(), 1, "{id}: {r:#?}");
         assert_eq!(r.evidence_gaps[0].path, "/datasets/1/pii");
     }
     assert!(rule(&report, "c").evidence_gaps.is_empty());
+    assert_eq!(rule(&report, "c").status, Status::Pass);
 }
 
 #[test]
@@ -829,7 +834,7 @@ rule b {
     let report = run(text, json!({"datasets": [{"pii": true}, {"name": "x"}]}));
     for id in ["a", "b"] {
         let r = rule(&report, id);
-        assert_eq!(r.status, Status::Pass, "{id}");
+        assert_eq!(r.status, Status::Incomplete, "{id}");
         assert_eq!(r.evidence_gaps.len(), 1, "{id}: {r:#?}");
     }
 }
@@ -1230,4 +1235,226 @@ fn a_count_check_points_at_the_first_element_it_counted() {
     let v = &report.results[0].violations[0];
     assert_eq!((v.path.as_str(), v.line, v.column), ("/datasets/1", 4, 5));
     assert_eq!(v.subject, "", "the subject stays the document root");
+}
+
+// ------------------------------------------------------------------ v2: gaps decide
+
+#[test]
+fn missing_propagates_through_literals_whatever_the_order() {
+    // each of these passed (or failed, for `max`) on missing facts before v2
+    let none = json!({});
+    for expr in [
+        "\"root\" not in [user.name]",
+        "{\"k\": x} != {\"k\": 1}",
+        "count([x, y]) == 2",
+        "min([30, m]) >= 30",
+        "min([m, 30]) >= 30",
+        "max([m, 30]) <= 30",
+        "max([30, m]) <= 30",
+        "[x] == []",
+        "len({\"a\": 1, \"b\": x}) == 1",
+    ] {
+        let report = run(&one(&format!("require {expr}")), none.clone());
+        let r = rule(&report, "r");
+        assert_eq!(r.status, Status::Fail, "{expr}");
+        assert_eq!(r.violations[0].reason, Reason::Missing, "{expr}");
+    }
+    // the absent fact is named, whichever element it is
+    let report = run(&one("require max([30, m]) <= 30"), json!({}));
+    assert_eq!(rule(&report, "r").violations[0].path, "/m");
+    // present facts: the literal is an ordinary value
+    let f = json!({"x": 1, "y": 2, "m": 40, "user": {"name": "alice"}});
+    assert_eq!(check("count([x, y]) == 2", f.clone()), Status::Pass);
+    assert_eq!(check("min([30, m]) >= 30", f.clone()), Status::Pass);
+    assert_eq!(check("max([m, 30]) <= 30", f.clone()), Status::Fail);
+    assert_eq!(
+        check("\"root\" not in [user.name]", f.clone()),
+        Status::Pass
+    );
+    assert_eq!(check("{\"k\": x} != {\"k\": 1}", f.clone()), Status::Fail);
+    // `??` and `exists` are the ways to say absence is fine
+    assert_eq!(
+        check("count([x ?? 0, q ?? 0]) == 2", f.clone()),
+        Status::Pass
+    );
+    assert_eq!(check("([q] ?? []) == []", f.clone()), Status::Pass);
+    assert_eq!(check("not exists([q])", f), Status::Pass);
+}
+
+#[test]
+fn a_projection_is_computed_and_not_missing_for_a_missing_field() {
+    let f = json!({"xs": [{"n": 1}, {}]});
+    assert_eq!(check("count(xs[*].n) == 1", f.clone()), Status::Pass);
+    assert_eq!(check("max(xs[*].n) == 1", f), Status::Pass);
+}
+
+#[test]
+fn a_filter_that_could_not_decide_makes_the_rule_incomplete() {
+    // the issue's case: the shady broker has no source.type
+    let text = one(
+        "for d in datasets[.source.type == \"external\"] { require d.source.supplier in [\"acme\"] }",
+    );
+    let facts = json!({"datasets": [
+        {"name": "a", "source": {"type": "external", "supplier": "acme"}},
+        {"name": "b", "source": {"supplier": "shady-data-broker"}},
+    ]});
+    let report = run(&text, facts);
+    let r = rule(&report, "r");
+    assert_eq!(r.status, Status::Incomplete, "{r:#?}");
+    assert_eq!(r.skip_reason, None);
+    assert_eq!(r.evidence_gaps[0].path, "/datasets/1/source/type");
+    assert_eq!(report.summary.incomplete, 1);
+    assert_eq!(report.summary.passed, 0);
+    // with no filtered element at all it is still incomplete, never "not applicable"
+    let report = run(
+        &text,
+        json!({"datasets": [{"source": {"supplier": "shady-data-broker"}}]}),
+    );
+    assert_eq!(status(&report, "r"), Status::Incomplete);
+    // a violation elsewhere wins: fail
+    let report = run(
+        &text,
+        json!({"datasets": [
+            {"source": {"type": "external", "supplier": "evil"}},
+            {"source": {"supplier": "shady-data-broker"}},
+        ]}),
+    );
+    assert_eq!(status(&report, "r"), Status::Fail);
+}
+
+#[test]
+fn a_misspelt_collection_is_a_gap_not_a_skip() {
+    let report = run(
+        &one("for d in datsets { require d.ok }"),
+        json!({"datasets": [{"ok": true}]}),
+    );
+    let r = rule(&report, "r");
+    assert_eq!(r.status, Status::Incomplete);
+    assert_eq!(r.evidence_gaps[0].path, "/datsets");
+}
+
+#[test]
+fn results_across_documents_rank_error_fail_incomplete_pass_skip() {
+    let text = "\
+rule r {
+  controls A.8.24
+  for d in datasets[.pii] { require d.enc }
+}
+rule s {
+  controls A.8.24
+  for d in datasets[.pii] { require d.enc == \"x\" }
+}
+";
+    let pass = Document::from_json("p.json", &json!({"datasets": [{"pii": true, "enc": true}]}));
+    let gap = Document::from_json("g.json", &json!({"datasets": [{"enc": true}]}));
+    let skip = Document::from_json("s.json", &json!({"datasets": []}));
+    let fail = Document::from_json(
+        "f.json",
+        &json!({"datasets": [{"pii": true, "enc": false}]}),
+    );
+    let err = Document::from_json("e.json", &json!({"datasets": [{"pii": true, "enc": 3}]}));
+    let merged = |docs: &[&Document]| {
+        let docs: Vec<Document> = docs.iter().map(|d| (*d).clone()).collect();
+        status(&eval_docs(text, &docs, &opts()), "r")
+    };
+    assert_eq!(merged(&[&skip, &pass]), Status::Pass);
+    assert_eq!(merged(&[&pass, &gap, &skip]), Status::Incomplete);
+    assert_eq!(merged(&[&gap, &fail]), Status::Fail);
+    assert_eq!(merged(&[&skip]), Status::Skip);
+    // `require 3` is a run-time error: error wins over everything
+    let text_err = one("for d in datasets[.pii] { require d.enc }");
+    let docs = vec![gap.clone(), fail.clone(), err.clone()];
+    assert_eq!(
+        status(&eval_docs(&text_err, &docs, &opts()), "r"),
+        Status::Error
+    );
+}
+
+#[test]
+fn a_control_is_incomplete_below_fail_and_above_pass() {
+    let text = "\
+rule a {
+  controls A.8.24
+  require x
+}
+rule b {
+  controls A.8.24, A.5.1
+  for d in datasets[.pii] { require d.enc }
+}
+rule c {
+  controls A.5.1
+  require false
+}
+";
+    let report = run(text, json!({"x": true, "datasets": [{"enc": true}]}));
+    let control = |id: &str| {
+        report
+            .controls
+            .iter()
+            .find(|c| c.id == id)
+            .map(|c| c.status)
+    };
+    assert_eq!(control("A.8.24"), Some(Status::Incomplete));
+    assert_eq!(control("A.5.1"), Some(Status::Fail));
+}
+
+#[test]
+fn a_when_on_an_incomplete_rule_skips_naming_the_status() {
+    let text = "\
+rule a {
+  controls A.8.24
+  for d in datasets[.pii] { require d.enc }
+}
+rule b {
+  controls A.8.24
+  when a
+  require true
+}
+";
+    let report = run(text, json!({"datasets": [{"enc": true}]}));
+    let b = rule(&report, "b");
+    assert_eq!(b.status, Status::Skip);
+    assert_eq!(
+        b.skip_reason.as_deref(),
+        Some("when a did not pass (incomplete)")
+    );
+}
+
+#[test]
+fn a_check_on_a_function_of_one_fact_points_at_that_fact() {
+    let facts =
+        "grants:\n  - who: x\n    last_review: \"2020-01-01\"\n    name: ab\n    region: EU\n";
+    for (body, path, line) in [
+        (
+            "require days_since(g.last_review) <= 90",
+            "/grants/0/last_review",
+            3,
+        ),
+        ("require len(g.name) > 3", "/grants/0/name", 4),
+        ("require lower(g.region) == \"x\"", "/grants/0/region", 5),
+        ("require not (upper(g.name) == \"AB\")", "/grants/0/name", 4),
+        ("require starts_with(g.name, \"z\")", "/grants/0/name", 4),
+        (
+            "require days_since(parse_date(g.last_review)) < 1",
+            "/grants/0/last_review",
+            3,
+        ),
+    ] {
+        let text = one(&format!("for g in grants {{ {body} }}"));
+        let report = run_yaml(&text, facts);
+        let v = &rule(&report, "r").violations;
+        assert_eq!(v.len(), 1, "{body}");
+        assert_eq!(v[0].path, path, "{body}");
+        assert_eq!(v[0].line, line, "{body}");
+        assert_eq!(v[0].subject, "/grants/0", "{body}");
+    }
+    // a user fn of one fact, too
+    let text = "fn short(s) = len(s) < 3\nrule r {\n  controls A.8.24\n  for g in grants { require not short(g.name) }\n}\n";
+    let report = run_yaml(text, facts);
+    assert_eq!(rule(&report, "r").violations[0].path, "/grants/0/name");
+    // one call of two facts: no single one decided, the subject is shown
+    let text = one("for g in grants { require starts_with(g.name, g.region) }");
+    let report = run_yaml(&text, facts);
+    let v = &rule(&report, "r").violations;
+    assert_eq!(v[0].path, "/grants/0");
 }

@@ -7,7 +7,7 @@ use globset::{Glob, GlobSet, GlobSetBuilder};
 
 use annexa::eval::EvalOptions;
 use annexa::facts::Format as FactFormat;
-use annexa::findings::{Report, Severity, Status};
+use annexa::findings::{Gaps, Report, Severity, Status};
 use annexa::report::{self, Format};
 
 use super::inputs::{load_config, load_facts_with, path_strings};
@@ -38,6 +38,11 @@ pub struct CheckArgs {
     /// Failing rules at or above this severity fail the run [default: `fail-on` of annexa.toml, else low].
     #[arg(long = "fail-on", value_name = "SEVERITY")]
     fail_on: Option<String>,
+    /// Whether an incomplete rule (no require failed, but a missing fact left it undecided)
+    /// fails the run like a failed one (`fail`) or is only reported (`warn`) [default: `gaps` of
+    /// annexa.toml, else fail].
+    #[arg(long = "gaps", value_enum, value_name = "fail|warn")]
+    gaps: Option<GapsArg>,
     /// Evaluate all fact documents as one list (`facts` is the list of documents, in input
     /// order) instead of each on its own; findings still name their own file and line.
     #[arg(long)]
@@ -76,6 +81,24 @@ pub struct CheckArgs {
     verbose: bool,
 }
 
+/// The values of `--gaps`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum GapsArg {
+    /// Incomplete rules fail the run.
+    Fail,
+    /// Incomplete rules are reported without failing the run.
+    Warn,
+}
+
+impl From<GapsArg> for Gaps {
+    fn from(arg: GapsArg) -> Gaps {
+        match arg {
+            GapsArg::Fail => Gaps::Fail,
+            GapsArg::Warn => Gaps::Warn,
+        }
+    }
+}
+
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
 enum StdinFormat {
     Json,
@@ -112,6 +135,11 @@ pub fn run(args: &CheckArgs) -> u8 {
         (None, Some(from_file)) => from_file,
         (None, None) => Severity::Low,
     };
+    let gaps = args
+        .gaps
+        .map(Gaps::from)
+        .or_else(|| config.and_then(|c| c.gaps))
+        .unwrap_or_default();
     let waivers_file = args.waivers.clone().or_else(|| {
         config
             .and_then(|c| c.waivers.as_ref())
@@ -237,13 +265,19 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
     // the process ends next: freeing millions of fact nodes one by one would only cost time
     std::mem::forget(documents);
-    exit_code(&report, fail_on)
+    exit_code(&report, fail_on, gaps)
 }
 
-/// 1 when a rule at or above `fail_on` failed or any rule is in error, else 0.
-fn exit_code(report: &Report, fail_on: Severity) -> u8 {
+/// 1 when a rule at or above `fail_on` failed (or, unless `gaps` is `warn`, is incomplete) or
+/// any rule is in error, else 0.
+fn exit_code(report: &Report, fail_on: Severity, gaps: Gaps) -> u8 {
     let failed = report.results.iter().any(|r| {
-        r.status == Status::Error || (r.status == Status::Fail && r.severity.at_least(fail_on))
+        let judged_bad = match r.status {
+            Status::Fail => true,
+            Status::Incomplete => gaps == Gaps::Fail,
+            _ => false,
+        };
+        r.status == Status::Error || (judged_bad && r.severity.at_least(fail_on))
     });
     if failed { EXIT_FAILED } else { EXIT_OK }
 }

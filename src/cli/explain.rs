@@ -31,6 +31,14 @@ pub struct ExplainArgs {
     /// Output format.
     #[arg(long, value_enum, default_value = "human")]
     format: ExplainFormat,
+    /// Whether an incomplete result exits 1 (`fail`, the default) or 0 (`warn`), as for `check`.
+    #[arg(
+        long = "gaps",
+        value_enum,
+        value_name = "fail|warn",
+        default_value = "fail"
+    )]
+    gaps: super::check::GapsArg,
 }
 
 /// Output formats of `annexa explain`.
@@ -94,10 +102,11 @@ pub fn run(args: &ExplainArgs) -> u8 {
             }
         },
     }
-    if traces
-        .iter()
-        .any(|t| matches!(t.status, Status::Fail | Status::Error))
-    {
+    let gaps_fail = args.gaps == super::check::GapsArg::Fail;
+    if traces.iter().any(|t| {
+        matches!(t.status, Status::Fail | Status::Error)
+            || (t.status == Status::Incomplete && gaps_fail)
+    }) {
         EXIT_FAILED
     } else {
         EXIT_OK
@@ -227,6 +236,15 @@ fn render_one(out: &mut String, t: &RuleTrace) {
                 let _ = write!(out, ", {missing} of them on a missing fact (fail-closed)");
             }
             out.push('\n');
+        }
+        Status::Incomplete => {
+            let g = t.evidence_gaps.len();
+            let _ = writeln!(
+                out,
+                "result: incomplete, no require failed but {g} evidence gap{} left it undecided \
+                 ({subjects}); a missing fact never makes a rule pass",
+                if g == 1 { "" } else { "s" }
+            );
         }
         Status::Skip => {
             let reason = t.reason.as_deref().unwrap_or("not applicable");

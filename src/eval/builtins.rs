@@ -225,6 +225,35 @@ mod tests {
     }
 
     #[test]
+    fn every_builtin_but_exists_gives_missing_for_a_missing_argument_in_any_position() {
+        let present = [s("x"), Val::List(Rc::new(vec![Val::Int(1)]))];
+        for (name, builtin, arity) in Builtin::ALL {
+            for hole in 0..arity {
+                for filler in &present {
+                    let args: Vec<Val<'_>> = (0..arity)
+                        .map(|i| {
+                            if i == hole {
+                                Val::Missing(None)
+                            } else {
+                                filler.clone()
+                            }
+                        })
+                        .collect();
+                    let out = call(builtin, &args, 0);
+                    if builtin == Builtin::Exists {
+                        assert!(matches!(out, Ok(Val::Bool(false))), "{name}");
+                    } else {
+                        assert!(
+                            matches!(out, Ok(Val::Missing(_))),
+                            "{name} with hole {hole}"
+                        );
+                    }
+                }
+            }
+        }
+    }
+
+    #[test]
     fn strings_and_lists() {
         assert!(matches!(
             call(Builtin::Len, &[s("héllo")], 0),

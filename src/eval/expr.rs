@@ -157,6 +157,7 @@ impl<'a> Ctx<'a> {
             construct,
             of,
             locator,
+            lacks: String::new(),
         });
     }
 
@@ -283,22 +284,40 @@ impl<'a> Ctx<'a> {
         self.tick(e.span)?;
         Ok(match &e.kind {
             ExprKind::Const(c) => Val::Const(c),
+            // a literal with a missing element is missing (the first one, so the report names
+            // the absent fact): `count([x, y])` or `"root" not in [user.name]` must not judge
+            // a list that silently lost an element, and the order of elements never matters
             ExprKind::List(items) => {
                 let mut out = Vec::with_capacity(items.len());
+                let mut absent = None;
                 for item in items {
-                    out.push(self.eval(item)?);
+                    let v = self.eval(item)?;
+                    if v.is_missing() {
+                        absent.get_or_insert(v);
+                    } else {
+                        out.push(v);
+                    }
                 }
-                Val::List(Rc::new(out))
+                match absent {
+                    Some(m) => m,
+                    None => Val::List(Rc::new(out)),
+                }
             }
             ExprKind::Object(members) => {
                 let mut out = Vec::with_capacity(members.len());
+                let mut absent = None;
                 for (k, v) in members {
                     let v = self.eval(v)?;
-                    if !v.is_missing() {
+                    if v.is_missing() {
+                        absent.get_or_insert(v);
+                    } else {
                         out.push((k.clone(), v));
                     }
                 }
-                Val::Object(Rc::new(out))
+                match absent {
+                    Some(m) => m,
+                    None => Val::Object(Rc::new(out)),
+                }
             }
             ExprKind::Local(slot) => self.local(*slot),
             ExprKind::Param(id) => self.param_value(*id, e.span)?,
@@ -476,6 +495,13 @@ impl<'a> Ctx<'a> {
             format!("`{text}`"),
             Some(of),
         );
+        let lacks = match origin.and_then(Val::absent) {
+            Some(a) if !element.is_empty() => super::gap::relative_field(&element, &a.pointer),
+            _ => String::new(),
+        };
+        if let Some(g) = self.gaps.last_mut() {
+            g.lacks = lacks;
+        }
     }
 
     // ------------------------------------------------------------ conditions

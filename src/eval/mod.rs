@@ -5,6 +5,7 @@
 
 mod builtins;
 mod expr;
+mod gap;
 mod join;
 mod ops;
 mod rule;
@@ -440,6 +441,8 @@ fn merge(rule: &Rule, outcomes: Vec<DocOutcome>, texts: RuleTexts) -> RuleResult
         Status::Error
     } else if any(Status::Fail) {
         Status::Fail
+    } else if any(Status::Incomplete) {
+        Status::Incomplete
     } else if any(Status::Pass) {
         Status::Pass
     } else {
@@ -494,6 +497,7 @@ pub fn report(results: Vec<RuleResult>) -> Report {
         rules: results.len(),
         passed: count(Status::Pass),
         failed: count(Status::Fail),
+        incomplete: count(Status::Incomplete),
         skipped: count(Status::Skip),
         waived: count(Status::Waived),
         errors: count(Status::Error),
@@ -516,6 +520,8 @@ pub fn report(results: Vec<RuleResult>) -> Report {
             let has = |s: Status| rules.iter().any(|r| r.status == s);
             let status = if has(Status::Fail) || has(Status::Error) {
                 Status::Fail
+            } else if has(Status::Incomplete) {
+                Status::Incomplete
             } else if has(Status::Waived) {
                 Status::Waived
             } else if has(Status::Pass) {

@@ -99,8 +99,11 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -
             .then_with(|| compare_pointers(&a.path, &b.path))
             .then_with(|| a.require_order.cmp(&b.require_order))
     });
+    // a gap means some subject was not judged: the rule is never a pass, nor "not applicable"
     let (status, skip_reason) = if !violations.is_empty() {
         (Status::Fail, None)
+    } else if !gaps.is_empty() {
+        (Status::Incomplete, None)
     } else if reached {
         (Status::Pass, None)
     } else {
@@ -143,14 +146,8 @@ impl<'a> Exec<'_, 'a> {
                 let reason = match c.truth {
                     Tri::True => {
                         if self.ctx.trace.is_some() {
-                            self.trace_require(
-                                cond,
-                                text,
-                                *order,
-                                c.truth,
-                                c.origin.as_ref(),
-                                None,
-                            );
+                            let origin = self.traced_origin(cond, c.origin.as_ref());
+                            self.trace_require(cond, text, *order, c.truth, origin.as_ref(), None);
                         }
                         return Ok(());
                     }
@@ -162,13 +159,20 @@ impl<'a> Exec<'_, 'a> {
                     None => format!("requirement failed: {text}"),
                 };
                 if self.ctx.trace.is_some() {
-                    let origin = c.origin.as_ref();
-                    self.trace_require(cond, text, *order, c.truth, origin, Some(message.clone()));
+                    let origin = self.traced_origin(cond, c.origin.as_ref());
+                    let message = Some(message.clone());
+                    self.trace_require(cond, text, *order, c.truth, origin.as_ref(), message);
                 }
                 let doc = self.ctx.doc;
                 let subject_id = self.subject.unwrap_or(doc.root());
                 // only a fact of this document locates a violation (not a `--param` value)
                 let origin = c.origin.filter(|v| is_fact_of(v, doc));
+                // a check on a function of one fact (`days_since(g.last_review) <= 90`,
+                // `len(d.name) > 3`) points at that fact, not at the subject
+                let origin = match origin {
+                    Some(o) => Some(o),
+                    None => self.computed_fact(cond),
+                };
                 // no single fact decided (`count(xs[…]) == 0`): point at the first element of
                 // the first filter the check reads, which is what a reader looks for
                 let origin = match origin {
@@ -388,6 +392,16 @@ impl<'a> Exec<'_, 'a> {
         })
     }
 
+    /// The fact shown as having decided a traced `require`: its origin, or the one fact a
+    /// computed operand was computed from, as for the violation's location.
+    fn traced_origin(&mut self, cond: &'a Expr, origin: Option<&Val<'a>>) -> Option<Val<'a>> {
+        let doc = self.ctx.doc;
+        match origin.filter(|v| is_fact_of(v, doc)) {
+            Some(v) => Some(v.clone()),
+            None => self.computed_fact(cond),
+        }
+    }
+
     fn trace_require(
         &mut self,
         cond: &'a Expr,
@@ -529,6 +543,58 @@ impl<'a> Exec<'_, 'a> {
             .elements()
             .and_then(|mut items| items.next())
             .filter(|v| is_fact_of(v, doc)))
+    }
+}
+
+impl<'a> Exec<'_, 'a> {
+    /// The one fact a computed operand of `cond` was computed from, when there is exactly one:
+    /// `days_since(g.last_review) <= 90` → `g.last_review`. Looks through `not`, both sides of
+    /// comparisons, `in` and `matches`, and a call used as the check itself.
+    fn computed_fact(&mut self, cond: &'a Expr) -> Option<Val<'a>> {
+        match &cond.kind {
+            ExprKind::Not(x) => self.computed_fact(x),
+            ExprKind::Binary(
+                BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::In
+                | BinOp::NotIn,
+                a,
+                b,
+            ) => self.fact_of_call(a).or_else(|| self.fact_of_call(b)),
+            ExprKind::Matches(a, _) => self.fact_of_call(a),
+            _ => self.fact_of_call(cond),
+        }
+    }
+
+    /// For a builtin or fn call (possibly nested, `days_since(parse_date(x))`), the single fact
+    /// of this document among its arguments, evaluated again (they are pure; the gaps of this
+    /// second evaluation are dropped). `None` for anything else, or when several facts are read.
+    fn fact_of_call(&mut self, e: &'a Expr) -> Option<Val<'a>> {
+        let args = match &e.kind {
+            ExprKind::CallBuiltin(_, args) | ExprKind::CallFn(_, args) => args,
+            _ => return None,
+        };
+        let doc = self.ctx.doc;
+        let gaps = self.ctx.gaps.len();
+        let mut found: Option<Val<'a>> = None;
+        let mut several = false;
+        for arg in args {
+            let fact = match self.ctx.eval(arg) {
+                Ok(v) if is_fact_of(&v, doc) => Some(v),
+                Ok(_) => self.fact_of_call(arg),
+                Err(_) => None,
+            };
+            if let Some(v) = fact {
+                several |= found.is_some();
+                found.get_or_insert(v);
+            }
+        }
+        self.ctx.gaps.truncate(gaps);
+        if several { None } else { found }
     }
 }
 

@@ -2,7 +2,8 @@
 //!
 //! `::LEVEL file=F,line=L,col=C,title=RULE::MESSAGE` where LEVEL is `error` (critical, high),
 //! `warning` (medium) or `notice` (low, info). Rules in error are `::error title=RULE::…` without
-//! a file. Values are escaped as the runner expects: in the message `%`, `\r`, `\n`; in properties
+//! a file; an incomplete rule is one command at its severity's level, on its first evidence gap.
+//! Values are escaped as the runner expects: in the message `%`, `\r`, `\n`; in properties
 //! also `:` and `,`. The last line is a plain summary (not a command).
 
 use std::fmt::Write;
@@ -56,6 +57,30 @@ pub fn render_github(report: &Report) -> String {
                 );
             }
         }
+        if r.status == Status::Incomplete {
+            let at = r.evidence_gaps.first().map_or(String::new(), |g| {
+                format!(
+                    " file={},line={},col={},",
+                    escape_property(&relative_path(&g.document, cwd.as_deref())),
+                    g.line.max(1),
+                    g.column.max(1)
+                )
+            });
+            let n = r.evidence_gaps.len();
+            let _ = writeln!(
+                out,
+                "::{}{}title={}::{}",
+                command(r.severity),
+                if at.is_empty() { " ".to_string() } else { at },
+                escape_property(&r.rule),
+                escape_data(&format!(
+                    "incomplete: {n} evidence gap{} left the rule undecided [{}; {}]",
+                    if n == 1 { "" } else { "s" },
+                    r.severity.as_str(),
+                    r.controls.join(", ")
+                )),
+            );
+        }
         for g in &r.evidence_gaps {
             let _ = writeln!(
                 out,
@@ -82,12 +107,19 @@ pub fn render_github(report: &Report) -> String {
     let s = &report.summary;
     let verdict = if s.failed > 0 || s.errors > 0 {
         "FAILED"
+    } else if s.incomplete > 0 {
+        "INCOMPLETE"
     } else {
         "OK"
     };
+    let incomplete = if s.incomplete > 0 {
+        format!(", {} incomplete", s.incomplete)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "annexa {verdict}: {} rules: {} passed, {} failed, {} skipped, {} waived, {} errors; {} violations",
+        "annexa {verdict}: {} rules: {} passed, {} failed{incomplete}, {} skipped, {} waived, {} errors; {} violations",
         s.rules, s.passed, s.failed, s.skipped, s.waived, s.errors, s.violations
     );
     out

@@ -24,6 +24,7 @@ impl Paint {
         let (word, code) = match status {
             Status::Pass => ("PASS  ", "32"),
             Status::Fail => ("FAIL  ", "31;1"),
+            Status::Incomplete => ("INCOMPLETE", "33;1"),
             Status::Skip => ("SKIP  ", "33"),
             Status::Waived => ("WAIVED", "36"),
             Status::Error => ("ERROR ", "35;1"),
@@ -65,12 +66,20 @@ pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let verdict = if s.failed > 0 || s.errors > 0 {
         paint.wrap("31;1", "FAILED")
+    } else if s.incomplete > 0 {
+        paint.wrap("33;1", "INCOMPLETE")
     } else {
         paint.wrap("32;1", "OK")
     };
+    // named only when there are some, so a run without gaps reads as it always did
+    let incomplete = if s.incomplete > 0 {
+        format!(", {} incomplete", s.incomplete)
+    } else {
+        String::new()
+    };
     let _ = writeln!(
         out,
-        "{verdict}: {}: {} passed, {} failed, {} skipped, {} waived, {}; {}",
+        "{verdict}: {}: {} passed, {} failed{incomplete}, {} skipped, {} waived, {}; {}",
         plural(s.rules, "rule"),
         s.passed,
         s.failed,
@@ -155,13 +164,20 @@ fn rule_block(out: &mut String, r: &RuleResult, paint: &Paint) {
 type GapKey<'g> = (&'g str, &'g str, &'g str);
 
 /// Evidence gaps, one line each, except that the gaps one filter recorded for the same missing
-/// field are summed up on one line ("2 of 40 elements of `datasets[…]` lack `contains_pii`").
+/// field are summed up on one line ("2 of 40 datasets lack `contains_pii`", the field read from
+/// the element, dotted: `source.type`).
 fn gap_lines(out: &mut String, gaps: &[EvidenceGap], paint: &Paint) {
     let indent = "       ";
     let label = paint.wrap("33", "gap");
     let mut groups: Vec<(GapKey<'_>, Vec<&EvidenceGap>)> = Vec::new();
     for g in gaps {
-        let field = g.path.rsplit('/').next().unwrap_or("");
+        // a fact outside the element (`datasets[.name == t.from]` without `t.from`) is the
+        // same absent pointer for every element: grouped by that pointer instead
+        let field = if g.lacks.is_empty() {
+            g.path.as_str()
+        } else {
+            g.lacks.as_str()
+        };
         let key = (g.construct.as_str(), field, g.document.as_str());
         match groups.iter_mut().find(|(k, _)| *k == key) {
             Some((_, members)) if g.of.is_some() => members.push(g),
@@ -176,16 +192,31 @@ fn gap_lines(out: &mut String, gaps: &[EvidenceGap], paint: &Paint) {
                 let _ = writeln!(out, "{indent}{label} {}  {}", at(one), one.message);
             }
             (many, Some(of)) => {
-                let places: Vec<String> = many.iter().take(3).map(|g| at(g)).collect();
-                let more = if many.len() > 3 {
-                    format!(" and {} more", many.len() - 3)
+                // one absent fact outside the elements is one place, however many elements
+                let mut seen = std::collections::HashSet::new();
+                let mut places: Vec<String> = Vec::new();
+                for g in many.iter() {
+                    if seen.insert((g.line, g.column)) && places.len() < 3 {
+                        places.push(at(g));
+                    }
+                }
+                let more = if seen.len() > 3 {
+                    format!(" and {} more", seen.len() - 3)
                 } else {
                     String::new()
                 };
+                let what = if many.iter().all(|g| !g.lacks.is_empty()) {
+                    format!("lack `{field}`")
+                } else if field.is_empty() {
+                    "could not be decided".to_string()
+                } else {
+                    format!("could not be decided: `{field}` is missing")
+                };
                 let _ = writeln!(
                     out,
-                    "{indent}{label} {} of {of} elements of {construct} lack `{field}`: {}{more}",
+                    "{indent}{label} {} of {of} {} {what}: {}{more}",
                     many.len(),
+                    collection_noun(construct),
                     places.join(", "),
                 );
             }
@@ -202,5 +233,37 @@ fn gap_lines(out: &mut String, gaps: &[EvidenceGap], paint: &Paint) {
                 .map(|(_, m)| m.len())
                 .sum::<usize>()
         );
+    }
+}
+
+/// What a filter ranges over, for "2 of 4 datasets lack …": the last name before its first `[`
+/// (`d.grants[.role == "admin"]` → `grants`), or `elements of `xs[…]`` when it has none.
+fn collection_noun(construct: &str) -> String {
+    let text = construct.trim_matches('`');
+    let base = text.split('[').next().unwrap_or("");
+    let name = base.rsplit('.').next().unwrap_or("");
+    let plain = !name.is_empty()
+        && name
+            .chars()
+            .all(|c| c.is_alphanumeric() || c == '_' || c == '-');
+    if plain {
+        name.to_string()
+    } else {
+        format!("elements of {construct}")
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn filters_are_named_by_their_collection() {
+        assert_eq!(
+            collection_noun("`datasets[.source.type == \"x\"]`"),
+            "datasets"
+        );
+        assert_eq!(collection_noun("`d.grants[.admin]`"), "grants");
+        assert_eq!(collection_noun("`f(x)[.a]`"), "elements of `f(x)[.a]`");
     }
 }

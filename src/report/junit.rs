@@ -4,7 +4,9 @@
 //! namespace go to the suite `annexa`), suites sorted by name; one `testcase` per rule with
 //! `name` = rule id and `classname` = namespace. A failed rule has one `<failure>` whose text
 //! lists each violation as `FILE:LINE:COL MESSAGE`; a skipped rule has `<skipped message=REASON>`;
-//! a rule in error has `<error>`; a waived rule passes with a `<system-out>` note.
+//! a rule in error has `<error>`; a waived rule passes with a `<system-out>` note. An incomplete
+//! rule fails (`<failure type="incomplete">`, its evidence gaps listed like violations): a rule
+//! that could not be judged is not a passing test.
 
 use std::collections::BTreeMap;
 use std::io;
@@ -39,7 +41,7 @@ impl Counts {
         for r in results {
             c.tests += 1;
             match r.status {
-                Status::Fail => c.failures += 1,
+                Status::Fail | Status::Incomplete => c.failures += 1,
                 Status::Error => c.errors += 1,
                 Status::Skip => c.skipped += 1,
                 Status::Pass | Status::Waived => {}
@@ -139,6 +141,28 @@ fn testcase(w: &mut Writer<Vec<u8>>, namespace: &str, r: &RuleResult) -> io::Res
                 .violations
                 .iter()
                 .map(|v| format!("{}:{}:{} {}", v.document, v.line, v.column, v.message))
+                .collect();
+            w.write_event(Event::Text(BytesText::new(&clean(&body.join("\n")))))?;
+            w.write_event(Event::End(BytesEnd::new("failure")))?;
+        }
+        Status::Incomplete => {
+            w.write_event(Event::Start(case))?;
+            let n = r.evidence_gaps.len();
+            let message = format!(
+                "{}: incomplete, {} evidence gap{}{controls}: {}",
+                r.severity.as_str(),
+                n,
+                if n == 1 { "" } else { "s" },
+                r.title
+            );
+            let mut failure = BytesStart::new("failure");
+            failure.push_attribute(("message", clean_attr(&message).as_str()));
+            failure.push_attribute(("type", "incomplete"));
+            w.write_event(Event::Start(failure))?;
+            let body: Vec<String> = r
+                .evidence_gaps
+                .iter()
+                .map(|g| format!("{}:{}:{} {}", g.document, g.line, g.column, g.message))
                 .collect();
             w.write_event(Event::Text(BytesText::new(&clean(&body.join("\n")))))?;
             w.write_event(Event::End(BytesEnd::new("failure")))?;

@@ -1,8 +1,8 @@
 //! The Markdown summary, for a pull request comment or a CI job summary.
 //!
 //! A heading with the verdict, a table of counts, a table of failing rules (rule, severity,
-//! controls, violations), the violations of each failing rule as `FILE:LINE` bullets, rules in
-//! error, and the other rules (passed, skipped, waived) inside a collapsed `<details>` block.
+//! controls, violations), the violations of each failing rule as `FILE:LINE` bullets, one line
+//! per incomplete rule (its gap count and first gap), rules in error, and the other rules (passed, skipped, waived) inside a collapsed `<details>` block.
 //! Text taken from policies or facts is escaped: HTML-significant characters become entities,
 //! Markdown emphasis and link characters get a backslash, and `|` is escaped in table cells.
 
@@ -20,15 +20,27 @@ pub fn render_markdown(report: &Report) -> String {
     let failed = s.failed > 0 || s.errors > 0;
     let verdict = if failed {
         format!(
-            "❌ annexa: FAILED — {} of {} rule{} failed{}",
+            "❌ annexa: FAILED — {} of {} rule{} failed{}{}",
             s.failed,
             s.rules,
             plural(s.rules),
+            if s.incomplete > 0 {
+                format!(", {} incomplete", s.incomplete)
+            } else {
+                String::new()
+            },
             if s.errors > 0 {
                 format!(", {} in error", s.errors)
             } else {
                 String::new()
             }
+        )
+    } else if s.incomplete > 0 {
+        format!(
+            "⚠️ annexa: INCOMPLETE — {} of {} rule{} could not be judged (missing facts)",
+            s.incomplete,
+            s.rules,
+            plural(s.rules)
         )
     } else {
         format!(
@@ -91,6 +103,32 @@ pub fn render_markdown(report: &Report) -> String {
             if let Some(fix) = &r.source.remediation {
                 let _ = writeln!(out, "\n> **Fix:** {}", text(fix));
             }
+        }
+    }
+
+    let incomplete: Vec<&RuleResult> = report
+        .results
+        .iter()
+        .filter(|r| r.status == Status::Incomplete)
+        .collect();
+    if !incomplete.is_empty() {
+        out.push_str("\n### Incomplete rules (missing facts)\n\n");
+        for r in &incomplete {
+            let n = r.evidence_gaps.len();
+            let first = r.evidence_gaps.first().map_or(String::new(), |g| {
+                format!(
+                    ": {} {}",
+                    code(&format!("{}:{}", g.document, g.line)),
+                    text(&g.message)
+                )
+            });
+            let _ = writeln!(
+                out,
+                "- {} ({}): {n} evidence gap{}{first}",
+                code(&r.rule),
+                r.severity.as_str(),
+                plural(n)
+            );
         }
     }
 

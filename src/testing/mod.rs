@@ -134,6 +134,7 @@ fn parse_status(word: &str) -> Option<Status> {
     Some(match word {
         "pass" => Status::Pass,
         "fail" => Status::Fail,
+        "incomplete" => Status::Incomplete,
         "skip" => Status::Skip,
         "error" => Status::Error,
         "waived" => Status::Waived,
@@ -238,7 +239,7 @@ fn plan(program: &Program, module: &Module, test: &TestItem) -> (Plan, Vec<Diagn
             .join(" ");
         let line = file.line_col(expect.span.start).0;
         let Some(status) = parse_status(&expect.status.name) else {
-            let words = ["pass", "fail", "skip", "error", "waived"];
+            let words = ["pass", "fail", "incomplete", "skip", "error", "waived"];
             let mut d = Diagnostic::error(
                 "annexa::unknown_status",
                 format!("`{}` is not a status", expect.status.name),
@@ -247,9 +248,9 @@ fn plan(program: &Program, module: &Module, test: &TestItem) -> (Plan, Vec<Diagn
             .with_label(expect.status.span, "not a status");
             d = match nearest(&expect.status.name, words) {
                 Some(w) => d.with_help(format!(
-                    "did you mean `{w}`? a status is pass, fail, skip, error or waived"
+                    "did you mean `{w}`? a status is pass, fail, incomplete, skip, error or waived"
                 )),
-                None => d.with_help("a status is pass, fail, skip, error or waived"),
+                None => d.with_help("a status is pass, fail, incomplete, skip, error or waived"),
             };
             diags.push(d);
             continue;
@@ -486,6 +487,24 @@ impl Locator<'_> {
             out.push('\n');
             out.push_str(&self.violation(v));
         }
+        if r.status == Status::Incomplete {
+            let n = r.evidence_gaps.len();
+            out.push_str(&format!(
+                " with {n} evidence gap{}",
+                if n == 1 { "" } else { "s" }
+            ));
+            for g in &r.evidence_gaps {
+                let path = if g.path.is_empty() {
+                    "/"
+                } else {
+                    g.path.as_str()
+                };
+                out.push_str(&format!(
+                    "\n    - gap: {} ({}:{}:{}, {path})",
+                    g.message, g.document, g.line, g.column
+                ));
+            }
+        }
         out
     }
 }
@@ -498,7 +517,7 @@ fn verify(check: &Check, report: &Report, locate: &Locator<'_>) -> Option<String
             let offenders: Vec<&RuleResult> = report
                 .results
                 .iter()
-                .filter(|r| matches!(r.status, Status::Fail | Status::Error))
+                .filter(|r| matches!(r.status, Status::Fail | Status::Incomplete | Status::Error))
                 .collect();
             if offenders.is_empty() {
                 return None;
