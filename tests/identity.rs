@@ -309,7 +309,7 @@ fn a_baseline_of_ten_thousand_findings_matches_all_of_them_after_an_insert() {
             let clean = to_json(&format!("datasets:\n{CLEAN}"));
             datasets.insert(0, clean["datasets"][0].clone());
         }
-        serde_json::json!({"datasets": datasets}).to_string()
+        serde_json::json!({"datasets": datasets, "transfers": []}).to_string()
     };
     std::fs::write(dir.join("big.json"), facts(false)).unwrap();
     let (code, report) = check(&dir, "big.json", "json", &[]);
