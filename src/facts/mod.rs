@@ -38,6 +38,7 @@ mod decode;
 mod discover;
 mod error;
 mod json;
+mod scalar;
 mod yaml;
 
 use std::collections::HashMap;
@@ -318,6 +319,11 @@ pub struct Document {
     large: HashMap<(u32, KeyId), u32>,
     /// For a combined document (`--combine`): where each original document's nodes start.
     parts: Vec<Part>,
+    /// YAML tags as written (`!Ref`, `!!str`, `!secret`), by node.
+    tags: HashMap<NodeId, Arc<str>>,
+    /// For a document parsed out of a string fact (`parse_json`, `parse_yaml`): the pointer of
+    /// that string, which prefixes every pointer into this document.
+    embedded_at: Option<Arc<str>>,
 }
 
 /// A document inside a combined one: its nodes are `first..` up to the next part's `first`.
@@ -337,6 +343,11 @@ impl Document {
     /// 0-based position of the document in its file (always 0 for JSON).
     pub fn index(&self) -> usize {
         self.index
+    }
+
+    /// The tag a YAML node was written with (`!Ref`, `!!str`), as written; `None` when untagged.
+    pub fn tag(&self, id: NodeId) -> Option<&str> {
+        self.tags.get(&id).map(|t| &**t)
     }
 
     /// The root node.
@@ -458,7 +469,7 @@ impl Document {
                 break; // not reachable for a well-formed arena; guards against a cycle
             }
         }
-        let mut out = String::new();
+        let mut out = self.embedded_at.as_deref().unwrap_or_default().to_string();
         for segment in segments.iter().rev() {
             out.push('/');
             match segment {
@@ -634,3 +645,5 @@ pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, 
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_yaml_forms;

@@ -309,7 +309,10 @@ big: 99999999999999999999\nver: 1.2.3\nlit: |\n  12\ntagged: !!str 3\ncfn: !Ref 
     assert_eq!(v("ver"), NodeValue::Str("1.2.3"));
     assert_eq!(v("lit"), NodeValue::Str("12\n"));
     assert_eq!(v("tagged"), NodeValue::Str("3"));
-    assert_eq!(v("cfn"), NodeValue::Str("Bucket"));
+    assert_eq!(
+        doc.to_json(at(&doc, &["cfn"])),
+        serde_json::json!({"Ref": "Bucket"})
+    );
     assert_eq!(v("int"), NodeValue::Int(5));
     assert_eq!(doc.to_json(at(&doc, &["nan"])), serde_json::Value::Null);
 }
