@@ -47,7 +47,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use combine::combine;
-pub use discover::collect_fact_files;
+pub use discover::{Discovered, collect_fact_files, discover_fact_files};
 pub use error::{FactsError, FactsSource};
 
 /// Index of a node in its [`Document`].
@@ -78,12 +78,22 @@ impl Format {
     }
 }
 
-/// The format of a fact file from its extension (`.json`, `.yaml`, `.yml`, any case).
+/// The format of a fact file from its name: `.json` is JSON; `.yaml` and `.yml` are YAML, and so
+/// are the YAML files ML tools name their own way: MLflow's `MLmodel` and `MLproject` (also as
+/// `NAME.MLmodel`), DVC's `dvc.lock` (also `NAME.dvc.lock`) and `*.dvc`. Extensions in any case.
 pub fn format_for_path(path: &Path) -> Option<Format> {
-    let ext = path.extension()?.to_str()?;
-    if ext.eq_ignore_ascii_case("json") {
+    let name = path.file_name()?.to_str()?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let is = |e: &str| ext.eq_ignore_ascii_case(e);
+    if is("json") {
         Some(Format::Json)
-    } else if ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml") {
+    } else if is("yaml") || is("yml") || is("dvc") || is("mlmodel") || is("mlproject") {
+        Some(Format::Yaml)
+    } else if name == "MLmodel"
+        || name == "MLproject"
+        || name == "dvc.lock"
+        || name.to_ascii_lowercase().ends_with(".dvc.lock")
+    {
         Some(Format::Yaml)
     } else {
         None

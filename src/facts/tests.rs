@@ -45,6 +45,22 @@ fn format_from_extension() {
     assert_eq!(format_for_path(Path::new("b.Yaml")), Some(Format::Yaml));
     assert_eq!(format_for_path(Path::new("b.txt")), None);
     assert_eq!(format_for_path(Path::new("json")), None);
+    for yaml in [
+        "m/MLmodel",
+        "MLproject",
+        "sklearn.MLmodel",
+        "dvc.lock",
+        "p.dvc.lock",
+        "data.dvc",
+        ".gitlab-ci.yml",
+        ".github/workflows/ci.yml",
+        "docker-compose.override.yml",
+    ] {
+        assert_eq!(format_for_path(Path::new(yaml)), Some(Format::Yaml), "{yaml}");
+    }
+    for other in ["Cargo.lock", "mlmodel.txt", "dvc"] {
+        assert_eq!(format_for_path(Path::new(other)), None, "{other}");
+    }
 }
 
 #[test]
