@@ -241,7 +241,11 @@ pub fn load_fact_inputs(
                 continue;
             }
             let format = stdin_format.unwrap_or(Format::Yaml);
-            ok &= take(facts::load_bytes("<stdin>", &bytes, format, options), false, given);
+            ok &= take(
+                facts::load_bytes("<stdin>", &bytes, format, options),
+                false,
+                given,
+            );
             continue;
         }
         let path = Path::new(given);

@@ -4,6 +4,7 @@
 //! order so `when` sees its dependencies' status); results are then merged per rule.
 
 mod builtins;
+mod embedded;
 mod expr;
 mod join;
 mod ops;
@@ -178,7 +179,9 @@ fn evaluate_inner(
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
+        let arena = embedded::Arena::new();
         let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
+        ctx.embedded = embedded::Docs::new(&arena);
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         for &rule_id in &program.order {
@@ -268,7 +271,9 @@ pub fn explain(
     let mut traces = Vec::new();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
+        let arena = embedded::Arena::new();
         let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
+        ctx.embedded = embedded::Docs::new(&arena);
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         for &rule_id in &program.order {
             let Some(rule) = program.rules.get(rule_id) else {

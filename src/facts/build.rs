@@ -372,6 +372,7 @@ impl Builder {
             parts: Vec::new(),
             tags,
             embedded_at: None,
+            host: 0,
         }
     }
 }

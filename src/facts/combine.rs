@@ -120,5 +120,6 @@ pub fn combine(documents: &[Document]) -> Document {
         parts,
         tags,
         embedded_at: None,
+        host: 0,
     }
 }

@@ -57,7 +57,9 @@ fn helm_templates(dir: &Path, file: &Path) -> Option<PathBuf> {
     for part in relative.parent()?.components() {
         folder.push(part);
         if part.as_os_str() == "templates"
-            && folder.parent().is_some_and(|p| p.join("Chart.yaml").is_file())
+            && folder
+                .parent()
+                .is_some_and(|p| p.join("Chart.yaml").is_file())
         {
             return Some(folder);
         }
@@ -125,8 +127,7 @@ mod tests {
             // a loop, a link to a file and links out of the tree: none is followed
             std::os::unix::fs::symlink(&root, root.join("b/loop")).unwrap();
             std::os::unix::fs::symlink(root.join("top.yml"), root.join("link.yml")).unwrap();
-            std::os::unix::fs::symlink(outside.join("secret.yaml"), root.join("out.yaml"))
-                .unwrap();
+            std::os::unix::fs::symlink(outside.join("secret.yaml"), root.join("out.yaml")).unwrap();
             std::os::unix::fs::symlink(outside.join("d"), root.join("outdir")).unwrap();
         }
         let files = collect_fact_files(&root).unwrap();

@@ -36,6 +36,7 @@ mod build;
 mod combine;
 mod decode;
 mod discover;
+mod embedded;
 mod error;
 mod json;
 mod scalar;
@@ -48,6 +49,7 @@ use std::sync::Arc;
 
 pub use combine::combine;
 pub use discover::{Discovered, collect_fact_files, discover_fact_files};
+pub use embedded::{embedded_string, load_embedded};
 pub use error::{FactsError, FactsSource};
 
 /// Index of a node in its [`Document`].
@@ -334,6 +336,9 @@ pub struct Document {
     /// For a document parsed out of a string fact (`parse_json`, `parse_yaml`): the pointer of
     /// that string, which prefixes every pointer into this document.
     embedded_at: Option<Arc<str>>,
+    /// For such a document: the address of the fact document the string is in (0: none), an
+    /// identity only, to tell which evaluation it belongs to.
+    host: usize,
 }
 
 /// A document inside a combined one: its nodes are `first..` up to the next part's `first`.

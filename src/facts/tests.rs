@@ -56,7 +56,11 @@ fn format_from_extension() {
         ".github/workflows/ci.yml",
         "docker-compose.override.yml",
     ] {
-        assert_eq!(format_for_path(Path::new(yaml)), Some(Format::Yaml), "{yaml}");
+        assert_eq!(
+            format_for_path(Path::new(yaml)),
+            Some(Format::Yaml),
+            "{yaml}"
+        );
     }
     for other in ["Cargo.lock", "mlmodel.txt", "dvc"] {
         assert_eq!(format_for_path(Path::new(other)), None, "{other}");
