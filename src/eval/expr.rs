@@ -146,7 +146,7 @@ impl<'a> Ctx<'a> {
         let doc = origin.map_or(self.doc, |v| super::embedded::located(v, self.doc));
         let (path, node) = match origin.and_then(Val::absent) {
             Some(a) => (a.pointer.clone(), a.at),
-            None => (String::new(), self.doc.root()),
+            None => (String::new(), doc.root()),
         };
         let (line, column) = doc.position(node);
         let (file, document_index) = doc.source_of(node);

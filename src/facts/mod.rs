@@ -16,8 +16,16 @@
 //! - **YAML** is resolved with the YAML 1.2 core schema: `true`/`false` (also `True`, `TRUE`), `null`,
 //!   `~` and the empty scalar are null, decimal/`0x`/`0o` integers, floats, `.nan`/`.inf`/`-.inf`
 //!   are floats; `yes`/`on`/`no`/`off` are strings. Quoted and block scalars are always strings, and
-//!   so are scalars tagged `!!str` or with a non-core tag (`!Ref x` is the string `x`); tags on
-//!   collections are ignored. `<<` merge keys are not YAML 1.2 and stay ordinary keys.
+//!   so are scalars tagged `!!str` or with another non-core tag (`!secret x` is the string `x`).
+//!   In a Kubernetes object (`apiVersion` and `kind` at the top) plain `0777` is YAML 1.1 octal
+//!   (511), as Kubernetes reads it.
+//! - **Tags** are kept as written ([`Document::tag`]); CloudFormation's short forms become their
+//!   JSON long forms (`!Ref X` is `{"Ref": "X"}`, `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`),
+//!   and a mapping member whose value is `!Ref AWS::NoValue` (in JSON `{"Ref": "AWS::NoValue"}`)
+//!   is absent. See `docs/inputs.md`.
+//! - **Merge keys** `<<` (a mapping, an alias to one, or a list of them) merge as Kubernetes,
+//!   Compose and GitLab expect: explicit keys win, earlier mappings over later ones; merged
+//!   members keep the positions of the anchored text and count against the alias limit.
 //! - **YAML keys.** A scalar key is used as written (`1: a` has key `"1"`, `~: a` has key `"~"`);
 //!   an alias key to a scalar uses the scalar's string form; a mapping or sequence as a key is a
 //!   syntax error.

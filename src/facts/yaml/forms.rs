@@ -245,6 +245,8 @@ impl Loader<'_> {
                     _ => return Ok(()),
                 };
                 if present {
+                    // a member looked at counts too, or `<<: [*a, *a, …]` would be free
+                    self.count(mark, self.opts.max_alias_expansions)?;
                     continue;
                 }
                 let at = doc
