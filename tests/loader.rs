@@ -1,5 +1,11 @@
 //! The loader on real-world shapes, through the binary: CloudFormation short forms, merge keys,
 //! Kubernetes octal modes, documents inside strings, encodings, file names, repository walks.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
@@ -121,6 +127,32 @@ fn documents_inside_strings_are_checked_and_located() {
     assert_eq!(v[2].3, 12);
 }
 
+#[test]
+fn tag_gives_the_tag_as_written() {
+    let dir = scratch("tag");
+    let policy = "policy t\nrule tags {\n  controls A.5.9\n  severity low\n\
+        require tag(a) == \"!secret\" else \"a: {tag(a)}\"\n\
+        require tag(b) == null else \"b: {tag(b)}\"\n\
+        require tag(c) == \"!Ref\" else \"c: {tag(c)}\"\n\
+        require c.Ref == \"Role\" else \"c.Ref\"\n\
+        require tag(missing) == null else \"missing\"\n}\n";
+    write(&dir, "t.policy", policy.as_bytes());
+    write(&dir, "f.yaml", b"a: !secret pw\nb: plain\nc: !Ref Role\n");
+    let out = annexa_in(&dir, &["check", "f.yaml", "-p", "t.policy", "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let v = violations(&report);
+    // only the missing fact fails (missing, not null): every tag read as written
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!((v[0].0.as_str(), v[0].1.as_str()), ("missing", "missing"));
+    // JSON has no tags
+    write(&dir, "f.json", br#"{"a": "pw", "b": "plain", "c": {"Ref": "Role"}}"#);
+    let out = annexa_in(&dir, &["check", "f.json", "-p", "t.policy", "--format", "json"]);
+    let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
+    let messages: Vec<String> = violations(&report).into_iter().map(|v| v.0).collect();
+    assert_eq!(messages, ["a: null", "c: null", "missing"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
 /// A scratch folder, removed first if a previous run left it.
 fn scratch(name: &str) -> PathBuf {
     let dir = std::env::temp_dir().join(format!("annexa-loader-{name}-{}", std::process::id()));
@@ -209,7 +241,7 @@ fn walks_report_unreadable_files_and_go_on() {
         "{report}"
     );
     assert!(
-        err.contains("`repo/broken.yaml` is not valid JSON or YAML and was skipped"),
+        err.contains("`repo/broken.yaml` could not be read as JSON or YAML and was skipped"),
         "{err}"
     );
     assert!(

@@ -210,13 +210,13 @@ pub fn load_fact_inputs(
                 documents.extend(file.documents);
                 true
             }
-            Err(e) if lenient && !matches!(e, facts::FactsError::Io { .. }) => {
+            Err(e) if lenient => {
                 print_diagnostic(&e);
                 let message = match e.position() {
                     Some((line, column)) => format!("{e} (line {line}, column {column})"),
                     None => e.to_string(),
                 };
-                eprintln!("note: `{name}` is not valid JSON or YAML and was skipped");
+                eprintln!("note: `{name}` could not be read as JSON or YAML and was skipped");
                 unreadable.push(Unreadable {
                     file: name.to_string(),
                     message,

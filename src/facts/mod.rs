@@ -95,14 +95,16 @@ pub fn format_for_path(path: &Path) -> Option<Format> {
     let name = path.file_name()?.to_str()?;
     let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
     let is = |e: &str| ext.eq_ignore_ascii_case(e);
-    if is("json") {
-        Some(Format::Json)
-    } else if is("yaml") || is("yml") || is("dvc") || is("mlmodel") || is("mlproject") {
-        Some(Format::Yaml)
-    } else if name == "MLmodel"
+    let ml_tool_file = name == "MLmodel"
         || name == "MLproject"
         || name == "dvc.lock"
-        || name.to_ascii_lowercase().ends_with(".dvc.lock")
+        || name.to_ascii_lowercase().ends_with(".dvc.lock");
+    if is("json") {
+        Some(Format::Json)
+    } else if ml_tool_file
+        || ["yaml", "yml", "dvc", "mlmodel", "mlproject"]
+            .into_iter()
+            .any(is)
     {
         Some(Format::Yaml)
     } else {
