@@ -138,15 +138,25 @@ fn tag_gives_the_tag_as_written() {
         require tag(missing) == null else \"missing\"\n}\n";
     write(&dir, "t.policy", policy.as_bytes());
     write(&dir, "f.yaml", b"a: !secret pw\nb: plain\nc: !Ref Role\n");
-    let out = annexa_in(&dir, &["check", "f.yaml", "-p", "t.policy", "--format", "json"]);
+    let out = annexa_in(
+        &dir,
+        &["check", "f.yaml", "-p", "t.policy", "--format", "json"],
+    );
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let v = violations(&report);
     // only the missing fact fails (missing, not null): every tag read as written
     assert_eq!(v.len(), 1, "{v:?}");
     assert_eq!((v[0].0.as_str(), v[0].1.as_str()), ("missing", "missing"));
     // JSON has no tags
-    write(&dir, "f.json", br#"{"a": "pw", "b": "plain", "c": {"Ref": "Role"}}"#);
-    let out = annexa_in(&dir, &["check", "f.json", "-p", "t.policy", "--format", "json"]);
+    write(
+        &dir,
+        "f.json",
+        br#"{"a": "pw", "b": "plain", "c": {"Ref": "Role"}}"#,
+    );
+    let out = annexa_in(
+        &dir,
+        &["check", "f.json", "-p", "t.policy", "--format", "json"],
+    );
     let report: Value = serde_json::from_str(&stdout(&out)).unwrap();
     let messages: Vec<String> = violations(&report).into_iter().map(|v| v.0).collect();
     assert_eq!(messages, ["a: null", "c: null", "missing"]);
@@ -275,6 +285,18 @@ fn walks_report_unreadable_files_and_go_on() {
             .as_str()
             .unwrap()
             .starts_with("repo/broken.yaml was skipped")
+    );
+
+    let github = annexa_in(
+        &dir,
+        &["check", "repo", "-p", "p.policy", "--format", "github"],
+    );
+    assert!(
+        stdout(&github).contains(
+            "::warning file=repo/broken.yaml,title=annexa (unreadable file)::skipped: invalid YAML"
+        ),
+        "{}",
+        stdout(&github)
     );
 
     // named explicitly, the same file still stops the run
