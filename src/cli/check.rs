@@ -17,7 +17,8 @@ use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 /// Arguments of `annexa check`.
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Fact files or folders (JSON, YAML); `-` reads standard input. Default: `facts` of annexa.toml.
+    /// Fact files or folders (JSON, YAML, MLmodel, dvc.lock, *.dvc); folders are walked as
+    /// repositories (.gitignore respected). `-` reads standard input. Default: `facts` of annexa.toml.
     #[arg(value_name = "FACTS")]
     facts: Vec<String>,
     /// A policy file or folder (`*.policy`, recursively); repeatable. Without it, the `policies` of
