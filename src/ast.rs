@@ -102,6 +102,8 @@ pub enum Item {
     Rule(RuleItem),
     /// `test "name" { … }`
     Test(TestItem),
+    /// `scope EXPR`: the documents every rule of the file is about.
+    Scope(ScopeItem),
 }
 
 impl Item {
@@ -113,6 +115,7 @@ impl Item {
             Item::Fn(f) => f.span,
             Item::Rule(r) => r.span,
             Item::Test(t) => t.span,
+            Item::Scope(s) => s.span,
         }
     }
 }
@@ -122,6 +125,15 @@ impl Item {
 pub struct UseItem {
     /// `std.crypto` or another policy's namespace.
     pub path: Dotted,
+    /// The whole item.
+    pub span: Span,
+}
+
+/// A file-level `scope EXPR`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ScopeItem {
+    /// The condition, read against the document root.
+    pub expr: Expr,
     /// The whole item.
     pub span: Span,
 }
@@ -193,6 +205,8 @@ pub enum MetaKey {
     Tags,
     /// `when`
     When,
+    /// `scope`
+    Scope,
 }
 
 impl MetaKey {
@@ -206,6 +220,7 @@ impl MetaKey {
             MetaKey::Severity => "severity",
             MetaKey::Tags => "tags",
             MetaKey::When => "when",
+            MetaKey::Scope => "scope",
         }
     }
 }
@@ -223,6 +238,8 @@ pub enum MetaValue {
     Tags(Vec<StrLit>),
     /// `when rule_a, ns.rule_b`.
     When(Vec<Dotted>),
+    /// `scope EXPR`.
+    Expr(Expr),
 }
 
 /// A control id as written (`A.8.24` or a 2013 `A.10.1.1`).

@@ -107,6 +107,17 @@ pub struct Violation {
     pub line: u32,
     /// 1-based column of `path` (or of its nearest present parent).
     pub column: u32,
+    /// The subject's own key (its `id`, `name`, …, see [`crate::identity::KEY_FIELDS`]), when
+    /// it has one; what a waiver's `subject` matches.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub subject_key: Option<String>,
+    /// The finding's identity (see [`crate::identity`]), which baselines match and SARIF
+    /// reports: empty until [`crate::identity::stamp`] fills it.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    pub fingerprint: String,
+    /// Stable subject path, stable path below it and the `require`, hashed into `fingerprint`.
+    #[serde(skip)]
+    pub locator: String,
     /// Position of the `require` in the policy source (byte offset), used only for ordering.
     #[serde(skip)]
     pub require_order: usize,
@@ -136,6 +147,9 @@ pub struct EvidenceGap {
     /// How many elements the filter considered, when a filter recorded the gap.
     #[serde(skip)]
     pub of: Option<usize>,
+    /// The stable path of the absent fact (see [`crate::identity`]), for the SARIF fingerprint.
+    #[serde(skip)]
+    pub locator: String,
 }
 
 /// The outcome of one rule over the whole run.
@@ -247,6 +261,13 @@ pub struct Report {
     pub results: Vec<RuleResult>,
     /// One entry per control any rule maps to, ordered by control id (numerically).
     pub controls: Vec<ControlResult>,
+    /// Which fact files the rules with a `scope` recognised; absent when no rule has a scope.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub files: Option<FileCounts>,
+    /// Notes about the run's inputs (a waiver that expired, a waiver naming no loaded rule),
+    /// left out when there are none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub notes: Vec<String>,
     /// Files found in a folder walk that could not be read as JSON or YAML (a Helm template,
     /// a broken file), in walk order; left out of the JSON report when there is none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -260,4 +281,18 @@ pub struct Unreadable {
     pub file: String,
     /// Why, in one line (the diagnostic's message, with line and column where known).
     pub message: String,
+}
+
+/// How many fact files were in some scoped rule's scope, per pack.
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct FileCounts {
+    /// Fact files read.
+    pub total: usize,
+    /// Files with at least one document in the scope of a scoped rule.
+    pub recognised: usize,
+    /// Recognised files per pack (the first segment of the rules' namespace); a file several
+    /// packs recognise counts for each.
+    pub by_pack: std::collections::BTreeMap<String, usize>,
+    /// The files no scoped rule was about, in input order.
+    pub unrecognised: Vec<String>,
 }

@@ -11,6 +11,7 @@ pub mod eval;
 pub mod facts;
 pub mod findings;
 pub mod format;
+pub mod identity;
 pub mod lint;
 pub mod pack;
 pub mod report;

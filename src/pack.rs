@@ -5,45 +5,32 @@ use crate::ast::Module;
 use crate::diagnostics::Diagnostic;
 use crate::source::SourceFile;
 
-/// The pack's files: `(path relative to the crate root, text)`.
-pub const PACK: &[(&str, &str)] = &[
-    (
-        "policies/access_control.policy",
-        include_str!("../policies/access_control.policy"),
-    ),
-    (
-        "policies/common.policy",
-        include_str!("../policies/common.policy"),
-    ),
-    (
-        "policies/data_protection.policy",
-        include_str!("../policies/data_protection.policy"),
-    ),
-    (
-        "policies/development.policy",
-        include_str!("../policies/development.policy"),
-    ),
-    (
-        "policies/logging_monitoring.policy",
-        include_str!("../policies/logging_monitoring.policy"),
-    ),
-    (
-        "policies/models.policy",
-        include_str!("../policies/models.policy"),
-    ),
-    (
-        "policies/operations.policy",
-        include_str!("../policies/operations.policy"),
-    ),
-    (
-        "policies/suppliers.policy",
-        include_str!("../policies/suppliers.policy"),
-    ),
-    (
-        "policies/transfers.policy",
-        include_str!("../policies/transfers.policy"),
-    ),
-];
+/// The `policies/` folder, embedded whole (`include_dir`, so a new pack file or folder needs
+/// no list to be kept in step with it).
+static POLICIES: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/policies");
+
+/// The pack's files: `(path relative to the crate root, text)`, sorted by path, every
+/// `*.policy` under `policies/` (test fixtures beside them are not policies).
+pub fn files() -> Vec<(String, &'static str)> {
+    let mut out = Vec::new();
+    let mut todo = vec![&POLICIES];
+    while let Some(dir) = todo.pop() {
+        for entry in dir.entries() {
+            match entry {
+                include_dir::DirEntry::Dir(d) => todo.push(d),
+                include_dir::DirEntry::File(f) => {
+                    let path = f.path().to_string_lossy().replace('\\', "/");
+                    if let (true, Some(text)) = (path.ends_with(".policy"), f.contents_utf8()) {
+                        out.push((format!("policies/{path}"), text));
+                    }
+                }
+            }
+        }
+    }
+    out.sort();
+    out
+}
 
 /// Parses every file of the pack (the source name is the relative path).
 ///
@@ -53,8 +40,9 @@ pub const PACK: &[(&str, &str)] = &[
 /// assert!(compiled.program.is_some());
 /// ```
 pub fn modules() -> Result<Vec<Module>, Diagnostic> {
-    PACK.iter()
-        .map(|(name, text)| crate::syntax::parse(&SourceFile::new(*name, *text)))
+    files()
+        .iter()
+        .map(|(name, text)| crate::syntax::parse(&SourceFile::new(name.as_str(), *text)))
         .collect()
 }
 
@@ -63,33 +51,15 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_list_matches_the_policies_folder() {
-        let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("policies");
-        let mut on_disk: Vec<String> = std::fs::read_dir(&dir)
-            .into_iter()
-            .flatten()
-            .flatten()
-            .map(|e| e.file_name().to_string_lossy().into_owned())
-            .filter(|n| n.ends_with(".policy"))
-            .map(|n| format!("policies/{n}"))
-            .collect();
-        on_disk.sort();
-        let mut listed: Vec<String> = PACK.iter().map(|(n, _)| (*n).to_string()).collect();
-        listed.sort();
-        assert_eq!(
-            listed, on_disk,
-            "src/pack.rs PACK must list every file in policies/"
-        );
-        for (name, text) in PACK {
-            let disk = std::fs::read_to_string(
-                std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(name),
-            );
-            assert_eq!(
-                disk.ok().as_deref(),
-                Some(*text),
-                "{name} differs from the embedded copy"
-            );
+    fn the_embedded_files_are_the_policies_on_disk() {
+        let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+        let files = files();
+        assert!(files.len() >= 9, "{} files", files.len());
+        for (name, text) in &files {
+            let disk = std::fs::read_to_string(root.join(name));
+            assert_eq!(disk.ok().as_deref(), Some(*text), "{name} differs on disk");
         }
+        assert!(files.iter().all(|(n, _)| n.ends_with(".policy")));
     }
 
     #[test]

@@ -75,7 +75,7 @@ fn fixture() -> &'static Fixture {
 
 /// Keys written as `KEY ??` or inside `exists(…KEY)` anywhere in the pack (or its stdlib).
 fn absence_ok_keys() -> Vec<String> {
-    let mut texts: Vec<String> = annexa::pack::PACK
+    let mut texts: Vec<String> = annexa::pack::files()
         .iter()
         .map(|(_, t)| (*t).to_string())
         .collect();

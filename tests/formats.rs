@@ -164,7 +164,7 @@ fn sarif_results_point_into_the_fact_file() {
         assert_eq!(loc["artifactLocation"]["uriBaseId"], "%SRCROOT%");
         assert!(loc["region"]["startLine"].as_u64().unwrap() >= 1);
         assert!(loc["region"]["startColumn"].as_u64().unwrap() >= 1);
-        assert!(r["partialFingerprints"]["annexaFinding/v1"].is_string());
+        assert!(r["partialFingerprints"]["annexaFinding/v2"].is_string());
     }
     let encrypted = rules
         .iter()
@@ -235,7 +235,7 @@ fn fingerprints(log: &Value) -> Vec<(String, String, u64)> {
         .map(|r| {
             (
                 r["ruleId"].as_str().unwrap().to_string(),
-                r["partialFingerprints"]["annexaFinding/v1"]
+                r["partialFingerprints"]["annexaFinding/v2"]
                     .as_str()
                     .unwrap()
                     .to_string(),

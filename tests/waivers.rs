@@ -242,3 +242,61 @@ fn a_bad_waivers_file_is_a_diagnostic_with_its_line() {
     let missing = annexa(&["check", FAILING, "-p", POLICY, "--waivers", "no/such.yaml"]);
     assert_eq!(missing.status.code(), Some(2));
 }
+
+#[test]
+fn a_list_where_a_pattern_belongs_stops_the_run_instead_of_waiving_everything() {
+    let out = annexa(&[
+        "check",
+        FAILING,
+        "-p",
+        POLICY,
+        "--waivers",
+        "tests/fixtures/waivers/list-path.yaml",
+    ]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("annexa::waivers"), "{err}");
+    assert!(
+        err.contains("`path` must be a string (a JSON Pointer"),
+        "{err}"
+    );
+    assert!(err.contains("found a list"), "{err}");
+    assert!(err.contains("list-path.yaml:4:5"), "{err}");
+    assert!(
+        err.contains("path: /datasets/0/enc"),
+        "the fix is shown: {err}"
+    );
+}
+
+#[test]
+fn a_waiver_for_an_unknown_rule_is_a_warning_on_stderr_and_in_the_report() {
+    let out = annexa(&[
+        "check",
+        FAILING,
+        "-p",
+        POLICY,
+        "--now",
+        NOW,
+        "--waivers",
+        "tests/fixtures/waivers/unknown-rule.yaml",
+        "--format",
+        "json",
+    ]);
+    // it waives nothing, so the rule it meant still fails; the warning does not change the exit
+    assert_eq!(out.status.code(), Some(1));
+    let err = stderr(&out);
+    let expected = "the waiver at tests/fixtures/waivers/unknown-rule.yaml:4 names rule \
+                    `ml.data_protection.training_data_encrypt`, which no loaded policy defines, \
+                    so it waives nothing; did you mean `ml.data_protection.training_data_encrypted`?";
+    assert!(err.contains(&format!("warning: {expected}")), "{err}");
+    let report = json(&out);
+    assert_eq!(report["notes"], serde_json::json!([expected]));
+    assert_eq!(
+        result(&report, "ml.data_protection.training_data_encrypted")["status"],
+        "fail"
+    );
+    assert_eq!(
+        result(&report, "ml.data_protection.admins_use_mfa")["status"],
+        "waived"
+    );
+}

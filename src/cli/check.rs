@@ -73,6 +73,9 @@ pub struct CheckArgs {
     /// Ignore annexa.toml.
     #[arg(long = "no-config")]
     no_config: bool,
+    /// Also list, in the human report, the rules no fact document was in scope of.
+    #[arg(short = 'v', long = "verbose")]
+    verbose: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -209,14 +212,19 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let (mut report, notes) = annexa::waivers::apply(report, &waivers, options.now);
-    report.unreadable = inputs.unreadable;
-    for note in notes {
+    let applied = annexa::waivers::apply(report, &waivers, options.now);
+    for note in &applied.notes {
         eprintln!("note: {note}");
     }
-    let Some(report) = select(report, &args.rules, &args.controls) else {
+    for warning in &applied.warnings {
+        eprintln!("warning: {warning}");
+    }
+    let notes = applied.report.notes.clone();
+    let Some(mut report) = select(applied.report, &args.rules, &args.controls) else {
         return EXIT_USAGE;
     };
+    report.notes = notes;
+    report.unreadable = inputs.unreadable;
     let format = args
         .format
         .or(config.and_then(|c| c.format))
@@ -224,7 +232,10 @@ pub fn run(args: &CheckArgs) -> u8 {
     let colour = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let text = report::render(&report, format, colour);
+    let text = match format {
+        Format::Human => report::render_human_with(&report, colour, args.verbose),
+        _ => report::render(&report, format, colour),
+    };
     if !super::write_output(args.output.as_deref(), &text) {
         return EXIT_USAGE;
     }
@@ -281,6 +292,7 @@ fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Repor
         return None;
     };
     let total = report.results.len();
+    let files = report.files.clone();
     let kept: Vec<_> = report
         .results
         .into_iter()
@@ -303,7 +315,9 @@ fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Repor
         ));
         return None;
     }
-    Some(annexa::eval::report(kept))
+    let mut filtered = annexa::eval::report(kept);
+    filtered.files = files;
+    Some(filtered)
 }
 
 /// Replaces each folder among the facts by the fact files under it that no `--exclude` glob
@@ -392,19 +406,16 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
         .map(|name: String| Format::by_name(&name).unwrap_or(Format::Human))
 }
 
-/// The waivers of `--waivers` (or annexa.toml) and of `--baseline`; prints every mistake.
-fn load_waivers(
-    file: Option<&str>,
-    baseline: Option<&str>,
-) -> Option<Vec<annexa::waivers::Waiver>> {
-    let mut waivers = Vec::new();
+/// The waivers of `--waivers` (or annexa.toml) and the `--baseline`; prints every mistake.
+fn load_waivers(file: Option<&str>, baseline: Option<&str>) -> Option<annexa::waivers::Accepted> {
+    let mut accepted = annexa::waivers::Accepted::default();
     if let Some(file) = file {
         let (doc, source) = super::inputs::read_small_document(
             file,
             "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
         )?;
         match annexa::waivers::parse_waivers(&doc, &source) {
-            Ok(w) => waivers.extend(w),
+            Ok(w) => accepted.waivers = w,
             Err(errors) => {
                 for e in &errors {
                     print_diagnostic(e);
@@ -420,9 +431,9 @@ fn load_waivers(
                 serde_json::from_slice::<serde_json::Value>(&bytes)
                     .map_err(|e| format!("`{baseline}` is not JSON: {e}"))
             })
-            .and_then(|report| annexa::waivers::baseline_waivers(&report, baseline));
+            .and_then(|report| annexa::waivers::Baseline::from_report(&report, baseline));
         match parsed {
-            Ok(w) => waivers.extend(w),
+            Ok(b) => accepted.baseline = Some(b),
             Err(message) => {
                 print_diagnostic(&UsageError::new(
                     message,
@@ -432,5 +443,5 @@ fn load_waivers(
             }
         }
     }
-    Some(waivers)
+    Some(accepted)
 }

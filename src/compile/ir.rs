@@ -17,6 +17,17 @@ pub type RuleId = usize;
 /// A local variable slot in the current frame.
 pub type Slot = usize;
 
+/// A file-level `scope`: which documents the rules of one file are about.
+#[derive(Debug, Clone)]
+pub struct FileScope {
+    /// The condition, over the document root.
+    pub expr: Expr,
+    /// Slots it needs (quantifier variables).
+    pub slots: usize,
+    /// The policy file.
+    pub file: SourceFile,
+}
+
 /// A constant value from the policy text.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Const {
@@ -191,6 +202,9 @@ pub enum Builtin {
     DaysSince,
     /// `parse_date(s)`
     ParseDate,
+    /// `type_name(x)`: `"null"`, `"boolean"`, `"number"`, `"string"`, `"date"`, `"list"` or
+    /// `"object"`.
+    TypeName,
     /// `tag(x)`: the YAML tag `x` was written with (`"!Ref"`), `null` when untagged
     Tag,
     /// `parse_json(s)`: the JSON document in a string
@@ -203,7 +217,7 @@ pub enum Builtin {
 
 impl Builtin {
     /// Every builtin with its name and arity.
-    pub const ALL: [(&'static str, Builtin, usize); 20] = [
+    pub const ALL: [(&'static str, Builtin, usize); 21] = [
         ("count", Builtin::Count, 1),
         ("len", Builtin::Len, 1),
         ("exists", Builtin::Exists, 1),
@@ -220,6 +234,7 @@ impl Builtin {
         ("max", Builtin::Max, 1),
         ("days_since", Builtin::DaysSince, 1),
         ("parse_date", Builtin::ParseDate, 1),
+        ("type_name", Builtin::TypeName, 1),
         ("tag", Builtin::Tag, 1),
         ("parse_json", Builtin::ParseJson, 1),
         ("parse_yaml", Builtin::ParseYaml, 1),
@@ -368,6 +383,10 @@ pub struct Rule {
     pub slots: usize,
     /// Lets the rule reads, directly or through lets and fns, in id order.
     pub lets_read: Vec<LetId>,
+    /// The file's `scope`, an index into [`Program::scopes`](super::Program::scopes).
+    pub file_scope: Option<usize>,
+    /// The rule's own `scope`, evaluated in the rule's frame after the file's.
+    pub scope: Option<Expr>,
     /// The policy file.
     pub file: SourceFile,
     /// Where the `rule` keyword is.

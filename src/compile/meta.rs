@@ -28,6 +28,8 @@ pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut 
         body: Vec::new(),
         slots: 0,
         lets_read: Vec::new(),
+        file_scope: None,
+        scope: None,
         file: file.clone(),
         span: rule.span,
     };
@@ -90,6 +92,7 @@ pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut 
             (MetaKey::Tags, MetaValue::Tags(tags)) => {
                 compiled.tags = tags.iter().map(|t| t.value.clone()).collect();
             }
+            (MetaKey::Scope, MetaValue::Expr(e)) => compiled.scope = Some(scope.expr(e)),
             // resolved once every rule is declared
             (MetaKey::When, MetaValue::When(_)) => {}
             _ => {}

@@ -20,11 +20,12 @@ use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
 
 /// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
-pub const STDLIB: [(&str, &str); 4] = [
+pub const STDLIB: [(&str, &str); 5] = [
     ("crypto", include_str!("../../stdlib/crypto.policy")),
     ("net", include_str!("../../stdlib/net.policy")),
     ("time", include_str!("../../stdlib/time.policy")),
     ("iam", include_str!("../../stdlib/iam.policy")),
+    ("ml", include_str!("../../stdlib/ml.policy")),
 ];
 
 /// Everything compiled, ready to evaluate.
@@ -44,6 +45,8 @@ pub struct Program {
     pub regexes: Vec<regex::Regex>,
     /// The dependency graph.
     pub graph: RuleGraph,
+    /// File-level `scope` conditions, shared by the rules of their file.
+    pub scopes: Vec<FileScope>,
     /// The parsed user modules (for tests and tooling).
     pub modules: Vec<Module>,
 }
@@ -159,7 +162,7 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                     (&f.name, DefRef::Fn(post_inc(&mut n_fns)))
                 }
                 Item::Rule(r) => (&r.name, DefRef::Rule(post_inc(&mut n_rules))),
-                Item::Use(_) | Item::Test(_) => continue,
+                Item::Use(_) | Item::Test(_) | Item::Scope(_) => continue,
             };
             let site = Site {
                 module: m,
@@ -195,11 +198,17 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
         order: Vec::new(),
         regexes: Vec::new(),
         graph: RuleGraph::default(),
+        scopes: Vec::new(),
         modules: Vec::new(),
     };
     let mut edges: Vec<(DefRef, DefRef, Span, usize, DepKind)> = Vec::new();
     for (m, module) in all.iter().enumerate() {
         let Some(info) = infos.get(m) else { continue };
+        let file_scope =
+            compile_file_scope(module, info, &defs, &mut diags, &mut regexes).map(|s| {
+                program.scopes.push(s);
+                program.scopes.len() - 1
+            });
         for item in &module.items {
             let mut scope = resolve::Scope::new(&defs, info, &mut diags, &mut regexes);
             let from = match item {
@@ -239,11 +248,12 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                     DefRef::Fn(program.fns.len() - 1)
                 }
                 Item::Rule(r) => {
-                    let rule = meta::compile_rule(r, info, &mut scope);
+                    let mut rule = meta::compile_rule(r, info, &mut scope);
+                    rule.file_scope = file_scope;
                     program.rules.push(rule);
                     DefRef::Rule(program.rules.len() - 1)
                 }
-                Item::Use(_) | Item::Test(_) => continue,
+                Item::Use(_) | Item::Test(_) | Item::Scope(_) => continue,
             };
             let deps = std::mem::take(&mut scope.deps);
             drop(scope);
@@ -282,6 +292,46 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
         program: if failed { None } else { Some(program) },
         diagnostics: diags,
     }
+}
+
+/// The file's `scope` item compiled like a top-level `let` (read against the document root), or
+/// `None`. A second `scope` item is an error: two conditions would leave the reader guessing
+/// whether they combine by `and` or `or`.
+fn compile_file_scope(
+    module: &Module,
+    info: &ModuleInfo,
+    defs: &Defs,
+    diags: &mut Vec<Diagnostic>,
+    regexes: &mut Vec<regex::Regex>,
+) -> Option<FileScope> {
+    let mut items = module.items.iter().filter_map(|i| match i {
+        Item::Scope(s) => Some(s),
+        _ => None,
+    });
+    let first = items.next()?;
+    for again in items {
+        diags.push(
+            Diagnostic::error(
+                "annexa::duplicate",
+                "the file has two `scope` items",
+                &info.file,
+            )
+            .with_label(first.span, "first here")
+            .with_label(again.span, "again here")
+            .with_help("combine the conditions into one `scope` with `and` or `or`"),
+        );
+    }
+    let mut scope = resolve::Scope::new(defs, info, diags, regexes);
+    let expr = scope.expr(&first.expr);
+    let slots = scope.slots();
+    // a scope reads lets and fns but is not a node of the rule graph: no rule can be reached
+    // from an expression, so it cannot close a cycle, and its evidence gaps belong to no rule
+    drop(scope);
+    Some(FileScope {
+        expr,
+        slots,
+        file: info.file.clone(),
+    })
 }
 
 fn post_inc(n: &mut usize) -> usize {

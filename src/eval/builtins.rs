@@ -83,6 +83,16 @@ pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> 
                 describe(first)
             )),
         },
+        Builtin::TypeName => Ok(Val::Str(Rc::from(match first.view() {
+            View::Missing => return Ok(Val::Missing(None)),
+            View::Null => "null",
+            View::Bool(_) => "boolean",
+            View::Int(_) | View::Float(_) => "number",
+            View::Date(_) => "date",
+            View::Str(_) => "string",
+            View::List(_) => "list",
+            View::Object(_) => "object",
+        }))),
         Builtin::Keys => match first.view() {
             View::Object(o) => Ok(Val::List(Rc::new(
                 o.iter().map(|(k, _)| Val::Str(Rc::from(k))).collect(),

@@ -9,6 +9,7 @@ mod expr;
 mod join;
 mod ops;
 mod rule;
+mod scope;
 mod time;
 pub mod trace;
 mod value;
@@ -19,6 +20,7 @@ use crate::facts::Document;
 use crate::findings::{ControlResult, Report, RuleResult, RuleSource, Status, Summary};
 
 pub use rule::compare_pointers;
+pub use scope::NOT_IN_SCOPE;
 pub use time::parse as parse_time;
 pub use trace::{ReachedRequires, RuleLookupError, RuleTrace, TraceEvent, resolve_rule};
 
@@ -177,6 +179,8 @@ fn evaluate_inner(
     let overrides = param_overrides(program, options)?;
     let mut per_rule: Vec<Vec<DocOutcome>> = program.rules.iter().map(|_| Vec::new()).collect();
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
+    let scoped = scope::any_scoped(program);
+    let mut recognition = scope::Recognition::default();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
         let arena = embedded::Arena::new();
@@ -184,13 +188,24 @@ fn evaluate_inner(
         ctx.embedded = embedded::Docs::new(&arena);
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
+        let mut scopes = scope::ScopeMemo::new(program);
+        recognition.saw(doc.name());
         for &rule_id in &program.order {
             let Some(rule) = program.rules.get(rule_id) else {
                 continue;
             };
-            let outcome = match blocked(program, rule, &statuses) {
-                Some(reason) => DocOutcome::skipped(reason),
-                None => run_rule(&mut ctx, rule_id, rule),
+            let outcome = match scopes.in_scope(&mut ctx, rule) {
+                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+                Err(message) => DocOutcome::failed(message),
+                Ok(true) => {
+                    if rule.file_scope.is_some() || rule.scope.is_some() {
+                        recognition.recognised(doc.name(), scope::pack_label(rule));
+                    }
+                    match blocked(program, rule, &statuses) {
+                        Some(reason) => DocOutcome::skipped(reason),
+                        None => run_rule(&mut ctx, rule_id, rule),
+                    }
+                }
             };
             if let Some(s) = statuses.get_mut(rule_id) {
                 *s = Some(outcome.status);
@@ -218,7 +233,12 @@ fn evaluate_inner(
         })
         .collect();
     results.sort_by(|a, b| a.rule.cmp(&b.rule));
-    Ok(report(results))
+    let mut report = report(results);
+    if scoped {
+        report.files = Some(recognition.counts());
+    }
+    crate::identity::stamp(&mut report);
+    Ok(report)
 }
 
 /// Why [`explain`] could not run.
@@ -275,20 +295,32 @@ pub fn explain(
         let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
         ctx.embedded = embedded::Docs::new(&arena);
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
+        let mut scopes = scope::ScopeMemo::new(program);
         for &rule_id in &program.order {
             let Some(rule) = program.rules.get(rule_id) else {
                 continue;
             };
             if rule_id == target {
-                traces.push(trace_rule(&mut ctx, program, rule_id, rule, &statuses));
+                traces.push(trace_rule(
+                    &mut ctx,
+                    program,
+                    rule_id,
+                    rule,
+                    &statuses,
+                    &mut scopes,
+                ));
                 break;
             }
             if !needed.get(rule_id).copied().unwrap_or(false) {
                 continue;
             }
-            let outcome = match blocked(program, rule, &statuses) {
-                Some(reason) => DocOutcome::skipped(reason),
-                None => run_rule(&mut ctx, rule_id, rule),
+            let outcome = match scopes.in_scope(&mut ctx, rule) {
+                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+                Err(message) => DocOutcome::failed(message),
+                Ok(true) => match blocked(program, rule, &statuses) {
+                    Some(reason) => DocOutcome::skipped(reason),
+                    None => run_rule(&mut ctx, rule_id, rule),
+                },
             };
             if let Some(s) = statuses.get_mut(rule_id) {
                 *s = Some(outcome.status);
@@ -304,6 +336,7 @@ fn trace_rule<'a>(
     rule_id: usize,
     rule: &'a Rule,
     statuses: &[Option<Status>],
+    scopes: &mut scope::ScopeMemo,
 ) -> RuleTrace {
     let when = rule
         .when
@@ -320,12 +353,16 @@ fn trace_rule<'a>(
                 .unwrap_or(Status::Skip),
         })
         .collect();
-    let outcome = match blocked(program, rule, statuses) {
-        Some(reason) => DocOutcome::skipped(reason),
-        None => {
-            ctx.trace = Some(Vec::new());
-            run_rule(ctx, rule_id, rule)
-        }
+    let outcome = match scopes.in_scope(ctx, rule) {
+        Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+        Err(message) => DocOutcome::failed(message),
+        Ok(true) => match blocked(program, rule, statuses) {
+            Some(reason) => DocOutcome::skipped(reason),
+            None => {
+                ctx.trace = Some(Vec::new());
+                run_rule(ctx, rule_id, rule)
+            }
+        },
     };
     let events = ctx.trace.take().unwrap_or_default();
     let (line, column) = rule.file.line_col(rule.span.start);
@@ -390,6 +427,19 @@ fn plain_texts(rule: &Rule) -> RuleTexts {
 }
 
 fn merge(rule: &Rule, outcomes: Vec<DocOutcome>, texts: RuleTexts) -> RuleResult {
+    // documents out of scope say nothing; only when every document is does the rule say so
+    let all_out = !outcomes.is_empty()
+        && outcomes
+            .iter()
+            .all(|o| o.skip_reason.as_deref() == Some(NOT_IN_SCOPE));
+    let outcomes: Vec<DocOutcome> = if all_out {
+        outcomes.into_iter().take(1).collect()
+    } else {
+        outcomes
+            .into_iter()
+            .filter(|o| o.skip_reason.as_deref() != Some(NOT_IN_SCOPE))
+            .collect()
+    };
     let any = |s: Status| outcomes.iter().any(|o| o.status == s);
     let status = if any(Status::Error) {
         Status::Error
@@ -494,6 +544,8 @@ pub fn report(results: Vec<RuleResult>) -> Report {
         summary,
         results,
         controls,
+        files: None,
+        notes: Vec::new(),
         unreadable: Vec::new(),
     }
 }

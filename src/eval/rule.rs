@@ -22,6 +22,18 @@ pub(crate) struct DocOutcome {
 }
 
 impl DocOutcome {
+    /// A rule in error on this document before any statement ran (its `scope` failed).
+    pub(crate) fn failed(message: String) -> DocOutcome {
+        DocOutcome {
+            status: Status::Error,
+            violations: Vec::new(),
+            gaps: Vec::new(),
+            subjects: 0,
+            skip_reason: None,
+            error: Some(message),
+        }
+    }
+
     pub(crate) fn skipped(reason: String) -> DocOutcome {
         DocOutcome {
             status: Status::Skip,
@@ -175,15 +187,33 @@ impl<'a> Exec<'_, 'a> {
                 };
                 let (line, column) = at.position(node);
                 let (file, document_index) = at.source_of(node);
+                let subject = doc.pointer(subject_id);
+                // identity stays in `doc`: a value parsed out of a string is known by that string
+                let id_node = at
+                    .host_node()
+                    .filter(|_| !std::ptr::eq(at, doc))
+                    .unwrap_or(node);
+                let located = identity_of(
+                    doc,
+                    subject_id,
+                    &subject,
+                    origin.as_ref(),
+                    id_node,
+                    &path,
+                    text,
+                );
                 self.violations.push(Violation {
                     message,
                     reason,
                     document: file.to_string(),
                     document_index,
-                    subject: doc.pointer(subject_id),
+                    subject,
                     path,
                     line,
                     column,
+                    subject_key: located.subject_key,
+                    fingerprint: String::new(),
+                    locator: located.locator,
                     require_order: *order,
                     document_order: at.part_of(node),
                 });
@@ -560,6 +590,29 @@ fn truncate(message: String, limit: usize) -> String {
 /// Orders JSON Pointers segment by segment, array indexes as numbers.
 pub fn compare_pointers(a: &str, b: &str) -> Ordering {
     crate::controls::compare_segments(a, b, '/')
+}
+
+/// A violation's identity parts (see [`crate::identity`]); `node` is the deciding fact or its
+/// nearest present parent, whose pointer is `path` itself unless the fact is absent.
+fn identity_of(
+    doc: &Document,
+    subject_id: NodeId,
+    subject: &str,
+    origin: Option<&Val<'_>>,
+    node: NodeId,
+    path: &str,
+    text: &str,
+) -> crate::identity::Located {
+    let node_pointer = match origin {
+        Some(Val::Missing(Some(_))) => doc.pointer(node),
+        _ => path.to_string(),
+    };
+    let mut located = crate::identity::locate(doc, subject_id, subject, node, &node_pointer, path);
+    located.locator.push('\0');
+    located
+        .locator
+        .push_str(&crate::identity::require_text(text));
+    located
 }
 
 #[cfg(test)]

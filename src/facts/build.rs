@@ -373,6 +373,7 @@ impl Builder {
             tags,
             embedded_at: None,
             host: 0,
+            host_node: 0,
         }
     }
 }

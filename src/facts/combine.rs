@@ -121,5 +121,6 @@ pub fn combine(documents: &[Document]) -> Document {
         tags,
         embedded_at: None,
         host: 0,
+        host_node: 0,
     }
 }

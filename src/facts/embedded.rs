@@ -47,10 +47,10 @@ fn place_at(doc: &mut Document, host: &Document, host_id: NodeId) {
     doc.index = index;
     doc.embedded_at = Some(Arc::from(host.pointer(host_id)));
     // a string inside a string still belongs to the fact file the outer one came from
-    doc.host = if host.host != 0 {
-        host.host
+    (doc.host, doc.host_node) = if host.host != 0 {
+        (host.host, host.host_node)
     } else {
-        address(host)
+        (address(host), host_id)
     };
 }
 
@@ -60,6 +60,11 @@ fn address(doc: &Document) -> usize {
 }
 
 impl Document {
+    /// For a document parsed out of a string: that string's node in the fact document.
+    pub fn host_node(&self) -> Option<NodeId> {
+        (self.host != 0).then_some(self.host_node)
+    }
+
     /// Whether this document was parsed out of a string of `doc` (directly or through other
     /// embedded documents).
     pub fn is_embedded_in(&self, doc: &Document) -> bool {
@@ -108,6 +113,8 @@ mod tests {
         )
         .unwrap();
         assert!(inner.is_embedded_in(&host));
+        assert_eq!(inner.host_node(), Some(string));
+        assert_eq!(host.host_node(), None);
         assert_eq!(
             inner.pointer(inner.field(inner.root(), "Effect").unwrap()),
             "/policy/Effect"

@@ -349,6 +349,8 @@ pub struct Document {
     /// For such a document: the address of the fact document the string is in (0: none), an
     /// identity only, to tell which evaluation it belongs to.
     host: usize,
+    /// For such a document: the string node of that fact document.
+    host_node: NodeId,
 }
 
 /// A document inside a combined one: its nodes are `first..` up to the next part's `first`.

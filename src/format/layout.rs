@@ -292,6 +292,10 @@ impl<'m> Layout<'m> {
             }
             Item::Rule(r) => self.rule(r),
             Item::Test(t) => self.test(t),
+            Item::Scope(sc) => {
+                let value = self.expr(&sc.expr, 0, true);
+                self.unit(sc.span, self.end(sc.span), cat(vec![text("scope "), value]));
+            }
         }
     }
 
@@ -326,6 +330,10 @@ impl<'m> Layout<'m> {
     }
 
     fn meta(&mut self, m: &Meta) -> Doc {
+        if let MetaValue::Expr(e) = &m.value {
+            let value = self.expr(e, 0, true);
+            return cat(vec![text(format!("{} ", m.key.as_str())), value]);
+        }
         let value = match &m.value {
             MetaValue::Template(t) => self.template(t),
             MetaValue::Controls(ids) => {
@@ -341,6 +349,7 @@ impl<'m> Layout<'m> {
                 let names: Vec<String> = names.iter().map(Dotted::text).collect();
                 names.join(", ")
             }
+            MetaValue::Expr(_) => String::new(),
         };
         text(format!("{} {value}", m.key.as_str()))
     }

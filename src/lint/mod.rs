@@ -153,7 +153,7 @@ impl<'a> Context<'a> {
                         rule_namespaces.insert(ns.clone());
                         continue;
                     }
-                    Item::Use(_) | Item::Test(_) => continue,
+                    Item::Use(_) | Item::Test(_) | Item::Scope(_) => continue,
                 };
                 top_level
                     .entry(ns.clone())

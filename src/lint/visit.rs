@@ -28,6 +28,7 @@ pub(crate) fn walk_item<'a>(item: &'a Item, f: &mut dyn FnMut(Event<'a>)) {
     match item {
         Item::Use(_) => {}
         Item::Param(b) | Item::Let(b) => w.expr(&b.value),
+        Item::Scope(sc) => w.expr(&sc.expr),
         Item::Fn(func) => {
             for p in &func.params {
                 w.bind(p);
@@ -36,8 +37,10 @@ pub(crate) fn walk_item<'a>(item: &'a Item, f: &mut dyn FnMut(Event<'a>)) {
         }
         Item::Rule(r) => {
             for m in &r.meta {
-                if let MetaValue::Template(t) = &m.value {
-                    w.template(t);
+                match &m.value {
+                    MetaValue::Template(t) => w.template(t),
+                    MetaValue::Expr(e) => w.expr(e),
+                    _ => {}
                 }
             }
             w.block(&r.body);

@@ -38,9 +38,24 @@ impl Paint {
 
 /// Renders the human report (`colour` adds ANSI colours, for terminals only).
 pub fn render_human(report: &Report, colour: bool) -> String {
+    render_human_with(report, colour, false)
+}
+
+/// True for a rule no document was in scope of: counted, not listed, unless `--verbose`.
+fn out_of_scope(r: &RuleResult) -> bool {
+    r.status == Status::Skip && r.skip_reason.as_deref() == Some(crate::eval::NOT_IN_SCOPE)
+}
+
+/// [`render_human`]; `verbose` also lists the rules no document was in scope of.
+pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String {
     let paint = Paint { on: colour };
     let mut out = String::new();
+    let mut hidden = 0;
     for result in &report.results {
+        if !verbose && out_of_scope(result) {
+            hidden += 1;
+            continue;
+        }
         rule_block(&mut out, result, &paint);
     }
     if !report.results.is_empty() {
@@ -76,6 +91,32 @@ pub fn render_human(report: &Report, colour: bool) -> String {
         plural(s.errors, "error"),
         plural(s.violations, "violation"),
     );
+    if let Some(files) = &report.files {
+        let packs: Vec<String> = files
+            .by_pack
+            .iter()
+            .map(|(pack, n)| format!("{n} {pack}"))
+            .collect();
+        let packs = if packs.is_empty() {
+            String::new()
+        } else {
+            format!(": {}", packs.join(", "))
+        };
+        let _ = writeln!(
+            out,
+            "{} of {} recognised{packs}; {} in no pack's scope",
+            files.recognised,
+            plural(files.total, "file"),
+            files.total - files.recognised.min(files.total),
+        );
+    }
+    if hidden > 0 {
+        let _ = writeln!(
+            out,
+            "{} with no document in scope not listed (--verbose lists them)",
+            plural(hidden, "rule"),
+        );
+    }
     out
 }
 

@@ -9,10 +9,10 @@ mod sarif;
 use crate::findings::Report;
 
 pub use github::render_github;
-pub use human::render_human;
+pub use human::{render_human, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use sarif::{fingerprint, render_sarif};
+pub use sarif::{relative_path, render_sarif};
 
 /// Output formats of `annexa check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

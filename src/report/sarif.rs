@@ -10,10 +10,11 @@
 //!   `properties.policyLocation = {"uri", "uriBaseId": "%SRCROOT%", "startLine"}`;
 //! - one `result` per violation, located in the fact file (URI relative to the working directory,
 //!   under `%SRCROOT%`, forward slashes, percent-encoded), with `region.startLine`/`startColumn`;
-//! - `partialFingerprints["annexaFinding/v1"]` is the SHA-256 (hex) of the rule id, the document
-//!   name, the JSON Pointer of the deciding fact and the message, followed by `:N`, the
-//!   occurrence of that hash in the run. The line is left out on purpose, so lines added above a
-//!   finding do not change its fingerprint;
+//! - `partialFingerprints["annexaFinding/v2"]` is the finding's identity hash (the JSON report's
+//!   `fingerprint`, see [`crate::identity`]: rule, document, the subject named by its own key,
+//!   the fact below it and the `require`; never the line, the message or a keyed element's list
+//!   position), followed by `:N`, the occurrence of that hash in the run. Inserting or
+//!   reordering list elements, or reformatting the file, keeps every fingerprint;
 //! - rules in error are `toolExecutionNotifications` of the invocation, which is then not
 //!   `executionSuccessful`; waived violations carry an external suppression.
 
@@ -21,7 +22,6 @@ use std::collections::HashMap;
 use std::path::{Component, Path, PathBuf};
 
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 
 use crate::findings::{Report, RuleResult, Severity, Status, Violation};
 
@@ -29,7 +29,7 @@ use crate::findings::{Report, RuleResult, Severity, Status, Violation};
 pub const SRCROOT: &str = "%SRCROOT%";
 
 /// The key of the fingerprint in `partialFingerprints`.
-pub const FINGERPRINT_KEY: &str = "annexaFinding/v1";
+pub const FINGERPRINT_KEY: &str = crate::identity::VERSION;
 
 /// The SARIF `level` of a severity: critical/high → error, medium → warning, low/info → note.
 pub fn level(severity: Severity) -> &'static str {
@@ -65,8 +65,11 @@ pub fn render_sarif(report: &Report) -> String {
         // waived violations stay visible to code scanning, as suppressed results
         let waived = r.violations.iter().map(|v| (v, false));
         for (v, suppressed) in waived.chain(r.waived.iter().map(|v| (v, true))) {
-            let document = relative_path(&v.document, cwd.as_deref());
-            let hash = fingerprint(&r.rule, &document, &v.path, &v.message);
+            let hash = if v.fingerprint.is_empty() {
+                crate::identity::fingerprint(&r.rule, v, cwd.as_deref())
+            } else {
+                v.fingerprint.clone()
+            };
             let n = seen.entry(hash.clone()).or_insert(0);
             *n += 1;
             let mut out = result(r, index, v, format!("{hash}:{n}"), cwd.as_deref());
@@ -81,8 +84,7 @@ pub fn render_sarif(report: &Report) -> String {
         }
         // an evidence gap is not a failure but needs a reviewer's eye: kind `review`
         for g in &r.evidence_gaps {
-            let document = relative_path(&g.document, cwd.as_deref());
-            let hash = fingerprint(&r.rule, &document, &g.path, &g.message);
+            let hash = crate::identity::gap_fingerprint(&r.rule, g, cwd.as_deref());
             let n = seen.entry(hash.clone()).or_insert(0);
             *n += 1;
             results.push(json!({
@@ -162,23 +164,6 @@ pub fn render_sarif(report: &Report) -> String {
     out
 }
 
-/// The stable part of a violation's fingerprint: SHA-256 (hex) of the rule id, the document
-/// (as a relative path, see [`relative_path`]), the JSON Pointer of the deciding fact and the
-/// message, each followed by a NUL byte. Not the line or column.
-pub fn fingerprint(rule: &str, document: &str, path: &str, message: &str) -> String {
-    let mut hasher = Sha256::new();
-    for part in [rule, document, path, message] {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
-    }
-    let digest = hasher.finalize();
-    let mut hex = String::with_capacity(64);
-    for byte in digest.iter() {
-        hex.push_str(&format!("{byte:02x}"));
-    }
-    hex
-}
-
 fn descriptor(r: &RuleResult, cwd: Option<&Path>) -> Value {
     let mut tags: Vec<String> = Vec::new();
     for tag in r.controls.iter().chain(r.source.tags.iter()) {
@@ -232,7 +217,7 @@ fn result(
     fingerprint: String,
     cwd: Option<&Path>,
 ) -> Value {
-    let out = json!({
+    let mut out = json!({
         "ruleId": r.rule,
         "ruleIndex": index,
         "level": level(r.severity),
@@ -249,6 +234,11 @@ fn result(
             },
         },
     });
+    if let Some(key) = &v.subject_key
+        && let Some(properties) = out.get_mut("properties").and_then(Value::as_object_mut)
+    {
+        properties.insert("subjectKey".into(), json!(key));
+    }
     out
 }
 

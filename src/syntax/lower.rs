@@ -89,6 +89,18 @@ impl<'f> Lowerer<'f> {
                 Rule::fn_item => items.push(Item::Fn(self.lower_fn(pair)?)),
                 Rule::rule_item => items.push(Item::Rule(self.lower_rule(pair)?)),
                 Rule::test_item => items.push(Item::Test(self.lower_test(pair)?)),
+                Rule::scope_item => {
+                    let span = span_of(&pair);
+                    let mut inner = pair.into_inner();
+                    let _keyword = self.next(&mut inner, span)?;
+                    let expr = self.lower_expr(self.next_content(&mut inner, span)?)?;
+                    // the pair's span runs on over the whitespace before the next item
+                    let span = Span {
+                        start: span.start,
+                        end: expr.span.end.max(span.start),
+                    };
+                    items.push(Item::Scope(ScopeItem { expr, span }));
+                }
                 Rule::EOI => {}
                 _ => return Err(self.internal(span_of(&pair), "unexpected item")),
             }
@@ -154,7 +166,8 @@ impl<'f> Lowerer<'f> {
                 | Rule::meta_controls
                 | Rule::meta_severity
                 | Rule::meta_tags
-                | Rule::meta_when => meta.push(self.lower_meta(p)?),
+                | Rule::meta_when
+                | Rule::meta_scope => meta.push(self.lower_meta(p)?),
                 _ => body.push(self.lower_stmt(p)?),
             }
         }
@@ -205,6 +218,10 @@ impl<'f> Lowerer<'f> {
                     .collect::<Result<Vec<_>>>()?;
                 (MetaKey::When, MetaValue::When(names))
             }
+            Rule::meta_scope => (
+                MetaKey::Scope,
+                MetaValue::Expr(self.lower_expr(self.next(&mut inner, span)?)?),
+            ),
             _ => return Err(self.internal(span, "unknown metadata")),
         };
         Ok(Meta {

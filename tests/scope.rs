@@ -1,0 +1,208 @@
+//! `scope` (LANGUAGE.md v2): documents out of a rule's scope cost nothing and say nothing.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
+
+mod common;
+
+use common::{annexa, stderr, stdout};
+use serde_json::Value;
+
+const DIR: &str = "tests/fixtures/scope";
+
+fn path(name: &str) -> String {
+    format!("{DIR}/{name}")
+}
+
+fn json_report(args: &[&str]) -> (Value, i32) {
+    let mut all = vec!["check", "--format", "json"];
+    all.extend_from_slice(args);
+    let out = annexa(&all);
+    let report = serde_json::from_slice(&out.stdout).expect("a JSON report");
+    (report, out.status.code().unwrap_or(-1))
+}
+
+fn result<'r>(report: &'r Value, rule: &str) -> &'r Value {
+    report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["rule"] == rule)
+        .unwrap_or_else(|| panic!("no result for {rule}"))
+}
+
+#[test]
+fn rules_judge_only_the_documents_in_their_scope() {
+    let (pod, bare, dvc, deploy) = (
+        path("pod.yaml"),
+        path("pod-without-spec.yaml"),
+        path("dvc.yaml"),
+        path("deployment.yaml"),
+    );
+    let policy = path("pods.policy");
+    let (report, code) = json_report(&[&pod, &bare, &dvc, &deploy, "-p", &policy]);
+    assert_eq!(code, 1);
+    let privileged = result(&report, "k8s.pods.no_privileged");
+    assert_eq!(privileged["status"], "fail");
+    // the rule's own scope (a spec with containers) leaves out the bare pod: no gap from it
+    assert_eq!(privileged["subjects"], 1);
+    assert_eq!(privileged["evidence_gaps"].as_array().unwrap().len(), 0);
+    let v = &privileged["violations"][0];
+    assert_eq!(v["document"], pod);
+    assert_eq!(v["line"], 5);
+    // the Deployment has no name, but it is not a Pod: no violation from it
+    let named = result(&report, "k8s.pods.named");
+    assert_eq!(named["status"], "pass");
+    assert_eq!(named["violations"].as_array().unwrap().len(), 0);
+    let files = &report["files"];
+    assert_eq!(files["total"], 4);
+    assert_eq!(files["recognised"], 2);
+    assert_eq!(files["by_pack"]["k8s"], 2);
+    assert_eq!(
+        files["unrecognised"],
+        serde_json::json!([dvc.as_str(), deploy.as_str()])
+    );
+}
+
+#[test]
+fn the_human_summary_counts_recognised_files() {
+    let out = annexa(&[
+        "check",
+        &path("pod.yaml"),
+        &path("dvc.yaml"),
+        "-p",
+        &path("pods.policy"),
+    ]);
+    let text = stdout(&out);
+    assert!(
+        text.contains("1 of 2 files recognised: 1 k8s; 1 in no pack's scope"),
+        "{text}"
+    );
+}
+
+#[test]
+fn a_rule_with_no_document_in_scope_is_skipped_not_in_scope_and_hidden() {
+    let dvc = path("dvc.yaml");
+    let policy = path("pods.policy");
+    let (report, code) = json_report(&[&dvc, "-p", &policy]);
+    assert_eq!(code, 0);
+    for rule in ["k8s.pods.no_privileged", "k8s.pods.named"] {
+        let r = result(&report, rule);
+        assert_eq!(r["status"], "skip");
+        assert_eq!(r["skip_reason"], "not in scope");
+    }
+    let human = stdout(&annexa(&["check", &dvc, "-p", &policy]));
+    assert!(!human.contains("k8s.pods.named"), "{human}");
+    assert!(
+        human.contains("2 rules with no document in scope not listed (--verbose lists them)"),
+        "{human}"
+    );
+    let verbose = stdout(&annexa(&["check", &dvc, "-p", &policy, "--verbose"]));
+    assert!(verbose.contains("SKIP   k8s.pods.named"), "{verbose}");
+    assert!(verbose.contains("not in scope"), "{verbose}");
+}
+
+#[test]
+fn a_scope_that_fails_at_run_time_puts_the_rule_in_error() {
+    let (report, code) = json_report(&[&path("pod.yaml"), "-p", &path("bad_scope.policy")]);
+    assert_eq!(code, 1);
+    let r = result(&report, "bad.r");
+    assert_eq!(r["status"], "error");
+    assert!(r["error"].as_str().unwrap().contains("cannot compare"));
+}
+
+#[test]
+fn two_file_scopes_are_a_compile_error() {
+    let out = annexa(&["check", &path("pod.yaml"), "-p", &path("two_scopes.policy")]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("annexa::duplicate"), "{err}");
+    assert!(err.contains("the file has two `scope` items"), "{err}");
+}
+
+#[test]
+fn rules_without_scope_judge_every_document_and_count_no_files() {
+    let (report, code) = json_report(&[
+        &path("pod.yaml"),
+        &path("dvc.yaml"),
+        "-p",
+        &path("unscoped.policy"),
+    ]);
+    assert_eq!(code, 1);
+    assert_eq!(result(&report, "everything_has_kind")["status"], "fail");
+    assert!(report.get("files").is_none());
+}
+
+#[test]
+fn the_ml_pack_stays_quiet_on_files_of_other_tools() {
+    let (report, code) = json_report(&[
+        &path("dvc.yaml"),
+        &path("deployment.yaml"),
+        &path("pod.yaml"),
+    ]);
+    assert_eq!(code, 0, "{report}");
+    assert_eq!(report["summary"]["failed"], 0);
+    assert_eq!(report["summary"]["violations"], 0);
+    assert_eq!(report["files"]["recognised"], 0);
+}
+
+#[test]
+fn the_ml_pack_still_judges_ml_fact_documents() {
+    let (report, code) = json_report(&[common::FAILING, &path("dvc.yaml")]);
+    assert_eq!(code, 1);
+    assert!(report["summary"]["failed"].as_u64().unwrap() > 0);
+    assert_eq!(report["files"]["recognised"], 1);
+    assert_eq!(report["files"]["by_pack"]["ml"], 1);
+}
+
+#[test]
+fn explain_says_a_document_is_not_in_scope() {
+    let out = annexa(&[
+        "explain",
+        "no_privileged",
+        &path("dvc.yaml"),
+        "-p",
+        &path("pods.policy"),
+    ]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(
+        stdout(&out).contains("result: skip, not in scope"),
+        "{}",
+        stdout(&out)
+    );
+}
+
+#[test]
+fn fmt_keeps_scopes() {
+    let out = annexa(&["fmt", "--check", DIR]);
+    assert_eq!(out.status.code(), Some(0), "{}", stdout(&out));
+}
+
+#[test]
+fn scope_in_policy_tests() {
+    let dir = tempdir();
+    let file = dir.join("t.policy");
+    std::fs::write(
+        &file,
+        "scope facts.kind == \"Pod\"\n\nrule r {\n  controls A.8.9\n  require exists(metadata.name)\n}\n\ntest \"a pod is judged\" {\n  facts {kind: \"Pod\"}\n  expect r fail 1\n}\n\ntest \"a deployment is not in scope\" {\n  facts {kind: \"Deployment\"}\n  expect r skip\n}\n",
+    )
+    .unwrap();
+    let out = annexa(&["test", file.to_str().unwrap()]);
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "{}{}",
+        stdout(&out),
+        stderr(&out)
+    );
+    assert!(stdout(&out).contains("2 passed, 0 failed"));
+}
+
+fn tempdir() -> std::path::PathBuf {
+    let dir = std::env::temp_dir().join(format!("annexa-scope-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
