@@ -301,6 +301,19 @@ pub struct Report {
     /// left out when there are none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub notes: Vec<String>,
+    /// Files found in a folder walk that could not be read as JSON or YAML (a Helm template,
+    /// a broken file), in walk order; left out of the JSON report when there is none.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// A file of a folder walk that was skipped because it could not be read or parsed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Unreadable {
+    /// The file, as found in the folder.
+    pub file: String,
+    /// Why, in one line (the diagnostic's message, with line and column where known).
+    pub message: String,
 }
 
 /// How many fact files were in some scoped rule's scope, per pack.

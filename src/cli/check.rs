@@ -1,5 +1,6 @@
 //! `annexa check`: the main job.
 
+use std::collections::BTreeSet;
 use std::io::IsTerminal;
 use std::path::Path;
 
@@ -10,13 +11,14 @@ use annexa::facts::Format as FactFormat;
 use annexa::findings::{Gaps, Report, Severity, Status};
 use annexa::report::{self, Format};
 
-use super::inputs::{load_config, load_facts_with, path_strings};
+use super::inputs::{load_config, load_fact_inputs, path_strings};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa check`.
 #[derive(clap::Args, Debug)]
 pub struct CheckArgs {
-    /// Fact files or folders (JSON, YAML); `-` reads standard input. Default: `facts` of annexa.toml.
+    /// Fact files or folders (JSON, YAML, MLmodel, dvc.lock, *.dvc); folders are walked as
+    /// repositories (.gitignore respected). `-` reads standard input. Default: `facts` of annexa.toml.
     #[arg(value_name = "FACTS")]
     facts: Vec<String>,
     /// A policy file or folder (`*.policy`, recursively); repeatable. Without it, the `policies` of
@@ -215,13 +217,14 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
     let mut excludes = config.map(|c| c.exclude.clone()).unwrap_or_default();
     excludes.extend(args.excludes.iter().cloned());
-    let Some(facts) = expand_excluded(&facts, &excludes) else {
+    let Some((facts, walked)) = expand_excluded(&facts, &excludes) else {
         return EXIT_USAGE;
     };
     let load_options = config.map(|c| c.limits.load_options()).unwrap_or_default();
-    let Some(documents) = load_facts_with(&facts, stdin_format, &load_options) else {
+    let Some(inputs) = load_fact_inputs(&facts, &walked, stdin_format, &load_options) else {
         return EXIT_USAGE;
     };
+    let documents = inputs.documents;
     if args.schema && !schema_ok(&documents) {
         return EXIT_USAGE;
     }
@@ -249,6 +252,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         return EXIT_USAGE;
     };
     report.notes = notes;
+    report.unreadable = inputs.unreadable;
     let format = args
         .format
         .or(config.and_then(|c| c.format))
@@ -354,11 +358,15 @@ fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Repor
 /// matches (files named explicitly and `-` are kept as given). A glob is matched against the
 /// path relative to the folder, each of its parent folders (so `vendor` skips `vendor/a.yaml`),
 /// and the path as it is reported (folder joined with it). Without `--exclude`, folders are
-/// passed on unchanged.
-fn expand_excluded(facts: &[String], excludes: &[String]) -> Option<Vec<String>> {
+/// passed on unchanged. Also gives the files that came from folders (read leniently).
+fn expand_excluded(
+    facts: &[String],
+    excludes: &[String],
+) -> Option<(Vec<String>, BTreeSet<String>)> {
+    let mut walked = BTreeSet::new();
     let set = match glob_set("--exclude", excludes) {
         Ok(Some(set)) => set,
-        Ok(None) => return Some(facts.to_vec()),
+        Ok(None) => return Some((facts.to_vec(), walked)),
         Err(d) => {
             print_diagnostic(&d);
             return None;
@@ -371,8 +379,13 @@ fn expand_excluded(facts: &[String], excludes: &[String]) -> Option<Vec<String>>
             out.push(given.clone());
             continue;
         }
-        let files = match annexa::facts::collect_fact_files(dir) {
-            Ok(files) => files,
+        let files = match annexa::facts::discover_fact_files(dir) {
+            Ok(found) => {
+                for note in &found.notes {
+                    eprintln!("note: {note}");
+                }
+                found.files
+            }
             Err(e) => {
                 print_diagnostic(&e);
                 return None;
@@ -388,6 +401,7 @@ fn expand_excluded(facts: &[String], excludes: &[String]) -> Option<Vec<String>>
                     .filter(|a| !a.as_os_str().is_empty())
                     .any(|a| set.is_match(a));
             if !excluded {
+                walked.insert(shown.clone());
                 out.push(shown);
             }
         }
@@ -395,7 +409,7 @@ fn expand_excluded(facts: &[String], excludes: &[String]) -> Option<Vec<String>>
             eprintln!("note: every fact file under `{given}` is excluded by --exclude");
         }
     }
-    Some(out)
+    Some((out, walked))
 }
 
 /// Prints every departure from the fact model; true when there is none.

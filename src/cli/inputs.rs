@@ -1,5 +1,6 @@
 //! Reading policies and facts named on the command line.
 
+use std::collections::BTreeSet;
 use std::io::Read;
 use std::path::Path;
 
@@ -7,6 +8,7 @@ use annexa::ast::Module;
 use annexa::config::Config;
 use annexa::diagnostics::Diagnostic;
 use annexa::facts::{self, Document, Format, LoadOptions};
+use annexa::findings::Unreadable;
 use annexa::source::SourceFile;
 
 use super::{UsageError, print_diagnostic};
@@ -168,17 +170,67 @@ pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<
     load_facts_with(paths, stdin_format, &LoadOptions::default())
 }
 
-/// [`load_facts`] with explicit limits (from `[limits]` of annexa.toml).
+/// [`load_facts`] with explicit limits (from `[limits]` of annexa.toml). Files of a folder
+/// walk that cannot be read are reported on standard error and left out.
 pub fn load_facts_with(
     paths: &[String],
     stdin_format: Option<Format>,
     options: &LoadOptions,
 ) -> Option<Vec<Document>> {
-    let options = options.clone();
+    load_fact_inputs(paths, &BTreeSet::new(), stdin_format, options).map(|l| l.documents)
+}
+
+/// The fact documents of a run, and the files of folder walks that could not be read.
+pub struct FactInputs {
+    /// Every document, in input order.
+    pub documents: Vec<Document>,
+    /// Files found in folders (or listed in `walked`) that were skipped as unreadable.
+    pub unreadable: Vec<Unreadable>,
+}
+
+/// Loads every fact document named; prints notes and errors. A file named explicitly that
+/// cannot be read or parsed is an error (`None`, exit 2); a file found in a folder, or listed
+/// in `walked` (folders already expanded by `--exclude`), is reported as unreadable on
+/// standard error and in the report, and the run goes on without it.
+pub fn load_fact_inputs(
+    paths: &[String],
+    walked: &BTreeSet<String>,
+    stdin_format: Option<Format>,
+    options: &LoadOptions,
+) -> Option<FactInputs> {
     let mut documents = Vec::new();
+    let mut unreadable = Vec::new();
     let mut ok = true;
+    let mut take = |loaded: Result<facts::Loaded, facts::FactsError>, lenient: bool, name: &str| {
+        match loaded {
+            Ok(file) => {
+                for note in &file.notes {
+                    eprintln!("note: {note}");
+                }
+                documents.extend(file.documents);
+                true
+            }
+            Err(e) if lenient => {
+                print_diagnostic(&e);
+                let message = match e.position() {
+                    Some((line, column)) => format!("{e} (line {line}, column {column})"),
+                    None => e.to_string(),
+                };
+                eprintln!("note: `{name}` could not be read as JSON or YAML and was skipped");
+                unreadable.push(Unreadable {
+                    file: name.to_string(),
+                    message,
+                });
+                true
+            }
+            Err(e) => {
+                print_diagnostic(&e);
+                false
+            }
+        }
+    };
     for given in paths {
-        let loaded = if given == "-" {
+        if given == "-" {
             let mut bytes = Vec::new();
             if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
                 print_diagnostic(&UsageError::new(
@@ -188,40 +240,31 @@ pub fn load_facts_with(
                 ok = false;
                 continue;
             }
-            facts::load_bytes(
-                "<stdin>",
-                &bytes,
-                stdin_format.unwrap_or(Format::Yaml),
-                &options,
-            )
-            .map(|l| vec![l])
-        } else {
-            let path = Path::new(given);
-            if path.is_dir() {
-                match facts::collect_fact_files(path) {
-                    Ok(files) => files
-                        .iter()
-                        .map(|f| facts::load_path(f, &display(f), &options))
-                        .collect::<Result<Vec<_>, _>>(),
-                    Err(e) => Err(e),
+            let format = stdin_format.unwrap_or(Format::Yaml);
+            ok &= take(
+                facts::load_bytes("<stdin>", &bytes, format, options),
+                false,
+                given,
+            );
+            continue;
+        }
+        let path = Path::new(given);
+        if !path.is_dir() {
+            let lenient = walked.contains(given);
+            ok &= take(facts::load_path(path, given, options), lenient, given);
+            continue;
+        }
+        match facts::discover_fact_files(path) {
+            Ok(found) => {
+                for note in &found.notes {
+                    eprintln!("note: {note}");
                 }
-            } else {
-                facts::load_path(path, given, &options).map(|l| vec![l])
-            }
-        };
-        match loaded {
-            Ok(files) => {
-                for file in files {
-                    for note in &file.notes {
-                        eprintln!("note: {note}");
-                    }
-                    documents.extend(file.documents);
+                for file in &found.files {
+                    let name = display(file);
+                    ok &= take(facts::load_path(file, &name, options), true, &name);
                 }
             }
-            Err(e) => {
-                print_diagnostic(&e);
-                ok = false;
-            }
+            Err(e) => ok &= take(Err(e), false, given),
         }
     }
     if ok && documents.is_empty() {
@@ -231,7 +274,10 @@ pub fn load_facts_with(
         ));
         return None;
     }
-    ok.then_some(documents)
+    ok.then_some(FactInputs {
+        documents,
+        unreadable,
+    })
 }
 
 /// The `annexa.toml` to use: the one named by `--config`, none with `--no-config`, else the

@@ -205,11 +205,19 @@ pub enum Builtin {
     /// `type_name(x)`: `"null"`, `"boolean"`, `"number"`, `"string"`, `"date"`, `"list"` or
     /// `"object"`.
     TypeName,
+    /// `tag(x)`: the YAML tag `x` was written with (`"!Ref"`), `null` when untagged
+    Tag,
+    /// `parse_json(s)`: the JSON document in a string
+    ParseJson,
+    /// `parse_yaml(s)`: the (first) YAML document in a string
+    ParseYaml,
+    /// `base64_decode(s)`: the text a base64 string encodes
+    Base64Decode,
 }
 
 impl Builtin {
     /// Every builtin with its name and arity.
-    pub const ALL: [(&'static str, Builtin, usize); 17] = [
+    pub const ALL: [(&'static str, Builtin, usize); 21] = [
         ("count", Builtin::Count, 1),
         ("len", Builtin::Len, 1),
         ("exists", Builtin::Exists, 1),
@@ -227,6 +235,10 @@ impl Builtin {
         ("days_since", Builtin::DaysSince, 1),
         ("parse_date", Builtin::ParseDate, 1),
         ("type_name", Builtin::TypeName, 1),
+        ("tag", Builtin::Tag, 1),
+        ("parse_json", Builtin::ParseJson, 1),
+        ("parse_yaml", Builtin::ParseYaml, 1),
+        ("base64_decode", Builtin::Base64Decode, 1),
     ];
 
     /// Looks a builtin up by name: its id and arity.

@@ -166,6 +166,10 @@ pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> 
             Ok(Val::Int(time::days_between(then, now)))
         }
         Builtin::ParseDate => Ok(Val::Date(as_date(first)?)),
+        // they need the evaluation's document arena: `eval::embedded`
+        Builtin::Tag | Builtin::ParseJson | Builtin::ParseYaml | Builtin::Base64Decode => {
+            super::embedded::call(&mut Default::default(), builtin, first)
+        }
     }
 }
 

@@ -60,6 +60,8 @@ pub(crate) struct Ctx<'a> {
     pub trace: Option<Vec<TraceEvent>>,
     /// The `require`s reached, `(rule, byte offset)`, when coverage is recorded; else `None`.
     pub reached: Option<HashSet<(RuleId, usize)>>,
+    /// Documents parsed out of strings (`parse_json`, …).
+    pub(crate) embedded: super::embedded::Docs<'a>,
 }
 
 impl<'a> Ctx<'a> {
@@ -87,6 +89,7 @@ impl<'a> Ctx<'a> {
             joins: HashMap::new(),
             trace: None,
             reached: None,
+            embedded: Default::default(),
         }
     }
 
@@ -140,13 +143,19 @@ impl<'a> Ctx<'a> {
         of: Option<usize>,
     ) {
         let origin = origin.filter(|v| is_fact_of(v, self.doc));
+        let doc = origin.map_or(self.doc, |v| super::embedded::located(v, self.doc));
         let (path, node) = match origin.and_then(Val::absent) {
             Some(a) => (a.pointer.clone(), a.at),
-            None => (String::new(), self.doc.root()),
+            None => (String::new(), doc.root()),
         };
-        let (line, column) = self.doc.position(node);
-        let (file, document_index) = self.doc.source_of(node);
-        let locator = crate::identity::stable_path(self.doc, node, &path);
+        let (line, column) = doc.position(node);
+        let (file, document_index) = doc.source_of(node);
+        // identity stays in this document: a value parsed out of a string is known by that string
+        let id_node = doc
+            .host_node()
+            .filter(|_| !std::ptr::eq(doc, self.doc))
+            .unwrap_or(node);
+        let locator = crate::identity::stable_path(self.doc, id_node, &path);
         self.gaps.push(EvidenceGap {
             message,
             document: file.to_string(),
@@ -373,7 +382,13 @@ impl<'a> Ctx<'a> {
                     values.push(self.eval(a)?);
                 }
                 self.charge(builtins::cost(*b, &values), e.span)?;
-                builtins::call(*b, &values, self.now).map_err(|m| self.error(e.span, m))?
+                if super::embedded::handles(*b) {
+                    let arg = values.first().cloned().unwrap_or(Val::Missing(None));
+                    super::embedded::call(&mut self.embedded, *b, &arg)
+                        .map_err(|m| self.error(e.span, m))?
+                } else {
+                    builtins::call(*b, &values, self.now).map_err(|m| self.error(e.span, m))?
+                }
             }
             ExprKind::Neg(x) => {
                 let v = self.eval(x)?;
@@ -730,8 +745,8 @@ fn fact_origin<'a>(v: Val<'a>, doc: &Document) -> Option<Val<'a>> {
 /// True when `v` is a node of `doc`, or an absent path into it.
 pub(crate) fn is_fact_of(v: &Val<'_>, doc: &Document) -> bool {
     match v {
-        Val::Node(d, _) => std::ptr::eq(*d, doc),
-        Val::Missing(Some(a)) => std::ptr::eq(a.doc, doc),
+        Val::Node(d, _) => std::ptr::eq(*d, doc) || d.is_embedded_in(doc),
+        Val::Missing(Some(a)) => std::ptr::eq(a.doc, doc) || a.doc.is_embedded_in(doc),
         _ => false,
     }
 }

@@ -4,6 +4,7 @@
 //! order so `when` sees its dependencies' status); results are then merged per rule.
 
 mod builtins;
+mod embedded;
 mod expr;
 mod gap;
 mod join;
@@ -183,7 +184,9 @@ fn evaluate_inner(
     let mut recognition = scope::Recognition::default();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
+        let arena = embedded::Arena::new();
         let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
+        ctx.embedded = embedded::Docs::new(&arena);
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         let mut scopes = scope::ScopeMemo::new(program);
@@ -289,7 +292,9 @@ pub fn explain(
     let mut traces = Vec::new();
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
+        let arena = embedded::Arena::new();
         let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
+        ctx.embedded = embedded::Docs::new(&arena);
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         let mut scopes = scope::ScopeMemo::new(program);
         for &rule_id in &program.order {
@@ -547,5 +552,6 @@ pub fn report(results: Vec<RuleResult>) -> Report {
         controls,
         files: None,
         notes: Vec::new(),
+        unreadable: Vec::new(),
     }
 }

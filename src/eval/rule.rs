@@ -179,21 +179,30 @@ impl<'a> Exec<'_, 'a> {
                     Some(o) => Some(o),
                     None => self.first_filtered_fact(cond)?,
                 };
-                // (`origin` is a fact of `doc`, so every location below is in `doc`)
+                // (`origin` is a fact of `doc`, or of a document parsed out of one of its
+                // strings, which `at` then is)
+                let at = origin
+                    .as_ref()
+                    .map_or(doc, |v| super::embedded::located(v, doc));
                 let (node, path) = match &origin {
-                    Some(Val::Node(_, id)) => (*id, doc.pointer(*id)),
+                    Some(Val::Node(_, id)) => (*id, at.pointer(*id)),
                     Some(Val::Missing(Some(a))) => (a.at, a.pointer.clone()),
                     _ => (subject_id, doc.pointer(subject_id)),
                 };
-                let (line, column) = doc.position(node);
-                let (file, document_index) = doc.source_of(node);
+                let (line, column) = at.position(node);
+                let (file, document_index) = at.source_of(node);
                 let subject = doc.pointer(subject_id);
+                // identity stays in `doc`: a value parsed out of a string is known by that string
+                let id_node = at
+                    .host_node()
+                    .filter(|_| !std::ptr::eq(at, doc))
+                    .unwrap_or(node);
                 let located = identity_of(
                     doc,
                     subject_id,
                     &subject,
                     origin.as_ref(),
-                    node,
+                    id_node,
                     &path,
                     text,
                 );
@@ -210,7 +219,7 @@ impl<'a> Exec<'_, 'a> {
                     fingerprint: String::new(),
                     locator: located.locator,
                     require_order: *order,
-                    document_order: doc.part_of(node),
+                    document_order: at.part_of(node),
                 });
             }
             Stmt::For {
@@ -498,6 +507,7 @@ fn fact_loc(v: &Val<'_>, doc: &Document) -> Option<FactLoc> {
     if !is_fact_of(v, doc) {
         return None;
     }
+    let doc = super::embedded::located(v, doc);
     let (node, pointer, missing) = match v {
         Val::Node(_, id) => (*id, doc.pointer(*id), false),
         Val::Missing(Some(a)) => (a.at, a.pointer.clone(), true),

@@ -29,6 +29,8 @@ pub(crate) struct Builder {
     open_members: Vec<Member>,
     /// Set when more nodes (or string bytes) were pushed than the arena can number.
     overflow: bool,
+    /// YAML tags as written, by node (few nodes have one).
+    tags: HashMap<NodeId, Arc<str>>,
 }
 
 /// An object being built (see [`Builder::open_object`]).
@@ -57,6 +59,7 @@ impl Builder {
             open_items: Vec::new(),
             open_members: Vec::new(),
             overflow: false,
+            tags: HashMap::new(),
         }
     }
 
@@ -139,7 +142,17 @@ impl Builder {
         self.nodes.get(usize::try_from(id).ok()?)
     }
 
-    fn set_value(&mut self, id: NodeId, value: Slot) {
+    /// Records the tag a node was written with.
+    pub(crate) fn set_tag(&mut self, id: NodeId, tag: Arc<str>) {
+        self.tags.insert(id, tag);
+    }
+
+    /// The tag of a node built here.
+    pub(crate) fn tag(&self, id: NodeId) -> Option<Arc<str>> {
+        self.tags.get(&id).cloned()
+    }
+
+    pub(crate) fn set_value(&mut self, id: NodeId, value: Slot) {
         if let Some(node) = usize::try_from(id).ok().and_then(|i| self.nodes.get_mut(i)) {
             node.value = value;
         }
@@ -185,6 +198,34 @@ impl Builder {
     /// Number of members so far of an open object.
     pub(crate) fn object_len(&self, object: &OpenObject) -> usize {
         self.open_members.len().saturating_sub(object.mark)
+    }
+
+    /// Whether node `id` is `{"Ref": "AWS::NoValue"}`, CloudFormation's "no value here".
+    pub(crate) fn is_cfn_no_value(&self, id: NodeId) -> bool {
+        let Some(Slot::Object(object)) = self.node(id).map(|n| n.value) else {
+            return false;
+        };
+        let mut members = self.members(&object);
+        match (members.next(), members.next()) {
+            (Some((key, value)), None) => {
+                self.key_str(key) == "Ref"
+                    && matches!(self.node(value).map(|n| n.value), Some(Slot::Str(s)) if self.str(s) == "AWS::NoValue")
+            }
+            _ => false,
+        }
+    }
+
+    /// Whether the open `object` already has a member `key`.
+    pub(crate) fn has_member(&self, object: &OpenObject, key: KeyId) -> bool {
+        match &object.seen {
+            Some(seen) => seen.contains_key(&key),
+            None => self
+                .open_members
+                .get(object.mark..)
+                .unwrap_or(&[])
+                .iter()
+                .any(|m| m.key == key),
+        }
     }
 
     /// Adds a member to `object` (the innermost open object); if `key` is already present,
@@ -310,6 +351,7 @@ impl Builder {
             keys,
             key_ids,
             large,
+            tags,
             ..
         } = self;
         nodes.shrink_to_fit();
@@ -328,6 +370,10 @@ impl Builder {
             key_ids,
             large,
             parts: Vec::new(),
+            tags,
+            embedded_at: None,
+            host: 0,
+            host_node: 0,
         }
     }
 }

@@ -34,6 +34,7 @@ pub fn combine(documents: &[Document]) -> Document {
     let root = NodeId::try_from(total).unwrap_or(NodeId::MAX - 1);
     let mut parts = Vec::with_capacity(documents.len());
     let mut roots = Vec::with_capacity(documents.len());
+    let mut tags: HashMap<NodeId, Arc<str>> = HashMap::new();
     for (k, doc) in documents.iter().enumerate() {
         let offset = NodeId::try_from(nodes.len()).unwrap_or(0);
         let shift = |id: NodeId| id.saturating_add(offset);
@@ -53,6 +54,7 @@ pub fn combine(documents: &[Document]) -> Document {
             .collect();
         let rekey = |key: KeyId| key_map.get(key as usize).copied().unwrap_or(KeyId::MAX);
         strings.push_str(&doc.strings);
+        tags.extend(doc.tags.iter().map(|(&id, t)| (shift(id), Arc::clone(t))));
         items.extend(doc.items.iter().map(|&id| shift(id)));
         members.extend(doc.members.iter().map(|m| Member {
             key: rekey(m.key),
@@ -116,5 +118,9 @@ pub fn combine(documents: &[Document]) -> Document {
         key_ids,
         large,
         parts,
+        tags,
+        embedded_at: None,
+        host: 0,
+        host_node: 0,
     }
 }

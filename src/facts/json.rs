@@ -269,6 +269,13 @@ impl Converter<'_> {
                     let key_end = self.key_end(key_start);
                     let slot = self.builder.object_len(&object);
                     let child = self.next_value(id, slot, Some(key_start), depth + 1)?;
+                    if self.builder.is_cfn_no_value(child) {
+                        // CloudFormation treats the member as absent, as the YAML loader does
+                        // with `!Ref AWS::NoValue`
+                        key_start = self.next_quote(self.jiter.current_index());
+                        key = self.jiter.next_key()?.map(|k| self.builder.key(k));
+                        continue;
+                    }
                     if let Err(first) = self.builder.add_member(&mut object, k, child) {
                         let first = self
                             .builder

@@ -16,8 +16,16 @@
 //! - **YAML** is resolved with the YAML 1.2 core schema: `true`/`false` (also `True`, `TRUE`), `null`,
 //!   `~` and the empty scalar are null, decimal/`0x`/`0o` integers, floats, `.nan`/`.inf`/`-.inf`
 //!   are floats; `yes`/`on`/`no`/`off` are strings. Quoted and block scalars are always strings, and
-//!   so are scalars tagged `!!str` or with a non-core tag (`!Ref x` is the string `x`); tags on
-//!   collections are ignored. `<<` merge keys are not YAML 1.2 and stay ordinary keys.
+//!   so are scalars tagged `!!str` or with another non-core tag (`!secret x` is the string `x`).
+//!   In a Kubernetes object (`apiVersion` and `kind` at the top) plain `0777` is YAML 1.1 octal
+//!   (511), as Kubernetes reads it.
+//! - **Tags** are kept as written ([`Document::tag`]); CloudFormation's short forms become their
+//!   JSON long forms (`!Ref X` is `{"Ref": "X"}`, `!GetAtt A.B` is `{"Fn::GetAtt": ["A", "B"]}`),
+//!   and a mapping member whose value is `!Ref AWS::NoValue` (in JSON `{"Ref": "AWS::NoValue"}`)
+//!   is absent. See `docs/inputs.md`.
+//! - **Merge keys** `<<` (a mapping, an alias to one, or a list of them) merge as Kubernetes,
+//!   Compose and GitLab expect: explicit keys win, earlier mappings over later ones; merged
+//!   members keep the positions of the anchored text and count against the alias limit.
 //! - **YAML keys.** A scalar key is used as written (`1: a` has key `"1"`, `~: a` has key `"~"`);
 //!   an alias key to a scalar uses the scalar's string form; a mapping or sequence as a key is a
 //!   syntax error.
@@ -36,8 +44,10 @@ mod build;
 mod combine;
 mod decode;
 mod discover;
+mod embedded;
 mod error;
 mod json;
+mod scalar;
 mod yaml;
 
 use std::collections::HashMap;
@@ -46,7 +56,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use combine::combine;
-pub use discover::collect_fact_files;
+pub use discover::{Discovered, collect_fact_files, discover_fact_files};
+pub use embedded::{embedded_string, load_embedded};
 pub use error::{FactsError, FactsSource};
 
 /// Index of a node in its [`Document`].
@@ -77,12 +88,24 @@ impl Format {
     }
 }
 
-/// The format of a fact file from its extension (`.json`, `.yaml`, `.yml`, any case).
+/// The format of a fact file from its name: `.json` is JSON; `.yaml` and `.yml` are YAML, and so
+/// are the YAML files ML tools name their own way: MLflow's `MLmodel` and `MLproject` (also as
+/// `NAME.MLmodel`), DVC's `dvc.lock` (also `NAME.dvc.lock`) and `*.dvc`. Extensions in any case.
 pub fn format_for_path(path: &Path) -> Option<Format> {
-    let ext = path.extension()?.to_str()?;
-    if ext.eq_ignore_ascii_case("json") {
+    let name = path.file_name()?.to_str()?;
+    let ext = path.extension().and_then(|e| e.to_str()).unwrap_or("");
+    let is = |e: &str| ext.eq_ignore_ascii_case(e);
+    let ml_tool_file = name == "MLmodel"
+        || name == "MLproject"
+        || name == "dvc.lock"
+        || name.to_ascii_lowercase().ends_with(".dvc.lock");
+    if is("json") {
         Some(Format::Json)
-    } else if ext.eq_ignore_ascii_case("yaml") || ext.eq_ignore_ascii_case("yml") {
+    } else if ml_tool_file
+        || ["yaml", "yml", "dvc", "mlmodel", "mlproject"]
+            .into_iter()
+            .any(is)
+    {
         Some(Format::Yaml)
     } else {
         None
@@ -318,6 +341,16 @@ pub struct Document {
     large: HashMap<(u32, KeyId), u32>,
     /// For a combined document (`--combine`): where each original document's nodes start.
     parts: Vec<Part>,
+    /// YAML tags as written (`!Ref`, `!!str`, `!secret`), by node.
+    tags: HashMap<NodeId, Arc<str>>,
+    /// For a document parsed out of a string fact (`parse_json`, `parse_yaml`): the pointer of
+    /// that string, which prefixes every pointer into this document.
+    embedded_at: Option<Arc<str>>,
+    /// For such a document: the address of the fact document the string is in (0: none), an
+    /// identity only, to tell which evaluation it belongs to.
+    host: usize,
+    /// For such a document: the string node of that fact document.
+    host_node: NodeId,
 }
 
 /// A document inside a combined one: its nodes are `first..` up to the next part's `first`.
@@ -337,6 +370,11 @@ impl Document {
     /// 0-based position of the document in its file (always 0 for JSON).
     pub fn index(&self) -> usize {
         self.index
+    }
+
+    /// The tag a YAML node was written with (`!Ref`, `!!str`), as written; `None` when untagged.
+    pub fn tag(&self, id: NodeId) -> Option<&str> {
+        self.tags.get(&id).map(|t| &**t)
     }
 
     /// The root node.
@@ -458,7 +496,7 @@ impl Document {
                 break; // not reachable for a well-formed arena; guards against a cycle
             }
         }
-        let mut out = String::new();
+        let mut out = self.embedded_at.as_deref().unwrap_or_default().to_string();
         for segment in segments.iter().rev() {
             out.push('/');
             match segment {
@@ -634,3 +672,5 @@ pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, 
 
 #[cfg(test)]
 mod tests;
+#[cfg(test)]
+mod tests_yaml_forms;

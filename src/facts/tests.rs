@@ -45,6 +45,26 @@ fn format_from_extension() {
     assert_eq!(format_for_path(Path::new("b.Yaml")), Some(Format::Yaml));
     assert_eq!(format_for_path(Path::new("b.txt")), None);
     assert_eq!(format_for_path(Path::new("json")), None);
+    for yaml in [
+        "m/MLmodel",
+        "MLproject",
+        "sklearn.MLmodel",
+        "dvc.lock",
+        "p.dvc.lock",
+        "data.dvc",
+        ".gitlab-ci.yml",
+        ".github/workflows/ci.yml",
+        "docker-compose.override.yml",
+    ] {
+        assert_eq!(
+            format_for_path(Path::new(yaml)),
+            Some(Format::Yaml),
+            "{yaml}"
+        );
+    }
+    for other in ["Cargo.lock", "mlmodel.txt", "dvc"] {
+        assert_eq!(format_for_path(Path::new(other)), None, "{other}");
+    }
 }
 
 #[test]
@@ -309,7 +329,10 @@ big: 99999999999999999999\nver: 1.2.3\nlit: |\n  12\ntagged: !!str 3\ncfn: !Ref 
     assert_eq!(v("ver"), NodeValue::Str("1.2.3"));
     assert_eq!(v("lit"), NodeValue::Str("12\n"));
     assert_eq!(v("tagged"), NodeValue::Str("3"));
-    assert_eq!(v("cfn"), NodeValue::Str("Bucket"));
+    assert_eq!(
+        doc.to_json(at(&doc, &["cfn"])),
+        serde_json::json!({"Ref": "Bucket"})
+    );
     assert_eq!(v("int"), NodeValue::Int(5));
     assert_eq!(doc.to_json(at(&doc, &["nan"])), serde_json::Value::Null);
 }

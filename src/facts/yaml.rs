@@ -1,15 +1,20 @@
 //! YAML through `saphyr-parser` events, built into the arena with an explicit stack (no recursion,
-//! so any nesting depth is safe), resolved with the YAML 1.2 core schema.
+//! so any nesting depth is safe), resolved with the YAML 1.2 core schema (see [`super::scalar`]),
+//! with merge keys, tags and CloudFormation's short forms applied as the tools that read these
+//! files do.
 
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError, Tag};
+use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
 
 use super::build::{Builder, OpenObject};
 use super::error::{ErrCtx, FactsError};
+use super::scalar::{cfn_function, is_merge_key, resolve, tag_text, yaml11_octal};
 use super::{Document, KeyId, LoadOptions, Loaded, NO_PARENT, NodeId, Slot};
 use crate::source::{SourceFile, Span};
+
+mod forms;
 
 const FORMAT: &str = "YAML";
 
@@ -128,8 +133,30 @@ enum Frame {
         anchor: usize,
         /// The key waiting for its value: text, position, char index and char length.
         key: Option<PendingKey>,
+        /// A merge key `<<` is waiting for its value.
+        merge_pending: bool,
+        /// The mappings merged into this one, earlier ones winning.
+        merges: Vec<NodeId>,
+        role: MapRole,
     },
+    /// The sequence value of a merge key: the mappings it lists.
+    MergeList { sources: Vec<NodeId> },
 }
+
+/// What a mapping frame is for.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum MapRole {
+    /// A mapping of the file.
+    Plain,
+    /// The one-member object a CloudFormation tag on a collection stands for (`!If [...]` is
+    /// `{"Fn::If": [...]}`); it closes with its member.
+    Wrapper,
+    /// An inline mapping given to a merge key: not linked into the tree, only merged.
+    MergeSource,
+}
+
+const MERGE_VALUE: &str = "a merge key `<<` takes a mapping, an alias to one, or a list of them";
+const MERGE_HELP: &str = "write `<<: *defaults` or `<<: [*a, *b]`";
 
 /// The document being built.
 struct Doc {
@@ -140,6 +167,9 @@ struct Doc {
     key_anchors: HashMap<usize, Slot>,
     root: Option<NodeId>,
     empty: bool,
+    /// Plain scalars YAML 1.1 reads as octal (`0777`), with that value: applied when the
+    /// document turns out to be a Kubernetes object.
+    octal: HashMap<NodeId, i64>,
 }
 
 struct Loader<'a> {
@@ -181,21 +211,31 @@ impl Loader<'_> {
                     key_anchors: HashMap::new(),
                     root: None,
                     empty: false,
+                    octal: HashMap::new(),
                 });
             }
             Event::DocumentEnd => self.end_document(),
-            Event::SequenceEnd | Event::MappingEnd => self.end_collection(),
+            Event::SequenceEnd | Event::MappingEnd => self.end_collection(mark)?,
             Event::Scalar(value, style, anchor, tag) => {
                 if self.is_key_position() {
-                    if anchor != 0
-                        && let Some(doc) = self.doc.as_mut()
-                    {
-                        doc.anchors.remove(&anchor);
-                        let value = resolve(&mut doc.builder, &value, style, tag.as_deref());
-                        doc.key_anchors.insert(anchor, value);
+                    if let Some(doc) = self.doc.as_mut() {
+                        if is_merge_key(&value, style, tag.as_deref())
+                            && let Some(Frame::Map { merge_pending, .. }) = doc.stack.last_mut()
+                        {
+                            *merge_pending = true;
+                            return Ok(true);
+                        }
+                        if anchor != 0 {
+                            doc.anchors.remove(&anchor);
+                            let value = resolve(&mut doc.builder, &value, style, tag.as_deref());
+                            doc.key_anchors.insert(anchor, value);
+                        }
                     }
                     self.set_key(&value, mark);
                     return Ok(true);
+                }
+                if self.merge_target() {
+                    return Err(Failure::Syntax(MERGE_VALUE, mark, MERGE_HELP));
                 }
                 let Some(doc) = self.doc.as_mut() else {
                     return Ok(true);
@@ -209,12 +249,27 @@ impl Loader<'_> {
                     doc.empty = true;
                     return Ok(true);
                 }
+                if let Some(function) = tag.as_deref().and_then(cfn_function) {
+                    let written = tag.as_deref().map(tag_text).unwrap_or_default();
+                    return self.cfn_scalar(function, &value, &written, anchor, mark);
+                }
                 let resolved = resolve(&mut doc.builder, &value, style, tag.as_deref());
+                let octal = (style == ScalarStyle::Plain && tag.is_none())
+                    .then(|| yaml11_octal(&value))
+                    .flatten();
                 let place = self.place(mark);
                 let id = self.attach(resolved, place)?;
+                if let Some(doc) = self.doc.as_mut() {
+                    if let Some(tag) = tag.as_deref() {
+                        doc.builder.set_tag(id, Arc::from(tag_text(tag)));
+                    }
+                    if let Some(octal) = octal {
+                        doc.octal.insert(id, octal);
+                    }
+                }
                 self.anchor(anchor, id);
             }
-            Event::SequenceStart(anchor, _) | Event::MappingStart(anchor, _) => {
+            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
                 let is_seq = matches!(event, Event::SequenceStart(..));
                 if self.is_key_position() {
                     return Err(Failure::Syntax(
@@ -223,12 +278,26 @@ impl Loader<'_> {
                         "use a plain string key",
                     ));
                 }
+                if self.merge_target() {
+                    return self.open_merge_value(is_seq, anchor, mark);
+                }
+                let mut anchor = anchor;
+                let written = tag.as_deref().map(tag_text);
+                if let Some(function) = tag.as_deref().and_then(cfn_function) {
+                    self.open_wrapper(function, written.as_deref(), anchor, mark)?;
+                    anchor = 0;
+                }
                 let place = self.place(mark);
                 if place.depth >= self.opts.max_depth {
                     return Err(Failure::TooDeep(mark));
                 }
                 let id = self.attach(Slot::Null, place)?;
                 if let Some(doc) = self.doc.as_mut() {
+                    if let Some(written) = written
+                        && tag.as_deref().and_then(cfn_function).is_none()
+                    {
+                        doc.builder.set_tag(id, Arc::from(written));
+                    }
                     doc.stack.push(if is_seq {
                         Frame::Seq {
                             id,
@@ -241,6 +310,9 @@ impl Loader<'_> {
                             object: doc.builder.open_object(),
                             anchor,
                             key: None,
+                            merge_pending: false,
+                            merges: Vec::new(),
+                            role: MapRole::Plain,
                         }
                     });
                 }
@@ -251,6 +323,9 @@ impl Loader<'_> {
                     .as_ref()
                     .and_then(|d| d.key_anchors.get(&anchor).copied());
                 if let Some(value) = key_value {
+                    if self.merge_target() {
+                        return Err(Failure::Syntax(MERGE_VALUE, mark, MERGE_HELP));
+                    }
                     if self.is_key_position() {
                         let key = self.string_form(&value).unwrap_or_default();
                         self.set_key(&key, mark);
@@ -281,6 +356,9 @@ impl Loader<'_> {
                     self.set_key(&key, mark);
                     return Ok(true);
                 }
+                if self.merge_target() {
+                    return self.add_merge_source(source, mark);
+                }
                 let place = self.place(mark);
                 self.copy(source, place, mark)?;
             }
@@ -291,7 +369,11 @@ impl Loader<'_> {
     fn is_key_position(&self) -> bool {
         matches!(
             self.doc.as_ref().and_then(|d| d.stack.last()),
-            Some(Frame::Map { key: None, .. })
+            Some(Frame::Map {
+                key: None,
+                merge_pending: false,
+                ..
+            })
         )
     }
 
@@ -337,7 +419,7 @@ impl Loader<'_> {
         let depth = doc.stack.len();
         let builder = &doc.builder;
         match doc.stack.last_mut() {
-            None => Place {
+            None | Some(Frame::MergeList { .. }) => Place {
                 parent: NO_PARENT,
                 slot: 0,
                 pos: at,
@@ -377,6 +459,7 @@ impl Loader<'_> {
         }
         match doc.stack.last_mut() {
             None => doc.root = Some(id),
+            Some(Frame::MergeList { .. }) => {}
             Some(Frame::Seq { .. }) => doc.builder.add_item(id),
             Some(Frame::Map { object, .. }) => {
                 if let Some((key, _, mark, len)) = place.key
@@ -407,32 +490,61 @@ impl Loader<'_> {
         }
     }
 
-    fn end_collection(&mut self) {
+    fn end_collection(&mut self, mark: Marker) -> Result<(), Failure> {
+        self.apply_merges(mark)?;
         let Some(doc) = self.doc.as_mut() else {
-            return;
+            return Ok(());
         };
-        let (id, anchor) = match doc.stack.pop() {
+        let (id, anchor, role) = match doc.stack.pop() {
             Some(Frame::Seq { id, items, anchor }) => {
                 doc.builder.close_array(id, items);
-                (id, anchor)
+                (id, anchor, MapRole::Plain)
             }
             Some(Frame::Map {
-                id, object, anchor, ..
+                id,
+                object,
+                anchor,
+                role,
+                ..
             }) => {
                 doc.builder.close_object(id, object);
-                (id, anchor)
+                (id, anchor, role)
             }
-            None => return,
+            Some(Frame::MergeList { sources }) => {
+                if let Some(Frame::Map { merges, .. }) = doc.stack.last_mut() {
+                    merges.extend(sources);
+                }
+                return Ok(());
+            }
+            None => return Ok(()),
         };
         self.anchor(anchor, id);
+        if role == MapRole::MergeSource
+            && let Some(doc) = self.doc.as_mut()
+        {
+            match doc.stack.last_mut() {
+                Some(Frame::Map { merges, .. }) => merges.push(id),
+                Some(Frame::MergeList { sources }) => sources.push(id),
+                _ => {}
+            }
+        }
+        self.close_wrapper();
+        Ok(())
     }
 
     fn end_document(&mut self) {
         let index = self.doc_index;
         self.doc_index += 1;
-        let Some(doc) = self.doc.take() else {
+        let Some(mut doc) = self.doc.take() else {
             return;
         };
+        if let Some(root) = doc.root
+            && is_kubernetes_object(&doc.builder, root)
+        {
+            for (&id, &octal) in &doc.octal {
+                doc.builder.set_value(id, Slot::Int(octal));
+            }
+        }
         match doc.root {
             Some(root) if !doc.empty => {
                 let document: Document = doc.builder.finish(Arc::clone(&self.name), index, root);
@@ -461,6 +573,7 @@ impl Loader<'_> {
         };
         self.count(mark, limit)?;
         let root = self.attach(first, place)?;
+        self.inherit(source, root);
         // (source, copy, depth of the copy counting enclosing collections)
         let mut work = vec![(source, root, base_depth)];
         while let Some((src, dst, depth)) = work.pop() {
@@ -507,6 +620,10 @@ impl Loader<'_> {
                 if doc.builder.overflowed() {
                     return Err(Failure::TooManyNodes);
                 }
+                self.inherit(child, copy);
+                let Some(doc) = self.doc.as_mut() else {
+                    return Ok(());
+                };
                 match key {
                     Some(key) => {
                         let _ = doc.builder.add_member(&mut object, key, copy);
@@ -526,6 +643,19 @@ impl Loader<'_> {
         Ok(())
     }
 
+    /// A copy keeps the original's tag and YAML 1.1 reading.
+    fn inherit(&mut self, source: NodeId, copy: NodeId) {
+        let Some(doc) = self.doc.as_mut() else {
+            return;
+        };
+        if let Some(tag) = doc.builder.tag(source) {
+            doc.builder.set_tag(copy, tag);
+        }
+        if let Some(&octal) = doc.octal.get(&source) {
+            doc.octal.insert(copy, octal);
+        }
+    }
+
     fn count(&mut self, mark: Marker, limit: usize) -> Result<(), Failure> {
         self.expansions += 1;
         if self.expansions > limit {
@@ -533,6 +663,20 @@ impl Loader<'_> {
         }
         Ok(())
     }
+}
+
+/// Whether a document is a Kubernetes object (`apiVersion` and `kind` at the top), which
+/// Kubernetes reads as YAML 1.1: `defaultMode: 0777` is octal there.
+fn is_kubernetes_object(builder: &Builder, root: NodeId) -> bool {
+    let Some(Slot::Object(object)) = builder.node(root).map(|n| n.value) else {
+        return false;
+    };
+    let (mut api, mut kind) = (false, false);
+    for key in builder.members(&object).map(|(k, _)| builder.key_str(k)) {
+        api |= key == "apiVersion";
+        kind |= key == "kind";
+    }
+    api && kind
 }
 
 impl Slot {
@@ -544,98 +688,4 @@ impl Slot {
             other => *other,
         }
     }
-}
-
-/// Resolves a scalar with the YAML 1.2 core schema.
-fn resolve(builder: &mut Builder, value: &str, style: ScalarStyle, tag: Option<&Tag>) -> Slot {
-    if style != ScalarStyle::Plain {
-        return builder.string(value);
-    }
-    if let Some(tag) = tag {
-        let core = tag.is_yaml_core_schema() || tag.handle == "!!";
-        if !core || tag.suffix == "str" {
-            return builder.string(value);
-        }
-    }
-    resolve_plain(value).unwrap_or_else(|| builder.string(value))
-}
-
-/// The core schema's resolution of a plain scalar (`None`: it is a string).
-pub(crate) fn resolve_plain(s: &str) -> Option<Slot> {
-    match s {
-        "" | "~" | "null" | "Null" | "NULL" => return Some(Slot::Null),
-        "true" | "True" | "TRUE" => return Some(Slot::Bool(true)),
-        "false" | "False" | "FALSE" => return Some(Slot::Bool(false)),
-        ".nan" | ".NaN" | ".NAN" => return Some(Slot::Float(f64::NAN)),
-        ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Some(Slot::Float(f64::INFINITY));
-        }
-        "-.inf" | "-.Inf" | "-.INF" => return Some(Slot::Float(f64::NEG_INFINITY)),
-        _ => {}
-    }
-    if let Some(hex) = s.strip_prefix("0x") {
-        if let Some(v) = radix(hex, 16) {
-            return Some(v);
-        }
-    } else if let Some(oct) = s.strip_prefix("0o") {
-        if let Some(v) = radix(oct, 8) {
-            return Some(v);
-        }
-    } else if is_decimal_int(s) {
-        return Some(match s.parse::<i64>() {
-            Ok(i) => Slot::Int(i),
-            Err(_) => Slot::Float(s.parse::<f64>().unwrap_or(f64::NAN)),
-        });
-    } else if is_float(s)
-        && let Ok(f) = s.parse::<f64>()
-    {
-        return Some(Slot::Float(f));
-    }
-    None
-}
-
-/// `[-+]?[0-9]+`
-fn is_decimal_int(s: &str) -> bool {
-    let digits = s.strip_prefix(['-', '+']).unwrap_or(s);
-    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
-}
-
-/// `[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?`
-fn is_float(s: &str) -> bool {
-    let s = s.strip_prefix(['-', '+']).unwrap_or(s);
-    let (mantissa, exponent) = match s.find(['e', 'E']) {
-        Some(i) => (s.get(..i).unwrap_or(""), Some(s.get(i + 1..).unwrap_or(""))),
-        None => (s, None),
-    };
-    let (int, frac) = match mantissa.split_once('.') {
-        Some((int, frac)) => (int, Some(frac)),
-        None => (mantissa, None),
-    };
-    let all_digits = |t: &str| t.bytes().all(|b| b.is_ascii_digit());
-    let mantissa_ok = match frac {
-        Some(frac) => all_digits(int) && all_digits(frac) && !(int.is_empty() && frac.is_empty()),
-        None => !int.is_empty() && all_digits(int),
-    };
-    let exponent_ok = exponent.is_none_or(|e| {
-        let e = e.strip_prefix(['-', '+']).unwrap_or(e);
-        !e.is_empty() && all_digits(e)
-    });
-    mantissa_ok && exponent_ok
-}
-
-/// Hex/octal digits to an integer, or a float when past `i64`.
-fn radix(digits: &str, base: u32) -> Option<Slot> {
-    if digits.is_empty() {
-        return None;
-    }
-    let mut exact: Option<i64> = Some(0);
-    let mut approx = 0f64;
-    for c in digits.chars() {
-        let d = c.to_digit(base)?;
-        exact = exact
-            .and_then(|v| v.checked_mul(i64::from(base)))
-            .and_then(|v| v.checked_add(i64::from(d)));
-        approx = approx * f64::from(base) + f64::from(d);
-    }
-    Some(exact.map_or(Slot::Float(approx), Slot::Int))
 }

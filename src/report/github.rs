@@ -2,8 +2,9 @@
 //!
 //! `::LEVEL file=F,line=L,col=C,title=RULE::MESSAGE` where LEVEL is `error` (critical, high),
 //! `warning` (medium) or `notice` (low, info). Rules in error are `::error title=RULE::…` without
-//! a file; an incomplete rule is one command at its severity's level, on its first evidence gap.
-//! Values are escaped as the runner expects: in the message `%`, `\r`, `\n`; in properties
+//! a file; an incomplete rule is one command at its severity's level, on its first evidence gap;
+//! files of a folder walk that could not be read are `::warning file=F,…`. Values are escaped as
+//! the runner expects: in the message `%`, `\r`, `\n`; in properties
 //! also `:` and `,`. The last line is a plain summary (not a command).
 
 use std::fmt::Write;
@@ -103,6 +104,14 @@ pub fn render_github(report: &Report) -> String {
                 )),
             );
         }
+    }
+    for u in &report.unreadable {
+        let _ = writeln!(
+            out,
+            "::warning file={},title=annexa (unreadable file)::{}",
+            escape_property(&relative_path(&u.file, cwd.as_deref())),
+            escape_data(&format!("skipped: {}", u.message)),
+        );
     }
     let s = &report.summary;
     let verdict = if s.failed > 0 || s.errors > 0 {

@@ -62,6 +62,18 @@ pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String
     if !report.results.is_empty() {
         out.push('\n');
     }
+    for skipped in &report.unreadable {
+        let _ = writeln!(
+            out,
+            "{} {}  {}",
+            paint.wrap("33;1", "UNREADABLE"),
+            skipped.file,
+            skipped.message
+        );
+    }
+    if !report.unreadable.is_empty() {
+        out.push('\n');
+    }
     let s = &report.summary;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let verdict = if s.failed > 0 || s.errors > 0 {

@@ -116,7 +116,21 @@ pub fn render_sarif(report: &Report) -> String {
             })
         })
         .collect();
-    let mut invocation = json!({"executionSuccessful": notifications.is_empty()});
+    let failed = !notifications.is_empty();
+    // a file of a folder walk that could not be read: a warning, the run itself went on
+    let notifications: Vec<Value> = notifications
+        .into_iter()
+        .chain(report.unreadable.iter().map(|u| {
+            json!({
+                "level": "warning",
+                "message": {"text": format!("{} was skipped: {}", u.file, u.message)},
+                "locations": [{"physicalLocation": {
+                    "artifactLocation": {"uri": u.file, "uriBaseId": SRCROOT}
+                }}],
+            })
+        }))
+        .collect();
+    let mut invocation = json!({"executionSuccessful": !failed});
     if !notifications.is_empty()
         && let Some(fields) = invocation.as_object_mut()
     {
