@@ -161,6 +161,12 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                 Item::Rule(r) => (&r.name, DefRef::Rule(post_inc(&mut n_rules))),
                 Item::Use(_) | Item::Test(_) => continue,
             };
+            if let Some(d) = reserved_builtin(item, name, &module.source) {
+                diags.push(d);
+            }
+            if let Item::Fn(f) = item {
+                diags.extend(repeated_params(f, &module.source));
+            }
             let site = Site {
                 module: m,
                 name_span: name.span,
@@ -282,6 +288,71 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
         program: if failed { None } else { Some(program) },
         diagnostics: diags,
     }
+}
+
+/// A `fn`, `let` or `param` named like a builtin would replace it for the whole namespace
+/// (calls resolve fns first), so the name is refused. [`Builtin::ALL`] is the one list, so a
+/// builtin added later is reserved with no change here.
+fn reserved_builtin(item: &Item, name: &ast::Ident, file: &SourceFile) -> Option<Diagnostic> {
+    let what = match item {
+        Item::Fn(_) => "a `fn`",
+        Item::Let(_) => "a `let`",
+        Item::Param(_) => "a `param`",
+        _ => return None,
+    };
+    reserved_name_error(what, name, file)
+}
+
+/// The `annexa::reserved_builtin` error when `name` is a builtin's name.
+pub(crate) fn reserved_name_error(
+    what: &str,
+    name: &ast::Ident,
+    file: &SourceFile,
+) -> Option<Diagnostic> {
+    let (_, arity) = Builtin::by_name(&name.name)?;
+    let plural = if arity == 1 { "" } else { "s" };
+    Some(
+        Diagnostic::error(
+            "annexa::reserved_builtin",
+            format!(
+                "`{}` is the name of a builtin; {what} cannot take it",
+                name.name
+            ),
+            file,
+        )
+        .with_label(
+            name.span,
+            format!(
+                "the builtin `{}` ({arity} argument{plural})",
+                name.name
+            ),
+        )
+        .with_help(format!(
+            "builtin names are reserved so that no file can replace a builtin for its namespace; rename it (e.g. `my_{}`)",
+            name.name
+        )),
+    )
+}
+
+/// `fn f(x, x)`: the second `x` could never be read.
+fn repeated_params(f: &ast::FnItem, file: &SourceFile) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, p) in f.params.iter().enumerate() {
+        let first = f.params.iter().take(i).find(|q| q.name == p.name);
+        if let Some(first) = first {
+            out.push(
+                Diagnostic::error(
+                    "annexa::duplicate",
+                    format!("`fn {}` repeats the parameter `{}`", f.name.name, p.name),
+                    file,
+                )
+                .with_label(first.span, "first here")
+                .with_label(p.span, "again here")
+                .with_help("give every parameter its own name"),
+            );
+        }
+    }
+    out
 }
 
 fn post_inc(n: &mut usize) -> usize {
