@@ -60,6 +60,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_file | facts_file => "`file`",
         kw_control | expect_control => "`control`",
         kw_pass => "`pass`",
+        kw_schema | schema_item => "`schema`",
         block => "`{`",
         op_mul => "`*`",
         op_div => "`/`",
