@@ -1,6 +1,9 @@
 //! Checking and compiling: parsed modules → [`Program`] (names resolved to indices, controls
 //! validated, the rule graph built and ordered), or every diagnostic found.
 
+mod facts_check;
+#[cfg(test)]
+mod facts_tests;
 mod graph;
 pub mod ir;
 mod meta;
@@ -17,6 +20,7 @@ pub use ir::*;
 
 use crate::ast::{self, Item, Module};
 use crate::diagnostics::Diagnostic;
+use crate::schema::{FactModel, MODELS};
 use crate::source::{SourceFile, Span};
 
 /// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
@@ -46,6 +50,8 @@ pub struct Program {
     pub graph: RuleGraph,
     /// The parsed user modules (for tests and tooling).
     pub modules: Vec<Module>,
+    /// The fact model the policies declare (`schema "annexa.ml/v1"`), if any.
+    pub fact_model: Option<String>,
 }
 
 /// Compile output: the program, or the errors; warnings either way.
@@ -138,6 +144,12 @@ impl Defs {
 /// assert!(compiled.program.is_some());
 /// ```
 pub fn compile(modules: Vec<Module>) -> Compiled {
+    compile_with_model(modules, None)
+}
+
+/// [`compile`], with the fact paths of policies that declare the ML model checked against
+/// `model` (the shipped model extended by the user) instead of the shipped one.
+pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Compiled {
     let mut diags = Vec::new();
     let user_count = modules.len();
     let mut all = modules;
@@ -202,6 +214,7 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
         regexes: Vec::new(),
         graph: RuleGraph::default(),
         modules: Vec::new(),
+        fact_model: None,
     };
     let mut edges: Vec<(DefRef, DefRef, Span, usize, DepKind)> = Vec::new();
     for (m, module) in all.iter().enumerate() {
@@ -269,6 +282,18 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
         &mut diags,
     );
     program.regexes = regexes;
+
+    program.fact_model = declared_model(&all, user_count, &mut diags);
+    if program.fact_model.is_some() {
+        let model = model.unwrap_or_else(|| FactModel::ml());
+        diags.extend(facts_check::check(
+            &all,
+            &infos,
+            &defs,
+            model,
+            crate::schema::ML_MODEL,
+        ));
+    }
 
     let graph = RuleGraph::build(&program, &edges);
     let module_files: Vec<SourceFile> = infos.iter().map(|i| i.file.clone()).collect();
@@ -353,6 +378,35 @@ fn repeated_params(f: &ast::FnItem, file: &SourceFile) -> Vec<Diagnostic> {
         }
     }
     out
+}
+
+/// The model the user modules declare; an unknown model name is an error.
+fn declared_model(
+    all: &[Module],
+    user_count: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let mut found = None;
+    for module in all.iter().take(user_count) {
+        let Some(decl) = &module.schema else { continue };
+        if MODELS.contains(&decl.model.value.as_str()) {
+            found = Some(decl.model.value.clone());
+        } else {
+            let known: Vec<String> = MODELS.iter().map(|m| format!("`{m}`")).collect();
+            let mut d = Diagnostic::error(
+                "annexa::unknown_schema",
+                format!("no fact model is called `{}`", decl.model.value),
+                &module.source,
+            )
+            .with_label(decl.model.span, "unknown fact model");
+            d = match crate::diagnostics::nearest(&decl.model.value, MODELS) {
+                Some(n) => d.with_help(format!("did you mean `{n}`?")),
+                None => d.with_help(format!("the fact models are {}", known.join(", "))),
+            };
+            diags.push(d);
+        }
+    }
+    found
 }
 
 fn post_inc(n: &mut usize) -> usize {
