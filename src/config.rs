@@ -70,6 +70,18 @@ pub struct Config {
     pub lint: LintConfig,
     /// `[limits]`: resource limits.
     pub limits: Limits,
+    /// `[schema]`: the fact-model check of fact documents and its extension.
+    pub schema: SchemaConfig,
+}
+
+/// `[schema]`: `check` (the default of `check --schema`) and `extend` (a JSON Schema fragment
+/// merged into the shipped ML model, see docs/facts.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaConfig {
+    /// `check`: `strict`, `warn` or `off`.
+    pub check: Option<crate::schema::SchemaMode>,
+    /// `extend`: the fragment's path, joined to the file's folder.
+    pub extend: Option<PathBuf>,
 }
 
 /// One entry of `[params]`.
@@ -160,7 +172,24 @@ impl Config {
             params: Vec::new(),
             lint: LintConfig::default(),
             limits: Limits::default(),
+            schema: SchemaConfig::default(),
         };
+        if let Some(schema) = raw.schema {
+            config.schema.extend = schema.extend.map(|e| dir.join(e));
+            if let Some(check) = schema.check {
+                config.schema.check = crate::schema::SchemaMode::parse(check.get_ref());
+                if config.schema.check.is_none() {
+                    errors.push(
+                        value_error(
+                            &file,
+                            &check,
+                            format!("`{}` is not a schema check mode", check.get_ref()),
+                        )
+                        .with_help("use one of strict, warn, off"),
+                    );
+                }
+            }
+        }
         if let Some(fail_on) = raw.fail_on {
             config.fail_on = Severity::parse(fail_on.get_ref());
             if config.fail_on.is_none() {
@@ -290,6 +319,14 @@ struct Raw {
     params: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     lint: Option<RawLint>,
     limits: Option<RawLimits>,
+    schema: Option<RawSchema>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawSchema {
+    check: Option<Spanned<String>>,
+    extend: Option<String>,
 }
 
 #[derive(Deserialize)]
@@ -352,7 +389,7 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 17] = [
+const KNOWN_KEYS: [&str; 20] = [
     "policies",
     "facts",
     "fail-on",
@@ -370,6 +407,9 @@ const KNOWN_KEYS: [&str; 17] = [
     "yaml-aliases",
     "rule-steps",
     "message-length",
+    "schema",
+    "check",
+    "extend",
 ];
 
 /// Turns a TOML or serde error into a diagnostic at its span; unknown keys get a suggestion.

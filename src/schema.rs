@@ -20,6 +20,61 @@ pub const ML_MODEL: &str = "annexa.ml/v1";
 /// Every model a policy can declare.
 pub const MODELS: [&str; 1] = [ML_MODEL];
 
+/// How `check` holds fact documents to the fact model.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SchemaMode {
+    /// Every departure is an error; nothing is judged (exit 2).
+    Strict,
+    /// Departures are warnings on stderr; the run goes on.
+    Warn,
+    /// No check.
+    Off,
+}
+
+impl SchemaMode {
+    /// `strict`, `warn` or `off`.
+    pub fn parse(word: &str) -> Option<SchemaMode> {
+        match word {
+            "strict" => Some(SchemaMode::Strict),
+            "warn" => Some(SchemaMode::Warn),
+            "off" => Some(SchemaMode::Off),
+            _ => None,
+        }
+    }
+}
+
+/// Reads a user's extension of the ML model (a JSON Schema fragment in a JSON file) and merges
+/// it into the shipped model; the error says what is wrong.
+pub fn load_extension(path: &std::path::Path) -> Result<FactModel, String> {
+    let shown = path.to_string_lossy().replace('\\', "/");
+    let text = std::fs::read_to_string(path).map_err(|e| format!("cannot read `{shown}`: {e}"))?;
+    let fragment: serde_json::Value =
+        serde_json::from_str(&text).map_err(|e| format!("`{shown}` is not JSON: {e}"))?;
+    if !fragment.is_object() {
+        return Err(format!("`{shown}` must hold a JSON Schema object"));
+    }
+    FactModel::ml_extended(&fragment)
+        .map_err(|e| format!("`{shown}` does not make a valid JSON Schema: {e}"))
+}
+
+/// The model `annexa.toml` asks for: the shipped one extended by `[schema] extend`, or `None`
+/// (the shipped model) without it. A bad extension is an `annexa::config` error.
+pub fn configured_model(
+    config: Option<&crate::config::Config>,
+) -> Result<Option<FactModel>, crate::diagnostics::Diagnostic> {
+    let Some(path) = config.and_then(|c| c.schema.extend.as_ref()) else {
+        return Ok(None);
+    };
+    load_extension(path).map(Some).map_err(|why| {
+        let file = config.map(|c| c.file.clone()).unwrap_or_else(|| {
+            crate::source::SourceFile::new(crate::config::FILE_NAME, "")
+        });
+        crate::diagnostics::Diagnostic::error(crate::config::CODE, why, &file).with_help(
+            "`[schema] extend` names a JSON Schema fragment merged into the ML model (docs/facts.md)",
+        )
+    })
+}
+
 /// A fact model: its JSON Schema (shipped, merged with any extension), the validator of fact
 /// documents and the types the compiler checks fact paths against.
 #[derive(Debug)]
@@ -193,7 +248,9 @@ mod tests {
         let facts = serde_json::json!({"datasets": [{"name": "d", "encrypton": {}}]});
         let doc = Document::from_json("f.json", &facts);
         let findings = check_ml_pipeline(&doc);
-        let typo = findings.iter().find(|f| f.pointer == "/datasets/0/encrypton");
+        let typo = findings
+            .iter()
+            .find(|f| f.pointer == "/datasets/0/encrypton");
         assert_eq!(
             typo.map(|f| (f.unknown_field, f.message.as_str())),
             Some((

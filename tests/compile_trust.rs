@@ -60,3 +60,91 @@ fn lint_reports_a_wrong_expect_in_a_test_block() {
     // the correct `expect` line is not reported
     assert_eq!(err.matches("annexa::unknown_rule").count(), 1, "{err}");
 }
+
+const TYPO: &str = "tests/fixtures/compile_trust/typo.yaml";
+
+#[test]
+fn facts_of_the_ml_model_warn_about_unknown_fields_by_default() {
+    let out = annexa(&["check", TYPO, "--now", NOW, "--no-config"]);
+    let err = stderr(&out);
+    assert!(
+        err.contains(
+            "warning[annexa::facts::schema]: tests/fixtures/compile_trust/typo.yaml:37:5  \
+             /datasets/0/encrypton  unknown field `encrypton`: `Dataset` has no field \
+             `encrypton`; did you mean `encryption`?"
+        ),
+        "{err}"
+    );
+    // a warning does not stop the run: the dataset without `encryption` fails its rule
+    assert_eq!(out.status.code(), Some(1), "{err}");
+    assert!(!stdout(&out).is_empty());
+}
+
+#[test]
+fn schema_strict_makes_unknown_fields_errors_and_off_silences_them() {
+    for args in [["--schema=strict"], ["--schema"]] {
+        let out = annexa(&["check", args[0], TYPO, "--now", NOW, "--no-config"]);
+        let err = stderr(&out);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {err}");
+        assert!(err.contains("error[annexa::facts::schema]"), "{err}");
+        assert!(err.contains("nothing was judged"), "{err}");
+    }
+    let off = annexa(&["check", "--schema=off", TYPO, "--now", NOW, "--no-config"]);
+    assert_eq!(off.status.code(), Some(1), "{}", stderr(&off));
+    assert!(
+        !stderr(&off).contains("annexa::facts::schema"),
+        "{}",
+        stderr(&off)
+    );
+}
+
+#[test]
+fn policies_without_a_schema_line_do_not_check_facts_by_default() {
+    let out = annexa(&[
+        "check",
+        "-p",
+        &fixture("rule_named_like_fact.policy"),
+        TYPO,
+        "--no-config",
+    ]);
+    assert!(
+        !stderr(&out).contains("annexa::facts::schema"),
+        "{}",
+        stderr(&out)
+    );
+}
+
+#[test]
+fn an_extended_model_accepts_the_users_fields_at_compile_and_check_time() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture("extended"));
+    // without the extension, the policy's read of `owner_team` is a compile error
+    let bare = annexa_in(&dir, &["lint", "team.policy", "--no-config"]);
+    assert_eq!(bare.status.code(), Some(2), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare).contains("`Dataset` has no field `owner_team`"),
+        "{}",
+        stderr(&bare)
+    );
+    let bare_check = annexa_in(
+        &dir,
+        &["check", "-p", "team.policy", "facts.json", "--no-config"],
+    );
+    assert_eq!(bare_check.status.code(), Some(2), "{}", stderr(&bare_check));
+    // with `[schema] extend` of annexa.toml, neither lint nor a strict check complains
+    let lint = annexa_in(&dir, &["lint"]);
+    assert_eq!(lint.status.code(), Some(0), "{}", stderr(&lint));
+    let check = annexa_in(&dir, &["check", "facts.json"]);
+    assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
+    assert!(!stderr(&check).contains("owner_team"), "{}", stderr(&check));
+}
+
+#[test]
+fn a_bad_schema_mode_in_annexa_toml_is_a_config_error() {
+    let out = annexa(&["check", "--config", &fixture("bad-mode.toml"), TYPO]);
+    assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
+    assert!(
+        stderr(&out).contains("`loud` is not a schema check mode"),
+        "{}",
+        stderr(&out)
+    );
+}

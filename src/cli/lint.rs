@@ -80,7 +80,14 @@ pub fn run(args: &LintArgs) -> u8 {
         return EXIT_USAGE;
     };
     let files = modules.len();
-    let compiled = annexa::compile::compile(modules);
+    let model = match annexa::schema::configured_model(file.as_ref()) {
+        Ok(m) => m,
+        Err(d) => {
+            print_diagnostic(&d);
+            return EXIT_USAGE;
+        }
+    };
+    let compiled = annexa::compile::compile_with_model(modules, model.as_ref());
     for d in &compiled.diagnostics {
         print_diagnostic(d);
     }

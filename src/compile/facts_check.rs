@@ -337,7 +337,10 @@ impl Checker<'_> {
 
     fn unknown_field(&self, cx: &Ctx, id: usize, key: &str, span: Span) -> Diagnostic {
         let (name, fields): (&str, Vec<&str>) = self.types.object(id).map_or(("?", vec![]), |o| {
-            (o.name.as_str(), o.fields.keys().map(String::as_str).collect())
+            (
+                o.name.as_str(),
+                o.fields.keys().map(String::as_str).collect(),
+            )
         });
         let what = if id == ROOT {
             format!("`{name}` (the document root)")

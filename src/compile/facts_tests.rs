@@ -52,8 +52,14 @@ fn unknown_values_are_not_checked() {
 #[test]
 fn a_let_of_another_module_keeps_its_element_type() {
     let common = "policy c\nlet training = datasets[.kind == \"training\"]\n";
-    let user = rule("use_me = 1").replace("use_me = 1", "for d in c.training { require d.ownr != null }");
-    let user = user.replace("schema \"annexa.ml/v1\"\n", "schema \"annexa.ml/v1\"\nuse c\n");
+    let user = rule("use_me = 1").replace(
+        "use_me = 1",
+        "for d in c.training { require d.ownr != null }",
+    );
+    let user = user.replace(
+        "schema \"annexa.ml/v1\"\n",
+        "schema \"annexa.ml/v1\"\nuse c\n",
+    );
     assert_eq!(
         codes(&[("c.policy", common), ("p.policy", &user)], None),
         vec!["annexa::unknown_field: `Dataset` has no field `ownr`".to_string()]
@@ -73,19 +79,24 @@ fn a_rule_named_like_a_fact_key_reads_the_fact() {
 
 #[test]
 fn an_extended_model_knows_the_users_fields() {
-    let text = rule("for d in datasets { require d.owner_team != null }\n require count(my_things) >= 0");
+    let text =
+        rule("for d in datasets { require d.owner_team != null }\n require count(my_things) >= 0");
     assert_eq!(codes(&[("p.policy", &text)], None).len(), 2);
     let fragment = serde_json::json!({"properties": {
         "datasets": {"items": {"properties": {"owner_team": {"type": "string"}}}},
         "my_things": {"type": "array", "items": {"type": "object"}}
     }});
     let model = FactModel::ml_extended(&fragment).unwrap();
-    assert_eq!(codes(&[("p.policy", &text)], Some(&model)), Vec::<String>::new());
+    assert_eq!(
+        codes(&[("p.policy", &text)], Some(&model)),
+        Vec::<String>::new()
+    );
 }
 
 #[test]
 fn a_typo_close_to_a_let_is_reported_once() {
-    let text = format!("{HEAD}let training = 1\nrule r {{\n controls A.8.24\n require trainin == 1\n}}\n");
+    let text =
+        format!("{HEAD}let training = 1\nrule r {{\n controls A.8.24\n require trainin == 1\n}}\n");
     let found = codes(&[("p.policy", &text)], None);
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("annexa::unknown_name"), "{found:?}");

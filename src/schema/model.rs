@@ -175,8 +175,8 @@ impl Builder<'_, '_> {
             Some(Value::Array(a)) => a.iter().filter_map(Value::as_str).collect(),
             _ => Vec::new(),
         };
-        let is_object = kinds.contains(&"object")
-            || (kinds.is_empty() && schema.get("properties").is_some());
+        let is_object =
+            kinds.contains(&"object") || (kinds.is_empty() && schema.get("properties").is_some());
         let is_array = kinds.contains(&"array");
         let only_scalars = !kinds.is_empty()
             && kinds
@@ -309,14 +309,18 @@ mod tests {
     #[test]
     fn pointers_land_in_their_object_type() {
         let t = table();
-        assert_eq!(t.at_pointer("/datasets/3").map(|o| o.name.as_str()), Some("Dataset"));
+        assert_eq!(
+            t.at_pointer("/datasets/3").map(|o| o.name.as_str()),
+            Some("Dataset")
+        );
         assert_eq!(t.at_pointer("").map(|o| o.name.as_str()), Some("Facts"));
         assert_eq!(t.at_pointer("/nope/1"), None);
     }
 
     #[test]
     fn a_fragment_adds_fields_without_dropping_any() {
-        let mut base = json!({"properties": {"a": {"type": "string"}}, "additionalProperties": false});
+        let mut base =
+            json!({"properties": {"a": {"type": "string"}}, "additionalProperties": false});
         merge(&mut base, &json!({"properties": {"b": {"type": "number"}}}));
         assert_eq!(
             base,
