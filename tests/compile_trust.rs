@@ -107,6 +107,7 @@ fn policies_without_a_schema_line_do_not_check_facts_by_default() {
         TYPO,
         "--no-config",
     ]);
+    assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
     assert!(
         !stderr(&out).contains("annexa::facts::schema"),
         "{}",
