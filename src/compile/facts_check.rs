@@ -6,8 +6,9 @@
 //! The inference is deliberately light: the root has the model's root type, `for` variables,
 //! quantifier variables and filter elements (`.`) over a typed collection have its element type,
 //! lets (local and top-level, also through `use` aliases) have the type of their value, and
-//! projections map field types over elements. Everything else (fn parameters, computed values,
-//! maps, builtin results) is unknown and not checked.
+//! projections map field types over elements, and a fn parameter has the type all of the fn's
+//! callers pass. Everything else (computed values, maps, builtin results) is unknown and not
+//! checked.
 
 use super::{DefRef, Defs, ModuleInfo};
 use crate::ast::{self, BinaryOp, Item, Module, Stmt};
@@ -43,6 +44,11 @@ pub(super) fn check(
             })
         })
         .collect();
+    let fn_count = all
+        .iter()
+        .flat_map(|m| &m.items)
+        .filter(|i| matches!(i, Item::Fn(_)))
+        .count();
     let mut checker = Checker {
         infos,
         defs,
@@ -50,38 +56,24 @@ pub(super) fn check(
         model_name,
         let_states: vec![LetState::Todo; lets.len()],
         lets,
+        fn_args: vec![Vec::new(); fn_count],
+        collecting: true,
     };
+    // first the argument types of every call, so a fn's parameters are typed where all its
+    // callers agree; then the reports
+    let mut ignored = Vec::new();
+    for m in 0..all.len() {
+        checker.items(all, m, &mut ignored);
+    }
+    checker.collecting = false;
     let mut diags = Vec::new();
     for (m, module) in all.iter().enumerate() {
         let declares = module
             .schema
             .as_ref()
             .is_some_and(|s| s.model.value == model_name);
-        if !declares {
-            continue;
-        }
-        for item in &module.items {
-            let mut cx = Ctx::new(m, true);
-            match item {
-                Item::Param(b) | Item::Let(b) => {
-                    checker.expr(&mut cx, &b.value, &mut diags);
-                }
-                Item::Fn(f) => {
-                    for p in &f.params {
-                        cx.locals.push((p.name.clone(), Ty::Any));
-                    }
-                    checker.expr(&mut cx, &f.body, &mut diags);
-                }
-                Item::Rule(r) => {
-                    for meta in &r.meta {
-                        if let ast::MetaValue::Template(t) = &meta.value {
-                            checker.template(&mut cx, t, &mut diags);
-                        }
-                    }
-                    checker.block(&mut cx, &r.body, &mut diags);
-                }
-                Item::Use(_) | Item::Test(_) => {}
-            }
+        if declares {
+            checker.items(all, m, &mut diags);
         }
     }
     diags
@@ -115,9 +107,96 @@ struct Checker<'a> {
     /// Top-level let values by let id (the declaration order of `compile`).
     lets: Vec<(usize, &'a ast::Expr)>,
     let_states: Vec<LetState>,
+    /// Per fn id, what its callers pass for each parameter.
+    fn_args: Vec<Vec<ArgTy>>,
+    /// True in the first pass, which only records call argument types.
+    collecting: bool,
+}
+
+/// What the calls of a fn pass for one parameter.
+#[derive(Clone)]
+enum ArgTy {
+    Unset,
+    Known(Ty),
+    /// Different types, or an unknown one: the parameter stays unknown.
+    Conflict,
 }
 
 impl Checker<'_> {
+    fn items(&mut self, all: &[Module], m: usize, diags: &mut Vec<Diagnostic>) {
+        let Some(module) = all.get(m) else { return };
+        let first_fn = all
+            .iter()
+            .take(m)
+            .flat_map(|m| &m.items)
+            .filter(|i| matches!(i, Item::Fn(_)))
+            .count();
+        let mut fn_id = first_fn;
+        for item in &module.items {
+            let mut cx = Ctx::new(m, !self.collecting);
+            match item {
+                Item::Param(b) | Item::Let(b) => {
+                    self.expr(&mut cx, &b.value, diags);
+                }
+                Item::Fn(f) => {
+                    for (i, p) in f.params.iter().enumerate() {
+                        let ty = match self.fn_args.get(fn_id).and_then(|a| a.get(i)) {
+                            Some(ArgTy::Known(t)) if !self.collecting => t.clone(),
+                            _ => Ty::Any,
+                        };
+                        cx.locals.push((p.name.clone(), ty));
+                    }
+                    self.expr(&mut cx, &f.body, diags);
+                    fn_id += 1;
+                }
+                Item::Rule(r) => {
+                    for meta in &r.meta {
+                        if let ast::MetaValue::Template(t) = &meta.value {
+                            self.template(&mut cx, t, diags);
+                        }
+                    }
+                    self.block(&mut cx, &r.body, diags);
+                }
+                Item::Use(_) | Item::Test(_) => {}
+            }
+        }
+    }
+
+    /// Records the argument types of a call of a `fn` (not of a builtin).
+    fn record_call(&mut self, cx: &Ctx, callee: &ast::Expr, args: Vec<Ty>) {
+        let Some(info) = self.infos.get(cx.module) else {
+            return;
+        };
+        let def = match &callee.kind {
+            ast::ExprKind::Name(n) if !cx.locals.iter().any(|(l, _)| l == n) => {
+                self.defs.lookup(&info.namespace, n)
+            }
+            ast::ExprKind::Field(base, name) => match &base.kind {
+                ast::ExprKind::Name(alias) => info
+                    .aliases
+                    .get(alias)
+                    .and_then(|ns| self.defs.lookup(ns, &name.name)),
+                _ => None,
+            },
+            _ => None,
+        };
+        let Some(DefRef::Fn(id)) = def else { return };
+        let Some(slots) = self.fn_args.get_mut(id) else {
+            return;
+        };
+        if slots.is_empty() {
+            slots.resize(args.len(), ArgTy::Unset);
+        }
+        for (slot, ty) in slots.iter_mut().zip(args) {
+            *slot = match (&*slot, ty) {
+                (_, Ty::Any) | (ArgTy::Conflict, _) => ArgTy::Conflict,
+                (ArgTy::Unset, t) => ArgTy::Known(t),
+                (ArgTy::Known(a), t) if *a == t => ArgTy::Known(t),
+                (ArgTy::Known(_), _) => ArgTy::Conflict,
+            };
+        }
+    }
+
     fn block(&mut self, cx: &mut Ctx, stmts: &[Stmt], diags: &mut Vec<Diagnostic>) {
         let mark = cx.locals.len();
         for stmt in stmts {
@@ -222,9 +301,10 @@ impl Checker<'_> {
                 Ty::List(Box::new(ty))
             }
             // the callee is a function name, not a fact
-            K::Call(_, args) => {
-                for a in args {
-                    self.expr(cx, a, diags);
+            K::Call(callee, args) => {
+                let types: Vec<Ty> = args.iter().map(|a| self.expr(cx, a, diags)).collect();
+                if self.collecting {
+                    self.record_call(cx, callee, types);
                 }
                 Ty::Any
             }

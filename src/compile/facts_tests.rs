@@ -101,3 +101,18 @@ fn a_typo_close_to_a_let_is_reported_once() {
     assert_eq!(found.len(), 1, "{found:?}");
     assert!(found[0].starts_with("annexa::unknown_name"), "{found:?}");
 }
+
+#[test]
+fn a_fn_parameter_has_the_type_all_its_callers_pass() {
+    let body = "for d in datasets { require enc(d) == true }\n require all x in datasets: enc(x)";
+    let text = format!(
+        "{HEAD}fn enc(d) = d.encrypton.at_rest.enabled\nrule r {{\n controls A.8.24\n {body}\n}}\n"
+    );
+    assert_eq!(
+        codes(&[("p.policy", &text)], None),
+        vec!["annexa::unknown_field: `Dataset` has no field `encrypton`".to_string()]
+    );
+    // a caller passing something else (here a model) leaves the parameter unknown
+    let mixed = text.replace("all x in datasets", "all x in models");
+    assert_eq!(codes(&[("p.policy", &mixed)], None), Vec::<String>::new());
+}
