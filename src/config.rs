@@ -174,20 +174,13 @@ impl Config {
             limits: Limits::default(),
             schema: SchemaConfig::default(),
         };
-        if let Some(schema) = raw.schema {
-            config.schema.extend = schema.extend.map(|e| dir.join(e));
-            if let Some(check) = schema.check {
-                config.schema.check = crate::schema::SchemaMode::parse(check.get_ref());
-                if config.schema.check.is_none() {
-                    errors.push(
-                        value_error(
-                            &file,
-                            &check,
-                            format!("`{}` is not a schema check mode", check.get_ref()),
-                        )
-                        .with_help("use one of strict, warn, off"),
-                    );
-                }
+        if let Some(value) = raw.schema {
+            match schema_config(dir, value.get_ref()) {
+                Ok(schema) => config.schema = schema,
+                Err(why) => errors.push(
+                    value_error(&file, &value, why)
+                        .with_help("`schema = \"strict\"|\"warn\"|\"off\"`, or a `[schema]` table with `check` and `extend` (docs/config.md)"),
+                ),
             }
         }
         if let Some(fail_on) = raw.fail_on {
@@ -319,14 +312,45 @@ struct Raw {
     params: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     lint: Option<RawLint>,
     limits: Option<RawLimits>,
-    schema: Option<RawSchema>,
+    schema: Option<Spanned<toml::Value>>,
 }
 
-#[derive(Deserialize)]
-#[serde(deny_unknown_fields)]
-struct RawSchema {
-    check: Option<Spanned<String>>,
-    extend: Option<String>,
+/// `schema = "MODE"` (short for `[schema] check = "MODE"`) or the `[schema]` table.
+fn schema_config(dir: &Path, value: &toml::Value) -> Result<SchemaConfig, String> {
+    let mode = |v: &toml::Value| match v.as_str().and_then(crate::schema::SchemaMode::parse) {
+        Some(m) => Ok(m),
+        None => Err(format!(
+            "`{v}` is not a schema check mode (strict, warn or off)"
+        )),
+    };
+    match value {
+        toml::Value::String(_) => Ok(SchemaConfig {
+            check: Some(mode(value)?),
+            extend: None,
+        }),
+        toml::Value::Table(table) => {
+            let mut out = SchemaConfig::default();
+            for (key, v) in table {
+                match key.as_str() {
+                    "check" => out.check = Some(mode(v)?),
+                    "extend" => match v.as_str() {
+                        Some(path) => out.extend = Some(dir.join(path)),
+                        None => return Err("`[schema] extend` is a path (a string)".to_string()),
+                    },
+                    _ => {
+                        let near = close_names(key, ["check", "extend"]);
+                        let hint = near.first().map(|n| format!("; did you mean `{n}`?"));
+                        return Err(format!(
+                            "`[schema]` has no key `{key}`{}",
+                            hint.unwrap_or_default()
+                        ));
+                    }
+                }
+            }
+            Ok(out)
+        }
+        _ => Err("`schema` is a mode or a table".to_string()),
+    }
 }
 
 #[derive(Deserialize)]

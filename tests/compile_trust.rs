@@ -144,8 +144,65 @@ fn a_bad_schema_mode_in_annexa_toml_is_a_config_error() {
     let out = annexa(&["check", "--config", &fixture("bad-mode.toml"), TYPO]);
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     assert!(
-        stderr(&out).contains("`loud` is not a schema check mode"),
+        stderr(&out).contains("`\"loud\"` is not a schema check mode"),
         "{}",
         stderr(&out)
     );
+}
+
+#[test]
+fn annexa_toml_takes_schema_as_a_table_or_a_mode() {
+    use annexa::config::Config;
+    use annexa::schema::SchemaMode;
+    let dir = std::path::Path::new("repo");
+    let table = Config::parse(
+        "annexa.toml",
+        dir,
+        "[schema]\ncheck = \"off\"\nextend = \"m.json\"\n",
+    )
+    .unwrap();
+    assert_eq!(table.schema.check, Some(SchemaMode::Off));
+    assert_eq!(table.schema.extend, Some(dir.join("m.json")));
+    let short = Config::parse("annexa.toml", dir, "schema = \"strict\"\n").unwrap();
+    assert_eq!(short.schema.check, Some(SchemaMode::Strict));
+    assert_eq!(short.schema.extend, None);
+    let Err(typo) = Config::parse("annexa.toml", dir, "[schema]\nextnd = \"m.json\"\n") else {
+        panic!("a misspelt key is an error");
+    };
+    assert_eq!(
+        typo[0].message(),
+        "`[schema]` has no key `extnd`; did you mean `extend`?"
+    );
+}
+
+#[test]
+fn a_broken_extension_stops_check_lint_and_test() {
+    let dir = std::env::temp_dir().join(format!("annexa-compile-trust-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    std::fs::write(
+        dir.join("annexa.toml"),
+        "[schema]\nextend = \"model.json\"\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("model.json"), "[1, 2]").unwrap();
+    std::fs::write(
+        dir.join("p.policy"),
+        "rule r {\n  controls A.8.24\n  require true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("f.json"), "{}").unwrap();
+    for args in [
+        vec!["check", "-p", "p.policy", "f.json"],
+        vec!["lint", "p.policy"],
+        vec!["test", "p.policy"],
+    ] {
+        let out = annexa_in(&dir, &args);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {}", stderr(&out));
+        assert!(
+            stderr(&out).contains("must hold a JSON Schema object"),
+            "{args:?}: {}",
+            stderr(&out)
+        );
+    }
+    std::fs::remove_dir_all(&dir).ok();
 }
