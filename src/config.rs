@@ -71,17 +71,7 @@ pub struct Config {
     /// `[limits]`: resource limits.
     pub limits: Limits,
     /// `[schema]`: the fact-model check of fact documents and its extension.
-    pub schema: SchemaConfig,
-}
-
-/// `[schema]`: `check` (the default of `check --schema`) and `extend` (a JSON Schema fragment
-/// merged into the shipped ML model, see docs/facts.md).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-pub struct SchemaConfig {
-    /// `check`: `strict`, `warn` or `off`.
-    pub check: Option<crate::schema::SchemaMode>,
-    /// `extend`: the fragment's path, joined to the file's folder.
-    pub extend: Option<PathBuf>,
+    pub schema: crate::schema::SchemaConfig,
 }
 
 /// One entry of `[params]`.
@@ -172,10 +162,10 @@ impl Config {
             params: Vec::new(),
             lint: LintConfig::default(),
             limits: Limits::default(),
-            schema: SchemaConfig::default(),
+            schema: Default::default(),
         };
         if let Some(value) = raw.schema {
-            match schema_config(dir, value.get_ref()) {
+            match crate::schema::SchemaConfig::from_toml(dir, value.get_ref()) {
                 Ok(schema) => config.schema = schema,
                 Err(why) => errors.push(
                     value_error(&file, &value, why)
@@ -313,44 +303,6 @@ struct Raw {
     lint: Option<RawLint>,
     limits: Option<RawLimits>,
     schema: Option<Spanned<toml::Value>>,
-}
-
-/// `schema = "MODE"` (short for `[schema] check = "MODE"`) or the `[schema]` table.
-fn schema_config(dir: &Path, value: &toml::Value) -> Result<SchemaConfig, String> {
-    let mode = |v: &toml::Value| match v.as_str().and_then(crate::schema::SchemaMode::parse) {
-        Some(m) => Ok(m),
-        None => Err(format!(
-            "`{v}` is not a schema check mode (strict, warn or off)"
-        )),
-    };
-    match value {
-        toml::Value::String(_) => Ok(SchemaConfig {
-            check: Some(mode(value)?),
-            extend: None,
-        }),
-        toml::Value::Table(table) => {
-            let mut out = SchemaConfig::default();
-            for (key, v) in table {
-                match key.as_str() {
-                    "check" => out.check = Some(mode(v)?),
-                    "extend" => match v.as_str() {
-                        Some(path) => out.extend = Some(dir.join(path)),
-                        None => return Err("`[schema] extend` is a path (a string)".to_string()),
-                    },
-                    _ => {
-                        let near = close_names(key, ["check", "extend"]);
-                        let hint = near.first().map(|n| format!("; did you mean `{n}`?"));
-                        return Err(format!(
-                            "`[schema]` has no key `{key}`{}",
-                            hint.unwrap_or_default()
-                        ));
-                    }
-                }
-            }
-            Ok(out)
-        }
-        _ => Err("`schema` is a mode or a table".to_string()),
-    }
 }
 
 #[derive(Deserialize)]

@@ -43,6 +43,58 @@ impl SchemaMode {
     }
 }
 
+/// `[schema]`: `check` (the default of `check --schema`) and `extend` (a JSON Schema fragment
+/// merged into the shipped ML model, see docs/facts.md).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SchemaConfig {
+    /// `check`: `strict`, `warn` or `off`.
+    pub check: Option<SchemaMode>,
+    /// `extend`: the fragment's path, joined to the file's folder.
+    pub extend: Option<std::path::PathBuf>,
+}
+
+impl SchemaConfig {
+    /// `schema = "MODE"` (short for `[schema] check = "MODE"`) or the `[schema]` table.
+    pub fn from_toml(dir: &std::path::Path, value: &toml::Value) -> Result<SchemaConfig, String> {
+        let mode = |v: &toml::Value| match v.as_str().and_then(SchemaMode::parse) {
+            Some(m) => Ok(m),
+            None => Err(format!(
+                "`{v}` is not a schema check mode (strict, warn or off)"
+            )),
+        };
+        match value {
+            toml::Value::String(_) => Ok(SchemaConfig {
+                check: Some(mode(value)?),
+                extend: None,
+            }),
+            toml::Value::Table(table) => {
+                let mut out = SchemaConfig::default();
+                for (key, v) in table {
+                    match key.as_str() {
+                        "check" => out.check = Some(mode(v)?),
+                        "extend" => match v.as_str() {
+                            Some(path) => out.extend = Some(dir.join(path)),
+                            None => {
+                                return Err("`[schema] extend` is a path (a string)".to_string());
+                            }
+                        },
+                        _ => {
+                            let near = crate::diagnostics::close_names(key, ["check", "extend"]);
+                            let hint = near.first().map(|n| format!("; did you mean `{n}`?"));
+                            return Err(format!(
+                                "`[schema]` has no key `{key}`{}",
+                                hint.unwrap_or_default()
+                            ));
+                        }
+                    }
+                }
+                Ok(out)
+            }
+            _ => Err("`schema` is a mode or a table".to_string()),
+        }
+    }
+}
+
 /// Reads a user's extension of the ML model (a JSON Schema fragment in a JSON file) and merges
 /// it into the shipped model; the error says what is wrong.
 pub fn load_extension(path: &std::path::Path) -> Result<FactModel, String> {
