@@ -144,3 +144,8 @@ fn the_schema_line_stays_under_the_header() {
         "schema \"annexa.ml/v1\"\n\nlet x = 1\n"
     );
 }
+
+#[test]
+fn schema_is_still_a_name_and_a_field() {
+    same("let schema = facts.schema\n");
+}
