@@ -11,6 +11,8 @@ pub struct Module {
     pub source: SourceFile,
     /// The optional `policy NAME "title"` header.
     pub header: Option<Header>,
+    /// The optional `schema "MODEL"` line after the header.
+    pub schema: Option<SchemaDecl>,
     /// Top-level items in source order.
     pub items: Vec<Item>,
     /// Comments with their spans, in source order (kept for the formatter).
@@ -44,6 +46,15 @@ pub struct Header {
     /// The optional title.
     pub title: Option<StrLit>,
     /// The whole header.
+    pub span: Span,
+}
+
+/// `schema "annexa.ml/v1"`: the fact model whose paths the file's reads are checked against.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SchemaDecl {
+    /// The model's name.
+    pub model: StrLit,
+    /// The whole line.
     pub span: Span,
 }
 

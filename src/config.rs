@@ -72,6 +72,8 @@ pub struct Config {
     pub lint: LintConfig,
     /// `[limits]`: resource limits.
     pub limits: Limits,
+    /// `[schema]`: the fact-model check of fact documents and its extension.
+    pub schema: crate::schema::SchemaConfig,
 }
 
 /// One entry of `[params]`.
@@ -163,7 +165,17 @@ impl Config {
             params: Vec::new(),
             lint: LintConfig::default(),
             limits: Limits::default(),
+            schema: Default::default(),
         };
+        if let Some(value) = raw.schema {
+            match crate::schema::SchemaConfig::from_toml(dir, value.get_ref()) {
+                Ok(schema) => config.schema = schema,
+                Err(why) => errors.push(
+                    value_error(&file, &value, why)
+                        .with_help("`schema = \"strict\"|\"warn\"|\"off\"`, or a `[schema]` table with `check` and `extend` (docs/config.md)"),
+                ),
+            }
+        }
         if let Some(fail_on) = raw.fail_on {
             config.fail_on = Severity::parse(fail_on.get_ref());
             if config.fail_on.is_none() {
@@ -307,6 +319,7 @@ struct Raw {
     params: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     lint: Option<RawLint>,
     limits: Option<RawLimits>,
+    schema: Option<Spanned<toml::Value>>,
 }
 
 #[derive(Deserialize)]
@@ -369,7 +382,7 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 18] = [
+const KNOWN_KEYS: [&str; 21] = [
     "policies",
     "facts",
     "fail-on",
@@ -388,6 +401,9 @@ const KNOWN_KEYS: [&str; 18] = [
     "yaml-aliases",
     "rule-steps",
     "message-length",
+    "schema",
+    "check",
+    "extend",
 ];
 
 /// Turns a TOML or serde error into a diagnostic at its span; unknown keys get a suggestion.

@@ -10,6 +10,7 @@ use annexa::eval::EvalOptions;
 use annexa::facts::Format as FactFormat;
 use annexa::findings::{Gaps, Report, Severity, Status};
 use annexa::report::{self, Format};
+use annexa::schema::{FactModel, SchemaMode};
 
 use super::inputs::{load_config, load_fact_inputs, path_strings};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
@@ -49,10 +50,13 @@ pub struct CheckArgs {
     /// order) instead of each on its own; findings still name their own file and line.
     #[arg(long)]
     combine: bool,
-    /// Check every fact document against the ML pipeline fact model first (unknown or misspelt
-    /// fields, wrong types); any departure stops the run with exit code 2.
-    #[arg(long)]
-    schema: bool,
+    /// Check fact documents against the ML pipeline fact model: `--schema` (or `=strict`): any
+    /// departure stops the run with exit 2; `=warn`: unknown fields are warnings; `=off`.
+    /// [default: `[schema] check` of annexa.toml, else warn when the policies declare
+    /// `schema "annexa.ml/v1"`, else off]
+    #[arg(long, value_name = "MODE", num_args = 0..=1, require_equals = true,
+          default_missing_value = "strict", value_parser = ["strict", "warn", "off"])]
+    schema: Option<String>,
     /// Format of standard input when FACTS is `-`.
     #[arg(long = "stdin-format", value_enum)]
     stdin_format: Option<StdinFormat>,
@@ -179,7 +183,14 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(modules) = super::inputs::load_policies_or_pack(policies) else {
         return EXIT_USAGE;
     };
-    let compiled = annexa::compile::compile(modules);
+    let model = match annexa::schema::configured_model(config) {
+        Ok(m) => m,
+        Err(d) => {
+            print_diagnostic(&d);
+            return EXIT_USAGE;
+        }
+    };
+    let compiled = annexa::compile::compile_with_model(modules, model.as_ref());
     for d in &compiled.diagnostics {
         print_diagnostic(d);
     }
@@ -225,7 +236,15 @@ pub fn run(args: &CheckArgs) -> u8 {
         return EXIT_USAGE;
     };
     let documents = inputs.documents;
-    if args.schema && !schema_ok(&documents) {
+    let declared = match program.fact_model {
+        Some(_) => SchemaMode::Warn,
+        None => SchemaMode::Off,
+    };
+    let mode = (args.schema.as_deref().and_then(SchemaMode::parse))
+        .or(config.and_then(|c| c.schema.check))
+        .unwrap_or(declared);
+    let model = model.as_ref().unwrap_or_else(|| FactModel::ml());
+    if !schema_ok(&documents, mode, model) {
         return EXIT_USAGE;
     }
     let documents = if args.combine {
@@ -412,11 +431,24 @@ fn expand_excluded(
     Some((out, walked))
 }
 
-/// Prints every departure from the fact model; true when there is none.
-fn schema_ok(documents: &[annexa::facts::Document]) -> bool {
+/// Prints the departures from the fact model (strict: all, as errors; warn: unknown fields, as
+/// warnings); false when strict found any.
+fn schema_ok(documents: &[annexa::facts::Document], mode: SchemaMode, model: &FactModel) -> bool {
+    if mode == SchemaMode::Off {
+        return true;
+    }
     let mut count = 0;
     for doc in documents {
-        for f in annexa::schema::check_ml_pipeline(doc) {
+        for f in model.check(doc) {
+            if mode == SchemaMode::Warn {
+                if f.unknown_field {
+                    eprintln!(
+                        "warning[annexa::facts::schema]: {}:{}:{}  {}  {}",
+                        f.document, f.line, f.column, f.pointer, f.message
+                    );
+                }
+                continue;
+            }
             count += 1;
             eprintln!(
                 "error[annexa::facts::schema]: {}:{}:{}  {}  {}",

@@ -80,7 +80,14 @@ pub fn run(args: &LintArgs) -> u8 {
         return EXIT_USAGE;
     };
     let files = modules.len();
-    let compiled = annexa::compile::compile(modules);
+    let model = match annexa::schema::configured_model(file.as_ref()) {
+        Ok(m) => m,
+        Err(d) => {
+            print_diagnostic(&d);
+            return EXIT_USAGE;
+        }
+    };
+    let compiled = annexa::compile::compile_with_model(modules, model.as_ref());
     for d in &compiled.diagnostics {
         print_diagnostic(d);
     }
@@ -89,11 +96,21 @@ pub fn run(args: &LintArgs) -> u8 {
         eprintln!("lint: {errors} error(s): the policies do not compile");
         return EXIT_USAGE;
     };
+    // `test` blocks are compiled by `annexa test` only; a wrong `expect` must not wait for it
+    let test_diagnostics = annexa::testing::check_tests(&program);
+    for d in &test_diagnostics {
+        print_diagnostic(d);
+    }
+    let test_errors = test_diagnostics.iter().filter(|d| d.is_error()).count();
+    if test_errors > 0 {
+        eprintln!("lint: {test_errors} error(s) in `test` blocks: the tests do not compile");
+        return EXIT_USAGE;
+    }
     let findings = lint(&program.modules, &config);
     for d in &findings {
         print_diagnostic(d);
     }
-    let total = compiled.diagnostics.len() + findings.len();
+    let total = compiled.diagnostics.len() + test_diagnostics.len() + findings.len();
     let plural = if files == 1 { "" } else { "s" };
     if total == 0 {
         eprintln!("lint: {files} file{plural}, no findings");

@@ -61,7 +61,12 @@ pub fn run(args: &TestArgs) -> u8 {
     let Some(modules) = load_policies(&paths) else {
         return EXIT_USAGE;
     };
-    let compiled = annexa::compile::compile(modules);
+    let Ok(model) =
+        annexa::schema::configured_model(config.as_ref()).map_err(|d| print_diagnostic(&d))
+    else {
+        return EXIT_USAGE;
+    };
+    let compiled = annexa::compile::compile_with_model(modules, model.as_ref());
     for d in &compiled.diagnostics {
         print_diagnostic(d);
     }

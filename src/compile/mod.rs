@@ -1,6 +1,9 @@
 //! Checking and compiling: parsed modules → [`Program`] (names resolved to indices, controls
 //! validated, the rule graph built and ordered), or every diagnostic found.
 
+mod facts_check;
+#[cfg(test)]
+mod facts_tests;
 mod graph;
 pub mod ir;
 mod meta;
@@ -17,6 +20,7 @@ pub use ir::*;
 
 use crate::ast::{self, Item, Module};
 use crate::diagnostics::Diagnostic;
+use crate::schema::{FactModel, MODELS};
 use crate::source::{SourceFile, Span};
 
 /// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
@@ -49,6 +53,8 @@ pub struct Program {
     pub scopes: Vec<FileScope>,
     /// The parsed user modules (for tests and tooling).
     pub modules: Vec<Module>,
+    /// The fact model the policies declare (`schema "annexa.ml/v1"`), if any.
+    pub fact_model: Option<String>,
 }
 
 /// Compile output: the program, or the errors; warnings either way.
@@ -141,6 +147,12 @@ impl Defs {
 /// assert!(compiled.program.is_some());
 /// ```
 pub fn compile(modules: Vec<Module>) -> Compiled {
+    compile_with_model(modules, None)
+}
+
+/// [`compile`], with the fact paths of policies that declare the ML model checked against
+/// `model` (the shipped model extended by the user) instead of the shipped one.
+pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Compiled {
     let mut diags = Vec::new();
     let user_count = modules.len();
     let mut all = modules;
@@ -164,6 +176,12 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
                 Item::Rule(r) => (&r.name, DefRef::Rule(post_inc(&mut n_rules))),
                 Item::Use(_) | Item::Test(_) | Item::Scope(_) => continue,
             };
+            if let Some(d) = reserved_builtin(item, name, &module.source) {
+                diags.push(d);
+            }
+            if let Item::Fn(f) = item {
+                diags.extend(repeated_params(f, &module.source));
+            }
             let site = Site {
                 module: m,
                 name_span: name.span,
@@ -200,6 +218,7 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
         graph: RuleGraph::default(),
         scopes: Vec::new(),
         modules: Vec::new(),
+        fact_model: None,
     };
     let mut edges: Vec<(DefRef, DefRef, Span, usize, DepKind)> = Vec::new();
     for (m, module) in all.iter().enumerate() {
@@ -274,6 +293,18 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
     );
     program.regexes = regexes;
 
+    program.fact_model = declared_model(&all, user_count, &mut diags);
+    if program.fact_model.is_some() {
+        let model = model.unwrap_or_else(|| FactModel::ml());
+        diags.extend(facts_check::check(
+            &all,
+            &infos,
+            &defs,
+            model,
+            crate::schema::ML_MODEL,
+        ));
+    }
+
     let graph = RuleGraph::build(&program, &edges);
     let module_files: Vec<SourceFile> = infos.iter().map(|i| i.file.clone()).collect();
     diags.extend(graph.cycles(&program, &edges, &module_files));
@@ -332,6 +363,100 @@ fn compile_file_scope(
         slots,
         file: info.file.clone(),
     })
+}
+
+/// A `fn`, `let` or `param` named like a builtin would replace it for the whole namespace
+/// (calls resolve fns first), so the name is refused. [`Builtin::ALL`] is the one list, so a
+/// builtin added later is reserved with no change here.
+fn reserved_builtin(item: &Item, name: &ast::Ident, file: &SourceFile) -> Option<Diagnostic> {
+    let what = match item {
+        Item::Fn(_) => "a `fn`",
+        Item::Let(_) => "a `let`",
+        Item::Param(_) => "a `param`",
+        _ => return None,
+    };
+    reserved_name_error(what, name, file)
+}
+
+/// The `annexa::reserved_builtin` error when `name` is a builtin's name.
+pub(crate) fn reserved_name_error(
+    what: &str,
+    name: &ast::Ident,
+    file: &SourceFile,
+) -> Option<Diagnostic> {
+    let (_, arity) = Builtin::by_name(&name.name)?;
+    let plural = if arity == 1 { "" } else { "s" };
+    Some(
+        Diagnostic::error(
+            "annexa::reserved_builtin",
+            format!(
+                "`{}` is the name of a builtin; {what} cannot take it",
+                name.name
+            ),
+            file,
+        )
+        .with_label(
+            name.span,
+            format!(
+                "the builtin `{}` ({arity} argument{plural})",
+                name.name
+            ),
+        )
+        .with_help(format!(
+            "builtin names are reserved so that no file can replace a builtin for its namespace; rename it (e.g. `my_{}`)",
+            name.name
+        )),
+    )
+}
+
+/// `fn f(x, x)`: the second `x` could never be read.
+fn repeated_params(f: &ast::FnItem, file: &SourceFile) -> Vec<Diagnostic> {
+    let mut out = Vec::new();
+    for (i, p) in f.params.iter().enumerate() {
+        let first = f.params.iter().take(i).find(|q| q.name == p.name);
+        if let Some(first) = first {
+            out.push(
+                Diagnostic::error(
+                    "annexa::duplicate",
+                    format!("`fn {}` repeats the parameter `{}`", f.name.name, p.name),
+                    file,
+                )
+                .with_label(first.span, "first here")
+                .with_label(p.span, "again here")
+                .with_help("give every parameter its own name"),
+            );
+        }
+    }
+    out
+}
+
+/// The model the user modules declare; an unknown model name is an error.
+fn declared_model(
+    all: &[Module],
+    user_count: usize,
+    diags: &mut Vec<Diagnostic>,
+) -> Option<String> {
+    let mut found = None;
+    for module in all.iter().take(user_count) {
+        let Some(decl) = &module.schema else { continue };
+        if MODELS.contains(&decl.model.value.as_str()) {
+            found = Some(decl.model.value.clone());
+        } else {
+            let known: Vec<String> = MODELS.iter().map(|m| format!("`{m}`")).collect();
+            let mut d = Diagnostic::error(
+                "annexa::unknown_schema",
+                format!("no fact model is called `{}`", decl.model.value),
+                &module.source,
+            )
+            .with_label(decl.model.span, "unknown fact model");
+            d = match crate::diagnostics::nearest(&decl.model.value, MODELS) {
+                Some(n) => d.with_help(format!("did you mean `{n}`?")),
+                None => d.with_help(format!("the fact models are {}", known.join(", "))),
+            };
+            diags.push(d);
+        }
+    }
+    found
 }
 
 fn post_inc(n: &mut usize) -> usize {

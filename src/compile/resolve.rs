@@ -111,6 +111,10 @@ impl<'c> Scope<'c> {
                 }
             }
             ast::Stmt::Let(binding) => {
+                let file = self.file().clone();
+                if let Some(d) = super::reserved_name_error("a `let`", &binding.name, &file) {
+                    self.diags.push(d);
+                }
                 let value = self.expr(&binding.value);
                 let slot = self.bind(&binding.name.name);
                 ir::Stmt::Let { slot, value }
@@ -298,7 +302,10 @@ impl<'c> Scope<'c> {
                 .with_help(format!("reach its names as `{name}.NAME`")),
             );
         }
-        if let Some(def) = self.defs.lookup(&self.module.namespace, name) {
+        // rules are not values: a rule named like a fact key (`rule datasets`) must not hide it
+        if let Some(def) = self.defs.lookup(&self.module.namespace, name)
+            && !matches!(def, DefRef::Rule(_))
+        {
             return self.def_value(def, name, span);
         }
         let mut candidates: Vec<&str> = self.locals.iter().map(|(n, _)| n.as_str()).collect();

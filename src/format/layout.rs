@@ -58,10 +58,16 @@ impl<'m> Layout<'m> {
             }
             self.unit(h.span, self.end(h.span), text(line));
         }
+        if let Some(s) = &module.schema {
+            // directly under the header: together they say what the file is and what it reads
+            self.want_blank = false;
+            let line = format!("schema {}", quote(&s.model.value));
+            self.unit(s.span, self.end(s.span), text(line));
+        }
         let mut previous: Option<(&Item, usize)> = None;
         for item in &module.items {
             self.want_blank = match previous {
-                None => module.header.is_some(),
+                None => module.header.is_some() || module.schema.is_some(),
                 Some((prev, lines)) => !keeps_together(prev, lines, item),
             };
             let before = self.out.len();

@@ -63,7 +63,7 @@ pub fn format_source(file: &SourceFile) -> Result<String, Diagnostic> {
 /// A rendering of the module's syntax tree without spans or comments: two modules with equal
 /// fingerprints say the same thing, however they are laid out.
 pub fn fingerprint(module: &Module) -> String {
-    let debug = format!("{:?} {:?}", module.header, module.items);
+    let debug = format!("{:?} {:?} {:?}", module.header, module.schema, module.items);
     strip_spans(&debug)
 }
 

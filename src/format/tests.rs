@@ -131,3 +131,21 @@ fn a_step_after_a_parenthesised_projection_keeps_the_parentheses() {
     same("let x = (a[*].g)[\"k\"].h\n");
     same("let x = a[*].g[\"k\"].h[0]\n");
 }
+
+#[test]
+fn the_schema_line_stays_under_the_header() {
+    same("policy a.b \"t\"\nschema \"annexa.ml/v1\"  # the model\n\nrule r {\n  require true\n}\n");
+    assert_eq!(
+        fmt("policy a.b\n   schema    \"annexa.ml/v1\"\nrule r {\nrequire true\n}\n"),
+        "policy a.b\nschema \"annexa.ml/v1\"\n\nrule r {\n  require true\n}\n"
+    );
+    assert_eq!(
+        fmt("schema \"annexa.ml/v1\"\nlet x = 1\n"),
+        "schema \"annexa.ml/v1\"\n\nlet x = 1\n"
+    );
+}
+
+#[test]
+fn schema_is_still_a_name_and_a_field() {
+    same("let schema = facts.schema\n");
+}

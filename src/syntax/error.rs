@@ -60,6 +60,7 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_file | facts_file => "`file`",
         kw_control | expect_control => "`control`",
         kw_pass => "`pass`",
+        kw_schema | schema_item => "`schema`",
         block => "`{`",
         op_mul => "`*`",
         op_div => "`/`",
@@ -402,6 +403,8 @@ fn help_for(
         "`in`, `not in` and `matches` do not chain; add parentheses"
     } else if rest.starts_with('=') && !rest.starts_with("==") {
         "compare with `==`; `=` only appears in `let`, `param` and `fn`"
+    } else if found == "schema" && expects("`rule`") {
+        "`schema \"MODEL\"` comes right after the `policy` header, before any other item"
     } else if META.contains(&found) && expects("a statement") {
         return Some(format!(
             "rule metadata such as `{found}` comes before the first statement of the rule"

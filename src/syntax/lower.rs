@@ -77,12 +77,19 @@ impl<'f> Lowerer<'f> {
     pub(super) fn lower_file(
         &mut self,
         file_pair: Pair<'_, Rule>,
-    ) -> Result<(Option<Header>, Vec<Item>)> {
+    ) -> Result<(Option<Header>, Option<SchemaDecl>, Vec<Item>)> {
         let mut header = None;
+        let mut schema = None;
         let mut items = Vec::new();
         for pair in file_pair.into_inner() {
             match pair.as_rule() {
                 Rule::header => header = Some(self.lower_header(pair)?),
+                Rule::schema_item => {
+                    let span = span_of(&pair);
+                    let mut inner = pair.into_inner();
+                    let model = self.lower_string(self.next_content(&mut inner, span)?)?;
+                    schema = Some(SchemaDecl { model, span });
+                }
                 Rule::use_item => items.push(Item::Use(self.lower_use(pair)?)),
                 Rule::param_item => items.push(Item::Param(self.lower_binding(pair)?)),
                 Rule::let_item => items.push(Item::Let(self.lower_binding(pair)?)),
@@ -105,7 +112,7 @@ impl<'f> Lowerer<'f> {
                 _ => return Err(self.internal(span_of(&pair), "unexpected item")),
             }
         }
-        Ok((header, items))
+        Ok((header, schema, items))
     }
 
     fn lower_header(&mut self, pair: Pair<'_, Rule>) -> Result<Header> {
@@ -536,6 +543,7 @@ fn is_keyword(rule: Rule) -> bool {
             | Rule::kw_params
             | Rule::kw_file
             | Rule::kw_control
+            | Rule::kw_schema
     )
 }
 

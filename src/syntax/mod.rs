@@ -36,10 +36,11 @@ pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {
             file,
         )
     })?;
-    let (header, items) = lower::Lowerer::new(file).lower_file(file_pair)?;
+    let (header, schema, items) = lower::Lowerer::new(file).lower_file(file_pair)?;
     Ok(Module {
         source: file.clone(),
         header,
+        schema,
         items,
         comments,
     })
