@@ -95,7 +95,8 @@ fn compose_merge_keys_bring_the_image() {
     // `web` merges the unpinned image; `worker` sets its own, which wins
     assert_eq!(v.len(), 1, "{v:?}");
     assert_eq!(v[0].0, "service image python:3.11 is not pinned");
-    assert_eq!(v[0].2, "/services/web");
+    // a check on a function of one fact points at that fact: the merged-in image
+    assert_eq!(v[0].2, "/services/web/image");
 }
 
 #[test]
