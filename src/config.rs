@@ -120,14 +120,22 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         let name = path.to_string_lossy().replace('\\', "/");
         let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let bytes = std::fs::read(path).map_err(|e| {
-            vec![
-                Diagnostic::error(
-                    CODE,
+        let limit = crate::source::DEFAULT_MAX_INPUT_BYTES;
+        let bytes = crate::source::read_file_bounded(path, limit).map_err(|e| {
+            let (message, help) = match e {
+                crate::source::ReadError::TooLarge { limit } => (
+                    format!("`{name}` is larger than the limit of {limit} bytes"),
+                    "annexa.toml is read before its own limits apply; is this the right file?"
+                        .to_string(),
+                ),
+                crate::source::ReadError::Io(e) => (
                     format!("cannot read `{name}`: {e}"),
-                    &SourceFile::new(name.as_str(), ""),
-                )
-                .with_help("check the path given with --config, or pass --no-config"),
+                    "check the path given with --config, or pass --no-config".to_string(),
+                ),
+            };
+            vec![
+                Diagnostic::error(CODE, message, &SourceFile::new(name.as_str(), ""))
+                    .with_help(help),
             ]
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {

@@ -1,8 +1,66 @@
 //! Named source texts and byte spans, shared by every diagnostic.
 
+use std::io::Read;
+use std::path::Path;
 use std::sync::Arc;
 
 use miette::{NamedSource, SourceSpan};
+
+/// The default bound on any one input (fact file, policy, waivers, baseline, annexa.toml,
+/// standard input): `[limits] fact-file-bytes` of annexa.toml changes it.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Why a bounded read gave no bytes.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The input holds more than `limit` bytes (only `limit + 1` of them were read).
+    TooLarge {
+        /// The bound, in bytes.
+        limit: u64,
+    },
+    /// The input could not be opened or read.
+    Io(std::io::Error),
+}
+
+/// Reads all of `reader`, but never more than `limit + 1` bytes: the one bounded-reading
+/// function every input goes through, so that `/dev/zero`, a FIFO or an endless pipe is
+/// refused at the limit instead of filling memory.
+///
+/// ```
+/// use annexa::source::{read_bounded, ReadError};
+/// assert_eq!(read_bounded(&b"abc"[..], 3).unwrap(), b"abc");
+/// assert!(matches!(read_bounded(&b"abcd"[..], 3), Err(ReadError::TooLarge { limit: 3 })));
+/// ```
+pub fn read_bounded(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] on the file (or device, or FIFO) at `path`.
+pub fn read_file_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a folder",
+        )));
+    }
+    read_bounded(file, limit)
+}
+
+/// The help line of every "input too large" diagnostic: how to raise the bound.
+pub fn too_large_help(limit: u64) -> String {
+    format!(
+        "the limit is {limit} bytes; raise it with `fact-file-bytes` under `[limits]` in annexa.toml (see docs/config.md)"
+    )
+}
 
 /// A named text (a policy or a fact file) that diagnostics can point into.
 ///

@@ -208,7 +208,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     let (report, notes) = annexa::waivers::apply(report, &waivers, options.now);
     for note in notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     let Some(report) = select(report, &args.rules, &args.controls) else {
         return EXIT_USAGE;
@@ -344,7 +344,7 @@ fn expand_excluded(facts: &[String], excludes: &[String]) -> Option<Vec<String>>
             }
         }
         if out.len() == before {
-            eprintln!("note: every fact file under `{given}` is excluded by --exclude");
+            errln!("note: every fact file under `{given}` is excluded by --exclude");
         }
     }
     Some(out)
@@ -356,14 +356,14 @@ fn schema_ok(documents: &[annexa::facts::Document]) -> bool {
     for doc in documents {
         for f in annexa::schema::check_ml_pipeline(doc) {
             count += 1;
-            eprintln!(
+            errln!(
                 "error[annexa::facts::schema]: {}:{}:{}  {}  {}",
                 f.document, f.line, f.column, f.pointer, f.message
             );
         }
     }
     if count > 0 {
-        eprintln!(
+        errln!(
             "{count} schema error{} (the fact model is docs/facts.md); nothing was judged",
             if count == 1 { "" } else { "s" }
         );
@@ -400,8 +400,8 @@ fn load_waivers(
         }
     }
     if let Some(baseline) = baseline {
-        let parsed = std::fs::read(baseline)
-            .map_err(|e| format!("cannot read `{baseline}`: {e}"))
+        let parsed = super::inputs::read_input(baseline)
+            .map_err(|(message, help)| format!("{message} ({help})"))
             .and_then(|bytes| {
                 serde_json::from_slice::<serde_json::Value>(&bytes)
                     .map_err(|e| format!("`{baseline}` is not JSON: {e}"))

@@ -74,16 +74,16 @@ pub fn run(args: &InitArgs) -> u8 {
             ));
             return EXIT_USAGE;
         }
-        println!("wrote {}", shown(&path));
+        outln!("wrote {}", shown(&path));
     }
-    println!();
-    println!("Next:");
+    outln!();
+    outln!("Next:");
     if args.dir != "." {
-        println!("  cd {}", args.dir);
+        outln!("  cd {}", args.dir);
     }
-    println!("  annexa check    # the policies of annexa.toml against facts/");
-    println!("  annexa test     # the test blocks of the policies");
-    println!("  annexa lint     # every diagnostic and lint finding");
+    outln!("  annexa check    # the policies of annexa.toml against facts/");
+    outln!("  annexa test     # the test blocks of the policies");
+    outln!("  annexa lint     # every diagnostic and lint finding");
     EXIT_OK
 }
 

@@ -1,7 +1,7 @@
 //! Reading policies and facts named on the command line.
 
-use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use annexa::ast::Module;
 use annexa::config::Config;
@@ -10,6 +10,37 @@ use annexa::facts::{self, Document, Format, LoadOptions};
 use annexa::source::SourceFile;
 
 use super::{UsageError, print_diagnostic};
+
+/// The bound on every input file of this run: `[limits] fact-file-bytes` of the annexa.toml
+/// in use, set once by [`load_config`] (commands that read no annexa.toml keep the default).
+static INPUT_LIMIT: AtomicU64 = AtomicU64::new(annexa::source::DEFAULT_MAX_INPUT_BYTES);
+
+/// The bound on every input of this run, in bytes.
+pub fn input_limit() -> u64 {
+    INPUT_LIMIT.load(Ordering::Relaxed)
+}
+
+/// Reads an input named on the command line or in annexa.toml (`-` is standard input) through
+/// the size bound; the error is the whole sentence (with the bound and how to raise it).
+pub fn read_input(given: &str) -> Result<Vec<u8>, (String, String)> {
+    let limit = input_limit();
+    let read = if given == "-" {
+        annexa::source::read_bounded(std::io::stdin().lock(), limit)
+    } else {
+        annexa::source::read_file_bounded(Path::new(given), limit)
+    };
+    let shown = if given == "-" { "standard input" } else { given };
+    read.map_err(|e| match e {
+        annexa::source::ReadError::TooLarge { limit } => (
+            format!("`{shown}` is larger than the limit of {limit} bytes"),
+            annexa::source::too_large_help(limit),
+        ),
+        annexa::source::ReadError::Io(e) => (
+            format!("cannot read `{shown}`: {e}"),
+            "check the path and its permissions".to_string(),
+        ),
+    })
+}
 
 /// A path as the user wrote it, with `/` separators, for reports.
 fn display(path: &Path) -> String {
@@ -69,13 +100,10 @@ pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {
     let mut ok = true;
     let mut modules = Vec::new();
     for name in files {
-        let bytes = match std::fs::read(&name) {
+        let bytes = match read_input(&name) {
             Ok(b) => b,
-            Err(e) => {
-                print_diagnostic(&UsageError::new(
-                    format!("cannot read the policy `{name}`: {e}"),
-                    "check the path given with -p",
-                ));
+            Err((message, help)) => {
+                print_diagnostic(&UsageError::new(message, help));
                 ok = false;
                 continue;
             }
@@ -133,7 +161,9 @@ pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceF
         print_diagnostic(&UsageError::new(format!("`{file}` is empty"), shape));
         return None;
     };
-    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let text = read_input(file)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     Some((doc, SourceFile::new(file, text)))
 }
 
@@ -174,20 +204,20 @@ pub fn load_facts_with(
     stdin_format: Option<Format>,
     options: &LoadOptions,
 ) -> Option<Vec<Document>> {
-    let options = options.clone();
+    let mut options = options.clone();
+    options.max_file_bytes = options.max_file_bytes.min(input_limit());
     let mut documents = Vec::new();
     let mut ok = true;
     for given in paths {
         let loaded = if given == "-" {
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                print_diagnostic(&UsageError::new(
-                    format!("cannot read standard input: {e}"),
-                    "pipe a fact file into annexa",
-                ));
-                ok = false;
-                continue;
-            }
+            let bytes = match read_input("-") {
+                Ok(bytes) => bytes,
+                Err((message, help)) => {
+                    print_diagnostic(&UsageError::new(message, help));
+                    ok = false;
+                    continue;
+                }
+            };
             facts::load_bytes(
                 "<stdin>",
                 &bytes,
@@ -213,7 +243,7 @@ pub fn load_facts_with(
             Ok(files) => {
                 for file in files {
                     for note in &file.notes {
-                        eprintln!("note: {note}");
+                        errln!("note: {note}");
                     }
                     documents.extend(file.documents);
                 }
@@ -254,7 +284,12 @@ pub fn load_config(explicit: Option<&str>, disabled: bool) -> Result<Option<Conf
         }
     };
     match Config::load(&path) {
-        Ok(config) => Ok(Some(config)),
+        Ok(config) => {
+            if let Some(limit) = config.limits.fact_file_bytes {
+                INPUT_LIMIT.store(limit, Ordering::Relaxed);
+            }
+            Ok(Some(config))
+        }
         Err(diagnostics) => {
             for d in &diagnostics {
                 print_diagnostic(d);

@@ -33,7 +33,7 @@ pub struct LintArgs {
 pub fn run(args: &LintArgs) -> u8 {
     if args.list {
         for l in annexa::lint::LINTS {
-            println!("{:<22} {:<30} {}", l.name, l.code, l.summary);
+            outln!("{:<22} {:<30} {}", l.name, l.code, l.summary);
         }
         return EXIT_OK;
     }
@@ -86,7 +86,7 @@ pub fn run(args: &LintArgs) -> u8 {
     }
     let Some(program) = compiled.program else {
         let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
-        eprintln!("lint: {errors} error(s): the policies do not compile");
+        errln!("lint: {errors} error(s): the policies do not compile");
         return EXIT_USAGE;
     };
     let findings = lint(&program.modules, &config);
@@ -96,11 +96,11 @@ pub fn run(args: &LintArgs) -> u8 {
     let total = compiled.diagnostics.len() + findings.len();
     let plural = if files == 1 { "" } else { "s" };
     if total == 0 {
-        eprintln!("lint: {files} file{plural}, no findings");
+        errln!("lint: {files} file{plural}, no findings");
         EXIT_OK
     } else {
         let errors = findings.iter().filter(|d| d.is_error()).count();
-        eprintln!(
+        errln!(
             "lint: {files} file{plural}, {} warning(s), {errors} error(s)",
             total - errors
         );

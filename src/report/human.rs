@@ -38,6 +38,7 @@ impl Paint {
 
 /// Renders the human report (`colour` adds ANSI colours, for terminals only).
 pub fn render_human(report: &Report, colour: bool) -> String {
+    let report = &super::terminal_safe(report);
     let paint = Paint { on: colour };
     let mut out = String::new();
     for result in &report.results {
