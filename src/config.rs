@@ -37,12 +37,21 @@ pub const CODE: &str = "annexa::config";
 /// The diagnostic code of an unknown key in `annexa.toml`.
 pub const CODE_UNKNOWN_KEY: &str = "annexa::config::unknown_key";
 
-/// The nearest `annexa.toml`: in `start` or the closest of its parent folders.
+/// The nearest `annexa.toml`: in `start` or the closest of its parent folders, but not above
+/// the repository root (the nearest folder holding `.git`), so that a checkout never picks up a
+/// file from whatever folder it happens to sit in.
 pub fn find(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|dir| dir.join(FILE_NAME))
-        .find(|candidate| candidate.is_file())
+    for dir in start.ancestors() {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        // `.git` is a folder in a clone, a file in a worktree or submodule
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
 }
 
 /// A parsed, checked `annexa.toml`. Paths are already joined to the file's folder.

@@ -247,4 +247,7 @@ pub struct Report {
     pub results: Vec<RuleResult>,
     /// One entry per control any rule maps to, ordered by control id (numerically).
     pub controls: Vec<ControlResult>,
+    /// The `annexa.toml` the run used, as its path was found or given (`null`: none).
+    #[serde(default)]
+    pub config: Option<String>,
 }

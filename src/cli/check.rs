@@ -153,6 +153,14 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(program) = compiled.program else {
         return EXIT_USAGE;
     };
+    if program.rules.is_empty() {
+        // a gate that judges nothing must not pass
+        print_diagnostic(&UsageError::new(
+            "the policies hold no rule: nothing would be checked",
+            "add a `rule` to the policies named with -p (or `policies` in annexa.toml)",
+        ));
+        return EXIT_USAGE;
+    }
     if let Some(config) = config {
         // the file's params first, so that a --param for the same param wins
         let mut from_file = Vec::new();
@@ -210,9 +218,10 @@ pub fn run(args: &CheckArgs) -> u8 {
     for note in notes {
         errln!("note: {note}");
     }
-    let Some(report) = select(report, &args.rules, &args.controls) else {
+    let Some(mut report) = select(report, &args.rules, &args.controls) else {
         return EXIT_USAGE;
     };
+    report.config = config.map(|c| c.file.name().to_string());
     let format = args
         .format
         .or(config.and_then(|c| c.format))
@@ -358,7 +367,11 @@ fn schema_ok(documents: &[annexa::facts::Document]) -> bool {
             count += 1;
             errln!(
                 "error[annexa::facts::schema]: {}:{}:{}  {}  {}",
-                f.document, f.line, f.column, f.pointer, f.message
+                f.document,
+                f.line,
+                f.column,
+                f.pointer,
+                f.message
             );
         }
     }

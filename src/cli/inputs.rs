@@ -29,7 +29,11 @@ pub fn read_input(given: &str) -> Result<Vec<u8>, (String, String)> {
     } else {
         annexa::source::read_file_bounded(Path::new(given), limit)
     };
-    let shown = if given == "-" { "standard input" } else { given };
+    let shown = if given == "-" {
+        "standard input"
+    } else {
+        given
+    };
     read.map_err(|e| match e {
         annexa::source::ReadError::TooLarge { limit } => (
             format!("`{shown}` is larger than the limit of {limit} bytes"),
@@ -150,7 +154,11 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 /// document and its text for diagnostics. Prints the problem and gives `None` when it cannot
 /// be read or holds no document (`shape` says what to write instead).
 pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceFile)> {
-    let loaded = match facts::load_path(Path::new(file), file, &LoadOptions::default()) {
+    let options = LoadOptions {
+        max_file_bytes: input_limit(),
+        ..LoadOptions::default()
+    };
+    let loaded = match facts::load_path(Path::new(file), file, &options) {
         Ok(l) => l,
         Err(e) => {
             print_diagnostic(&e);

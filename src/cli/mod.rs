@@ -178,7 +178,10 @@ pub fn out(text: &str) -> bool {
         return true;
     }
     let mut stdout = std::io::stdout().lock();
-    match stdout.write_all(text.as_bytes()).and_then(|()| stdout.flush()) {
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
         Ok(()) => true,
         Err(e) => {
             STDOUT_CLOSED.store(true, Ordering::Relaxed);

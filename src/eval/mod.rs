@@ -489,5 +489,6 @@ pub fn report(results: Vec<RuleResult>) -> Report {
         summary,
         results,
         controls,
+        config: None,
     }
 }

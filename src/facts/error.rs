@@ -117,7 +117,9 @@ pub enum FactsError {
     #[error("`{name}` is larger than the limit of {limit} bytes")]
     #[diagnostic(
         code(annexa::facts::too_large),
-        help("split the facts into several files, or raise `fact-file-bytes` under `[limits]` in annexa.toml")
+        help(
+            "split the facts into several files, or raise `fact-file-bytes` under `[limits]` in annexa.toml"
+        )
     )]
     TooLarge {
         /// The fact file as the user named it.

@@ -618,14 +618,15 @@ pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, 
         name: name.to_string(),
         source,
     };
-    let bytes = crate::source::read_file_bounded(path, opts.max_file_bytes).map_err(|e| match e {
-        crate::source::ReadError::TooLarge { limit } => FactsError::TooLarge {
-            name: name.to_string(),
-            size: limit.saturating_add(1),
-            limit,
-        },
-        crate::source::ReadError::Io(source) => io(source),
-    })?;
+    let bytes =
+        crate::source::read_file_bounded(path, opts.max_file_bytes).map_err(|e| match e {
+            crate::source::ReadError::TooLarge { limit } => FactsError::TooLarge {
+                name: name.to_string(),
+                size: limit.saturating_add(1),
+                limit,
+            },
+            crate::source::ReadError::Io(source) => io(source),
+        })?;
     check_size(name, bytes.len(), opts)?;
     let text = decode::decode_owned(name, bytes)?;
     parse(name, text, format, opts)

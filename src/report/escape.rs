@@ -87,6 +87,7 @@ fn fix_result(r: &mut RuleResult) {
 /// A copy of `report` with every string through [`escape_controls`], for the text formats.
 pub fn terminal_safe(report: &Report) -> Report {
     let mut safe = report.clone();
+    safe.config.iter_mut().for_each(fix);
     safe.results.iter_mut().for_each(fix_result);
     for c in &mut safe.controls {
         fix(&mut c.title);
@@ -101,7 +102,10 @@ mod tests {
 
     #[test]
     fn every_control_is_escaped_and_the_rest_kept() {
-        assert_eq!(escape_controls("a\tb\rc\u{7f}d\u{85}e"), "a\\u{9}b\\u{d}c\\u{7f}d\\u{85}e");
+        assert_eq!(
+            escape_controls("a\tb\rc\u{7f}d\u{85}e"),
+            "a\\u{9}b\\u{d}c\\u{7f}d\\u{85}e"
+        );
         assert_eq!(escape_controls("x\u{202e}y"), "x\\u{202e}y");
         assert!(matches!(escape_controls("ok: ü ✓"), Cow::Borrowed(_)));
     }

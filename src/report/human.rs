@@ -65,6 +65,9 @@ pub fn render_human(report: &Report, colour: bool) -> String {
         plural(s.errors, "error"),
         plural(s.violations, "violation"),
     );
+    if let Some(config) = &report.config {
+        let _ = writeln!(out, "{}", paint.dim(&format!("config: {config}")));
+    }
     out
 }
 

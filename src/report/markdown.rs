@@ -155,6 +155,9 @@ pub fn render_markdown(report: &Report) -> String {
         }
         out.push_str("\n</details>\n");
     }
+    if let Some(config) = &report.config {
+        let _ = writeln!(out, "\nConfiguration: `{}`", config.replace('`', "'"));
+    }
     out
 }
 

@@ -142,6 +142,12 @@ pub fn render_sarif(report: &Report) -> String {
             "results": results,
         }]
     });
+    let mut log = log;
+    if let (Some(config), Some(run)) = (&report.config, log.pointer_mut("/runs/0")) {
+        if let Some(fields) = run.as_object_mut() {
+            fields.insert("properties".into(), json!({"config": config}));
+        }
+    }
     let mut out =
         serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
