@@ -289,3 +289,65 @@ fn discovery_stops_at_the_repository_root() {
         stdout(&o)
     );
 }
+
+/// A policy at the edge of every nesting limit: 250 nested parentheses (the policy-depth limit
+/// is 256), 2,000 chained `let`s, and facts 128 levels deep (the fact-depth default).
+fn edge_policy_and_facts() -> (String, String) {
+    let mut policy = String::from("let l0 = 0\n");
+    for i in 1..2000 {
+        policy.push_str(&format!("let l{i} = l{} + 1\n", i - 1));
+    }
+    let parens = format!("{}1{}", "(".repeat(250), ")".repeat(250));
+    let path = vec!["a"; 127].join(".");
+    policy.push_str(&format!(
+        "rule edge {{\n  controls A.8.24\n  require {parens} == 1\n  require l1999 == 1999\n  require {path} == true\n}}\n"
+    ));
+    let facts = format!("{}true{}", "{\"a\": ".repeat(127), "}".repeat(127));
+    (policy, facts)
+}
+
+#[test]
+fn the_library_is_safe_on_a_2_mib_thread() {
+    use annexa::source::SourceFile;
+    let (policy, facts) = edge_policy_and_facts();
+    let worker = std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(move || {
+            let file = SourceFile::new("edge.policy", policy);
+            let module = annexa::syntax::parse(&file).expect("parses");
+            let formatted = annexa::format::format_module(&module);
+            let lints = annexa::lint::lint(
+                std::slice::from_ref(&module),
+                &annexa::lint::LintConfig::default(),
+            );
+            let compiled = annexa::compile::compile(vec![module]);
+            let program = compiled.program.expect("compiles");
+            let loaded = annexa::facts::load_bytes(
+                "edge.json",
+                facts.as_bytes(),
+                annexa::facts::Format::Json,
+                &Default::default(),
+            )
+            .expect("facts load");
+            let report =
+                annexa::eval::evaluate(&program, &loaded.documents, &Default::default())
+                    .expect("evaluates");
+            (report, formatted.len(), lints.len())
+        })
+        .expect("spawn");
+    let (report, formatted, _) = worker.join().expect("no stack overflow");
+    assert!(formatted > 0);
+    let r = &report.results[0];
+    assert_eq!(r.status, annexa::findings::Status::Pass, "{r:?}");
+}
+
+#[test]
+fn the_binary_accepts_the_edge_policy() {
+    let dir = scratch("edge");
+    let (policy, facts) = edge_policy_and_facts();
+    let policy = write(&dir, "edge.policy", policy);
+    let facts = write(&dir, "edge.json", facts);
+    let (code_, report, _) = check_json(&facts, &policy);
+    assert_eq!(code_, 0);
+    assert_eq!(status(&report, "edge"), "pass");
+}
