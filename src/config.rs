@@ -105,6 +105,28 @@ pub struct Limits {
     pub rule_steps: Option<u64>,
     /// `message-length`: most characters of a rendered violation message.
     pub message_length: Option<usize>,
+    /// `rule-memory`: most bytes of lists, objects and strings one rule may compute on one
+    /// document.
+    pub rule_memory: Option<u64>,
+}
+
+/// The highest value each `[limits]` key accepts: past it annexa itself would not survive
+/// (`fact-depth`: the YAML scanner caps flow collections at 255 levels and every recursion
+/// over facts is sized for it) or the limit would no longer protect anything.
+pub const CEILINGS: [(&str, u64); 6] = [
+    ("fact-depth", 250),
+    ("fact-file-bytes", 16 * 1024 * 1024 * 1024),
+    ("yaml-aliases", 100_000_000),
+    ("rule-steps", 1_000_000_000_000),
+    ("message-length", 1_048_576),
+    ("rule-memory", 64 * 1024 * 1024 * 1024),
+];
+
+fn ceiling(key: &str) -> u64 {
+    CEILINGS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(u64::MAX, |(_, c)| *c)
 }
 
 impl Limits {
@@ -273,11 +295,22 @@ impl Config {
         }
         if let Some(limits) = raw.limits {
             config.limits = Limits {
-                fact_depth: positive(&file, limits.fact_depth, &mut errors),
-                fact_file_bytes: positive(&file, limits.fact_file_bytes, &mut errors),
-                yaml_aliases: positive(&file, limits.yaml_aliases, &mut errors),
-                rule_steps: positive(&file, limits.rule_steps, &mut errors),
-                message_length: positive(&file, limits.message_length, &mut errors),
+                fact_depth: positive(&file, "fact-depth", limits.fact_depth, &mut errors),
+                fact_file_bytes: positive(
+                    &file,
+                    "fact-file-bytes",
+                    limits.fact_file_bytes,
+                    &mut errors,
+                ),
+                yaml_aliases: positive(&file, "yaml-aliases", limits.yaml_aliases, &mut errors),
+                rule_steps: positive(&file, "rule-steps", limits.rule_steps, &mut errors),
+                message_length: positive(
+                    &file,
+                    "message-length",
+                    limits.message_length,
+                    &mut errors,
+                ),
+                rule_memory: positive(&file, "rule-memory", limits.rule_memory, &mut errors),
             };
         }
         if errors.is_empty() {
@@ -325,6 +358,7 @@ struct RawLimits {
     yaml_aliases: Option<Spanned<i64>>,
     rule_steps: Option<Spanned<i64>>,
     message_length: Option<Spanned<i64>>,
+    rule_memory: Option<Spanned<i64>>,
 }
 
 /// Joins each path to the file's folder.
@@ -342,14 +376,29 @@ fn value_error<T>(file: &SourceFile, value: &Spanned<T>, message: String) -> Dia
         .with_label(Span::new(value.span().start, value.span().end), "here")
 }
 
-/// A limit: a whole number of at least 1.
+/// A limit: a whole number of at least 1 and at most the key's ceiling.
 fn positive<T: TryFrom<i64>>(
     file: &SourceFile,
+    key: &str,
     value: Option<Spanned<i64>>,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<T> {
     let value = value?;
     let n = *value.get_ref();
+    let top = ceiling(key);
+    if u64::try_from(n).is_ok_and(|n| n > top) {
+        errors.push(
+            value_error(
+                file,
+                &value,
+                format!("`{key} = {n}` is above the ceiling of {top}"),
+            )
+            .with_help(format!(
+                "annexa cannot honour `{key}` past {top} (see docs/config.md); lower it"
+            )),
+        );
+        return None;
+    }
     match T::try_from(n) {
         Ok(v) if n >= 1 => Some(v),
         _ => {
@@ -369,7 +418,7 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 17] = [
+const KNOWN_KEYS: [&str; 18] = [
     "policies",
     "facts",
     "fail-on",
@@ -387,6 +436,7 @@ const KNOWN_KEYS: [&str; 17] = [
     "yaml-aliases",
     "rule-steps",
     "message-length",
+    "rule-memory",
 ];
 
 /// Turns a TOML or serde error into a diagnostic at its span; unknown keys get a suggestion.

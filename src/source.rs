@@ -55,6 +55,25 @@ pub fn read_file_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> 
     read_bounded(file, limit)
 }
 
+/// Below this much stack left, [`grow_stack`] switches to a fresh segment.
+const STACK_RED_ZONE: usize = 256 * 1024;
+/// The size of each fresh stack segment.
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// Runs `f`, on a fresh stack segment when the current one is nearly used up. Every recursion
+/// over policies and facts (lowering, name resolution, evaluation, layout, lints) goes through
+/// it, so that the nesting limits, not the caller's thread stack, bound what is accepted: the
+/// library is safe on a 2 MiB thread. `stacker` is what rustc uses for the same purpose.
+pub fn grow_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f)
+}
+
+/// [`grow_stack`] for a callee that recurses deeply without coming back through it (the pest
+/// parser): at least `need` bytes of stack are left when `f` starts.
+pub fn with_stack<R>(need: usize, f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(need, need.saturating_mul(2), f)
+}
+
 /// The help line of every "input too large" diagnostic: how to raise the bound.
 pub fn too_large_help(limit: u64) -> String {
     format!(

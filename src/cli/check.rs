@@ -121,6 +121,9 @@ pub fn run(args: &CheckArgs) -> u8 {
     if let Some(steps) = config.and_then(|c| c.limits.rule_steps) {
         options.step_limit = steps;
     }
+    if let Some(bytes) = config.and_then(|c| c.limits.rule_memory) {
+        options.memory_limit = bytes;
+    }
     if let Some(length) = config.and_then(|c| c.limits.message_length) {
         options.message_limit = length;
     }

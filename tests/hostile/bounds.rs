@@ -329,9 +329,8 @@ fn the_library_is_safe_on_a_2_mib_thread() {
                 &Default::default(),
             )
             .expect("facts load");
-            let report =
-                annexa::eval::evaluate(&program, &loaded.documents, &Default::default())
-                    .expect("evaluates");
+            let report = annexa::eval::evaluate(&program, &loaded.documents, &Default::default())
+                .expect("evaluates");
             (report, formatted.len(), lints.len())
         })
         .expect("spawn");
@@ -350,4 +349,97 @@ fn the_binary_accepts_the_edge_policy() {
     let (code_, report, _) = check_json(&facts, &policy);
     assert_eq!(code_, 0);
     assert_eq!(status(&report, "edge"), "pass");
+}
+
+#[test]
+fn forty_doubling_lets_end_as_a_rule_error_not_an_abort() {
+    let dir = scratch("doubling");
+    let mut policy = String::from("let l0 = [1]\n");
+    for i in 1..=40 {
+        policy.push_str(&format!("let l{i} = l{} + l{}\n", i - 1, i - 1));
+    }
+    policy.push_str("rule big {\n  controls A.8.24\n  require count(l40) > 0\n}\n");
+    policy.push_str("rule small {\n  controls A.8.24\n  require count(l3) == 8\n}\n");
+    let policy = write(&dir, "doubling.policy", policy);
+    let (code_, report, _) = check_json(&h("bom.json"), &policy);
+    assert_eq!(code_, 1);
+    assert_eq!(status(&report, "big"), "error");
+    let error = result(&report, "big")["error"].as_str().expect("error");
+    assert!(
+        error.contains("memory budget of 268435456 bytes"),
+        "{error}"
+    );
+    assert!(error.contains("rule-memory"), "{error}");
+    assert_eq!(status(&report, "small"), "pass", "other rules still run");
+}
+
+#[test]
+fn the_memory_budget_is_configurable() {
+    let dir = scratch("rule_memory");
+    std::fs::create_dir_all(dir.join(".git")).expect(".git");
+    write(&dir, "annexa.toml", "[limits]\nrule-memory = 1000\n");
+    write(
+        &dir,
+        "r.policy",
+        "let xs = [1, 2, 3, 4, 5, 6, 7, 8]\nlet ys = xs + xs + xs + xs + xs\nrule r {\n  controls A.8.24\n  require count(ys) == 40\n}\n",
+    );
+    write(&dir, "f.json", "{}");
+    let o = annexa_in(
+        &dir,
+        &["check", "f.json", "-p", "r.policy", "--format", "json"],
+    );
+    let report: serde_json::Value = serde_json::from_slice(&o.stdout).expect("json");
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    assert!(
+        result(&report, "r")["error"]
+            .as_str()
+            .expect("error")
+            .contains("memory budget of 1000 bytes")
+    );
+}
+
+#[test]
+fn limits_past_their_ceiling_are_refused() {
+    let dir = scratch("ceilings");
+    std::fs::create_dir_all(dir.join(".git")).expect(".git");
+    for (key, value) in [
+        ("fact-depth", "100000"),
+        ("rule-memory", "999999999999999"),
+        ("message-length", "99999999"),
+    ] {
+        write(&dir, "annexa.toml", format!("[limits]\n{key} = {value}\n"));
+        let o = annexa_in(&dir, &["check", "x.json", "-p", "x.policy"]);
+        refused(
+            &o,
+            &[
+                "annexa::config",
+                &format!("`{key} = {value}` is above the ceiling of"),
+                "annexa.toml:2:",
+            ],
+        );
+    }
+    // at the ceiling, 250-deep facts load
+    write(&dir, "annexa.toml", "[limits]\nfact-depth = 250\n");
+    write(
+        &dir,
+        "deep.json",
+        format!("{}true{}", "{\"a\": ".repeat(249), "}".repeat(249)),
+    );
+    write(
+        &dir,
+        "deep.yaml",
+        format!("{}true{}", "{\"a\": ".repeat(249), "}".repeat(249)),
+    );
+    write(
+        &dir,
+        "r.policy",
+        format!(
+            "rule r {{\n  controls A.8.24\n  require {} == true\n}}\n",
+            vec!["a"; 249].join(".")
+        ),
+    );
+    for facts in ["deep.json", "deep.yaml"] {
+        let o = annexa_in(&dir, &["check", facts, "-p", "r.policy"]);
+        assert_eq!(code(&o), 0, "{facts}: {}", stderr(&o));
+    }
 }
