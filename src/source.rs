@@ -2,7 +2,7 @@
 
 use std::io::Read;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use miette::{NamedSource, SourceSpan};
 
@@ -93,6 +93,10 @@ pub fn too_large_help(limit: u64) -> String {
 pub struct SourceFile {
     name: Arc<str>,
     text: Arc<str>,
+    /// Byte offsets of the line starts, built on the first [`SourceFile::line_col`]: without
+    /// it every position (one per rule, per violation) rescanned the text from the start,
+    /// which made checking a policy of many rules quadratic.
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl SourceFile {
@@ -101,6 +105,7 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            line_starts: Arc::new(OnceLock::new()),
         }
     }
 
@@ -119,9 +124,27 @@ impl SourceFile {
         NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("annexa")
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset, as [`line_col`] but in time
+    /// logarithmic in the text (plus the length of the line).
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        line_col(&self.text, offset)
+        let text: &str = &self.text;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // the last line start at or before `offset` (`starts[0]` is 0, so there is one)
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts.get(line - 1).copied().unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
     }
 }
 
@@ -194,6 +217,19 @@ mod tests {
         for offset in [0, 1, 4, 5, 7, 8, 10] {
             let (l, c) = line_col(text, offset);
             assert_eq!(offset_of(text, l, c), offset, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn the_indexed_line_col_agrees_with_the_scan() {
+        let text = "ab\r\ncé d\n\nx\n";
+        let file = SourceFile::new("t", text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                file.line_col(offset),
+                line_col(text, offset),
+                "offset {offset}"
+            );
         }
     }
 
