@@ -123,7 +123,7 @@ pub fn render_sarif(report: &Report) -> String {
             Value::Array(notifications),
         );
     }
-    let log = json!({
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -142,11 +142,10 @@ pub fn render_sarif(report: &Report) -> String {
             "results": results,
         }]
     });
-    let mut log = log;
-    if let (Some(config), Some(run)) = (&report.config, log.pointer_mut("/runs/0")) {
-        if let Some(fields) = run.as_object_mut() {
-            fields.insert("properties".into(), json!({"config": config}));
-        }
+    if let (Some(config), Some(run)) = (&report.config, log.pointer_mut("/runs/0"))
+        && let Some(fields) = run.as_object_mut()
+    {
+        fields.insert("properties".into(), json!({"config": config}));
     }
     let mut out =
         serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
