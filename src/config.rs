@@ -37,12 +37,21 @@ pub const CODE: &str = "annexa::config";
 /// The diagnostic code of an unknown key in `annexa.toml`.
 pub const CODE_UNKNOWN_KEY: &str = "annexa::config::unknown_key";
 
-/// The nearest `annexa.toml`: in `start` or the closest of its parent folders.
+/// The nearest `annexa.toml`: in `start` or the closest of its parent folders, but not above
+/// the repository root (the nearest folder holding `.git`), so that a checkout never picks up a
+/// file from whatever folder it happens to sit in.
 pub fn find(start: &Path) -> Option<PathBuf> {
-    start
-        .ancestors()
-        .map(|dir| dir.join(FILE_NAME))
-        .find(|candidate| candidate.is_file())
+    for dir in start.ancestors() {
+        let candidate = dir.join(FILE_NAME);
+        if candidate.is_file() {
+            return Some(candidate);
+        }
+        // `.git` is a folder in a clone, a file in a worktree or submodule
+        if dir.join(".git").exists() {
+            return None;
+        }
+    }
+    None
 }
 
 /// A parsed, checked `annexa.toml`. Paths are already joined to the file's folder.
@@ -100,6 +109,28 @@ pub struct Limits {
     pub rule_steps: Option<u64>,
     /// `message-length`: most characters of a rendered violation message.
     pub message_length: Option<usize>,
+    /// `rule-memory`: most bytes of lists, objects and strings one rule may compute on one
+    /// document.
+    pub rule_memory: Option<u64>,
+}
+
+/// The highest value each `[limits]` key accepts: past it annexa itself would not survive
+/// (`fact-depth`: the YAML scanner caps flow collections at 255 levels and every recursion
+/// over facts is sized for it) or the limit would no longer protect anything.
+pub const CEILINGS: [(&str, u64); 6] = [
+    ("fact-depth", 250),
+    ("fact-file-bytes", 16 * 1024 * 1024 * 1024),
+    ("yaml-aliases", 100_000_000),
+    ("rule-steps", 1_000_000_000_000),
+    ("message-length", 1_048_576),
+    ("rule-memory", 64 * 1024 * 1024 * 1024),
+];
+
+fn ceiling(key: &str) -> u64 {
+    CEILINGS
+        .iter()
+        .find(|(k, _)| *k == key)
+        .map_or(u64::MAX, |(_, c)| *c)
 }
 
 impl Limits {
@@ -124,14 +155,22 @@ impl Config {
     pub fn load(path: &Path) -> Result<Config, Vec<Diagnostic>> {
         let name = path.to_string_lossy().replace('\\', "/");
         let dir = path.parent().unwrap_or(Path::new("")).to_path_buf();
-        let bytes = std::fs::read(path).map_err(|e| {
-            vec![
-                Diagnostic::error(
-                    CODE,
+        let limit = crate::source::DEFAULT_MAX_INPUT_BYTES;
+        let bytes = crate::source::read_file_bounded(path, limit).map_err(|e| {
+            let (message, help) = match e {
+                crate::source::ReadError::TooLarge { limit } => (
+                    format!("`{name}` is larger than the limit of {limit} bytes"),
+                    "annexa.toml is read before its own limits apply; is this the right file?"
+                        .to_string(),
+                ),
+                crate::source::ReadError::Io(e) => (
                     format!("cannot read `{name}`: {e}"),
-                    &SourceFile::new(name.as_str(), ""),
-                )
-                .with_help("check the path given with --config, or pass --no-config"),
+                    "check the path given with --config, or pass --no-config".to_string(),
+                ),
+            };
+            vec![
+                Diagnostic::error(CODE, message, &SourceFile::new(name.as_str(), ""))
+                    .with_help(help),
             ]
         })?;
         let text = String::from_utf8(bytes).map_err(|e| {
@@ -284,11 +323,22 @@ impl Config {
         }
         if let Some(limits) = raw.limits {
             config.limits = Limits {
-                fact_depth: positive(&file, limits.fact_depth, &mut errors),
-                fact_file_bytes: positive(&file, limits.fact_file_bytes, &mut errors),
-                yaml_aliases: positive(&file, limits.yaml_aliases, &mut errors),
-                rule_steps: positive(&file, limits.rule_steps, &mut errors),
-                message_length: positive(&file, limits.message_length, &mut errors),
+                fact_depth: positive(&file, "fact-depth", limits.fact_depth, &mut errors),
+                fact_file_bytes: positive(
+                    &file,
+                    "fact-file-bytes",
+                    limits.fact_file_bytes,
+                    &mut errors,
+                ),
+                yaml_aliases: positive(&file, "yaml-aliases", limits.yaml_aliases, &mut errors),
+                rule_steps: positive(&file, "rule-steps", limits.rule_steps, &mut errors),
+                message_length: positive(
+                    &file,
+                    "message-length",
+                    limits.message_length,
+                    &mut errors,
+                ),
+                rule_memory: positive(&file, "rule-memory", limits.rule_memory, &mut errors),
             };
         }
         if errors.is_empty() {
@@ -338,6 +388,7 @@ struct RawLimits {
     yaml_aliases: Option<Spanned<i64>>,
     rule_steps: Option<Spanned<i64>>,
     message_length: Option<Spanned<i64>>,
+    rule_memory: Option<Spanned<i64>>,
 }
 
 /// Joins each path to the file's folder.
@@ -355,14 +406,29 @@ fn value_error<T>(file: &SourceFile, value: &Spanned<T>, message: String) -> Dia
         .with_label(Span::new(value.span().start, value.span().end), "here")
 }
 
-/// A limit: a whole number of at least 1.
+/// A limit: a whole number of at least 1 and at most the key's ceiling.
 fn positive<T: TryFrom<i64>>(
     file: &SourceFile,
+    key: &str,
     value: Option<Spanned<i64>>,
     errors: &mut Vec<Diagnostic>,
 ) -> Option<T> {
     let value = value?;
     let n = *value.get_ref();
+    let top = ceiling(key);
+    if u64::try_from(n).is_ok_and(|n| n > top) {
+        errors.push(
+            value_error(
+                file,
+                &value,
+                format!("`{key} = {n}` is above the ceiling of {top}"),
+            )
+            .with_help(format!(
+                "annexa cannot honour `{key}` past {top} (see docs/config.md); lower it"
+            )),
+        );
+        return None;
+    }
     match T::try_from(n) {
         Ok(v) if n >= 1 => Some(v),
         _ => {
@@ -382,7 +448,7 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 21] = [
+const KNOWN_KEYS: [&str; 22] = [
     "policies",
     "facts",
     "fail-on",
@@ -404,6 +470,7 @@ const KNOWN_KEYS: [&str; 21] = [
     "schema",
     "check",
     "extend",
+    "rule-memory",
 ];
 
 /// Turns a TOML or serde error into a diagnostic at its span; unknown keys get a suggestion.

@@ -305,6 +305,9 @@ pub struct Report {
     /// a broken file), in walk order; left out of the JSON report when there is none.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub unreadable: Vec<Unreadable>,
+    /// The `annexa.toml` the run used, as its path was found or given (`null`: none).
+    #[serde(default)]
+    pub config: Option<String>,
 }
 
 /// A file of a folder walk that was skipped because it could not be read or parsed.

@@ -1,8 +1,85 @@
 //! Named source texts and byte spans, shared by every diagnostic.
 
-use std::sync::Arc;
+use std::io::Read;
+use std::path::Path;
+use std::sync::{Arc, OnceLock};
 
 use miette::{NamedSource, SourceSpan};
+
+/// The default bound on any one input (fact file, policy, waivers, baseline, annexa.toml,
+/// standard input): `[limits] fact-file-bytes` of annexa.toml changes it.
+pub const DEFAULT_MAX_INPUT_BYTES: u64 = 512 * 1024 * 1024;
+
+/// Why a bounded read gave no bytes.
+#[derive(Debug)]
+pub enum ReadError {
+    /// The input holds more than `limit` bytes (only `limit + 1` of them were read).
+    TooLarge {
+        /// The bound, in bytes.
+        limit: u64,
+    },
+    /// The input could not be opened or read.
+    Io(std::io::Error),
+}
+
+/// Reads all of `reader`, but never more than `limit + 1` bytes: the one bounded-reading
+/// function every input goes through, so that `/dev/zero`, a FIFO or an endless pipe is
+/// refused at the limit instead of filling memory.
+///
+/// ```
+/// use annexa::source::{read_bounded, ReadError};
+/// assert_eq!(read_bounded(&b"abc"[..], 3).unwrap(), b"abc");
+/// assert!(matches!(read_bounded(&b"abcd"[..], 3), Err(ReadError::TooLarge { limit: 3 })));
+/// ```
+pub fn read_bounded(reader: impl Read, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let mut bytes = Vec::new();
+    reader
+        .take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(ReadError::Io)?;
+    if u64::try_from(bytes.len()).unwrap_or(u64::MAX) > limit {
+        return Err(ReadError::TooLarge { limit });
+    }
+    Ok(bytes)
+}
+
+/// [`read_bounded`] on the file (or device, or FIFO) at `path`.
+pub fn read_file_bounded(path: &Path, limit: u64) -> Result<Vec<u8>, ReadError> {
+    let file = std::fs::File::open(path).map_err(ReadError::Io)?;
+    if file.metadata().is_ok_and(|m| m.is_dir()) {
+        return Err(ReadError::Io(std::io::Error::new(
+            std::io::ErrorKind::IsADirectory,
+            "is a folder",
+        )));
+    }
+    read_bounded(file, limit)
+}
+
+/// Below this much stack left, [`grow_stack`] switches to a fresh segment.
+const STACK_RED_ZONE: usize = 256 * 1024;
+/// The size of each fresh stack segment.
+const STACK_SEGMENT: usize = 8 * 1024 * 1024;
+
+/// Runs `f`, on a fresh stack segment when the current one is nearly used up. Every recursion
+/// over policies and facts (lowering, name resolution, evaluation, layout, lints) goes through
+/// it, so that the nesting limits, not the caller's thread stack, bound what is accepted: the
+/// library is safe on a 2 MiB thread. `stacker` is what rustc uses for the same purpose.
+pub fn grow_stack<R>(f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(STACK_RED_ZONE, STACK_SEGMENT, f)
+}
+
+/// [`grow_stack`] for a callee that recurses deeply without coming back through it (the pest
+/// parser): at least `need` bytes of stack are left when `f` starts.
+pub fn with_stack<R>(need: usize, f: impl FnOnce() -> R) -> R {
+    stacker::maybe_grow(need, need.saturating_mul(2), f)
+}
+
+/// The help line of every "input too large" diagnostic: how to raise the bound.
+pub fn too_large_help(limit: u64) -> String {
+    format!(
+        "the limit is {limit} bytes; raise it with `fact-file-bytes` under `[limits]` in annexa.toml (see docs/config.md)"
+    )
+}
 
 /// A named text (a policy or a fact file) that diagnostics can point into.
 ///
@@ -16,6 +93,10 @@ use miette::{NamedSource, SourceSpan};
 pub struct SourceFile {
     name: Arc<str>,
     text: Arc<str>,
+    /// Byte offsets of the line starts, built on the first [`SourceFile::line_col`]: without
+    /// it every position (one per rule, per violation) rescanned the text from the start,
+    /// which made checking a policy of many rules quadratic.
+    line_starts: Arc<OnceLock<Vec<usize>>>,
 }
 
 impl SourceFile {
@@ -24,6 +105,7 @@ impl SourceFile {
         SourceFile {
             name: name.into(),
             text: text.into(),
+            line_starts: Arc::new(OnceLock::new()),
         }
     }
 
@@ -42,9 +124,27 @@ impl SourceFile {
         NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("annexa")
     }
 
-    /// 1-based line and column (in characters) of a byte offset.
+    /// 1-based line and column (in characters) of a byte offset, as [`line_col`] but in time
+    /// logarithmic in the text (plus the length of the line).
     pub fn line_col(&self, offset: usize) -> (u32, u32) {
-        line_col(&self.text, offset)
+        let text: &str = &self.text;
+        let starts = self.line_starts.get_or_init(|| {
+            std::iter::once(0)
+                .chain(text.match_indices('\n').map(|(i, _)| i + 1))
+                .collect()
+        });
+        let mut offset = offset.min(text.len());
+        while !text.is_char_boundary(offset) {
+            offset -= 1;
+        }
+        // the last line start at or before `offset` (`starts[0]` is 0, so there is one)
+        let line = starts.partition_point(|&s| s <= offset).max(1);
+        let start = starts.get(line - 1).copied().unwrap_or(0);
+        let column = text.get(start..offset).map_or(0, |s| s.chars().count()) + 1;
+        (
+            u32::try_from(line).unwrap_or(u32::MAX),
+            u32::try_from(column).unwrap_or(u32::MAX),
+        )
     }
 }
 
@@ -117,6 +217,19 @@ mod tests {
         for offset in [0, 1, 4, 5, 7, 8, 10] {
             let (l, c) = line_col(text, offset);
             assert_eq!(offset_of(text, l, c), offset, "offset {offset}");
+        }
+    }
+
+    #[test]
+    fn the_indexed_line_col_agrees_with_the_scan() {
+        let text = "ab\r\ncé d\n\nx\n";
+        let file = SourceFile::new("t", text);
+        for offset in 0..=text.len() + 2 {
+            assert_eq!(
+                file.line_col(offset),
+                line_col(text, offset),
+                "offset {offset}"
+            );
         }
     }
 

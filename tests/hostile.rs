@@ -609,3 +609,6 @@ fn a_quadratic_filter_with_in_trips_the_step_limit() {
     let (_, report, _) = check_json(&f, &p);
     assert_eq!(status(&report, "in_join"), "error");
 }
+
+#[path = "hostile/bounds.rs"]
+mod bounds;

@@ -158,6 +158,9 @@ pub fn run(args: &CheckArgs) -> u8 {
     if let Some(steps) = config.and_then(|c| c.limits.rule_steps) {
         options.step_limit = steps;
     }
+    if let Some(bytes) = config.and_then(|c| c.limits.rule_memory) {
+        options.memory_limit = bytes;
+    }
     if let Some(length) = config.and_then(|c| c.limits.message_length) {
         options.message_limit = length;
     }
@@ -197,6 +200,14 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(program) = compiled.program else {
         return EXIT_USAGE;
     };
+    if program.rules.is_empty() {
+        // a gate that judges nothing must not pass
+        print_diagnostic(&UsageError::new(
+            "the policies hold no rule: nothing would be checked",
+            "add a `rule` to the policies named with -p (or `policies` in annexa.toml)",
+        ));
+        return EXIT_USAGE;
+    }
     if let Some(config) = config {
         // the file's params first, so that a --param for the same param wins
         let mut from_file = Vec::new();
@@ -261,10 +272,10 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     let applied = annexa::waivers::apply(report, &waivers, options.now);
     for note in &applied.notes {
-        eprintln!("note: {note}");
+        errln!("note: {note}");
     }
     for warning in &applied.warnings {
-        eprintln!("warning: {warning}");
+        errln!("warning: {warning}");
     }
     let notes = applied.report.notes.clone();
     let Some(mut report) = select(applied.report, &args.rules, &args.controls) else {
@@ -272,6 +283,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     };
     report.notes = notes;
     report.unreadable = inputs.unreadable;
+    report.config = config.map(|c| c.file.name().to_string());
     let format = args
         .format
         .or(config.and_then(|c| c.format))
@@ -401,7 +413,7 @@ fn expand_excluded(
         let files = match annexa::facts::discover_fact_files(dir) {
             Ok(found) => {
                 for note in &found.notes {
-                    eprintln!("note: {note}");
+                    errln!("note: {note}");
                 }
                 found.files
             }
@@ -425,7 +437,7 @@ fn expand_excluded(
             }
         }
         if out.len() == before {
-            eprintln!("note: every fact file under `{given}` is excluded by --exclude");
+            errln!("note: every fact file under `{given}` is excluded by --exclude");
         }
     }
     Some((out, walked))
@@ -442,7 +454,7 @@ fn schema_ok(documents: &[annexa::facts::Document], mode: SchemaMode, model: &Fa
         for f in model.check(doc) {
             if mode == SchemaMode::Warn {
                 if f.unknown_field {
-                    eprintln!(
+                    errln!(
                         "warning[annexa::facts::schema]: {}:{}:{}  {}  {}",
                         f.document, f.line, f.column, f.pointer, f.message
                     );
@@ -450,14 +462,18 @@ fn schema_ok(documents: &[annexa::facts::Document], mode: SchemaMode, model: &Fa
                 continue;
             }
             count += 1;
-            eprintln!(
+            errln!(
                 "error[annexa::facts::schema]: {}:{}:{}  {}  {}",
-                f.document, f.line, f.column, f.pointer, f.message
+                f.document,
+                f.line,
+                f.column,
+                f.pointer,
+                f.message
             );
         }
     }
     if count > 0 {
-        eprintln!(
+        errln!(
             "{count} schema error{} (the fact model is docs/facts.md); nothing was judged",
             if count == 1 { "" } else { "s" }
         );
@@ -491,8 +507,8 @@ fn load_waivers(file: Option<&str>, baseline: Option<&str>) -> Option<annexa::wa
         }
     }
     if let Some(baseline) = baseline {
-        let parsed = std::fs::read(baseline)
-            .map_err(|e| format!("cannot read `{baseline}`: {e}"))
+        let parsed = super::inputs::read_input(baseline)
+            .map_err(|(message, help)| format!("{message} ({help})"))
             .and_then(|bytes| {
                 serde_json::from_slice::<serde_json::Value>(&bytes)
                     .map_err(|e| format!("`{baseline}` is not JSON: {e}"))

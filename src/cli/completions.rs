@@ -16,6 +16,8 @@ pub struct CompletionsArgs {
 /// Writes the completion script to standard output.
 pub fn run(args: &CompletionsArgs) -> u8 {
     let mut command = Cli::command();
-    clap_complete::generate(args.shell, &mut command, "annexa", &mut std::io::stdout());
+    let mut script = Vec::new();
+    clap_complete::generate(args.shell, &mut command, "annexa", &mut script);
+    super::out(&String::from_utf8_lossy(&script));
     EXIT_OK
 }

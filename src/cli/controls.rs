@@ -77,7 +77,7 @@ pub fn run(args: &ControlsArgs) -> u8 {
             }
         },
     };
-    print!("{text}");
+    out!("{text}");
     EXIT_OK
 }
 

@@ -93,11 +93,11 @@ pub fn run(args: &ExplainArgs) -> u8 {
         }
     };
     match args.format {
-        ExplainFormat::Human => print!("{}", render(&traces)),
+        ExplainFormat::Human => out!("{}", render(&traces)),
         ExplainFormat::Json => match serde_json::to_string_pretty(&traces) {
-            Ok(s) => println!("{s}"),
+            Ok(s) => outln!("{s}"),
             Err(e) => {
-                eprintln!("error: {e}");
+                errln!("error: {e}");
                 return EXIT_USAGE;
             }
         },

@@ -28,7 +28,8 @@ pub fn run(args: &FmtArgs) -> u8 {
     let mut broken = false;
     let mut unformatted = 0usize;
     for name in &files {
-        let text = match std::fs::read_to_string(name) {
+        let read = super::inputs::read_input(name).map_err(|(message, _)| message);
+        let text = match read.and_then(|b| String::from_utf8(b).map_err(|e| e.to_string())) {
             Ok(t) => t,
             Err(e) => {
                 print_diagnostic(&UsageError::new(
@@ -54,7 +55,7 @@ pub fn run(args: &FmtArgs) -> u8 {
         unformatted += 1;
         if args.check {
             let diff = similar::TextDiff::from_lines(&text, &formatted);
-            print!(
+            out!(
                 "{}",
                 diff.unified_diff()
                     .context_radius(3)
@@ -67,13 +68,13 @@ pub fn run(args: &FmtArgs) -> u8 {
             ));
             broken = true;
         } else {
-            println!("formatted {name}");
+            outln!("formatted {name}");
         }
     }
     if broken {
         EXIT_USAGE
     } else if args.check && unformatted > 0 {
-        eprintln!(
+        errln!(
             "{unformatted} of {} file{} would be reformatted; run `annexa fmt` to fix",
             files.len(),
             if files.len() == 1 { "" } else { "s" }

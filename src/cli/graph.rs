@@ -104,6 +104,6 @@ pub fn run(args: &GraphArgs) -> u8 {
         GraphFormat::Dot => graph.to_dot(&program),
         GraphFormat::Mermaid => graph.to_mermaid(&program),
     };
-    print!("{text}");
+    out!("{text}");
     EXIT_OK
 }

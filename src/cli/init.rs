@@ -65,6 +65,19 @@ pub fn run(args: &InitArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
+    if let Some(link) = FILES
+        .iter()
+        .find_map(|(relative, _)| link_in_the_way(dir, relative))
+    {
+        print_diagnostic(&UsageError::new(
+            format!(
+                "`{}` is a symbolic link: annexa init never writes through one",
+                shown(&link)
+            ),
+            "remove the link or run annexa init in another folder",
+        ));
+        return EXIT_USAGE;
+    }
     for (relative, contents) in FILES {
         let path = dir.join(relative);
         if let Err(e) = write(&path, contents) {
@@ -74,25 +87,47 @@ pub fn run(args: &InitArgs) -> u8 {
             ));
             return EXIT_USAGE;
         }
-        println!("wrote {}", shown(&path));
+        outln!("wrote {}", shown(&path));
     }
-    println!();
-    println!("Next:");
+    outln!();
+    outln!("Next:");
     if args.dir != "." {
-        println!("  cd {}", args.dir);
+        outln!("  cd {}", args.dir);
     }
-    println!("  annexa check    # the policies of annexa.toml against facts/");
-    println!("  annexa test     # the test blocks of the policies");
-    println!("  annexa lint     # every diagnostic and lint finding");
+    outln!("  annexa check    # the policies of annexa.toml against facts/");
+    outln!("  annexa test     # the test blocks of the policies");
+    outln!("  annexa lint     # every diagnostic and lint finding");
     EXIT_OK
 }
 
-/// Writes one file, creating its folders.
+/// The first symbolic link among `dir/relative` and the folders between `dir` and it: with
+/// `--force`, writing there would overwrite whatever the link points at.
+fn link_in_the_way(dir: &Path, relative: &str) -> Option<PathBuf> {
+    let mut path = dir.to_path_buf();
+    for part in Path::new(relative).components() {
+        path.push(part);
+        if std::fs::symlink_metadata(&path).is_ok_and(|m| m.file_type().is_symlink()) {
+            return Some(path);
+        }
+    }
+    None
+}
+
+/// Writes one file, creating its folders. An existing file is removed first and the new one
+/// created exclusively, so a link put there since [`link_in_the_way`] looked is not followed.
 fn write(path: &Path, contents: &str) -> std::io::Result<()> {
+    use std::io::Write as _;
     if let Some(parent) = path.parent() {
         std::fs::create_dir_all(parent)?;
     }
-    std::fs::write(path, contents)
+    if std::fs::symlink_metadata(path).is_ok_and(|m| m.is_file()) {
+        std::fs::remove_file(path)?;
+    }
+    let mut file = std::fs::OpenOptions::new()
+        .write(true)
+        .create_new(true)
+        .open(path)?;
+    file.write_all(contents.as_bytes())
 }
 
 /// A path for messages, with `/` separators and no leading `./`.

@@ -1,8 +1,8 @@
 //! Reading policies and facts named on the command line.
 
 use std::collections::BTreeSet;
-use std::io::Read;
 use std::path::Path;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use annexa::ast::Module;
 use annexa::config::Config;
@@ -12,6 +12,41 @@ use annexa::findings::Unreadable;
 use annexa::source::SourceFile;
 
 use super::{UsageError, print_diagnostic};
+
+/// The bound on every input file of this run: `[limits] fact-file-bytes` of the annexa.toml
+/// in use, set once by [`load_config`] (commands that read no annexa.toml keep the default).
+static INPUT_LIMIT: AtomicU64 = AtomicU64::new(annexa::source::DEFAULT_MAX_INPUT_BYTES);
+
+/// The bound on every input of this run, in bytes.
+pub fn input_limit() -> u64 {
+    INPUT_LIMIT.load(Ordering::Relaxed)
+}
+
+/// Reads an input named on the command line or in annexa.toml (`-` is standard input) through
+/// the size bound; the error is the whole sentence (with the bound and how to raise it).
+pub fn read_input(given: &str) -> Result<Vec<u8>, (String, String)> {
+    let limit = input_limit();
+    let read = if given == "-" {
+        annexa::source::read_bounded(std::io::stdin().lock(), limit)
+    } else {
+        annexa::source::read_file_bounded(Path::new(given), limit)
+    };
+    let shown = if given == "-" {
+        "standard input"
+    } else {
+        given
+    };
+    read.map_err(|e| match e {
+        annexa::source::ReadError::TooLarge { limit } => (
+            format!("`{shown}` is larger than the limit of {limit} bytes"),
+            annexa::source::too_large_help(limit),
+        ),
+        annexa::source::ReadError::Io(e) => (
+            format!("cannot read `{shown}`: {e}"),
+            "check the path and its permissions".to_string(),
+        ),
+    })
+}
 
 /// A path as the user wrote it, with `/` separators, for reports.
 fn display(path: &Path) -> String {
@@ -71,13 +106,10 @@ pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {
     let mut ok = true;
     let mut modules = Vec::new();
     for name in files {
-        let bytes = match std::fs::read(&name) {
+        let bytes = match read_input(&name) {
             Ok(b) => b,
-            Err(e) => {
-                print_diagnostic(&UsageError::new(
-                    format!("cannot read the policy `{name}`: {e}"),
-                    "check the path given with -p",
-                ));
+            Err((message, help)) => {
+                print_diagnostic(&UsageError::new(message, help));
                 ok = false;
                 continue;
             }
@@ -124,7 +156,11 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 /// document and its text for diagnostics. Prints the problem and gives `None` when it cannot
 /// be read or holds no document (`shape` says what to write instead).
 pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceFile)> {
-    let loaded = match facts::load_path(Path::new(file), file, &LoadOptions::default()) {
+    let options = LoadOptions {
+        max_file_bytes: input_limit(),
+        ..LoadOptions::default()
+    };
+    let loaded = match facts::load_path(Path::new(file), file, &options) {
         Ok(l) => l,
         Err(e) => {
             print_diagnostic(&e);
@@ -135,7 +171,9 @@ pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceF
         print_diagnostic(&UsageError::new(format!("`{file}` is empty"), shape));
         return None;
     };
-    let text = std::fs::read_to_string(file).unwrap_or_default();
+    let text = read_input(file)
+        .map(|b| String::from_utf8_lossy(&b).into_owned())
+        .unwrap_or_default();
     Some((doc, SourceFile::new(file, text)))
 }
 
@@ -198,6 +236,9 @@ pub fn load_fact_inputs(
     stdin_format: Option<Format>,
     options: &LoadOptions,
 ) -> Option<FactInputs> {
+    let mut options = options.clone();
+    options.max_file_bytes = options.max_file_bytes.min(input_limit());
+    let options = &options;
     let mut documents = Vec::new();
     let mut unreadable = Vec::new();
     let mut ok = true;
@@ -205,7 +246,7 @@ pub fn load_fact_inputs(
         match loaded {
             Ok(file) => {
                 for note in &file.notes {
-                    eprintln!("note: {note}");
+                    errln!("note: {note}");
                 }
                 documents.extend(file.documents);
                 true
@@ -216,7 +257,7 @@ pub fn load_fact_inputs(
                     Some((line, column)) => format!("{e} (line {line}, column {column})"),
                     None => e.to_string(),
                 };
-                eprintln!("note: `{name}` could not be read as JSON or YAML and was skipped");
+                errln!("note: `{name}` could not be read as JSON or YAML and was skipped");
                 unreadable.push(Unreadable {
                     file: name.to_string(),
                     message,
@@ -231,15 +272,14 @@ pub fn load_fact_inputs(
     };
     for given in paths {
         if given == "-" {
-            let mut bytes = Vec::new();
-            if let Err(e) = std::io::stdin().read_to_end(&mut bytes) {
-                print_diagnostic(&UsageError::new(
-                    format!("cannot read standard input: {e}"),
-                    "pipe a fact file into annexa",
-                ));
-                ok = false;
-                continue;
-            }
+            let bytes = match read_input("-") {
+                Ok(bytes) => bytes,
+                Err((message, help)) => {
+                    print_diagnostic(&UsageError::new(message, help));
+                    ok = false;
+                    continue;
+                }
+            };
             let format = stdin_format.unwrap_or(Format::Yaml);
             ok &= take(
                 facts::load_bytes("<stdin>", &bytes, format, options),
@@ -257,7 +297,7 @@ pub fn load_fact_inputs(
         match facts::discover_fact_files(path) {
             Ok(found) => {
                 for note in &found.notes {
-                    eprintln!("note: {note}");
+                    errln!("note: {note}");
                 }
                 for file in &found.files {
                     let name = display(file);
@@ -300,7 +340,12 @@ pub fn load_config(explicit: Option<&str>, disabled: bool) -> Result<Option<Conf
         }
     };
     match Config::load(&path) {
-        Ok(config) => Ok(Some(config)),
+        Ok(config) => {
+            if let Some(limit) = config.limits.fact_file_bytes {
+                INPUT_LIMIT.store(limit, Ordering::Relaxed);
+            }
+            Ok(Some(config))
+        }
         Err(diagnostics) => {
             for d in &diagnostics {
                 print_diagnostic(d);

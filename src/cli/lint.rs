@@ -33,7 +33,7 @@ pub struct LintArgs {
 pub fn run(args: &LintArgs) -> u8 {
     if args.list {
         for l in annexa::lint::LINTS {
-            println!("{:<22} {:<30} {}", l.name, l.code, l.summary);
+            outln!("{:<22} {:<30} {}", l.name, l.code, l.summary);
         }
         return EXIT_OK;
     }
@@ -93,7 +93,7 @@ pub fn run(args: &LintArgs) -> u8 {
     }
     let Some(program) = compiled.program else {
         let errors = compiled.diagnostics.iter().filter(|d| d.is_error()).count();
-        eprintln!("lint: {errors} error(s): the policies do not compile");
+        errln!("lint: {errors} error(s): the policies do not compile");
         return EXIT_USAGE;
     };
     // `test` blocks are compiled by `annexa test` only; a wrong `expect` must not wait for it
@@ -103,7 +103,7 @@ pub fn run(args: &LintArgs) -> u8 {
     }
     let test_errors = test_diagnostics.iter().filter(|d| d.is_error()).count();
     if test_errors > 0 {
-        eprintln!("lint: {test_errors} error(s) in `test` blocks: the tests do not compile");
+        errln!("lint: {test_errors} error(s) in `test` blocks: the tests do not compile");
         return EXIT_USAGE;
     }
     let findings = lint(&program.modules, &config);
@@ -113,11 +113,11 @@ pub fn run(args: &LintArgs) -> u8 {
     let total = compiled.diagnostics.len() + test_diagnostics.len() + findings.len();
     let plural = if files == 1 { "" } else { "s" };
     if total == 0 {
-        eprintln!("lint: {files} file{plural}, no findings");
+        errln!("lint: {files} file{plural}, no findings");
         EXIT_OK
     } else {
         let errors = findings.iter().filter(|d| d.is_error()).count();
-        eprintln!(
+        errln!(
             "lint: {files} file{plural}, {} warning(s), {errors} error(s)",
             total - errors
         );

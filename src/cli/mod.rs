@@ -1,5 +1,36 @@
 //! Command-line parsing, exit codes and diagnostics on standard error.
 
+/// `print!` that never panics: see [`out`].
+macro_rules! out {
+    ($($arg:tt)*) => {
+        {
+            let _ = $crate::cli::out(&format!($($arg)*));
+        }
+    };
+}
+
+/// `println!` that never panics: see [`out`].
+macro_rules! outln {
+    () => {{
+        let _ = $crate::cli::out("\n");
+    }};
+    ($($arg:tt)*) => {
+        {
+            let _ = $crate::cli::out(&format!("{}\n", format_args!($($arg)*)));
+        }
+    };
+}
+
+/// `eprintln!` that never panics (a closed standard error drops the line).
+macro_rules! errln {
+    ($($arg:tt)*) => {
+        {
+            use std::io::Write as _;
+            let _ = writeln!(std::io::stderr().lock(), $($arg)*);
+        }
+    };
+}
+
 mod check;
 mod completions;
 mod controls;
@@ -12,7 +43,8 @@ mod lint;
 mod soa;
 mod test;
 
-use std::io::IsTerminal;
+use std::io::{IsTerminal, Write};
+use std::sync::atomic::{AtomicBool, Ordering};
 
 use clap::{Parser, Subcommand};
 
@@ -130,7 +162,39 @@ pub fn print_diagnostic(diagnostic: &dyn miette::Diagnostic) {
     if handler.render_report(&mut out, diagnostic).is_err() {
         out = diagnostic.to_string();
     }
-    eprint!("{out}");
+    // A closed standard error must not turn a diagnostic into a panic either.
+    let _ = std::io::stderr().lock().write_all(out.as_bytes());
+}
+
+/// Set once standard output failed: later writes are dropped.
+static STDOUT_CLOSED: AtomicBool = AtomicBool::new(false);
+
+/// Writes `text` to standard output. When the reader has gone (`annexa check | head -1`, a
+/// broken pipe) the rest of the output is dropped quietly and the run ends with its own exit
+/// code; `print!` would panic there. Any other write error is said once on standard error.
+/// False when the text was not written for a reason other than a closed pipe.
+pub fn out(text: &str) -> bool {
+    if STDOUT_CLOSED.load(Ordering::Relaxed) {
+        return true;
+    }
+    let mut stdout = std::io::stdout().lock();
+    match stdout
+        .write_all(text.as_bytes())
+        .and_then(|()| stdout.flush())
+    {
+        Ok(()) => true,
+        Err(e) => {
+            STDOUT_CLOSED.store(true, Ordering::Relaxed);
+            if e.kind() == std::io::ErrorKind::BrokenPipe {
+                return true;
+            }
+            print_diagnostic(&UsageError::new(
+                format!("cannot write standard output: {e}"),
+                "check where standard output goes (a full disk?)",
+            ));
+            false
+        }
+    }
 }
 
 /// Parses `--now YYYY-MM-DD` (midnight UTC) into seconds since the epoch; prints the
@@ -162,10 +226,7 @@ pub fn write_output(path: Option<&str>, text: &str) -> bool {
                 false
             }
         },
-        None => {
-            print!("{text}");
-            true
-        }
+        None => out(text),
     }
 }
 

@@ -70,8 +70,8 @@ pub fn run(args: &SoaArgs) -> u8 {
         .map(|r| (r.id.clone(), r.controls.clone()))
         .collect();
     let report: Option<Report> = if let Some(file) = &args.report {
-        let parsed = std::fs::read(file)
-            .map_err(|e| e.to_string())
+        let parsed = super::inputs::read_input(file)
+            .map_err(|(message, help)| format!("{message} ({help})"))
             .and_then(|b| serde_json::from_slice::<Report>(&b).map_err(|e| e.to_string()));
         match parsed {
             Ok(r) => Some(r),

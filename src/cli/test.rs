@@ -82,12 +82,12 @@ pub fn run(args: &TestArgs) -> u8 {
     }
     let outcomes = if args.coverage {
         let (outcomes, coverage) = run_tests_with_coverage(&program, &options);
-        print!("{}", render(&outcomes));
-        print!("{}", render_coverage(&coverage));
+        out!("{}", render(&outcomes));
+        out!("{}", render_coverage(&coverage));
         outcomes
     } else {
         let outcomes = run_tests(&program, &options);
-        print!("{}", render(&outcomes));
+        out!("{}", render(&outcomes));
         outcomes
     };
     if outcomes.iter().any(|o| !o.passed) {

@@ -4,7 +4,7 @@ use std::collections::{BTreeSet, HashMap};
 
 use petgraph::algo::{tarjan_scc, toposort};
 use petgraph::graph::{DiGraph, NodeIndex};
-use petgraph::visit::{Dfs, EdgeFiltered, EdgeRef};
+use petgraph::visit::{Dfs, EdgeRef};
 
 use super::ir::{LetId, RuleId};
 use super::{DefRef, Program};
@@ -224,15 +224,34 @@ impl RuleGraph {
 
     /// For each rule, the lets it reads directly or through lets and fns.
     pub(super) fn lets_read(&self, program: &Program) -> Vec<Vec<LetId>> {
-        let reads = EdgeFiltered::from_fn(&self.graph, |e| *e.weight() == DepKind::Reads);
+        // One walk per rule over what that rule reaches, not a `Dfs` per rule: `Dfs::new`
+        // allocates a visited set of the whole graph, which made this quadratic in the rules.
+        let mut seen = vec![false; self.graph.node_count()];
+        let mut touched = Vec::new();
+        let mut stack = Vec::new();
         (0..program.rules.len())
             .map(|r| {
                 let mut lets = BTreeSet::new();
                 if let Some(start) = self.index.get(&DefRef::Rule(r)) {
-                    let mut dfs = Dfs::new(&reads, *start);
-                    while let Some(n) = dfs.next(&reads) {
+                    stack.push(*start);
+                    while let Some(n) = stack.pop() {
+                        match seen.get_mut(n.index()) {
+                            Some(s) if !*s => *s = true,
+                            _ => continue,
+                        }
+                        touched.push(n);
                         if let Some(DefRef::Let(l)) = self.graph.node_weight(n) {
                             lets.insert(*l);
+                        }
+                        for e in self.graph.edges(n) {
+                            if *e.weight() == DepKind::Reads {
+                                stack.push(e.target());
+                            }
+                        }
+                    }
+                    for n in touched.drain(..) {
+                        if let Some(s) = seen.get_mut(n.index()) {
+                            *s = false;
                         }
                     }
                 }

@@ -99,6 +99,12 @@ struct Site {
 pub(crate) struct Defs {
     /// namespace → name → def
     scopes: BTreeMap<String, IndexMap<String, DefRef>>,
+    /// namespace → names of its params and lets, in declaration order: the "did you mean"
+    /// candidates of an unknown name, kept apart so that suggesting does not scan every rule
+    /// (that made compiling quadratic in the number of rules).
+    values: BTreeMap<String, Vec<String>>,
+    /// namespace → names of its functions, in declaration order (likewise).
+    fns: BTreeMap<String, Vec<String>>,
     fn_arity: Vec<usize>,
 }
 
@@ -108,21 +114,38 @@ impl Defs {
     }
 
     fn value_names<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a str> + 'a {
-        self.scopes
+        self.values
             .get(namespace)
             .into_iter()
-            .flat_map(|s| s.iter())
-            .filter(|(_, d)| matches!(d, DefRef::Param(_) | DefRef::Let(_)))
-            .map(|(n, _)| n.as_str())
+            .flatten()
+            .map(String::as_str)
     }
 
     fn fn_names<'a>(&'a self, namespace: &str) -> impl Iterator<Item = &'a str> + 'a {
-        self.scopes
+        self.fns
             .get(namespace)
             .into_iter()
-            .flat_map(|s| s.iter())
-            .filter(|(_, d)| matches!(d, DefRef::Fn(_)))
-            .map(|(n, _)| n.as_str())
+            .flatten()
+            .map(String::as_str)
+    }
+
+    /// Declares `name` in `namespace`.
+    fn declare(&mut self, namespace: &str, name: &str, def: DefRef) {
+        let names = match def {
+            DefRef::Param(_) | DefRef::Let(_) => Some(&mut self.values),
+            DefRef::Fn(_) => Some(&mut self.fns),
+            DefRef::Rule(_) => None,
+        };
+        if let Some(names) = names {
+            names
+                .entry(namespace.to_string())
+                .or_default()
+                .push(name.to_string());
+        }
+        self.scopes
+            .entry(namespace.to_string())
+            .or_default()
+            .insert(name.to_string(), def);
     }
 
     fn all_names<'a>(&'a self, namespace: &str) -> Vec<&'a str> {
@@ -198,10 +221,7 @@ pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Co
                 ));
             } else {
                 first_site.insert(key, site);
-                defs.scopes
-                    .entry(info.namespace.clone())
-                    .or_default()
-                    .insert(name.name.clone(), def);
+                defs.declare(&info.namespace, &name.name, def);
             }
         }
     }

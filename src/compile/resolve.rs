@@ -148,6 +148,10 @@ impl<'c> Scope<'c> {
     // ------------------------------------------------------------ expressions
 
     pub(super) fn expr(&mut self, expr: &ast::Expr) -> ir::Expr {
+        crate::source::grow_stack(|| self.expr_here(expr))
+    }
+
+    fn expr_here(&mut self, expr: &ast::Expr) -> ir::Expr {
         let span = expr.span;
         let kind = match &expr.kind {
             ast::ExprKind::Null => ExprKind::Const(Const::Null),

@@ -51,6 +51,9 @@ pub(crate) struct Ctx<'a> {
     pub gaps: Vec<EvidenceGap>,
     steps: u64,
     step_limit: u64,
+    /// Bytes of computed values charged to the current rule, and the budget.
+    memory: u64,
+    memory_limit: u64,
     /// Rendered messages are cut at this many characters.
     pub message_limit: usize,
     /// Join indexes of equality filters, by filter and base (see `join`).
@@ -85,6 +88,8 @@ impl<'a> Ctx<'a> {
             gaps: Vec::new(),
             steps: 0,
             step_limit: options.step_limit,
+            memory: 0,
+            memory_limit: options.memory_limit,
             message_limit: options.message_limit,
             joins: HashMap::new(),
             trace: None,
@@ -100,6 +105,7 @@ impl<'a> Ctx<'a> {
         self.base = 0;
         self.file = file;
         self.steps = 0;
+        self.memory = 0;
     }
 
     pub(crate) fn set_local(&mut self, slot: Slot, value: Val<'a>) {
@@ -290,6 +296,41 @@ impl<'a> Ctx<'a> {
 
     /// Evaluates an expression to a value.
     pub(crate) fn eval(&mut self, e: &'a Expr) -> Result<Val<'a>> {
+        let value = crate::source::grow_stack(|| self.eval_here(e))?;
+        self.charge_memory(&value, e.span)?;
+        Ok(value)
+    }
+
+    /// Charges a value this expression just computed against the rule's memory budget, so
+    /// that forty `let`s doubling a list end the rule in error instead of the process. Only a
+    /// value nothing else holds yet (one reference) is new; a let or local read again is not.
+    fn charge_memory(&mut self, value: &Val<'a>, span: Span) -> Result<()> {
+        let bytes = match value {
+            Val::Str(s) if Rc::strong_count(s) == 1 => s.len(),
+            Val::List(l) if Rc::strong_count(l) == 1 => {
+                l.len().saturating_mul(std::mem::size_of::<Val<'a>>())
+            }
+            Val::Object(o) if Rc::strong_count(o) == 1 => o
+                .len()
+                .saturating_mul(std::mem::size_of::<(std::sync::Arc<str>, Val<'a>)>()),
+            _ => return Ok(()),
+        };
+        self.memory = self
+            .memory
+            .saturating_add(u64::try_from(bytes).unwrap_or(u64::MAX));
+        if self.memory > self.memory_limit {
+            return Err(self.error(
+                span,
+                format!(
+                    "evaluation exceeded the memory budget of {} bytes (`rule-memory` under `[limits]` in annexa.toml)",
+                    self.memory_limit
+                ),
+            ));
+        }
+        Ok(())
+    }
+
+    fn eval_here(&mut self, e: &'a Expr) -> Result<Val<'a>> {
         self.tick(e.span)?;
         Ok(match &e.kind {
             ExprKind::Const(c) => Val::Const(c),

@@ -37,6 +37,9 @@ pub struct EvalOptions {
     pub params: Vec<(String, serde_json::Value)>,
     /// Most evaluation steps one rule may take on one document before it ends in error.
     pub step_limit: u64,
+    /// Most bytes of lists, objects and strings one rule may compute on one document before
+    /// it ends in error.
+    pub memory_limit: u64,
     /// Most characters of a rendered message; longer ones are cut and end with `…`.
     pub message_limit: usize,
 }
@@ -47,6 +50,7 @@ impl Default for EvalOptions {
             now: time::now(),
             params: Vec::new(),
             step_limit: 50_000_000,
+            memory_limit: 256 * 1024 * 1024,
             message_limit: 4_096,
         }
     }
@@ -553,5 +557,6 @@ pub fn report(results: Vec<RuleResult>) -> Report {
         files: None,
         notes: Vec::new(),
         unreadable: Vec::new(),
+        config: None,
     }
 }

@@ -114,15 +114,17 @@ pub enum FactsError {
         span: Option<SourceSpan>,
     },
     /// The file is bigger than the limit.
-    #[error("`{name}` is {size} bytes, more than the limit of {limit} bytes")]
+    #[error("`{name}` is larger than the limit of {limit} bytes")]
     #[diagnostic(
         code(annexa::facts::too_large),
-        help("split the facts into several files")
+        help(
+            "split the facts into several files, or raise `fact-file-bytes` under `[limits]` in annexa.toml"
+        )
     )]
     TooLarge {
         /// The fact file as the user named it.
         name: String,
-        /// Its size in bytes.
+        /// Its size in bytes, or `limit + 1` when the input was cut off at the limit.
         size: u64,
         /// The limit in bytes.
         limit: u64,

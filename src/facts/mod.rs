@@ -594,7 +594,7 @@ impl Default for LoadOptions {
     fn default() -> LoadOptions {
         LoadOptions {
             max_depth: 128,
-            max_file_bytes: 512 * 1024 * 1024,
+            max_file_bytes: crate::source::DEFAULT_MAX_INPUT_BYTES,
             max_alias_expansions: 100_000,
         }
     }
@@ -656,15 +656,15 @@ pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, 
         name: name.to_string(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(io)?.len();
-    if size > opts.max_file_bytes {
-        return Err(FactsError::TooLarge {
-            name: name.to_string(),
-            size,
-            limit: opts.max_file_bytes,
-        });
-    }
-    let bytes = std::fs::read(path).map_err(io)?;
+    let bytes =
+        crate::source::read_file_bounded(path, opts.max_file_bytes).map_err(|e| match e {
+            crate::source::ReadError::TooLarge { limit } => FactsError::TooLarge {
+                name: name.to_string(),
+                size: limit.saturating_add(1),
+                limit,
+            },
+            crate::source::ReadError::Io(source) => io(source),
+        })?;
     check_size(name, bytes.len(), opts)?;
     let text = decode::decode_owned(name, bytes)?;
     parse(name, text, format, opts)

@@ -126,6 +126,10 @@ impl<'a> Walker<'a, '_> {
     }
 
     fn expr(&mut self, e: &'a Expr) {
+        crate::source::grow_stack(|| self.expr_here(e));
+    }
+
+    fn expr_here(&mut self, e: &'a Expr) {
         match &e.kind {
             ExprKind::Null
             | ExprKind::Bool(_)

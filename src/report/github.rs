@@ -36,6 +36,7 @@ pub fn escape_property(raw: &str) -> String {
 
 /// Renders the workflow commands, one per line, and a closing summary line.
 pub fn render_github(report: &Report) -> String {
+    let report = &super::terminal_safe(report);
     let cwd = std::env::current_dir().ok();
     let mut out = String::new();
     for r in &report.results {

@@ -49,6 +49,7 @@ fn out_of_scope(r: &RuleResult) -> bool {
 
 /// [`render_human`]; `verbose` also lists the rules no document was in scope of.
 pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String {
+    let report = &super::terminal_safe(report);
     let paint = Paint { on: colour };
     let mut out = String::new();
     let mut hidden = 0;
@@ -125,6 +126,9 @@ pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String
             "{} with no document in scope not listed (--verbose lists them)",
             plural(hidden, "rule"),
         );
+    }
+    if let Some(config) = &report.config {
+        let _ = writeln!(out, "{}", paint.dim(&format!("config: {config}")));
     }
     out
 }

@@ -15,6 +15,7 @@ const VIOLATIONS_SHOWN: usize = 50;
 
 /// Renders the Markdown summary, ending with a newline.
 pub fn render_markdown(report: &Report) -> String {
+    let report = &super::terminal_safe(report);
     let s = &report.summary;
     let mut out = String::new();
     let failed = s.failed > 0 || s.errors > 0;
@@ -191,6 +192,9 @@ pub fn render_markdown(report: &Report) -> String {
             );
         }
         out.push_str("\n</details>\n");
+    }
+    if let Some(config) = &report.config {
+        let _ = writeln!(out, "\nConfiguration: `{}`", config.replace('`', "'"));
     }
     out
 }

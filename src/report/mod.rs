@@ -1,5 +1,6 @@
 //! Presentation of a [`Report`]: the only place that knows about formats and colour.
 
+mod escape;
 mod github;
 mod human;
 mod junit;
@@ -8,6 +9,7 @@ mod sarif;
 
 use crate::findings::Report;
 
+pub use escape::{escape_controls, terminal_safe};
 pub use github::render_github;
 pub use human::{render_human, render_human_with};
 pub use junit::render_junit;

@@ -139,7 +139,7 @@ pub fn render_sarif(report: &Report) -> String {
             Value::Array(notifications),
         );
     }
-    let log = json!({
+    let mut log = json!({
         "$schema": "https://json.schemastore.org/sarif-2.1.0.json",
         "version": "2.1.0",
         "runs": [{
@@ -158,6 +158,11 @@ pub fn render_sarif(report: &Report) -> String {
             "results": results,
         }]
     });
+    if let (Some(config), Some(run)) = (&report.config, log.pointer_mut("/runs/0"))
+        && let Some(fields) = run.as_object_mut()
+    {
+        fields.insert("properties".into(), json!({"config": config}));
+    }
     let mut out =
         serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');

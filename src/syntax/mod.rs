@@ -15,6 +15,10 @@ use crate::source::{SourceFile, Span};
 use grammar::{PolicyParser, Rule};
 use lexical::Lexeme;
 
+/// Stack the pest parser may use on a policy at the nesting limit (measured need in a debug
+/// build is well under a quarter of it).
+const PEST_STACK: usize = 32 * 1024 * 1024;
+
 /// Parses one policy file. Reports the first syntax error.
 ///
 /// ```
@@ -27,8 +31,9 @@ pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {
     let text = file.text();
     let comments = scan(file)?;
     pest::set_error_detail(true);
-    let mut pairs =
-        PolicyParser::parse(Rule::file, text).map_err(|e| error::to_diagnostic(&e, file))?;
+    // pest recurses about a dozen rules per bracket level: 256 levels want a few MiB
+    let mut pairs = crate::source::with_stack(PEST_STACK, || PolicyParser::parse(Rule::file, text))
+        .map_err(|e| error::to_diagnostic(&e, file))?;
     let file_pair = pairs.next().ok_or_else(|| {
         Diagnostic::error(
             "annexa::internal",

@@ -24,6 +24,10 @@ impl Layout<'_> {
     }
 
     pub(super) fn expr_bare(&mut self, e: &Expr, open: bool) -> Doc {
+        crate::source::grow_stack(|| self.expr_bare_here(e, open))
+    }
+
+    fn expr_bare_here(&mut self, e: &Expr, open: bool) -> Doc {
         match &e.kind {
             ExprKind::Null => text("null"),
             ExprKind::Bool(b) => text(b.to_string()),

@@ -13,6 +13,10 @@ impl Lowerer<'_> {
     // ------------------------------------------------------------ expressions
 
     pub(super) fn lower_expr(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
+        crate::source::grow_stack(|| self.lower_expr_here(pair))
+    }
+
+    fn lower_expr_here(&mut self, pair: Pair<'_, Rule>) -> Result<Expr> {
         let span = span_of(&pair);
         match pair.as_rule() {
             Rule::expr
