@@ -206,3 +206,17 @@ fn tempdir() -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+#[test]
+fn fact_model_warnings_fall_only_on_ml_fact_documents() {
+    let out = annexa(&["check", &path("dvc.yaml"), &path("deployment.yaml")]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(!stderr(&out).contains("annexa::facts::schema"), "{}", stderr(&out));
+    let dir = tempdir();
+    let typo = dir.join("typo.yaml");
+    std::fs::write(&typo, "datasets:\n  - name: d\n    ownr: a\n").unwrap();
+    let out = annexa(&["check", typo.to_str().unwrap()]);
+    let err = stderr(&out);
+    assert!(err.contains("warning[annexa::facts::schema]"), "{err}");
+    assert!(err.contains("typo.yaml:3:5"), "{err}");
+}
