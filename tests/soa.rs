@@ -42,9 +42,11 @@ fn json_and_csv_agree_and_a_report_gives_the_same_statuses() {
     let csv = stdout(&annexa(&["soa", FRAUD, "--now", NOW, "--format", "csv"]));
     assert_eq!(csv.lines().count(), 94);
     assert!(
-        csv.lines().any(|l| l.starts_with("A.5.18,organizational,Access rights,yes,,")
-            && l.contains("ml.access_control.access_reviewed")
-            && l.ends_with(",fail")),
+        csv.lines().any(
+            |l| l.starts_with("A.5.18,organizational,Access rights,yes,,")
+                && l.contains("ml.access_control.access_reviewed")
+                && l.ends_with(",fail")
+        ),
         "{csv}"
     );
 
