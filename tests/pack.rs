@@ -36,7 +36,10 @@ fn check(rel: &str) -> Report {
     };
     let report = evaluate(&program(), &docs, &options);
     assert!(report.is_ok());
-    report.unwrap_or_else(|_| unreachable!())
+    let mut report = report.unwrap_or_else(|_| unreachable!());
+    // the examples are ML fact documents: the other packs' rules are out of scope there
+    report.results.retain(|r| r.rule.starts_with("ml."));
+    report
 }
 
 fn with_status(report: &Report, status: Status) -> Vec<String> {

@@ -30,12 +30,22 @@ fn json_and_csv_agree_and_a_report_gives_the_same_statuses() {
         a518["status"], "fail",
         "access reviews fail in the fraud pipeline"
     );
-    assert_eq!(a518["rules"][0], "ml.access_control.access_reviewed");
+    // every pack's rules mapped to the control are listed; the ML one decides here
+    assert!(
+        a518["rules"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| r == "ml.access_control.access_reviewed"),
+        "{a518}"
+    );
     let csv = stdout(&annexa(&["soa", FRAUD, "--now", NOW, "--format", "csv"]));
     assert_eq!(csv.lines().count(), 94);
     assert!(
-        csv.contains(
-            "A.5.18,organizational,Access rights,yes,,ml.access_control.access_reviewed,fail"
+        csv.lines().any(
+            |l| l.starts_with("A.5.18,organizational,Access rights,yes,,")
+                && l.contains("ml.access_control.access_reviewed")
+                && l.ends_with(",fail")
         ),
         "{csv}"
     );
