@@ -285,6 +285,57 @@ fn resolve(doc: &Document, pointer: &str) -> NodeId {
     node
 }
 
+/// The fields of the model's `pipeline` object, as `stdlib/ml.policy` lists them.
+const PIPELINE_FIELDS: [&str; 8] = [
+    "name",
+    "owner",
+    "description",
+    "environments",
+    "privacy",
+    "development",
+    "incident_response",
+    "threat_intel",
+];
+
+/// Whether `doc` is a document of the ML fact model: the same test as `std.ml`'s
+/// `is_fact_document` (docs/facts.md, "Which documents are ML fact documents"), so the default
+/// schema warnings fall on exactly the documents the ML pack judges.
+///
+/// ```
+/// let k8s = annexa::facts::Document::from_json("pod.json", &serde_json::json!({"kind": "Pod"}));
+/// assert!(!annexa::schema::is_ml_fact_document(&k8s));
+/// let ml = annexa::facts::Document::from_json("f.json", &serde_json::json!({"datasets": []}));
+/// assert!(annexa::schema::is_ml_fact_document(&ml));
+/// ```
+pub fn is_ml_fact_document(doc: &Document) -> bool {
+    use crate::facts::NodeValue;
+    let NodeValue::Object(root) = doc.value(doc.root()) else {
+        return false;
+    };
+    let value = |key: &str| root.get(key).map(|id| doc.value(id));
+    let is_list = |key: &str| matches!(value(key), Some(NodeValue::Array(_)));
+    let collections = [
+        "datasets",
+        "models",
+        "transfers",
+        "suppliers",
+        "cloud_services",
+    ];
+    if collections.iter().any(|k| is_list(k)) {
+        return true;
+    }
+    if let Some(NodeValue::Array(stages)) = value("stages")
+        && !stages.is_empty()
+        && stages
+            .iter()
+            .all(|s| matches!(doc.value(*s), NodeValue::Object(_)))
+    {
+        return true;
+    }
+    matches!(value("pipeline"), Some(NodeValue::Object(p))
+        if p.iter().any(|(k, _)| PIPELINE_FIELDS.contains(&k)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -359,49 +410,4 @@ mod tests {
             assert_eq!(check_ml_pipeline(doc), Vec::new());
         }
     }
-}
-
-/// The fields of the model's `pipeline` object, as `stdlib/ml.policy` lists them.
-const PIPELINE_FIELDS: [&str; 8] = [
-    "name",
-    "owner",
-    "description",
-    "environments",
-    "privacy",
-    "development",
-    "incident_response",
-    "threat_intel",
-];
-
-/// Whether `doc` is a document of the ML fact model: the same test as `std.ml`'s
-/// `is_fact_document` (docs/facts.md, "Which documents are ML fact documents"), so the default
-/// schema warnings fall on exactly the documents the ML pack judges.
-///
-/// ```
-/// let k8s = annexa::facts::Document::from_json("pod.json", &serde_json::json!({"kind": "Pod"}));
-/// assert!(!annexa::schema::is_ml_fact_document(&k8s));
-/// let ml = annexa::facts::Document::from_json("f.json", &serde_json::json!({"datasets": []}));
-/// assert!(annexa::schema::is_ml_fact_document(&ml));
-/// ```
-pub fn is_ml_fact_document(doc: &Document) -> bool {
-    use crate::facts::NodeValue;
-    let NodeValue::Object(root) = doc.value(doc.root()) else {
-        return false;
-    };
-    let value = |key: &str| root.get(key).map(|id| doc.value(id));
-    let is_list = |key: &str| matches!(value(key), Some(NodeValue::Array(_)));
-    let collections = ["datasets", "models", "transfers", "suppliers", "cloud_services"];
-    if collections.iter().any(|k| is_list(k)) {
-        return true;
-    }
-    if let Some(NodeValue::Array(stages)) = value("stages")
-        && !stages.is_empty()
-        && stages
-            .iter()
-            .all(|s| matches!(doc.value(*s), NodeValue::Object(_)))
-    {
-        return true;
-    }
-    matches!(value("pipeline"), Some(NodeValue::Object(p))
-        if p.iter().any(|(k, _)| PIPELINE_FIELDS.contains(&k)))
 }

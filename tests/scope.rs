@@ -211,7 +211,11 @@ fn tempdir() -> std::path::PathBuf {
 fn fact_model_warnings_fall_only_on_ml_fact_documents() {
     let out = annexa(&["check", &path("dvc.yaml"), &path("deployment.yaml")]);
     assert_eq!(out.status.code(), Some(0));
-    assert!(!stderr(&out).contains("annexa::facts::schema"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("annexa::facts::schema"),
+        "{}",
+        stderr(&out)
+    );
     let dir = tempdir();
     let typo = dir.join("typo.yaml");
     std::fs::write(&typo, "datasets:\n  - name: d\n    ownr: a\n").unwrap();

@@ -461,7 +461,11 @@ fn schema_ok(documents: &[annexa::facts::Document], mode: SchemaMode, model: &Fa
                 if f.unknown_field {
                     errln!(
                         "warning[annexa::facts::schema]: {}:{}:{}  {}  {}",
-                        f.document, f.line, f.column, f.pointer, f.message
+                        f.document,
+                        f.line,
+                        f.column,
+                        f.pointer,
+                        f.message
                     );
                 }
                 continue;
