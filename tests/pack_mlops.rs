@@ -2,7 +2,12 @@
 //! `policies/mlflow`, `policies/dvc`, `policies/github_actions`), run with no `-p` as a user
 //! would: each weakness of the realistic fixtures is found at its file and line, and the
 //! hardened fixtures give no finding from any pack.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -115,7 +120,10 @@ fn workflow_weaknesses_are_found() {
     expect(
         "gha-weak.yml",
         &[
-            ("github_actions.access.no_cloud_credentials_on_pull_request_target", 7),
+            (
+                "github_actions.access.no_cloud_credentials_on_pull_request_target",
+                7,
+            ),
             ("github_actions.access.token_not_write_all", 5),
             ("github_actions.actions.first_party_actions_pinned", 10),
             ("github_actions.actions.first_party_actions_pinned", 18),
