@@ -129,7 +129,10 @@ fn workflow_weaknesses_are_found() {
             ("github_actions.actions.first_party_actions_pinned", 18),
             ("github_actions.actions.third_party_actions_pinned", 13),
             ("github_actions.actions.third_party_actions_pinned", 22),
-            ("github_actions.scripts.no_pr_code_on_pull_request_target", 12),
+            (
+                "github_actions.scripts.no_pr_code_on_pull_request_target",
+                12,
+            ),
             ("github_actions.scripts.no_secrets_in_scripts", 15),
             ("github_actions.scripts.no_untrusted_input_in_scripts", 15),
             ("github_actions.scripts.no_untrusted_input_in_scripts", 20),
