@@ -42,11 +42,13 @@ fn check(rel: &str) -> Report {
     report
 }
 
+/// The rules of the ML fact pack (`ml.…`) with `status`: the example pipelines are ML fact
+/// documents, out of every other pack's scope.
 fn with_status(report: &Report, status: Status) -> Vec<String> {
     report
         .results
         .iter()
-        .filter(|r| r.status == status)
+        .filter(|r| r.status == status && r.rule.starts_with("ml."))
         .map(|r| r.rule.clone())
         .collect()
 }
@@ -111,7 +113,7 @@ fn compliant_example_passes_every_rule() {
     let not_passed: Vec<String> = report
         .results
         .iter()
-        .filter(|r| r.status != Status::Pass)
+        .filter(|r| r.status != Status::Pass && r.rule.starts_with("ml."))
         .map(|r| r.rule.clone())
         .collect();
     assert!(not_passed.is_empty(), "{not_passed:#?}");

@@ -146,7 +146,10 @@ fn the_ml_pack_stays_quiet_on_files_of_other_tools() {
     assert_eq!(code, 0, "{report}");
     assert_eq!(report["summary"]["failed"], 0);
     assert_eq!(report["summary"]["violations"], 0);
-    assert_eq!(report["files"]["recognised"], 0);
+    // the DVC pack recognises dvc.yaml (and finds nothing wrong); the ML pack none of them
+    assert_eq!(report["files"]["recognised"], 1);
+    assert_eq!(report["files"]["by_pack"]["dvc"], 1);
+    assert!(report["files"]["by_pack"].get("ml").is_none(), "{report}");
 }
 
 #[test]
@@ -154,8 +157,9 @@ fn the_ml_pack_still_judges_ml_fact_documents() {
     let (report, code) = json_report(&[common::FAILING, &path("dvc.yaml")]);
     assert_eq!(code, 1);
     assert!(report["summary"]["failed"].as_u64().unwrap() > 0);
-    assert_eq!(report["files"]["recognised"], 1);
+    assert_eq!(report["files"]["recognised"], 2);
     assert_eq!(report["files"]["by_pack"]["ml"], 1);
+    assert_eq!(report["files"]["by_pack"]["dvc"], 1);
 }
 
 #[test]

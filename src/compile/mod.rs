@@ -24,13 +24,14 @@ use crate::schema::{FactModel, MODELS};
 use crate::source::{SourceFile, Span};
 
 /// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
-pub const STDLIB: [(&str, &str); 6] = [
+pub const STDLIB: &[(&str, &str)] = &[
     ("crypto", include_str!("../../stdlib/crypto.policy")),
     ("net", include_str!("../../stdlib/net.policy")),
     ("time", include_str!("../../stdlib/time.policy")),
     ("iam", include_str!("../../stdlib/iam.policy")),
     ("ml", include_str!("../../stdlib/ml.policy")),
     ("k8s", include_str!("../../stdlib/k8s.policy")),
+    ("mlops", include_str!("../../stdlib/mlops.policy")),
 ];
 
 /// Everything compiled, ready to evaluate.
