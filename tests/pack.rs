@@ -105,9 +105,12 @@ fn every_test_block_passes_and_every_rule_is_shown_pass_and_fail() {
 #[test]
 fn compliant_example_passes_every_rule() {
     let report = check("examples/compliant/ml-pipeline.yaml");
+    // the other formats' packs (cloudformation, terraform, …) have nothing to say about an ML
+    // fact document: out of scope is the right answer for them
     let not_passed: Vec<String> = report
         .results
         .iter()
+        .filter(|r| r.skip_reason.as_deref() != Some("not in scope"))
         .filter(|r| r.status != Status::Pass)
         .map(|r| r.rule.clone())
         .collect();

@@ -205,11 +205,14 @@ pub enum Builtin {
     /// `type_name(x)`: `"null"`, `"boolean"`, `"number"`, `"string"`, `"date"`, `"list"` or
     /// `"object"`.
     TypeName,
+    /// `key_of(x)`: the key under which a fact sits in its parent object (a CloudFormation
+    /// logical id for `Resources.X`); missing for list elements, the root and computed values.
+    KeyOf,
 }
 
 impl Builtin {
     /// Every builtin with its name and arity.
-    pub const ALL: [(&'static str, Builtin, usize); 17] = [
+    pub const ALL: [(&'static str, Builtin, usize); 18] = [
         ("count", Builtin::Count, 1),
         ("len", Builtin::Len, 1),
         ("exists", Builtin::Exists, 1),
@@ -227,6 +230,7 @@ impl Builtin {
         ("days_since", Builtin::DaysSince, 1),
         ("parse_date", Builtin::ParseDate, 1),
         ("type_name", Builtin::TypeName, 1),
+        ("key_of", Builtin::KeyOf, 1),
     ];
 
     /// Looks a builtin up by name: its id and arity.

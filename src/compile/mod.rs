@@ -20,12 +20,13 @@ use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
 
 /// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
-pub const STDLIB: [(&str, &str); 5] = [
+pub const STDLIB: [(&str, &str); 6] = [
     ("crypto", include_str!("../../stdlib/crypto.policy")),
     ("net", include_str!("../../stdlib/net.policy")),
     ("time", include_str!("../../stdlib/time.policy")),
     ("iam", include_str!("../../stdlib/iam.policy")),
     ("ml", include_str!("../../stdlib/ml.policy")),
+    ("aws", include_str!("../../stdlib/aws.policy")),
 ];
 
 /// Everything compiled, ready to evaluate.
