@@ -7,7 +7,8 @@ use crate::source::SourceFile;
 
 /// The `policies/` folder, embedded whole (`include_dir`, so a new pack file or folder needs
 /// no list to be kept in step with it).
-static POLICIES: include_dir::Dir<'static> = include_dir::include_dir!("$CARGO_MANIFEST_DIR/policies");
+static POLICIES: include_dir::Dir<'static> =
+    include_dir::include_dir!("$CARGO_MANIFEST_DIR/policies");
 
 /// The pack's files: `(path relative to the crate root, text)`, sorted by path, every
 /// `*.policy` under `policies/` (test fixtures beside them are not policies).

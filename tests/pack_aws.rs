@@ -1,7 +1,12 @@
 //! The built-in AWS packs (`cloudformation.*`, `terraform.*`, `iam.*`), run as a user would:
 //! `annexa check FILE` with no `-p`. Each realistic fixture gives the findings a reviewer would
 //! write, at their lines; the compliant ones give none.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 
@@ -41,7 +46,10 @@ fn rules_and_lines(report: &Value) -> Vec<(String, u64)> {
 }
 
 fn pairs(expected: &[(&str, u64)]) -> Vec<(String, u64)> {
-    expected.iter().map(|(r, l)| ((*r).to_string(), *l)).collect()
+    expected
+        .iter()
+        .map(|(r, l)| ((*r).to_string(), *l))
+        .collect()
 }
 
 #[test]

@@ -1,5 +1,10 @@
 //! `scope` (LANGUAGE.md v2): documents out of a rule's scope cost nothing and say nothing.
-#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing, clippy::panic)]
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::indexing_slicing,
+    clippy::panic
+)]
 
 mod common;
 

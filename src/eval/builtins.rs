@@ -219,7 +219,8 @@ mod tests {
 
     #[test]
     fn key_of_names_the_member_a_fact_sits_under() {
-        let json = serde_json::json!({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}, "l": [1]});
+        let json =
+            serde_json::json!({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}, "l": [1]});
         let doc = crate::facts::Document::from_json("t.json", &json);
         let root = Val::Node(&doc, doc.root());
         let bucket = root.field("Resources").field("Bucket");
