@@ -262,7 +262,8 @@ fn without_policies_the_built_in_pack_runs() {
     let ok = annexa(&["check", "examples/compliant/ml-pipeline.yaml", "--now", NOW]);
     assert_eq!(ok.status.code(), Some(0), "{}", stdout(&ok));
     assert!(
-        stdout(&ok).contains("55 rules: 55 passed"),
+        // the other formats' packs have no document in scope here: counted, never failed
+        stdout(&ok).contains(" rules: 55 passed, 0 failed"),
         "{}",
         stdout(&ok)
     );
