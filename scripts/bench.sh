@@ -69,3 +69,12 @@ PY
   fi
 done
 echo "ratio: a peer's median wall time divided by annexa's, same run (higher is slower than annexa)"
+
+# Every built-in pack over the real corpus (tests/corpus/real: 20 files of 9 formats), so the cost of
+# the packs on real files is watched; a parse-only run of the same files is the baseline.
+printf '%-24s %10s %10s %8s\n' corpus wall_s peak_mb ratio
+read -r parse_t parse_m < <(measure "$annexa" check tests/corpus/real -p benches/peers/parse_only.policy --format json -o /dev/null)
+printf '%-24s %10s %10s %8s\n' "parse only" "$parse_t" "$parse_m" "1.00"
+read -r packs_t packs_m < <(measure "$annexa" check tests/corpus/real --format json -o /dev/null)
+printf '%-24s %10s %10s %8s\n' "all built-in packs" "$packs_t" "$packs_m" "$(python3 -c "print(f'{$packs_t / $parse_t:.2f}')")"
+echo "ratio: the packs' median wall time divided by the parse-only run's, same run"

@@ -41,6 +41,10 @@ fn json_and_csv_agree_and_a_report_gives_the_same_statuses() {
     );
     let csv = stdout(&annexa(&["soa", FRAUD, "--now", NOW, "--format", "csv"]));
     assert_eq!(csv.lines().count(), 94);
+    let a518_row = csv
+        .lines()
+        .find(|l| l.starts_with("A.5.18,organizational,Access rights,yes,,"))
+        .unwrap_or_else(|| panic!("{csv}"));
     assert!(
         csv.lines().any(
             |l| l.starts_with("A.5.18,organizational,Access rights,yes,,")
@@ -49,6 +53,7 @@ fn json_and_csv_agree_and_a_report_gives_the_same_statuses() {
         ),
         "{csv}"
     );
+    assert!(a518_row.ends_with(",fail"), "{a518_row}");
 
     let dir = std::env::temp_dir().join(format!("annexa-soa-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();

@@ -213,11 +213,14 @@ pub enum Builtin {
     ParseYaml,
     /// `base64_decode(s)`: the text a base64 string encodes
     Base64Decode,
+    /// `key_of(x)`: the key under which a fact sits in its parent object (a CloudFormation
+    /// logical id for `Resources.X`); missing for list elements, the root and computed values.
+    KeyOf,
 }
 
 impl Builtin {
     /// Every builtin with its name and arity.
-    pub const ALL: [(&'static str, Builtin, usize); 21] = [
+    pub const ALL: [(&'static str, Builtin, usize); 22] = [
         ("count", Builtin::Count, 1),
         ("len", Builtin::Len, 1),
         ("exists", Builtin::Exists, 1),
@@ -239,6 +242,7 @@ impl Builtin {
         ("parse_json", Builtin::ParseJson, 1),
         ("parse_yaml", Builtin::ParseYaml, 1),
         ("base64_decode", Builtin::Base64Decode, 1),
+        ("key_of", Builtin::KeyOf, 1),
     ];
 
     /// Looks a builtin up by name: its id and arity.

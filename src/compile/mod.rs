@@ -32,6 +32,7 @@ pub const STDLIB: &[(&str, &str)] = &[
     ("ml", include_str!("../../stdlib/ml.policy")),
     ("k8s", include_str!("../../stdlib/k8s.policy")),
     ("mlops", include_str!("../../stdlib/mlops.policy")),
+    ("aws", include_str!("../../stdlib/aws.policy")),
 ];
 
 /// Everything compiled, ready to evaluate.

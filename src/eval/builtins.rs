@@ -93,6 +93,7 @@ pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> 
             View::List(_) => "list",
             View::Object(_) => "object",
         }))),
+        Builtin::KeyOf => Ok(key_of(first)),
         Builtin::Keys => match first.view() {
             View::Object(o) => Ok(Val::List(Rc::new(
                 o.iter().map(|(k, _)| Val::Str(Rc::from(k))).collect(),
@@ -200,12 +201,38 @@ fn as_date(v: &Val<'_>) -> Result<i64, String> {
     }
 }
 
+/// The key a fact sits under in its parent object. Only facts have a place in the tree, so a
+/// computed value, the root and a list element have no key (missing).
+fn key_of<'a>(x: &Val<'a>) -> Val<'a> {
+    match x {
+        Val::Node(doc, id) => match doc.segment(*id) {
+            Some(crate::facts::Segment::Key(k)) => Val::Str(Rc::from(k)),
+            _ => Val::Missing(None),
+        },
+        _ => Val::Missing(None),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
 
     fn s(text: &str) -> Val<'static> {
         Val::Str(Rc::from(text))
+    }
+
+    #[test]
+    fn key_of_names_the_member_a_fact_sits_under() {
+        let json =
+            serde_json::json!({"Resources": {"Bucket": {"Type": "AWS::S3::Bucket"}}, "l": [1]});
+        let doc = crate::facts::Document::from_json("t.json", &json);
+        let root = Val::Node(&doc, doc.root());
+        let bucket = root.field("Resources").field("Bucket");
+        assert!(matches!(call(Builtin::KeyOf, &[bucket], 0), Ok(Val::Str(k)) if &*k == "Bucket"));
+        // the root, a list element and a computed value sit under no key
+        for x in [root.clone(), root.field("l").index(0), s("Bucket")] {
+            assert!(matches!(call(Builtin::KeyOf, &[x], 0), Ok(Val::Missing(_))));
+        }
     }
 
     #[test]
