@@ -306,3 +306,20 @@ fn packs_md_is_current() {
         );
     }
 }
+
+#[test]
+fn every_built_in_rule_has_a_scope_a_title_and_a_remediation() {
+    let p = program();
+    let lacking: Vec<String> = p
+        .rules
+        .iter()
+        .filter(|r| {
+            (r.file_scope.is_none() && r.scope.is_none())
+                || r.title.is_none()
+                || r.remediation.is_none()
+        })
+        .map(|r| r.id.clone())
+        .collect();
+    assert!(lacking.is_empty(), "{lacking:#?}");
+    assert!(p.rules.len() > 200, "{} rules", p.rules.len());
+}
