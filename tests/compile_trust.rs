@@ -137,6 +137,24 @@ fn an_extended_model_accepts_the_users_fields_at_compile_and_check_time() {
     let check = annexa_in(&dir, &["check", "facts.json"]);
     assert_eq!(check.status.code(), Some(0), "{}", stderr(&check));
     assert!(!stderr(&check).contains("owner_team"), "{}", stderr(&check));
+    // explain, graph and soa compile with the same extended model
+    let rule = team_rule(&dir);
+    let explain = annexa_in(&dir, &["explain", &rule, "facts.json", "-p", "team.policy"]);
+    assert_eq!(explain.status.code(), Some(0), "{}", stderr(&explain));
+    let graph = annexa_in(&dir, &["graph", "team.policy"]);
+    assert_eq!(graph.status.code(), Some(0), "{}", stderr(&graph));
+    let soa = annexa_in(&dir, &["soa", "-p", "team.policy"]);
+    assert_eq!(soa.status.code(), Some(0), "{}", stderr(&soa));
+}
+
+/// The first rule's name in the extended fixture's policy.
+fn team_rule(dir: &std::path::Path) -> String {
+    let text = std::fs::read_to_string(dir.join("team.policy")).unwrap_or_default();
+    text.lines()
+        .find_map(|l| l.strip_prefix("rule "))
+        .and_then(|l| l.split_whitespace().next())
+        .unwrap_or_default()
+        .to_string()
 }
 
 #[test]

@@ -66,7 +66,9 @@ pub fn run(args: &ExplainArgs) -> u8 {
     let Some(modules) = super::inputs::load_policies_or_pack(&args.policies) else {
         return EXIT_USAGE;
     };
-    let compiled = annexa::compile::compile(modules);
+    let Some(compiled) = super::inputs::compile_configured(modules) else {
+        return EXIT_USAGE;
+    };
     for d in compiled.diagnostics.iter().filter(|d| d.is_error()) {
         print_diagnostic(d);
     }

@@ -32,7 +32,7 @@ pub enum GraphFormat {
 /// Loads the policies named, or the built-in pack, and compiles them; prints diagnostics.
 pub fn load_program(paths: &[String]) -> Option<Program> {
     let modules = super::inputs::load_policies_or_pack(paths)?;
-    let compiled = annexa::compile::compile(modules);
+    let compiled = super::inputs::compile_configured(modules)?;
     for d in &compiled.diagnostics {
         print_diagnostic(d);
     }

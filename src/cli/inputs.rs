@@ -377,3 +377,19 @@ fn relative_to(path: &Path, cwd: &Path) -> std::path::PathBuf {
 pub fn path_strings(paths: &[std::path::PathBuf]) -> Vec<String> {
     paths.iter().map(|p| display(p)).collect()
 }
+
+/// Compiles `modules` with the fact model of the discovered annexa.toml (its `[schema] extend`),
+/// so commands without `--config` (explain, graph, soa, controls) accept the fields a team added
+/// to the model, as `check`, `test` and `lint` do. `None` (exit 2) when annexa.toml or its
+/// extension is wrong; the diagnostics are printed.
+pub fn compile_configured(modules: Vec<Module>) -> Option<annexa::compile::Compiled> {
+    let config = load_config(None, false).ok()?;
+    let model = match annexa::schema::configured_model(config.as_ref()) {
+        Ok(model) => model,
+        Err(d) => {
+            print_diagnostic(&d);
+            return None;
+        }
+    };
+    Some(annexa::compile::compile_with_model(modules, model.as_ref()))
+}

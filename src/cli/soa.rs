@@ -57,7 +57,9 @@ pub fn run(args: &SoaArgs) -> u8 {
     let Some(modules) = load_policies_or_pack(&args.policies) else {
         return EXIT_USAGE;
     };
-    let compiled = annexa::compile::compile(modules);
+    let Some(compiled) = super::inputs::compile_configured(modules) else {
+        return EXIT_USAGE;
+    };
     for d in compiled.diagnostics.iter().filter(|d| d.is_error()) {
         print_diagnostic(d);
     }
