@@ -119,11 +119,18 @@ fn source(at: &SourceLoc) -> String {
     format!("{}:{}:{}", at.file, at.line, at.column)
 }
 
+/// Text from facts, file names or policies with its control characters escaped, so a value
+/// cannot forge a line of the trace or drive the terminal.
+fn safe(text: &str) -> std::borrow::Cow<'_, str> {
+    annexa::report::escape_controls(text)
+}
+
 fn document(name: &str, index: usize) -> String {
+    let name = safe(name);
     if index > 0 {
         format!("{name}[{index}]")
     } else {
-        name.to_string()
+        name.into_owned()
     }
 }
 
@@ -135,9 +142,9 @@ fn fact(f: &FactLoc) -> String {
         f.column
     );
     let pointer = if f.pointer.is_empty() {
-        "/"
+        "/".into()
     } else {
-        f.pointer.as_str()
+        safe(&f.pointer)
     };
     if f.missing {
         format!("({pointer} is absent; nearest present parent at {at})")
@@ -149,28 +156,32 @@ fn fact(f: &FactLoc) -> String {
 /// `/datasets/0/contains_pii = `true` at file:line:col`: the fact that decided a condition.
 fn decided(o: &Operand) -> String {
     match &o.fact {
-        Some(f) if f.missing => format!("{} (absent; nearest present parent at {})", o.text, {
-            let (doc, line, col) = (document(&f.document, f.document_index), f.line, f.column);
-            format!("{doc}:{line}:{col}")
-        }),
+        Some(f) if f.missing => format!(
+            "{} (absent; nearest present parent at {})",
+            safe(&o.text),
+            {
+                let (doc, line, col) = (document(&f.document, f.document_index), f.line, f.column);
+                format!("{doc}:{line}:{col}")
+            }
+        ),
         Some(f) => format!(
             "{} = `{}` at {}:{}:{}",
-            o.text,
-            o.value,
+            safe(&o.text),
+            safe(&o.value),
             document(&f.document, f.document_index),
             f.line,
             f.column
         ),
-        None => format!("`{}`", o.value),
+        None => format!("`{}`", safe(&o.value)),
     }
 }
 
 fn operand(o: &Operand) -> String {
-    let mut out = format!("`{}` = ", o.text);
+    let mut out = format!("`{}` = ", safe(&o.text));
     if o.value == "missing" && o.fact.as_ref().is_none_or(|f| f.missing) {
         out.push_str("missing");
     } else {
-        let _ = write!(out, "`{}`", o.value);
+        let _ = write!(out, "`{}`", safe(&o.value));
     }
     if let Some(f) = &o.fact {
         let _ = write!(out, " {}", fact(f));
@@ -249,7 +260,7 @@ fn render_one(out: &mut String, t: &RuleTrace) {
             );
         }
         Status::Skip => {
-            let reason = t.reason.as_deref().unwrap_or("not applicable");
+            let reason = safe(t.reason.as_deref().unwrap_or("not applicable"));
             let _ = writeln!(out, "result: skip, {reason}");
             if let Some(dep) = t.when.iter().find(|d| d.status != Status::Pass) {
                 let short = dep.rule.rsplit('.').next().unwrap_or(&dep.rule);
@@ -260,7 +271,7 @@ fn render_one(out: &mut String, t: &RuleTrace) {
             }
         }
         Status::Error | Status::Waived => {
-            let reason = t.reason.as_deref().unwrap_or("evaluation failed");
+            let reason = safe(t.reason.as_deref().unwrap_or("evaluation failed"));
             let _ = writeln!(out, "result: {}, {reason}", t.status.as_str());
         }
     }
@@ -270,7 +281,7 @@ fn render_one(out: &mut String, t: &RuleTrace) {
             let _ = writeln!(
                 out,
                 "  - {} ({}:{}:{})",
-                g.message,
+                safe(&g.message),
                 document(&g.document, g.document_index),
                 g.line,
                 g.column
@@ -382,11 +393,11 @@ fn render_event(out: &mut String, event: &TraceEvent) {
                 Outcome::True => "holds".to_string(),
                 Outcome::False => format!(
                     "violation: {}",
-                    message.as_deref().unwrap_or("requirement failed")
+                    safe(message.as_deref().unwrap_or("requirement failed"))
                 ),
                 Outcome::Missing => format!(
                     "violation (missing fact, fail-closed): {}",
-                    message.as_deref().unwrap_or("requirement failed")
+                    safe(message.as_deref().unwrap_or("requirement failed"))
                 ),
             };
             let _ = writeln!(out, "{pad}  → {}: {verdict}", outcome.as_str());

@@ -214,6 +214,36 @@ fn control_characters_from_facts_are_escaped_in_text_formats() {
 }
 
 #[test]
+fn control_characters_from_facts_are_escaped_in_explain() {
+    let dir = scratch("controls-explain");
+    let facts = write(
+        &dir,
+        "f.json",
+        r#"{"items": [{"id": "a\n PASS x", "ok": false}, {"id": "\u001b]52;c;aGk=\u0007", "ok": false}]}"#,
+    );
+    let policy = write(
+        &dir,
+        "r.policy",
+        "rule r {\n  controls A.8.24\n  for i in items {\n    require i.ok else \"item {i.id} is not ok\"\n  }\n}\n",
+    );
+    let o = annexa(&["explain", "r", &facts, "-p", &policy]);
+    assert_eq!(code(&o), 1, "{}", stderr(&o));
+    let out = stdout(&o);
+    assert!(
+        !out.contains('\u{1b}') && !out.contains('\u{7}'),
+        "raw control\n{out}"
+    );
+    assert!(
+        !out.lines().any(|l| l.trim_start().starts_with("PASS")),
+        "forged line\n{out}"
+    );
+    assert!(
+        out.contains(r"item a\u{a} PASS x is not ok"),
+        "escaped LF\n{out}"
+    );
+}
+
+#[test]
 fn init_force_never_writes_through_a_symbolic_link() {
     let dir = scratch("init_link");
     let target = write(&dir, "precious.txt", "keep me");
