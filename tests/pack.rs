@@ -1,6 +1,8 @@
 //! The built-in policy pack: it compiles, its test blocks pass, it passes on the compliant
 //! example, fails in the listed ways on the realistic pipelines, and `docs/packs.md` is current.
 
+mod common;
+
 use annexa::compile::{Program, compile};
 use annexa::eval::{EvalOptions, evaluate, parse_time};
 use annexa::facts::{LoadOptions, load_path};
@@ -322,4 +324,38 @@ fn every_built_in_rule_has_a_scope_a_title_and_a_remediation() {
         .collect();
     assert!(lacking.is_empty(), "{lacking:#?}");
     assert!(p.rules.len() > 200, "{} rules", p.rules.len());
+}
+
+#[test]
+fn the_example_repository_gives_its_planted_findings_and_none_on_the_hardened_manifest() {
+    let out = common::annexa(&["check", "examples/repo", "--format", "json"]);
+    assert_eq!(out.status.code(), Some(1), "{}", common::stderr(&out));
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).expect("JSON");
+    let mut files: Vec<String> = report["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .flat_map(|r| r["violations"].as_array().into_iter().flatten())
+        .filter_map(|v| v["document"].as_str())
+        .map(|d| d.trim_start_matches("examples/repo/").to_string())
+        .collect();
+    files.sort();
+    files.dedup();
+    assert_eq!(
+        files,
+        [
+            ".github/workflows/train.yml",
+            "data/features.dvc",
+            "infra/notebook.yaml",
+            "infra/tfplan.json",
+            "k8s/serving.yaml",
+            "k8s/training-job.yaml",
+            "models/churn/MLmodel",
+            "pipelines/train.json",
+        ]
+    );
+    assert_eq!(
+        report["files"]["recognised"], 9,
+        "the hardened manifest is read too"
+    );
 }
