@@ -184,8 +184,7 @@ fn evaluate_inner(
     let overrides = param_overrides(program, options)?;
     let mut per_rule: Vec<Vec<DocOutcome>> = program.rules.iter().map(|_| Vec::new()).collect();
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
-    let scoped = scope::any_scoped(program);
-    let mut recognition = scope::Recognition::default();
+    let mut recognition = scope::Recognition::new(program);
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
         let arena = embedded::Arena::new();
@@ -194,18 +193,23 @@ fn evaluate_inner(
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         let mut scopes = scope::ScopeMemo::new(program);
-        recognition.saw(doc.name());
+        let mut marks = recognition.marks();
         for &rule_id in &program.order {
             let Some(rule) = program.rules.get(rule_id) else {
                 continue;
             };
             let outcome = match scopes.in_scope(&mut ctx, rule) {
-                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+                // a document out of scope leaves no outcome: it is not the rule's business
+                // (`when` reads it as a skip); `merge` says `not in scope` when none is left
+                Ok(false) => {
+                    if let Some(s) = statuses.get_mut(rule_id) {
+                        *s = Some(Status::Skip);
+                    }
+                    continue;
+                }
                 Err(message) => DocOutcome::failed(message),
                 Ok(true) => {
-                    if rule.file_scope.is_some() || rule.scope.is_some() {
-                        recognition.recognised(doc.name(), scope::pack_label(rule));
-                    }
+                    recognition.mark(&mut marks, rule_id);
                     match blocked(program, rule, &statuses) {
                         Some(reason) => DocOutcome::skipped(reason),
                         None => run_rule(&mut ctx, rule_id, rule),
@@ -224,22 +228,29 @@ fn evaluate_inner(
                 list.push(outcome);
             }
         }
+        recognition.document(doc.name(), &marks);
         if let (Some(sink), Some(set)) = (reached.as_mut(), ctx.reached.take()) {
             sink.set = set;
         }
     }
+    let any_documents = !documents.is_empty();
     let mut results: Vec<RuleResult> = program
         .rules
         .iter()
         .zip(per_rule)
         .zip(texts)
         .map(|((rule, outcomes), texts)| {
-            merge(rule, outcomes, texts.unwrap_or_else(|| plain_texts(rule)))
+            merge(
+                rule,
+                outcomes,
+                texts.unwrap_or_else(|| plain_texts(rule)),
+                any_documents,
+            )
         })
         .collect();
     results.sort_by(|a, b| a.rule.cmp(&b.rule));
     let mut report = report(results);
-    if scoped {
+    if recognition.any_scoped() {
         report.files = Some(recognition.counts());
     }
     crate::identity::stamp(&mut report);
@@ -431,19 +442,18 @@ fn plain_texts(rule: &Rule) -> RuleTexts {
     }
 }
 
-fn merge(rule: &Rule, outcomes: Vec<DocOutcome>, texts: RuleTexts) -> RuleResult {
-    // documents out of scope say nothing; only when every document is does the rule say so
-    let all_out = !outcomes.is_empty()
-        && outcomes
-            .iter()
-            .all(|o| o.skip_reason.as_deref() == Some(NOT_IN_SCOPE));
-    let outcomes: Vec<DocOutcome> = if all_out {
-        outcomes.into_iter().take(1).collect()
+/// Merges a rule's outcomes on the documents in its scope; with none left although documents
+/// were read, no document was in its scope.
+fn merge(
+    rule: &Rule,
+    outcomes: Vec<DocOutcome>,
+    texts: RuleTexts,
+    any_documents: bool,
+) -> RuleResult {
+    let outcomes = if outcomes.is_empty() && any_documents {
+        vec![DocOutcome::skipped(NOT_IN_SCOPE.to_string())]
     } else {
         outcomes
-            .into_iter()
-            .filter(|o| o.skip_reason.as_deref() != Some(NOT_IN_SCOPE))
-            .collect()
     };
     let any = |s: Status| outcomes.iter().any(|o| o.status == s);
     let status = if any(Status::Error) {

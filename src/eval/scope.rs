@@ -73,42 +73,79 @@ fn holds<'a>(ctx: &mut Ctx<'a>, expr: &'a crate::compile::Expr) -> Result<bool, 
     result.map_err(|e| e.message)
 }
 
-/// Whether any rule of `program` has a scope (only then do reports count recognised files).
-pub(crate) fn any_scoped(program: &Program) -> bool {
-    program
-        .rules
-        .iter()
-        .any(|r| r.file_scope.is_some() || r.scope.is_some())
-}
-
-/// What a scoped rule recognising a document says about it: the first segment of its
-/// namespace (`kubernetes` for `kubernetes.workloads.privileged`), the pack it comes from.
-pub(crate) fn pack_label(rule: &Rule) -> String {
-    match rule.namespace.split('.').next() {
-        Some(first) if !first.is_empty() => first.to_string(),
-        _ => "root".to_string(),
-    }
-}
-
-/// Per fact file, the packs whose scoped rules had one of its documents in scope.
-#[derive(Default)]
+/// Per fact file, the packs whose scoped rules had one of its documents in scope. Labels are
+/// worked out once per program; a document marks label indexes, so deciding scopes allocates
+/// nothing per rule.
 pub(crate) struct Recognition {
-    files: BTreeMap<String, BTreeSet<String>>,
-    order: Vec<String>,
+    /// The pack labels, sorted: the first segment of a scoped rule's namespace (`kubernetes` for
+    /// `kubernetes.containers.no_privileged`).
+    labels: Vec<String>,
+    /// Per rule, the index of its label, or `None` for a rule without a scope (it judges every
+    /// document and recognises none).
+    rule_label: Vec<Option<usize>>,
+    /// Per file in input order, which labels recognised one of its documents.
+    files: Vec<(String, Vec<bool>)>,
 }
 
 impl Recognition {
-    pub(crate) fn saw(&mut self, file: &str) {
-        if !self.files.contains_key(file) {
-            self.files.insert(file.to_string(), BTreeSet::new());
-            self.order.push(file.to_string());
+    pub(crate) fn new(program: &Program) -> Recognition {
+        fn label_of(rule: &Rule) -> Option<&str> {
+            (rule.file_scope.is_some() || rule.scope.is_some()).then(|| {
+                match rule.namespace.split('.').next() {
+                    Some(first) if !first.is_empty() => first,
+                    _ => "root",
+                }
+            })
+        }
+        let labels: Vec<String> = program
+            .rules
+            .iter()
+            .filter_map(label_of)
+            .collect::<BTreeSet<&str>>()
+            .into_iter()
+            .map(str::to_string)
+            .collect();
+        let rule_label = program
+            .rules
+            .iter()
+            .map(|r| label_of(r).and_then(|l| labels.iter().position(|x| x == l)))
+            .collect();
+        Recognition {
+            labels,
+            rule_label,
+            files: Vec::new(),
         }
     }
 
-    pub(crate) fn recognised(&mut self, file: &str, pack: String) {
-        self.saw(file);
-        if let Some(packs) = self.files.get_mut(file) {
-            packs.insert(pack);
+    /// Whether any rule has a scope (only then do reports count recognised files).
+    pub(crate) fn any_scoped(&self) -> bool {
+        !self.labels.is_empty()
+    }
+
+    /// A fresh set of marks for one document.
+    pub(crate) fn marks(&self) -> Vec<bool> {
+        vec![false; self.labels.len()]
+    }
+
+    /// Marks `rule`'s pack as recognising the current document (nothing for unscoped rules).
+    pub(crate) fn mark(&self, marks: &mut [bool], rule: usize) {
+        if let Some(Some(i)) = self.rule_label.get(rule)
+            && let Some(m) = marks.get_mut(*i)
+        {
+            *m = true;
+        }
+    }
+
+    /// Records the marks of a document of `file`; documents of one file (multi-document YAML,
+    /// adjacent in the input) share its entry.
+    pub(crate) fn document(&mut self, file: &str, marks: &[bool]) {
+        match self.files.last_mut() {
+            Some((name, seen)) if name == file => {
+                for (s, m) in seen.iter_mut().zip(marks) {
+                    *s |= *m;
+                }
+            }
+            _ => self.files.push((file.to_string(), marks.to_vec())),
         }
     }
 
@@ -116,19 +153,18 @@ impl Recognition {
         let mut by_pack: BTreeMap<String, usize> = BTreeMap::new();
         let mut recognised = 0;
         let mut unrecognised = Vec::new();
-        for name in &self.order {
-            match self.files.get(name) {
-                Some(packs) if !packs.is_empty() => {
-                    recognised += 1;
-                    for p in packs {
-                        *by_pack.entry(p.clone()).or_default() += 1;
-                    }
-                }
-                _ => unrecognised.push(name.clone()),
+        for (name, seen) in &self.files {
+            if !seen.iter().any(|s| *s) {
+                unrecognised.push(name.clone());
+                continue;
+            }
+            recognised += 1;
+            for (label, _) in self.labels.iter().zip(seen).filter(|(_, s)| **s) {
+                *by_pack.entry(label.clone()).or_default() += 1;
             }
         }
         FileCounts {
-            total: self.order.len(),
+            total: self.files.len(),
             recognised,
             by_pack,
             unrecognised,
