@@ -228,3 +228,42 @@ fn fact_model_warnings_fall_only_on_ml_fact_documents() {
     assert!(err.contains("warning[annexa::facts::schema]"), "{err}");
     assert!(err.contains("typo.yaml:3:5"), "{err}");
 }
+
+/// `schema::is_ml_fact_document` (which documents get fact-model warnings) and `std.ml`'s
+/// `is_fact_document` (which documents the ML pack judges) are one test written twice; this keeps
+/// them from drifting apart.
+#[test]
+fn the_rust_and_the_policy_recognisers_of_ml_fact_documents_agree() {
+    use annexa::source::SourceFile;
+    let policy = SourceFile::new(
+        "r.policy",
+        "use std.ml\nrule r {\n  controls A.5.9\n  require ml.is_fact_document(facts)\n}\n",
+    );
+    let program = annexa::compile::compile(vec![annexa::syntax::parse(&policy).unwrap()])
+        .program
+        .unwrap();
+    let cases = [
+        serde_json::json!({"datasets": []}),
+        serde_json::json!({"models": [{"name": "m"}]}),
+        serde_json::json!({"transfers": [], "extra": 1}),
+        serde_json::json!({"suppliers": {}}),
+        serde_json::json!({"cloud_services": "x"}),
+        serde_json::json!({"stages": [{"name": "s"}]}),
+        serde_json::json!({"stages": ["build", "test"]}),
+        serde_json::json!({"stages": []}),
+        serde_json::json!({"stages": {"train": {"cmd": "python t.py"}}}),
+        serde_json::json!({"pipeline": {"name": "p"}}),
+        serde_json::json!({"pipeline": {"build": {"image": "x"}}}),
+        serde_json::json!({"models": {"proj": {"materialized": "view"}}}),
+        serde_json::json!({"kind": "Pod"}),
+        serde_json::json!(["datasets"]),
+        serde_json::json!("datasets"),
+    ];
+    for case in cases {
+        let doc = annexa::facts::Document::from_json("f.json", &case);
+        let rust = annexa::schema::is_ml_fact_document(&doc);
+        let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+        let policy = report.results[0].status == annexa::findings::Status::Pass;
+        assert_eq!(rust, policy, "{case}");
+    }
+}
