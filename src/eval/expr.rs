@@ -603,18 +603,7 @@ impl<'a> Ctx<'a> {
                     origin: c.origin,
                 })
             }
-            ExprKind::Binary(
-                op @ (BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::In
-                | BinOp::NotIn),
-                a,
-                b,
-            ) => {
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
                 self.charge(size(&x).saturating_add(size(&y)), e.span)?;
                 let truth = match op {

@@ -446,18 +446,7 @@ impl<'a> Exec<'_, 'a> {
                 self.operands(b, out);
             }
             ExprKind::Not(x) => self.operands(x, out),
-            ExprKind::Binary(
-                BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::In
-                | BinOp::NotIn,
-                a,
-                b,
-            ) => {
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
                 self.operand(a, out);
                 self.operand(b, out);
             }
@@ -563,18 +552,9 @@ impl<'a> Exec<'_, 'a> {
     fn computed_fact(&mut self, cond: &'a Expr) -> Option<Val<'a>> {
         match &cond.kind {
             ExprKind::Not(x) => self.computed_fact(x),
-            ExprKind::Binary(
-                BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::In
-                | BinOp::NotIn,
-                a,
-                b,
-            ) => self.fact_of_call(a).or_else(|| self.fact_of_call(b)),
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
+                self.fact_of_call(a).or_else(|| self.fact_of_call(b))
+            }
             ExprKind::Matches(a, _) => self.fact_of_call(a),
             _ => self.fact_of_call(cond),
         }
