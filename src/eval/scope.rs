@@ -83,10 +83,10 @@ pub(crate) fn any_scoped(program: &Program) -> bool {
 
 /// What a scoped rule recognising a document says about it: the first segment of its
 /// namespace (`kubernetes` for `kubernetes.workloads.privileged`), the pack it comes from.
-pub(crate) fn pack_label(rule: &Rule) -> String {
+pub(crate) fn pack_label(rule: &Rule) -> &str {
     match rule.namespace.split('.').next() {
-        Some(first) if !first.is_empty() => first.to_string(),
-        _ => "root".to_string(),
+        Some(first) if !first.is_empty() => first,
+        _ => "root",
     }
 }
 
@@ -105,10 +105,14 @@ impl Recognition {
         }
     }
 
-    pub(crate) fn recognised(&mut self, file: &str, pack: String) {
+    /// Called for every scoped rule on every document in its scope: allocates only the first
+    /// time a pack recognises a file.
+    pub(crate) fn recognised(&mut self, file: &str, pack: &str) {
         self.saw(file);
-        if let Some(packs) = self.files.get_mut(file) {
-            packs.insert(pack);
+        if let Some(packs) = self.files.get_mut(file)
+            && !packs.contains(pack)
+        {
+            packs.insert(pack.to_string());
         }
     }
 
