@@ -142,6 +142,14 @@ pub(crate) fn located<'a>(v: &Val<'a>, doc: &'a Document) -> &'a Document {
     }
 }
 
+/// The node of `doc` a finding at `node` of `at` (see [`located`]) is known by, for its
+/// identity: the string a parsed value came from, else `node` itself.
+pub(crate) fn identity_node(at: &Document, doc: &Document, node: NodeId) -> NodeId {
+    at.host_node()
+        .filter(|_| !std::ptr::eq(at, doc))
+        .unwrap_or(node)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

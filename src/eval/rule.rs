@@ -193,10 +193,7 @@ impl<'a> Exec<'_, 'a> {
                 let (file, document_index) = at.source_of(node);
                 let subject = doc.pointer(subject_id);
                 // identity stays in `doc`: a value parsed out of a string is known by that string
-                let id_node = at
-                    .host_node()
-                    .filter(|_| !std::ptr::eq(at, doc))
-                    .unwrap_or(node);
+                let id_node = super::embedded::identity_node(at, doc, node);
                 let located = identity_of(
                     doc,
                     subject_id,
