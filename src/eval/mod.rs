@@ -15,6 +15,8 @@ mod time;
 pub mod trace;
 mod value;
 
+use std::borrow::Cow;
+
 use crate::compile::{Program, Rule};
 use crate::controls::{catalog, compare_ids};
 use crate::facts::Document;
@@ -200,7 +202,7 @@ fn evaluate_inner(
                 continue;
             };
             let outcome = match scopes.in_scope(&mut ctx, rule) {
-                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE),
                 Err(message) => DocOutcome::failed(message),
                 Ok(true) => {
                     if rule.file_scope.is_some() || rule.scope.is_some() {
@@ -320,7 +322,7 @@ pub fn explain(
                 continue;
             }
             let outcome = match scopes.in_scope(&mut ctx, rule) {
-                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE),
                 Err(message) => DocOutcome::failed(message),
                 Ok(true) => match blocked(program, rule, &statuses) {
                     Some(reason) => DocOutcome::skipped(reason),
@@ -359,7 +361,7 @@ fn trace_rule<'a>(
         })
         .collect();
     let outcome = match scopes.in_scope(ctx, rule) {
-        Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+        Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE),
         Err(message) => DocOutcome::failed(message),
         Ok(true) => match blocked(program, rule, statuses) {
             Some(reason) => DocOutcome::skipped(reason),
@@ -383,7 +385,7 @@ fn trace_rule<'a>(
         document_index: doc.index(),
         when,
         status: outcome.status,
-        reason: outcome.skip_reason.or(outcome.error),
+        reason: outcome.skip_reason.map(Cow::into_owned).or(outcome.error),
         subjects: outcome.subjects,
         events,
         violations: outcome.violations,
@@ -461,8 +463,9 @@ fn merge(rule: &Rule, outcomes: Vec<DocOutcome>, texts: RuleTexts) -> RuleResult
         Some(
             outcomes
                 .iter()
-                .find_map(|o| o.skip_reason.clone())
-                .unwrap_or_else(|| "not applicable: no fact document".to_string()),
+                .find_map(|o| o.skip_reason.as_deref())
+                .unwrap_or("not applicable: no fact document")
+                .to_string(),
         )
     } else {
         None

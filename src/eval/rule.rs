@@ -1,5 +1,6 @@
 //! Running one rule's statements over one document: subjects, violations, gaps.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::expr::{Ctx, Result, absent_name, is_fact_of};
@@ -17,7 +18,8 @@ pub(crate) struct DocOutcome {
     pub violations: Vec<Violation>,
     pub gaps: Vec<EvidenceGap>,
     pub subjects: usize,
-    pub skip_reason: Option<String>,
+    /// Borrowed for the fixed reasons, which most rules give on most documents.
+    pub skip_reason: Option<Cow<'static, str>>,
     pub error: Option<String>,
 }
 
@@ -34,13 +36,13 @@ impl DocOutcome {
         }
     }
 
-    pub(crate) fn skipped(reason: String) -> DocOutcome {
+    pub(crate) fn skipped(reason: impl Into<Cow<'static, str>>) -> DocOutcome {
         DocOutcome {
             status: Status::Skip,
             violations: Vec::new(),
             gaps: Vec::new(),
             subjects: 0,
-            skip_reason: Some(reason),
+            skip_reason: Some(reason.into()),
             error: None,
         }
     }
@@ -109,7 +111,7 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -
     } else {
         (
             Status::Skip,
-            Some("not applicable: no require was reached".to_string()),
+            Some(Cow::Borrowed("not applicable: no require was reached")),
         )
     };
     DocOutcome {
