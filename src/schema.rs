@@ -151,8 +151,12 @@ impl FactModel {
     pub fn ml_extended(fragment: &serde_json::Value) -> Result<FactModel, String> {
         let mut schema = FactModel::ml().schema.clone();
         merge(&mut schema, fragment);
-        jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
-        Ok(FactModel::from_schema(schema))
+        let validator = jsonschema::validator_for(&schema).map_err(|e| e.to_string())?;
+        Ok(FactModel {
+            validator: Some(validator),
+            types: TypeTable::from_schema(&schema),
+            schema,
+        })
     }
 
     fn from_schema(schema: serde_json::Value) -> FactModel {

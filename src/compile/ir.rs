@@ -156,6 +156,24 @@ pub enum BinOp {
     Rem,
 }
 
+impl BinOp {
+    /// The operators that compare two operands into a truth value: `==`, `!=`, `<`, `<=`,
+    /// `>`, `>=`, `in` and `not in`.
+    pub fn is_comparison(self) -> bool {
+        matches!(
+            self,
+            BinOp::Eq
+                | BinOp::Ne
+                | BinOp::Lt
+                | BinOp::Le
+                | BinOp::Gt
+                | BinOp::Ge
+                | BinOp::In
+                | BinOp::NotIn
+        )
+    }
+}
+
 /// Quantifiers.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Quant {

@@ -83,16 +83,7 @@ pub(crate) fn call<'a>(builtin: Builtin, args: &[Val<'a>], now: i64) -> Out<'a> 
                 describe(first)
             )),
         },
-        Builtin::TypeName => Ok(Val::Str(Rc::from(match first.view() {
-            View::Missing => return Ok(Val::Missing(None)),
-            View::Null => "null",
-            View::Bool(_) => "boolean",
-            View::Int(_) | View::Float(_) => "number",
-            View::Date(_) => "date",
-            View::Str(_) => "string",
-            View::List(_) => "list",
-            View::Object(_) => "object",
-        }))),
+        Builtin::TypeName => Ok(Val::Str(Rc::from(first.type_name()))),
         Builtin::KeyOf => Ok(key_of(first)),
         Builtin::Keys => match first.view() {
             View::Object(o) => Ok(Val::List(Rc::new(

@@ -142,9 +142,31 @@ pub(crate) fn located<'a>(v: &Val<'a>, doc: &'a Document) -> &'a Document {
     }
 }
 
+/// The node of `doc` a finding at `node` of `at` (see [`located`]) is known by, for its
+/// identity: the string a parsed value came from, else `node` itself.
+pub(crate) fn identity_node(at: &Document, doc: &Document, node: NodeId) -> NodeId {
+    at.host_node()
+        .filter(|_| !std::ptr::eq(at, doc))
+        .unwrap_or(node)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    // the evaluator calls these builtins here, not through `builtins::call` (whose test of
+    // missing arguments returns before it would reach this module)
+    #[test]
+    fn a_missing_argument_gives_missing() {
+        let arena = Arena::new();
+        let mut docs = Docs::new(&arena);
+        for (name, builtin, _) in Builtin::ALL {
+            if handles(builtin) {
+                let out = call(&mut docs, builtin, &Val::Missing(None));
+                assert!(matches!(out, Ok(Val::Missing(_))), "{name}");
+            }
+        }
+    }
 
     #[test]
     fn base64_accepts_padding_and_line_breaks() {

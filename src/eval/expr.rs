@@ -157,10 +157,7 @@ impl<'a> Ctx<'a> {
         let (line, column) = doc.position(node);
         let (file, document_index) = doc.source_of(node);
         // identity stays in this document: a value parsed out of a string is known by that string
-        let id_node = doc
-            .host_node()
-            .filter(|_| !std::ptr::eq(doc, self.doc))
-            .unwrap_or(node);
+        let id_node = super::embedded::identity_node(doc, self.doc, node);
         let locator = crate::identity::stable_path(self.doc, id_node, &path);
         self.gaps.push(EvidenceGap {
             message,
@@ -603,18 +600,7 @@ impl<'a> Ctx<'a> {
                     origin: c.origin,
                 })
             }
-            ExprKind::Binary(
-                op @ (BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::In
-                | BinOp::NotIn),
-                a,
-                b,
-            ) => {
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
                 self.charge(size(&x).saturating_add(size(&y)), e.span)?;
                 let truth = match op {

@@ -15,6 +15,8 @@ mod time;
 pub mod trace;
 mod value;
 
+use std::borrow::Cow;
+
 use crate::compile::{Program, Rule};
 use crate::controls::{catalog, compare_ids};
 use crate::facts::Document;
@@ -331,7 +333,7 @@ pub fn explain(
                 continue;
             }
             let outcome = match scopes.in_scope(&mut ctx, rule) {
-                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+                Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE),
                 Err(message) => DocOutcome::failed(message),
                 Ok(true) => match blocked(program, rule, &statuses) {
                     Some(reason) => DocOutcome::skipped(reason),
@@ -370,7 +372,7 @@ fn trace_rule<'a>(
         })
         .collect();
     let outcome = match scopes.in_scope(ctx, rule) {
-        Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE.to_string()),
+        Ok(false) => DocOutcome::skipped(NOT_IN_SCOPE),
         Err(message) => DocOutcome::failed(message),
         Ok(true) => match blocked(program, rule, statuses) {
             Some(reason) => DocOutcome::skipped(reason),
@@ -394,7 +396,7 @@ fn trace_rule<'a>(
         document_index: doc.index(),
         when,
         status: outcome.status,
-        reason: outcome.skip_reason.or(outcome.error),
+        reason: outcome.skip_reason.map(Cow::into_owned).or(outcome.error),
         subjects: outcome.subjects,
         events,
         violations: outcome.violations,
@@ -451,7 +453,7 @@ fn merge(
     any_documents: bool,
 ) -> RuleResult {
     let outcomes = if outcomes.is_empty() && any_documents {
-        vec![DocOutcome::skipped(NOT_IN_SCOPE.to_string())]
+        vec![DocOutcome::skipped(NOT_IN_SCOPE)]
     } else {
         outcomes
     };
@@ -471,8 +473,9 @@ fn merge(
         Some(
             outcomes
                 .iter()
-                .find_map(|o| o.skip_reason.clone())
-                .unwrap_or_else(|| "not applicable: no fact document".to_string()),
+                .find_map(|o| o.skip_reason.as_deref())
+                .unwrap_or("not applicable: no fact document")
+                .to_string(),
         )
     } else {
         None

@@ -1,5 +1,6 @@
 //! Running one rule's statements over one document: subjects, violations, gaps.
 
+use std::borrow::Cow;
 use std::cmp::Ordering;
 
 use super::expr::{Ctx, Result, absent_name, is_fact_of};
@@ -17,7 +18,8 @@ pub(crate) struct DocOutcome {
     pub violations: Vec<Violation>,
     pub gaps: Vec<EvidenceGap>,
     pub subjects: usize,
-    pub skip_reason: Option<String>,
+    /// Borrowed for the fixed reasons, which most rules give on most documents.
+    pub skip_reason: Option<Cow<'static, str>>,
     pub error: Option<String>,
 }
 
@@ -34,13 +36,13 @@ impl DocOutcome {
         }
     }
 
-    pub(crate) fn skipped(reason: String) -> DocOutcome {
+    pub(crate) fn skipped(reason: impl Into<Cow<'static, str>>) -> DocOutcome {
         DocOutcome {
             status: Status::Skip,
             violations: Vec::new(),
             gaps: Vec::new(),
             subjects: 0,
-            skip_reason: Some(reason),
+            skip_reason: Some(reason.into()),
             error: None,
         }
     }
@@ -109,7 +111,7 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -
     } else {
         (
             Status::Skip,
-            Some("not applicable: no require was reached".to_string()),
+            Some(Cow::Borrowed("not applicable: no require was reached")),
         )
     };
     DocOutcome {
@@ -193,10 +195,7 @@ impl<'a> Exec<'_, 'a> {
                 let (file, document_index) = at.source_of(node);
                 let subject = doc.pointer(subject_id);
                 // identity stays in `doc`: a value parsed out of a string is known by that string
-                let id_node = at
-                    .host_node()
-                    .filter(|_| !std::ptr::eq(at, doc))
-                    .unwrap_or(node);
+                let id_node = super::embedded::identity_node(at, doc, node);
                 let located = identity_of(
                     doc,
                     subject_id,
@@ -446,18 +445,7 @@ impl<'a> Exec<'_, 'a> {
                 self.operands(b, out);
             }
             ExprKind::Not(x) => self.operands(x, out),
-            ExprKind::Binary(
-                BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::In
-                | BinOp::NotIn,
-                a,
-                b,
-            ) => {
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
                 self.operand(a, out);
                 self.operand(b, out);
             }
@@ -563,18 +551,9 @@ impl<'a> Exec<'_, 'a> {
     fn computed_fact(&mut self, cond: &'a Expr) -> Option<Val<'a>> {
         match &cond.kind {
             ExprKind::Not(x) => self.computed_fact(x),
-            ExprKind::Binary(
-                BinOp::Eq
-                | BinOp::Ne
-                | BinOp::Lt
-                | BinOp::Le
-                | BinOp::Gt
-                | BinOp::Ge
-                | BinOp::In
-                | BinOp::NotIn,
-                a,
-                b,
-            ) => self.fact_of_call(a).or_else(|| self.fact_of_call(b)),
+            ExprKind::Binary(op, a, b) if op.is_comparison() => {
+                self.fact_of_call(a).or_else(|| self.fact_of_call(b))
+            }
             ExprKind::Matches(a, _) => self.fact_of_call(a),
             _ => self.fact_of_call(cond),
         }
