@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{annexa, stderr, stdout};
+use common::{annexa, assert_exit, stderr, stdout};
 use serde_json::Value;
 
 const DIR: &str = "tests/fixtures/scope";
@@ -195,13 +195,7 @@ fn scope_in_policy_tests() {
     )
     .unwrap();
     let out = annexa(&["test", file.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert!(stdout(&out).contains("2 passed, 0 failed"));
 }
 

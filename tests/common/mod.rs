@@ -58,6 +58,12 @@ pub fn annexa_stdin(args: &[&str], input: &[u8]) -> Output {
     child.wait_with_output().expect("finishes")
 }
 
+/// Asserts the exit code, showing both output streams when it differs.
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "{}{}", stdout(o), stderr(o));
+}
+
 /// Standard output as text.
 pub fn stdout(o: &Output) -> String {
     String::from_utf8_lossy(&o.stdout).into_owned()
