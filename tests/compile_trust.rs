@@ -77,7 +77,11 @@ fn facts_of_the_ml_model_warn_about_unknown_fields_by_default() {
     );
     // a warning does not stop the run: the dataset without `encryption` fails its rule
     assert_eq!(out.status.code(), Some(1), "{err}");
-    assert!(!stdout(&out).is_empty());
+    let text = stdout(&out);
+    assert!(
+        text.contains("FAIL   ml.data_protection.datasets_encrypted_at_rest"),
+        "{text}"
+    );
 }
 
 #[test]

@@ -53,22 +53,10 @@ fn init_writes_a_project_that_checks_and_tests_green() {
     }
     let starter = dir.join("starter");
     let check = annexa_in(&starter, &["check"]);
-    assert_eq!(
-        check.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&check),
-        stderr(&check)
-    );
+    assert_exit(&check, 0);
     assert!(stdout(&check).contains("3 passed"), "{}", stdout(&check));
     let test = annexa_in(&starter, &["test"]);
-    assert_eq!(
-        test.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&test),
-        stderr(&test)
-    );
+    assert_exit(&test, 0);
     assert!(
         stdout(&test).contains("3 passed, 0 failed"),
         "{}",
@@ -361,13 +349,7 @@ fn test_takes_the_policies_of_the_file_from_any_subfolder() {
     let dir = project("test-policies", None);
     let sub = dir.join("facts");
     let out = annexa_in(&sub, &["test"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     let text = stdout(&out);
     assert!(text.contains("3 passed, 0 failed"), "{text}");
     // --no-config looks in the working folder only, which holds no policy

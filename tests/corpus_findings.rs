@@ -33,8 +33,8 @@ fn findings_on_the_real_corpus() {
                 .trim_start_matches("tests/corpus/real/");
             by_file.entry(file.to_string()).or_default().push(format!(
                 "{:>5}:{:<4} {severity:<8} {rule}: {}",
-                v["line"],
-                v["column"],
+                v["line"].as_u64().unwrap(),
+                v["column"].as_u64().unwrap(),
                 v["message"].as_str().unwrap()
             ));
         }
@@ -45,8 +45,8 @@ fn findings_on_the_real_corpus() {
                 .trim_start_matches("tests/corpus/real/");
             by_file.entry(file.to_string()).or_default().push(format!(
                 "{:>5}:{:<4} gap      {rule}: {}",
-                g["line"],
-                g["column"],
+                g["line"].as_u64().unwrap(),
+                g["column"].as_u64().unwrap(),
                 g["message"].as_str().unwrap()
             ));
         }

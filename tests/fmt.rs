@@ -92,13 +92,7 @@ fn every_policy_in_the_repository_keeps_meaning_and_comments_and_is_a_fixed_poin
 #[test]
 fn the_shipped_policies_are_formatted() {
     let out = annexa(&["fmt", "--check", "policies", "stdlib"]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert_eq!(stdout(&out), "");
 }
 

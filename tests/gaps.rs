@@ -18,6 +18,13 @@ const ISSUE_FACTS: &str = "tests/fixtures/gaps/issue.yaml";
 const ONLY: &str = "tests/fixtures/gaps/only_gaps.policy";
 const ONLY_FACTS: &str = "tests/fixtures/gaps/only_gaps.yaml";
 
+/// `annexa check` of the only-gaps fixture (fixed clock, no config), then `extra`.
+fn check_only(extra: &[&str]) -> std::process::Output {
+    let mut args = vec!["check", ONLY_FACTS, "-p", ONLY, "--now", NOW, "--no-config"];
+    args.extend_from_slice(extra);
+    annexa(&args)
+}
+
 fn json_report(args: &[&str]) -> (Option<i32>, Value) {
     let mut all = vec!["check", "--now", NOW, "--format", "json", "--no-config"];
     all.extend_from_slice(args);
@@ -185,18 +192,14 @@ fn the_human_report_names_what_is_missing_with_file_and_line() {
         ),
         "{text}"
     );
-    let only = annexa(&["check", ONLY_FACTS, "-p", ONLY, "--now", NOW, "--no-config"]);
+    let only = check_only(&[]);
     assert_eq!(only.status.code(), Some(1));
     insta::assert_snapshot!("human_only_gaps", stdout(&only));
 }
 
 #[test]
 fn fail_on_and_gaps_decide_the_exit_code_together() {
-    let run = |extra: &[&str]| {
-        let mut args = vec!["check", ONLY_FACTS, "-p", ONLY, "--now", NOW, "--no-config"];
-        args.extend_from_slice(extra);
-        annexa(&args).status.code()
-    };
+    let run = |extra: &[&str]| check_only(extra).status.code();
     // the incomplete rules are high and low
     assert_eq!(run(&[]), Some(1));
     assert_eq!(run(&["--fail-on", "high"]), Some(1));
@@ -240,17 +243,7 @@ fn gaps_in_annexa_toml_is_the_default_and_the_command_line_wins() {
 #[test]
 fn sarif_junit_markdown_and_github_carry_incomplete() {
     let format = |f: &str| {
-        let out = annexa(&[
-            "check",
-            ONLY_FACTS,
-            "-p",
-            ONLY,
-            "--now",
-            NOW,
-            "--no-config",
-            "--format",
-            f,
-        ]);
+        let out = check_only(&["--format", f]);
         assert_eq!(out.status.code(), Some(1), "{f}");
         stdout(&out)
     };
@@ -420,17 +413,7 @@ fn explain_says_why_a_rule_is_incomplete_and_which_fact_a_computed_check_read() 
 
 #[test]
 fn the_json_report_of_an_incomplete_run() {
-    let out = annexa(&[
-        "check",
-        ONLY_FACTS,
-        "-p",
-        ONLY,
-        "--now",
-        NOW,
-        "--no-config",
-        "--format",
-        "json",
-    ]);
+    let out = check_only(&["--format", "json"]);
     assert_eq!(out.status.code(), Some(1));
     insta::assert_snapshot!("json_only_gaps", stdout(&out));
 }

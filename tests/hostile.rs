@@ -18,12 +18,7 @@ fn h(name: &str) -> String {
 
 /// A scratch folder for generated inputs, unique per test.
 fn scratch(test: &str) -> PathBuf {
-    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
-        .join("hostile")
-        .join(test);
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).expect("scratch folder");
-    dir
+    common::scratch("hostile", test)
 }
 
 fn write(dir: &Path, name: &str, bytes: impl AsRef<[u8]>) -> String {

@@ -166,10 +166,7 @@ fn tag_gives_the_tag_as_written() {
 
 /// A scratch folder, removed first if a previous run left it.
 fn scratch(name: &str) -> PathBuf {
-    let dir = std::env::temp_dir().join(format!("annexa-loader-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
+    common::scratch("loader", name)
 }
 
 fn write(dir: &Path, name: &str, text: &[u8]) {

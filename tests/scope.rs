@@ -8,7 +8,7 @@
 
 mod common;
 
-use common::{annexa, stderr, stdout};
+use common::{annexa, assert_exit, stderr, stdout};
 use serde_json::Value;
 
 const DIR: &str = "tests/fixtures/scope";
@@ -187,7 +187,7 @@ fn fmt_keeps_scopes() {
 
 #[test]
 fn scope_in_policy_tests() {
-    let dir = tempdir();
+    let dir = common::scratch("scope", "scope_in_policy_tests");
     let file = dir.join("t.policy");
     std::fs::write(
         &file,
@@ -195,20 +195,8 @@ fn scope_in_policy_tests() {
     )
     .unwrap();
     let out = annexa(&["test", file.to_str().unwrap()]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert!(stdout(&out).contains("2 passed, 0 failed"));
-}
-
-fn tempdir() -> std::path::PathBuf {
-    let dir = std::env::temp_dir().join(format!("annexa-scope-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
 }
 
 #[test]
@@ -220,7 +208,7 @@ fn fact_model_warnings_fall_only_on_ml_fact_documents() {
         "{}",
         stderr(&out)
     );
-    let dir = tempdir();
+    let dir = common::scratch("scope", "fact_model_warnings");
     let typo = dir.join("typo.yaml");
     std::fs::write(&typo, "datasets:\n  - name: d\n    ownr: a\n").unwrap();
     let out = annexa(&["check", typo.to_str().unwrap()]);

@@ -32,13 +32,7 @@ fn passing_suite_from_a_single_file() {
         "--now",
         NOW,
     ]);
-    assert_eq!(
-        out.status.code(),
-        Some(0),
-        "{}{}",
-        stdout(&out),
-        stderr(&out)
-    );
+    assert_exit(&out, 0);
     assert!(stdout(&out).ends_with("\n2 passed, 0 failed\n"));
 }
 

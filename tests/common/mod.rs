@@ -2,7 +2,7 @@
 #![allow(dead_code, reason = "each test binary uses a different subset")]
 #![allow(clippy::expect_used)]
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
 /// The examples the reports are snapshotted on.
@@ -11,6 +11,16 @@ pub const COMPLIANT: &str = "examples/compliant/pipeline.yaml";
 pub const POLICY: &str = "examples/policies";
 /// A fixed clock, so reports do not depend on the day the tests run.
 pub const NOW: &str = "2026-11-25";
+
+/// An empty scratch folder for `test`'s generated inputs, under the target's temporary folder.
+pub fn scratch(group: &str, test: &str) -> PathBuf {
+    let dir = Path::new(env!("CARGO_TARGET_TMPDIR"))
+        .join(group)
+        .join(test);
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).expect("scratch folder");
+    dir
+}
 
 /// Runs annexa in `dir`, without colour.
 pub fn annexa_in(dir: &Path, args: &[&str]) -> Output {
@@ -46,6 +56,12 @@ pub fn annexa_stdin(args: &[&str], input: &[u8]) -> Output {
         .write_all(input)
         .expect("write");
     child.wait_with_output().expect("finishes")
+}
+
+/// Asserts the exit code, showing both output streams when it differs.
+#[track_caller]
+pub fn assert_exit(o: &Output, code: i32) {
+    assert_eq!(o.status.code(), Some(code), "{}{}", stdout(o), stderr(o));
 }
 
 /// Standard output as text.

@@ -162,9 +162,9 @@ fn a_closed_standard_output_ends_quietly_with_the_runs_code() {
     }
 }
 
-#[test]
-fn control_characters_from_facts_are_escaped_in_text_formats() {
-    let dir = scratch("controls");
+/// Facts whose ids hold a forged ` PASS` line and an OSC 52 sequence, and a rule that prints them.
+fn control_fixture(test: &str) -> (String, String) {
+    let dir = scratch(test);
     let facts = write(
         &dir,
         "f.json",
@@ -175,6 +175,12 @@ fn control_characters_from_facts_are_escaped_in_text_formats() {
         "r.policy",
         "rule r {\n  controls A.8.24\n  for i in items {\n    require i.ok else \"item {i.id} is not ok\"\n  }\n}\n",
     );
+    (facts, policy)
+}
+
+#[test]
+fn control_characters_from_facts_are_escaped_in_text_formats() {
+    let (facts, policy) = control_fixture("controls");
     for format in ["human", "markdown", "github"] {
         let o = annexa(&[
             "check",
@@ -215,17 +221,7 @@ fn control_characters_from_facts_are_escaped_in_text_formats() {
 
 #[test]
 fn control_characters_from_facts_are_escaped_in_explain() {
-    let dir = scratch("controls-explain");
-    let facts = write(
-        &dir,
-        "f.json",
-        r#"{"items": [{"id": "a\n PASS x", "ok": false}, {"id": "\u001b]52;c;aGk=\u0007", "ok": false}]}"#,
-    );
-    let policy = write(
-        &dir,
-        "r.policy",
-        "rule r {\n  controls A.8.24\n  for i in items {\n    require i.ok else \"item {i.id} is not ok\"\n  }\n}\n",
-    );
+    let (facts, policy) = control_fixture("controls-explain");
     let o = annexa(&["explain", "r", &facts, "-p", &policy]);
     assert_eq!(code(&o), 1, "{}", stderr(&o));
     let out = stdout(&o);
