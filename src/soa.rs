@@ -251,18 +251,7 @@ mod tests {
     use super::*;
 
     fn applicability(yaml: &str) -> Result<Applicability, Vec<Diagnostic>> {
-        let loaded = crate::facts::load_bytes(
-            "a.yaml",
-            yaml.as_bytes(),
-            crate::facts::Format::Yaml,
-            &Default::default(),
-        )
-        .unwrap_or_default();
-        let doc = loaded
-            .documents
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Document::from_json("a", &serde_json::json!({})));
+        let doc = crate::facts::first_yaml_document("a.yaml", yaml);
         Applicability::parse(&doc, &SourceFile::new("a.yaml", yaml))
     }
 

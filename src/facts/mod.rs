@@ -647,6 +647,19 @@ fn parse(
     }
 }
 
+/// The first document of a YAML text, or an empty object when it holds none or does not
+/// load: the fixture of tests that parse annexa's own small YAML inputs (waivers,
+/// applicability).
+#[cfg(test)]
+pub(crate) fn first_yaml_document(name: &str, text: &str) -> Document {
+    load_bytes(name, text.as_bytes(), Format::Yaml, &LoadOptions::default())
+        .unwrap_or_default()
+        .documents
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Document::from_json(name, &serde_json::json!({})))
+}
+
 /// Loads a fact file; the format comes from the extension. `name` is the path as the user gave it.
 pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, FactsError> {
     let format = format_for_path(path).ok_or_else(|| FactsError::UnknownExtension {
