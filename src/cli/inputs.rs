@@ -160,7 +160,11 @@ pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceF
         max_file_bytes: input_limit(),
         ..LoadOptions::default()
     };
-    let loaded = match facts::load_path(Path::new(file), file, &options) {
+    let loaded = facts::read_path(Path::new(file), file, &options).and_then(|(text, format)| {
+        let source = SourceFile::new(file, text.as_str());
+        facts::load_text(file, text, format, &options).map(|l| (l, source))
+    });
+    let (loaded, source) = match loaded {
         Ok(l) => l,
         Err(e) => {
             print_diagnostic(&e);
@@ -171,10 +175,7 @@ pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceF
         print_diagnostic(&UsageError::new(format!("`{file}` is empty"), shape));
         return None;
     };
-    let text = read_input(file)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    Some((doc, SourceFile::new(file, text)))
+    Some((doc, source))
 }
 
 /// `--param NAME=JSON` options as (name, value); prints the first mistake and gives `None`.
