@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use annexa::ast::Module;
 use annexa::config::Config;
@@ -13,13 +13,22 @@ use annexa::source::SourceFile;
 
 use super::{UsageError, print_diagnostic};
 
-/// The bound on every input file of this run: `[limits] fact-file-bytes` of the annexa.toml
-/// in use, set once by [`load_config`] (commands that read no annexa.toml keep the default).
-static INPUT_LIMIT: AtomicU64 = AtomicU64::new(annexa::source::DEFAULT_MAX_INPUT_BYTES);
+/// The fact limits of this run: `[limits]` of the annexa.toml in use, set once by
+/// [`load_config`] (commands that read no annexa.toml keep the defaults).
+static LOAD_OPTIONS: OnceLock<LoadOptions> = OnceLock::new();
+
+/// The fact limits of this run ([`LOAD_OPTIONS`]).
+pub fn load_options() -> LoadOptions {
+    LOAD_OPTIONS.get().cloned().unwrap_or_default()
+}
 
 /// The bound on every input of this run, in bytes.
 pub fn input_limit() -> u64 {
-    INPUT_LIMIT.load(Ordering::Relaxed)
+    LOAD_OPTIONS
+        .get()
+        .map_or(annexa::source::DEFAULT_MAX_INPUT_BYTES, |o| {
+            o.max_file_bytes
+        })
 }
 
 /// Reads an input named on the command line or in annexa.toml (`-` is standard input) through
@@ -156,10 +165,7 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 /// document and its text for diagnostics. Prints the problem and gives `None` when it cannot
 /// be read or holds no document (`shape` says what to write instead).
 pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceFile)> {
-    let options = LoadOptions {
-        max_file_bytes: input_limit(),
-        ..LoadOptions::default()
-    };
+    let options = load_options();
     let loaded = facts::read_path(Path::new(file), file, &options).and_then(|(text, format)| {
         let source = SourceFile::new(file, text.as_str());
         facts::load_text(file, text, format, &options).map(|l| (l, source))
@@ -203,10 +209,10 @@ pub fn parse_params(params: &[String]) -> Option<Vec<(String, serde_json::Value)
     Some(parsed)
 }
 
-/// Loads every fact document named; prints notes and errors. `None` when anything failed.
-#[allow(dead_code, reason = "kept for commands without annexa.toml limits")]
+/// Loads every fact document named, with the limits of the annexa.toml in use; prints notes
+/// and errors. `None` when anything failed.
 pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<Document>> {
-    load_facts_with(paths, stdin_format, &LoadOptions::default())
+    load_facts_with(paths, stdin_format, &load_options())
 }
 
 /// [`load_facts`] with explicit limits (from `[limits]` of annexa.toml). Files of a folder
@@ -342,9 +348,8 @@ pub fn load_config(explicit: Option<&str>, disabled: bool) -> Result<Option<Conf
     };
     match Config::load(&path) {
         Ok(config) => {
-            if let Some(limit) = config.limits.fact_file_bytes {
-                INPUT_LIMIT.store(limit, Ordering::Relaxed);
-            }
+            // the first annexa.toml read in a run sets its limits
+            let _ = LOAD_OPTIONS.set(config.limits.load_options());
             Ok(Some(config))
         }
         Err(diagnostics) => {
