@@ -18,7 +18,7 @@ use crate::controls::{Lookup, catalog, compare_ids};
 use crate::diagnostics::Diagnostic;
 use crate::facts::Document;
 use crate::findings::{Report, Status};
-use crate::source::{SourceFile, Span};
+use crate::source::SourceFile;
 
 /// One control in the statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,8 +54,7 @@ impl Applicability {
         let mut errors = Vec::new();
         let at = |id: crate::facts::NodeId| {
             let (line, column) = doc.position(id);
-            let offset = crate::source::offset_of(file.text(), line, column);
-            Span::new(offset, offset + 1)
+            file.span_at(line, column)
         };
         let mut excluded = BTreeMap::new();
         let root = doc.root();
