@@ -212,17 +212,7 @@ pub fn parse_params(params: &[String]) -> Option<Vec<(String, serde_json::Value)
 /// Loads every fact document named, with the limits of the annexa.toml in use; prints notes
 /// and errors. `None` when anything failed.
 pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<Document>> {
-    load_facts_with(paths, stdin_format, &load_options())
-}
-
-/// [`load_facts`] with explicit limits (from `[limits]` of annexa.toml). Files of a folder
-/// walk that cannot be read are reported on standard error and left out.
-pub fn load_facts_with(
-    paths: &[String],
-    stdin_format: Option<Format>,
-    options: &LoadOptions,
-) -> Option<Vec<Document>> {
-    load_fact_inputs(paths, &BTreeSet::new(), stdin_format, options).map(|l| l.documents)
+    load_fact_inputs(paths, &BTreeSet::new(), stdin_format).map(|l| l.documents)
 }
 
 /// The fact documents of a run, and the files of folder walks that could not be read.
@@ -236,16 +226,14 @@ pub struct FactInputs {
 /// Loads every fact document named; prints notes and errors. A file named explicitly that
 /// cannot be read or parsed is an error (`None`, exit 2); a file found in a folder, or listed
 /// in `walked` (folders already expanded by `--exclude`), is reported as unreadable on
-/// standard error and in the report, and the run goes on without it.
+/// standard error and in the report, and the run goes on without it. The limits are those of
+/// the annexa.toml in use ([`load_options`]).
 pub fn load_fact_inputs(
     paths: &[String],
     walked: &BTreeSet<String>,
     stdin_format: Option<Format>,
-    options: &LoadOptions,
 ) -> Option<FactInputs> {
-    let mut options = options.clone();
-    options.max_file_bytes = options.max_file_bytes.min(input_limit());
-    let options = &options;
+    let options = &load_options();
     let mut documents = Vec::new();
     let mut unreadable = Vec::new();
     let mut ok = true;
