@@ -133,8 +133,7 @@ pub fn gap_fingerprint(
 ) -> String {
     let document = relative_path(&g.document, cwd);
     let index = g.document_index.to_string();
-    let mut hasher = Sha256::new();
-    for part in [
+    digest(&[
         VERSION,
         "gap",
         rule,
@@ -142,11 +141,7 @@ pub fn gap_fingerprint(
         &index,
         &g.locator,
         &g.construct,
-    ] {
-        hasher.update(part.as_bytes());
-        hasher.update([0u8]);
-    }
-    hex(&hasher.finalize())
+    ])
 }
 
 /// The `require`'s part of the identity: its condition text without any whitespace.
@@ -162,8 +157,13 @@ pub fn require_text(text: &str) -> String {
 pub fn fingerprint(rule: &str, v: &Violation, cwd: Option<&std::path::Path>) -> String {
     let document = relative_path(&v.document, cwd);
     let index = v.document_index.to_string();
+    digest(&[VERSION, rule, &document, &index, &v.locator])
+}
+
+/// SHA-256 (hex) of `parts`, each followed by a NUL byte: the hash of every fingerprint.
+fn digest(parts: &[&str]) -> String {
     let mut hasher = Sha256::new();
-    for part in [VERSION, rule, &document, &index, &v.locator] {
+    for part in parts {
         hasher.update(part.as_bytes());
         hasher.update([0u8]);
     }

@@ -18,7 +18,7 @@ use crate::controls::{Lookup, catalog, compare_ids};
 use crate::diagnostics::Diagnostic;
 use crate::facts::Document;
 use crate::findings::{Report, Status};
-use crate::source::{SourceFile, Span};
+use crate::source::SourceFile;
 
 /// One control in the statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -54,8 +54,7 @@ impl Applicability {
         let mut errors = Vec::new();
         let at = |id: crate::facts::NodeId| {
             let (line, column) = doc.position(id);
-            let offset = crate::source::offset_of(file.text(), line, column);
-            Span::new(offset, offset + 1)
+            file.span_at(line, column)
         };
         let mut excluded = BTreeMap::new();
         let root = doc.root();
@@ -251,18 +250,7 @@ mod tests {
     use super::*;
 
     fn applicability(yaml: &str) -> Result<Applicability, Vec<Diagnostic>> {
-        let loaded = crate::facts::load_bytes(
-            "a.yaml",
-            yaml.as_bytes(),
-            crate::facts::Format::Yaml,
-            &Default::default(),
-        )
-        .unwrap_or_default();
-        let doc = loaded
-            .documents
-            .into_iter()
-            .next()
-            .unwrap_or_else(|| Document::from_json("a", &serde_json::json!({})));
+        let doc = crate::facts::first_yaml_document("a.yaml", yaml);
         Applicability::parse(&doc, &SourceFile::new("a.yaml", yaml))
     }
 

@@ -124,6 +124,13 @@ impl SourceFile {
         NamedSource::new(&self.name, Arc::clone(&self.text)).with_language("annexa")
     }
 
+    /// A one-byte span at a 1-based line and column (in characters), as fact documents place
+    /// their nodes: where a diagnostic about a node of a document loaded from this text points.
+    pub fn span_at(&self, line: u32, column: u32) -> Span {
+        let offset = offset_of(&self.text, line, column);
+        Span::new(offset, offset + 1)
+    }
+
     /// 1-based line and column (in characters) of a byte offset, as [`line_col`] but in time
     /// logarithmic in the text (plus the length of the line).
     pub fn line_col(&self, offset: usize) -> (u32, u32) {

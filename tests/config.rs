@@ -238,6 +238,19 @@ fn limits_apply_to_facts_and_rules() {
     let out = annexa_in(&dir, &["check", "deep.json"]);
     assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
     assert!(stderr(&out).contains("deep.json"), "{}", stderr(&out));
+    // explain reads facts with the same limits as check
+    let out = annexa_in(
+        &dir,
+        &[
+            "explain",
+            "data_stays_in_region",
+            "deep.json",
+            "-p",
+            "policies",
+        ],
+    );
+    assert_eq!(out.status.code(), Some(2), "{}", stdout(&out));
+    assert!(stderr(&out).contains("deep.json"), "{}", stderr(&out));
     // without the limit the same file is judged
     let out = annexa_in(
         &dir,

@@ -244,6 +244,28 @@ fn a_bad_waivers_file_is_a_diagnostic_with_its_line() {
 }
 
 #[test]
+fn a_waivers_file_with_a_byte_order_mark_is_pointed_into_at_the_right_place() {
+    let dir = std::env::temp_dir().join(format!("annexa-waivers-bom-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let file = dir.join("bom.yaml");
+    let text = std::fs::read("tests/fixtures/waivers/bad.yaml").unwrap();
+    std::fs::write(&file, [&b"\xEF\xBB\xBF"[..], &text].concat()).unwrap();
+    let out = annexa(&[
+        "check",
+        FAILING,
+        "-p",
+        POLICY,
+        "--waivers",
+        file.to_str().unwrap(),
+    ]);
+    std::fs::remove_dir_all(&dir).ok();
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("bom.yaml:3:5"), "{err}");
+    assert!(err.contains("3 │     reasn: typo"), "{err}");
+}
+
+#[test]
 fn a_list_where_a_pattern_belongs_stops_the_run_instead_of_waiving_everything() {
     let out = annexa(&[
         "check",

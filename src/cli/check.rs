@@ -242,8 +242,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some((facts, walked)) = expand_excluded(&facts, &excludes) else {
         return EXIT_USAGE;
     };
-    let load_options = config.map(|c| c.limits.load_options()).unwrap_or_default();
-    let Some(inputs) = load_fact_inputs(&facts, &walked, stdin_format, &load_options) else {
+    let Some(inputs) = load_fact_inputs(&facts, &walked, stdin_format) else {
         return EXIT_USAGE;
     };
     let documents = inputs.documents;

@@ -2,7 +2,7 @@
 
 use std::collections::BTreeSet;
 use std::path::Path;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::OnceLock;
 
 use annexa::ast::Module;
 use annexa::config::Config;
@@ -13,13 +13,22 @@ use annexa::source::SourceFile;
 
 use super::{UsageError, print_diagnostic};
 
-/// The bound on every input file of this run: `[limits] fact-file-bytes` of the annexa.toml
-/// in use, set once by [`load_config`] (commands that read no annexa.toml keep the default).
-static INPUT_LIMIT: AtomicU64 = AtomicU64::new(annexa::source::DEFAULT_MAX_INPUT_BYTES);
+/// The fact limits of this run: `[limits]` of the annexa.toml in use, set once by
+/// [`load_config`] (commands that read no annexa.toml keep the defaults).
+static LOAD_OPTIONS: OnceLock<LoadOptions> = OnceLock::new();
+
+/// The fact limits of this run ([`LOAD_OPTIONS`]).
+pub fn load_options() -> LoadOptions {
+    LOAD_OPTIONS.get().cloned().unwrap_or_default()
+}
 
 /// The bound on every input of this run, in bytes.
 pub fn input_limit() -> u64 {
-    INPUT_LIMIT.load(Ordering::Relaxed)
+    LOAD_OPTIONS
+        .get()
+        .map_or(annexa::source::DEFAULT_MAX_INPUT_BYTES, |o| {
+            o.max_file_bytes
+        })
 }
 
 /// Reads an input named on the command line or in annexa.toml (`-` is standard input) through
@@ -156,11 +165,12 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
 /// document and its text for diagnostics. Prints the problem and gives `None` when it cannot
 /// be read or holds no document (`shape` says what to write instead).
 pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceFile)> {
-    let options = LoadOptions {
-        max_file_bytes: input_limit(),
-        ..LoadOptions::default()
-    };
-    let loaded = match facts::load_path(Path::new(file), file, &options) {
+    let options = load_options();
+    let loaded = facts::read_path(Path::new(file), file, &options).and_then(|(text, format)| {
+        let source = SourceFile::new(file, text.as_str());
+        facts::load_text(file, text, format, &options).map(|l| (l, source))
+    });
+    let (loaded, source) = match loaded {
         Ok(l) => l,
         Err(e) => {
             print_diagnostic(&e);
@@ -171,10 +181,7 @@ pub fn read_small_document(file: &str, shape: &str) -> Option<(Document, SourceF
         print_diagnostic(&UsageError::new(format!("`{file}` is empty"), shape));
         return None;
     };
-    let text = read_input(file)
-        .map(|b| String::from_utf8_lossy(&b).into_owned())
-        .unwrap_or_default();
-    Some((doc, SourceFile::new(file, text)))
+    Some((doc, source))
 }
 
 /// `--param NAME=JSON` options as (name, value); prints the first mistake and gives `None`.
@@ -202,20 +209,10 @@ pub fn parse_params(params: &[String]) -> Option<Vec<(String, serde_json::Value)
     Some(parsed)
 }
 
-/// Loads every fact document named; prints notes and errors. `None` when anything failed.
-#[allow(dead_code, reason = "kept for commands without annexa.toml limits")]
+/// Loads every fact document named, with the limits of the annexa.toml in use; prints notes
+/// and errors. `None` when anything failed.
 pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<Document>> {
-    load_facts_with(paths, stdin_format, &LoadOptions::default())
-}
-
-/// [`load_facts`] with explicit limits (from `[limits]` of annexa.toml). Files of a folder
-/// walk that cannot be read are reported on standard error and left out.
-pub fn load_facts_with(
-    paths: &[String],
-    stdin_format: Option<Format>,
-    options: &LoadOptions,
-) -> Option<Vec<Document>> {
-    load_fact_inputs(paths, &BTreeSet::new(), stdin_format, options).map(|l| l.documents)
+    load_fact_inputs(paths, &BTreeSet::new(), stdin_format).map(|l| l.documents)
 }
 
 /// The fact documents of a run, and the files of folder walks that could not be read.
@@ -229,16 +226,14 @@ pub struct FactInputs {
 /// Loads every fact document named; prints notes and errors. A file named explicitly that
 /// cannot be read or parsed is an error (`None`, exit 2); a file found in a folder, or listed
 /// in `walked` (folders already expanded by `--exclude`), is reported as unreadable on
-/// standard error and in the report, and the run goes on without it.
+/// standard error and in the report, and the run goes on without it. The limits are those of
+/// the annexa.toml in use ([`load_options`]).
 pub fn load_fact_inputs(
     paths: &[String],
     walked: &BTreeSet<String>,
     stdin_format: Option<Format>,
-    options: &LoadOptions,
 ) -> Option<FactInputs> {
-    let mut options = options.clone();
-    options.max_file_bytes = options.max_file_bytes.min(input_limit());
-    let options = &options;
+    let options = &load_options();
     let mut documents = Vec::new();
     let mut unreadable = Vec::new();
     let mut ok = true;
@@ -341,9 +336,8 @@ pub fn load_config(explicit: Option<&str>, disabled: bool) -> Result<Option<Conf
     };
     match Config::load(&path) {
         Ok(config) => {
-            if let Some(limit) = config.limits.fact_file_bytes {
-                INPUT_LIMIT.store(limit, Ordering::Relaxed);
-            }
+            // the first annexa.toml read in a run sets its limits
+            let _ = LOAD_OPTIONS.set(config.limits.load_options());
             Ok(Some(config))
         }
         Err(diagnostics) => {

@@ -647,8 +647,44 @@ fn parse(
     }
 }
 
+/// The first document of a YAML text, or an empty object when it holds none or does not
+/// load: the fixture of tests that parse annexa's own small YAML inputs (waivers,
+/// applicability).
+#[cfg(test)]
+pub(crate) fn first_yaml_document(name: &str, text: &str) -> Document {
+    load_bytes(name, text.as_bytes(), Format::Yaml, &LoadOptions::default())
+        .unwrap_or_default()
+        .documents
+        .into_iter()
+        .next()
+        .unwrap_or_else(|| Document::from_json(name, &serde_json::json!({})))
+}
+
 /// Loads a fact file; the format comes from the extension. `name` is the path as the user gave it.
 pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, FactsError> {
+    let (text, format) = read_path(path, name, opts)?;
+    parse(name, text, format, opts)
+}
+
+/// Loads fact documents from text already read and decoded by [`read_path`].
+pub fn load_text(
+    name: &str,
+    text: String,
+    format: Format,
+    opts: &LoadOptions,
+) -> Result<Loaded, FactsError> {
+    check_size(name, text.len(), opts)?;
+    parse(name, text, format, opts)
+}
+
+/// The decoded text of a fact file and its format (from the extension), read through the size
+/// bound: the first half of [`load_path`], for callers that also need the text itself (to
+/// point diagnostics into it) without reading the file a second time.
+pub fn read_path(
+    path: &Path,
+    name: &str,
+    opts: &LoadOptions,
+) -> Result<(String, Format), FactsError> {
     let format = format_for_path(path).ok_or_else(|| FactsError::UnknownExtension {
         name: name.to_string(),
     })?;
@@ -667,7 +703,7 @@ pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, 
         })?;
     check_size(name, bytes.len(), opts)?;
     let text = decode::decode_owned(name, bytes)?;
-    parse(name, text, format, opts)
+    Ok((text, format))
 }
 
 #[cfg(test)]

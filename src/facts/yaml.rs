@@ -143,6 +143,28 @@ enum Frame {
     MergeList { sources: Vec<NodeId> },
 }
 
+impl Frame {
+    /// A freshly opened mapping frame: no merge yet, `key` the member already waiting for its
+    /// value (only a CloudFormation wrapper has one).
+    fn map(
+        id: NodeId,
+        object: OpenObject,
+        anchor: usize,
+        key: Option<PendingKey>,
+        role: MapRole,
+    ) -> Frame {
+        Frame::Map {
+            id,
+            object,
+            anchor,
+            key,
+            merge_pending: false,
+            merges: Vec::new(),
+            role,
+        }
+    }
+}
+
 /// What a mapping frame is for.
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum MapRole {
@@ -305,15 +327,7 @@ impl Loader<'_> {
                             anchor,
                         }
                     } else {
-                        Frame::Map {
-                            id,
-                            object: doc.builder.open_object(),
-                            anchor,
-                            key: None,
-                            merge_pending: false,
-                            merges: Vec::new(),
-                            role: MapRole::Plain,
-                        }
+                        Frame::map(id, doc.builder.open_object(), anchor, None, MapRole::Plain)
                     });
                 }
             }

@@ -30,7 +30,6 @@ pub use baseline::Baseline;
 pub use parse::parse_waivers;
 
 use crate::findings::{Report, RuleResult, Status, Violation, WaiverNote};
-use crate::source::Span;
 
 /// One accepted finding pattern from a waivers file.
 #[derive(Debug, Clone)]
@@ -182,12 +181,6 @@ fn waive(mut r: RuleResult, waivers: &[&Waiver], baseline: Option<&Baseline>) ->
         r.waiver = note;
     }
     r
-}
-
-/// The one-character span at a 1-based (line, column) in `text`.
-fn span_at(text: &str, line: u32, column: u32) -> Span {
-    let offset = crate::source::offset_of(text, line, column);
-    Span::new(offset, offset + 1)
 }
 
 #[cfg(test)]

@@ -3,7 +3,7 @@
 
 use globset::{Glob, GlobMatcher};
 
-use super::{Waiver, span_at};
+use super::Waiver;
 use crate::diagnostics::Diagnostic;
 use crate::facts::{Document, NodeId, NodeValue};
 use crate::findings::WaiverNote;
@@ -67,7 +67,7 @@ pub fn parse_waivers(doc: &Document, text: &SourceFile) -> Result<Vec<Waiver>, V
     let mut errors = Vec::new();
     let at = |id: NodeId| -> Span {
         let (line, column) = doc.position(id);
-        span_at(text.text(), line, column)
+        text.span_at(line, column)
     };
     let root = doc.root();
     let NodeValue::Object(top) = doc.value(root) else {
@@ -129,7 +129,7 @@ fn parse_one(
 ) -> Option<Waiver> {
     let at = |id: NodeId| -> Span {
         let (line, column) = doc.position(id);
-        span_at(text.text(), line, column)
+        text.span_at(line, column)
     };
     let value = doc.value(item);
     let NodeValue::Object(members) = value else {

@@ -2,7 +2,6 @@
 
 use super::*;
 use crate::diagnostics::Diagnostic;
-use crate::facts::Document;
 use crate::source::SourceFile;
 
 fn violation(document: &str, path: &str) -> Violation {
@@ -24,18 +23,7 @@ fn violation(document: &str, path: &str) -> Violation {
 }
 
 fn waivers(yaml: &str) -> Result<Vec<Waiver>, Vec<Diagnostic>> {
-    let loaded = crate::facts::load_bytes(
-        "w.yaml",
-        yaml.as_bytes(),
-        crate::facts::Format::Yaml,
-        &Default::default(),
-    )
-    .unwrap_or_default();
-    let doc = loaded
-        .documents
-        .into_iter()
-        .next()
-        .unwrap_or_else(|| Document::from_json("w", &serde_json::json!({})));
+    let doc = crate::facts::first_yaml_document("w.yaml", yaml);
     parse_waivers(&doc, &SourceFile::new("w.yaml", yaml))
 }
 

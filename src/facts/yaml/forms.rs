@@ -88,15 +88,9 @@ impl Loader<'_> {
         if doc.builder.overflowed() {
             return Err(Failure::TooManyNodes);
         }
-        doc.stack.push(Frame::Map {
-            id,
-            object: doc.builder.open_object(),
-            anchor,
-            key: None,
-            merge_pending: false,
-            merges: Vec::new(),
-            role: MapRole::MergeSource,
-        });
+        let object = doc.builder.open_object();
+        doc.stack
+            .push(Frame::map(id, object, anchor, None, MapRole::MergeSource));
         Ok(true)
     }
 
@@ -176,15 +170,10 @@ impl Loader<'_> {
             doc.builder.set_tag(id, Arc::from(written));
         }
         let key = doc.builder.key(function);
-        doc.stack.push(Frame::Map {
-            id,
-            object: doc.builder.open_object(),
-            anchor,
-            key: Some((key, pos(mark), mark, 1)),
-            merge_pending: false,
-            merges: Vec::new(),
-            role: MapRole::Wrapper,
-        });
+        let object = doc.builder.open_object();
+        let key = Some((key, pos(mark), mark, 1));
+        doc.stack
+            .push(Frame::map(id, object, anchor, key, MapRole::Wrapper));
         Ok(())
     }
 
