@@ -44,6 +44,14 @@ impl Format {
         ("github", Format::Github),
     ];
 
+    /// The name of the format on the command line.
+    pub fn name(self) -> &'static str {
+        Format::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("human", |(n, _)| *n)
+    }
+
     /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`).
     pub fn by_name(name: &str) -> Option<Format> {
         Format::ALL
