@@ -205,3 +205,21 @@ impl miette::Diagnostic for Plain {
         Some(miette::Severity::Error)
     }
 }
+
+/// A note that explains an error after it (why an input gave no document).
+#[derive(Debug)]
+pub(crate) struct Note(pub String);
+
+impl fmt::Display for Note {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+impl std::error::Error for Note {}
+
+impl miette::Diagnostic for Note {
+    fn severity(&self) -> Option<miette::Severity> {
+        Some(miette::Severity::Advice)
+    }
+}

@@ -172,11 +172,18 @@ impl Facts {
             return Err(Error::new(ErrorKind::Facts, errors));
         }
         if out.documents.is_empty() {
-            return Err(Error::plain(
+            // the notes say why each input gave nothing (an empty file, a comment-only YAML)
+            let mut all: Vec<super::error::Boxed> = out
+                .notes
+                .iter()
+                .map(|n| Box::new(super::error::Note(n.clone())) as super::error::Boxed)
+                .collect();
+            all.push(Box::new(Plain::new(
                 ErrorKind::Facts,
                 "no fact document was found",
                 "name JSON or YAML fact files, or folders holding `.json`, `.yaml` or `.yml` files",
-            ));
+            )));
+            return Err(Error::new(ErrorKind::Facts, all));
         }
         Ok(out)
     }
