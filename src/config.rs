@@ -6,7 +6,7 @@
 //! [`Diagnostic`] pointing at the file, line and column, with a "did you mean" for misspelt keys.
 //!
 //! ```
-//! use annexa::config::Config;
+//! use annexa::unstable::config::Config;
 //! let text = "policies = [\"policies/\"]\nfail-on = \"high\"\n[params]\nallowed_regions = [\"eu-west-1\"]\n";
 //! let config = Config::parse("annexa.toml", std::path::Path::new("repo"), text).unwrap();
 //! assert_eq!(config.policies, vec![std::path::PathBuf::from("repo/policies/")]);

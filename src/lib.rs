@@ -15,7 +15,7 @@
 //!         r#"
 //! rule training_data_encrypted {
 //!   severity high
-//!   controls ["A.8.24"]
+//!   controls A.8.24
 //!   for d in datasets {
 //!     require d.encrypted == true else "dataset {d.name} is not encrypted"
 //!   }

@@ -204,8 +204,8 @@ pub struct SchemaFinding {
 ///
 /// ```
 /// let facts = serde_json::json!({"datasets": [{"name": "d", "encrpytion": {}}]});
-/// let doc = annexa::facts::Document::from_json("f.json", &facts);
-/// let findings = annexa::schema::check_ml_pipeline(&doc);
+/// let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+/// let findings = annexa::unstable::schema::check_ml_pipeline(&doc);
 /// assert!(findings.iter().any(|f| f.pointer == "/datasets/0/encrpytion"));
 /// ```
 pub fn check_ml_pipeline(doc: &Document) -> Vec<SchemaFinding> {
@@ -306,10 +306,10 @@ const PIPELINE_FIELDS: [&str; 8] = [
 /// schema warnings fall on exactly the documents the ML pack judges.
 ///
 /// ```
-/// let k8s = annexa::facts::Document::from_json("pod.json", &serde_json::json!({"kind": "Pod"}));
-/// assert!(!annexa::schema::is_ml_fact_document(&k8s));
-/// let ml = annexa::facts::Document::from_json("f.json", &serde_json::json!({"datasets": []}));
-/// assert!(annexa::schema::is_ml_fact_document(&ml));
+/// let k8s = annexa::unstable::facts::Document::from_json("pod.json", &serde_json::json!({"kind": "Pod"}));
+/// assert!(!annexa::unstable::schema::is_ml_fact_document(&k8s));
+/// let ml = annexa::unstable::facts::Document::from_json("f.json", &serde_json::json!({"datasets": []}));
+/// assert!(annexa::unstable::schema::is_ml_fact_document(&ml));
 /// ```
 pub fn is_ml_fact_document(doc: &Document) -> bool {
     use crate::facts::NodeValue;

@@ -27,7 +27,7 @@ pub enum ReadError {
 /// refused at the limit instead of filling memory.
 ///
 /// ```
-/// use annexa::source::{read_bounded, ReadError};
+/// use annexa::unstable::source::{read_bounded, ReadError};
 /// assert_eq!(read_bounded(&b"abc"[..], 3).unwrap(), b"abc");
 /// assert!(matches!(read_bounded(&b"abcd"[..], 3), Err(ReadError::TooLarge { limit: 3 })));
 /// ```
@@ -86,7 +86,7 @@ pub fn too_large_help(limit: u64) -> String {
 /// Cloning is cheap: the text is shared.
 ///
 /// ```
-/// let file = annexa::source::SourceFile::new("a.policy", "rule r {}");
+/// let file = annexa::unstable::source::SourceFile::new("a.policy", "rule r {}");
 /// assert_eq!(file.name(), "a.policy");
 /// ```
 #[derive(Clone, Debug)]

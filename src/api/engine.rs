@@ -29,7 +29,7 @@ use crate::waivers::Accepted;
 /// let engine = annexa::Engine::builder()
 ///     .policy_source(
 ///         "policies/data.policy",
-///         r#"rule encrypted { controls ["A.8.24"] for d in datasets { require d.encrypted == true else "{d.name} is not encrypted" } }"#,
+///         r#"rule encrypted { controls A.8.24 for d in datasets { require d.encrypted == true else "{d.name} is not encrypted" } }"#,
 ///     )
 ///     .build()?;
 /// let shared = Arc::new(engine);
@@ -76,7 +76,6 @@ impl std::fmt::Debug for Engine {
 
 /// Resource limits; each `None` keeps the `annexa.toml` value, else the built-in default.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-#[non_exhaustive]
 pub struct Limits {
     /// Deepest nesting of arrays and objects in a fact document (default 128, at most 250).
     pub fact_depth: Option<usize>,
@@ -379,7 +378,7 @@ impl EngineBuilder {
     ///             _ => Value::Null,
     ///         })
     ///     })
-    ///     .policy_source("p.policy", r#"rule owned { for d in datasets { require owner_of(d.uri) != null } }"#)
+    ///     .policy_source("p.policy", r#"rule owned { controls A.5.9 for d in datasets { require owner_of(d.uri) != null } }"#)
     ///     .build()?;
     /// let facts = annexa::Facts::new().value("f.json", json!({"datasets": [{"uri": "s3://team-b"}]}));
     /// assert!(!engine.check(&facts)?.ok());

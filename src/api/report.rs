@@ -142,7 +142,7 @@ pub struct Summary {
 /// ```
 /// use serde_json::json;
 /// let engine = annexa::Engine::builder()
-///     .policy_source("p.policy", "rule encrypted { for d in datasets { require d.encrypted == true } }")
+///     .policy_source("p.policy", "rule encrypted { controls A.8.24 for d in datasets { require d.encrypted == true } }")
 ///     .build()?;
 /// let facts = annexa::Facts::new().value("f.json", json!({"datasets": [{"encrypted": false}]}));
 /// let report = engine.check(&facts)?;
@@ -237,7 +237,7 @@ impl Report {
     /// `junit`, `markdown`, `github`; `None` for another name.
     ///
     /// ```
-    /// # let engine = annexa::Engine::builder().policy_source("p.policy", "rule r { require 1 == 1 }").build()?;
+    /// # let engine = annexa::Engine::builder().policy_source("p.policy", "rule r { controls A.8.24 require 1 == 1 }").build()?;
     /// # let report = engine.check(&annexa::Facts::new().value("f.json", serde_json::json!({})))?;
     /// assert!(report.render("sarif").unwrap().contains("\"version\": \"2.1.0\""));
     /// assert!(report.render("yaml").is_none());

@@ -166,10 +166,10 @@ impl Defs {
 /// Compiles parsed policy modules (stdlib modules they `use` are loaded automatically).
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n require true\n}");
-/// let module = annexa::syntax::parse(&file).unwrap();
-/// let compiled = annexa::compile::compile(vec![module]);
+/// let module = annexa::unstable::syntax::parse(&file).unwrap();
+/// let compiled = annexa::unstable::compile::compile(vec![module]);
 /// assert!(compiled.program.is_some());
 /// ```
 pub fn compile(modules: Vec<Module>) -> Compiled {

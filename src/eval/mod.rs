@@ -119,12 +119,12 @@ pub fn resolve_param(program: &Program, name: &str) -> Result<usize, ParamError>
 /// Evaluates every rule of `program` on every document and merges the results.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n for d in datasets { require d.ok }\n}");
-/// let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()]).program.unwrap();
+/// let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()]).program.unwrap();
 /// let facts = serde_json::json!({"datasets": [{"ok": true}, {"ok": false}]});
-/// let doc = annexa::facts::Document::from_json("f.json", &facts);
-/// let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+/// let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+/// let report = annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
 /// assert_eq!(report.summary.failed, 1);
 /// assert_eq!(report.results[0].violations[0].path, "/datasets/1/ok");
 /// ```
@@ -273,12 +273,12 @@ pub enum ExplainError {
 /// [`RuleTrace`] per document. Other rules are not evaluated.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "policy ns\nrule r {\n controls A.8.24\n for d in datasets { require d.ok == true }\n}");
-/// let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()]).program.unwrap();
+/// let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()]).program.unwrap();
 /// let facts = serde_json::json!({"datasets": [{"ok": true}, {"ok": false}]});
-/// let doc = annexa::facts::Document::from_json("f.json", &facts);
-/// let traces = annexa::eval::explain(&program, "r", &[doc], &Default::default()).unwrap();
+/// let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+/// let traces = annexa::unstable::eval::explain(&program, "r", &[doc], &Default::default()).unwrap();
 /// assert_eq!(traces[0].rule, "ns.r");
 /// assert_eq!(traces[0].violations.len(), 1);
 /// assert_eq!(traces[0].events.len(), 5); // the for, then a subject and its require, twice

@@ -64,8 +64,8 @@ impl Format {
 /// Renders a report; `colour` only affects the human format.
 ///
 /// ```
-/// let report = annexa::eval::report(Vec::new());
-/// let json = annexa::report::render(&report, annexa::report::Format::Json, false);
+/// let report = annexa::unstable::eval::report(Vec::new());
+/// let json = annexa::unstable::report::render(&report, annexa::unstable::report::Format::Json, false);
 /// assert!(json.contains("\"summary\""));
 /// ```
 pub fn render(report: &Report, format: Format, colour: bool) -> String {
