@@ -3,9 +3,11 @@
 #![warn(missing_docs)]
 
 pub mod ast;
+pub mod audit;
 pub mod compile;
 pub mod config;
 pub mod controls;
+pub mod date;
 pub mod diagnostics;
 pub mod eval;
 pub mod facts;
@@ -16,9 +18,8 @@ pub mod lint;
 pub mod pack;
 pub mod report;
 pub mod schema;
-pub mod soa;
 pub mod source;
+pub mod stdlib;
 pub mod syntax;
 pub mod testing;
-pub mod waivers;
 pub mod walk;

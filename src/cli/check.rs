@@ -186,7 +186,7 @@ pub fn run(args: &CheckArgs) -> u8 {
     let Some(modules) = super::inputs::load_policies_or_pack(policies) else {
         return EXIT_USAGE;
     };
-    let model = match annexa::schema::configured_model(config) {
+    let model = match annexa::config::configured_model(config) {
         Ok(m) => m,
         Err(d) => {
             print_diagnostic(&d);
@@ -269,7 +269,7 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     };
-    let applied = annexa::waivers::apply(report, &waivers, options.now);
+    let applied = annexa::audit::apply(report, &waivers, options.now);
     for note in &applied.notes {
         errln!("note: {note}");
     }
@@ -379,7 +379,7 @@ fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Repor
         ));
         return None;
     }
-    let mut filtered = annexa::eval::report(kept);
+    let mut filtered = annexa::findings::Report::from_results(kept);
     filtered.files = files;
     Some(filtered)
 }
@@ -497,14 +497,14 @@ fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
 }
 
 /// The waivers of `--waivers` (or annexa.toml) and the `--baseline`; prints every mistake.
-fn load_waivers(file: Option<&str>, baseline: Option<&str>) -> Option<annexa::waivers::Accepted> {
-    let mut accepted = annexa::waivers::Accepted::default();
+fn load_waivers(file: Option<&str>, baseline: Option<&str>) -> Option<annexa::audit::Accepted> {
+    let mut accepted = annexa::audit::Accepted::default();
     if let Some(file) = file {
         let (doc, source) = super::inputs::read_small_document(
             file,
             "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
         )?;
-        match annexa::waivers::parse_waivers(&doc, &source) {
+        match annexa::audit::parse_waivers(&doc, &source) {
             Ok(w) => accepted.waivers = w,
             Err(errors) => {
                 for e in &errors {
@@ -521,7 +521,7 @@ fn load_waivers(file: Option<&str>, baseline: Option<&str>) -> Option<annexa::wa
                 serde_json::from_slice::<serde_json::Value>(&bytes)
                     .map_err(|e| format!("`{baseline}` is not JSON: {e}"))
             })
-            .and_then(|report| annexa::waivers::Baseline::from_report(&report, baseline));
+            .and_then(|report| annexa::audit::Baseline::from_report(&report, baseline));
         match parsed {
             Ok(b) => accepted.baseline = Some(b),
             Err(message) => {

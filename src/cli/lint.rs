@@ -80,7 +80,7 @@ pub fn run(args: &LintArgs) -> u8 {
         return EXIT_USAGE;
     };
     let files = modules.len();
-    let model = match annexa::schema::configured_model(file.as_ref()) {
+    let model = match annexa::config::configured_model(file.as_ref()) {
         Ok(m) => m,
         Err(d) => {
             print_diagnostic(&d);

@@ -1,7 +1,7 @@
 //! `annexa soa`: the Statement of Applicability.
 
+use annexa::audit::soa::{Applicability, render_csv, render_markdown, statement};
 use annexa::findings::Report;
-use annexa::soa::{Applicability, render_csv, render_markdown, statement};
 
 use super::inputs::{load_facts, load_policies_or_pack};
 use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
