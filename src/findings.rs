@@ -275,8 +275,8 @@ pub struct Report {
 
 impl Report {
     /// Builds the report of `results`: summary counts and the per-control roll-up. Waivers and
-    /// `--fail-on` filtering rebuild it from the results they change, so it belongs to the
-    /// findings, not to the evaluator.
+    /// the `--rule`/`--control` filters rebuild it from the results they keep or change, so it
+    /// belongs to the findings, not to the evaluator.
     pub fn from_results(results: Vec<RuleResult>) -> Report {
         let count = |s: Status| results.iter().filter(|r| r.status == s).count();
         let summary = Summary {
