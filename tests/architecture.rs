@@ -18,6 +18,7 @@ use std::path::Path;
 
 use petgraph::algo::tarjan_scc;
 use petgraph::graph::{DiGraph, NodeIndex};
+use petgraph::graphmap::DiGraphMap;
 
 /// The library's top-level modules, earliest first: each may refer only to those before it.
 /// The table of docs/architecture.md lists the same names in the same order.
@@ -125,6 +126,17 @@ fn is_prefix(short: &[String], long: &[String]) -> bool {
 /// Every breach of the layer order and every cycle between the files of one module, as
 /// `file:line: why` lines; `sources` are `(path from the crate folder, text)`.
 fn check(sources: &[(String, String)]) -> Vec<String> {
+    let files = code_files(sources);
+    let refs = references(&files);
+    let mut problems = layer_problems(&files, &refs);
+    problems.extend(cycle_problems(&files, &refs));
+    problems.sort();
+    problems
+}
+
+/// The scanned files, without the test code: the files of `#[cfg(test)] mod x;` declarations
+/// and everything below them.
+fn code_files(sources: &[(String, String)]) -> Vec<File> {
     let mut files: Vec<File> = sources
         .iter()
         .map(|(path, text)| {
@@ -152,7 +164,40 @@ fn check(sources: &[(String, String)]) -> Vec<String> {
             .iter()
             .any(|(binary, m)| *binary == f.binary && is_prefix(m, &f.module))
     });
+    files
+}
 
+/// One path a file names, resolved.
+struct Reference {
+    /// The index of the naming file.
+    from: usize,
+    line: usize,
+    /// As written (`super::b::Y`).
+    shown: String,
+    /// The module path it names, from the crate root.
+    target: Vec<String>,
+}
+
+fn references(files: &[File]) -> Vec<Reference> {
+    files
+        .iter()
+        .enumerate()
+        .flat_map(|(from, f)| {
+            f.scanned.paths.iter().filter_map(move |(line, written)| {
+                Some(Reference {
+                    from,
+                    line: *line,
+                    shown: written.join("::"),
+                    target: resolve(&f.module, written)?,
+                })
+            })
+        })
+        .collect()
+}
+
+/// The graph of references between the library's top-level modules (each edge with the sites
+/// that make it), checked against [`LAYERS`] and [`FORBIDDEN`].
+fn layer_problems(files: &[File], refs: &[Reference]) -> Vec<String> {
     let mut problems = Vec::new();
     let layer = |name: &str| LAYERS.iter().position(|l| *l == name);
     let tops: BTreeSet<&str> = files
@@ -168,61 +213,70 @@ fn check(sources: &[(String, String)]) -> Vec<String> {
             ));
         }
     }
-
-    // file-level edges between files of one top-level module, for the cycle check
-    let mut graph: DiGraph<usize, (usize, String)> = DiGraph::new();
-    let nodes: Vec<NodeIndex> = (0..files.len()).map(|i| graph.add_node(i)).collect();
-    for (i, f) in files.iter().enumerate() {
-        let Some(top) = f.module.first() else {
+    let mut graph: DiGraphMap<&str, Vec<&Reference>> = DiGraphMap::new();
+    for r in refs {
+        let Some(f) = files.get(r.from).filter(|f| !f.binary) else {
             continue;
         };
-        for (line, written) in &f.scanned.paths {
-            let Some(target) = resolve(&f.module, written) else {
-                continue;
-            };
-            let shown = written.join("::");
-            let Some(target_top) = target.first() else {
-                continue;
-            };
-            if !f.binary
-                && target_top != top
-                && tops.contains(target_top.as_str())
-                && let (Some(from), Some(to)) = (layer(top), layer(target_top))
-            {
-                if let Some((.., why)) = FORBIDDEN
-                    .iter()
-                    .find(|(a, b, _)| a == top && b == target_top)
-                {
-                    problems.push(format!(
-                        "{}:{line}: `{top}` must not refer to `{target_top}` (`{shown}`): {why}",
-                        f.path
-                    ));
-                }
-                if to > from {
-                    problems.push(format!(
-                        "{}:{line}: `{top}` refers to `{target_top}` (`{shown}`), a later \
-                         layer: `{top}` is layer {from} and may use only layers before it \
-                         (docs/architecture.md)",
-                        f.path
-                    ));
-                }
-            }
-            // the file the path lands in: the one with the longest module path prefixing it
-            let landing = files
-                .iter()
-                .enumerate()
-                .filter(|(_, g)| g.binary == f.binary && is_prefix(&g.module, &target))
-                .max_by_key(|(_, g)| g.module.len());
-            let Some((j, g)) = landing else { continue };
-            let related = is_prefix(&g.module, &f.module) || is_prefix(&f.module, &g.module);
-            if !related
-                && g.module.first() == Some(top)
-                && let (Some(&a), Some(&b)) = (nodes.get(i), nodes.get(j))
-            {
-                graph.add_edge(a, b, (*line, shown));
+        let (Some(top), Some(target)) = (f.module.first(), r.target.first()) else {
+            continue;
+        };
+        if top != target && tops.contains(target.as_str()) {
+            if let Some(sites) = graph.edge_weight_mut(top, target) {
+                sites.push(r);
+            } else {
+                graph.add_edge(top, target, vec![r]);
             }
         }
     }
+    for (top, target, sites) in graph.all_edges() {
+        let (Some(from), Some(to)) = (layer(top), layer(target)) else {
+            continue;
+        };
+        let forbidden = FORBIDDEN.iter().find(|(a, b, _)| *a == top && *b == target);
+        for r in sites {
+            let (at, line, shown) = (files.get(r.from).map_or("?", |f| &f.path), r.line, &r.shown);
+            if let Some((.., why)) = forbidden {
+                problems.push(format!(
+                    "{at}:{line}: `{top}` must not refer to `{target}` (`{shown}`): {why}"
+                ));
+            }
+            if to > from {
+                problems.push(format!(
+                    "{at}:{line}: `{top}` refers to `{target}` (`{shown}`), a later layer: \
+                     `{top}` is layer {from} and may use only layers before it \
+                     (docs/architecture.md)"
+                ));
+            }
+        }
+    }
+    problems
+}
+
+/// Cycles between the files of one top-level module: a file's references to a file that is
+/// neither its ancestor nor its descendant (`eval/expr.rs` → `eval/builtins.rs`, not
+/// `eval/rule.rs` → `eval/mod.rs`), less the pairs of [`ALLOWED_CYCLES`].
+fn cycle_problems(files: &[File], refs: &[Reference]) -> Vec<String> {
+    let mut graph: DiGraph<&str, (usize, &str)> = DiGraph::new();
+    let nodes: Vec<NodeIndex> = files.iter().map(|f| graph.add_node(&f.path)).collect();
+    for r in refs {
+        let Some(f) = files.get(r.from) else { continue };
+        // the file the path lands in: the one with the longest module path prefixing it
+        let landing = files
+            .iter()
+            .enumerate()
+            .filter(|(_, g)| g.binary == f.binary && is_prefix(&g.module, &r.target))
+            .max_by_key(|(_, g)| g.module.len());
+        let Some((to, g)) = landing else { continue };
+        let related = is_prefix(&g.module, &f.module) || is_prefix(&f.module, &g.module);
+        if !related
+            && g.module.first() == f.module.first()
+            && let (Some(&a), Some(&b)) = (nodes.get(r.from), nodes.get(to))
+        {
+            graph.add_edge(a, b, (r.line, &r.shown));
+        }
+    }
+    let mut problems = Vec::new();
     let mut excused: BTreeSet<usize> = BTreeSet::new();
     for scc in tarjan_scc(&graph) {
         if scc.len() < 2 {
@@ -230,8 +284,7 @@ fn check(sources: &[(String, String)]) -> Vec<String> {
         }
         let mut members: Vec<&str> = scc
             .iter()
-            .filter_map(|n| graph.node_weight(*n))
-            .filter_map(|i| files.get(*i).map(|f| f.path.as_str()))
+            .filter_map(|n| graph.node_weight(*n).copied())
             .collect();
         members.sort_unstable();
         let allowed = ALLOWED_CYCLES
@@ -248,9 +301,8 @@ fn check(sources: &[(String, String)]) -> Vec<String> {
                 if !(scc.contains(&a) && scc.contains(&b)) {
                     return None;
                 }
-                let from = files.get(*graph.node_weight(a)?)?;
                 let (line, shown) = graph.edge_weight(e)?;
-                Some(format!("  {}:{line}: `{shown}`", from.path))
+                Some(format!("  {}:{line}: `{shown}`", graph.node_weight(a)?))
             })
             .collect();
         why.sort();
@@ -270,7 +322,6 @@ fn check(sources: &[(String, String)]) -> Vec<String> {
             ));
         }
     }
-    problems.sort();
     problems
 }
 
