@@ -43,9 +43,11 @@
 
 mod api;
 mod ast;
+mod audit;
 mod compile;
 mod config;
 mod controls;
+mod date;
 mod diagnostics;
 mod eval;
 mod facts;
@@ -56,11 +58,10 @@ mod lint;
 mod pack;
 mod report;
 mod schema;
-mod soa;
 mod source;
+mod stdlib;
 mod syntax;
 mod testing;
-mod waivers;
 mod walk;
 
 pub use api::{
@@ -95,7 +96,7 @@ pub mod unstable {
         };
     }
     reexport!(
-        ast, compile, config, controls, diagnostics, eval, facts, findings, format, identity,
-        lint, pack, report, schema, soa, source, syntax, testing, waivers, walk
+        ast, audit, compile, config, controls, date, diagnostics, eval, facts, findings, format,
+        identity, lint, pack, report, schema, source, stdlib, syntax, testing, walk
     );
 }

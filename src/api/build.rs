@@ -15,7 +15,7 @@ use crate::facts::LoadOptions;
 use crate::findings;
 use crate::schema::SchemaMode;
 use crate::source::SourceFile;
-use crate::waivers::Accepted;
+use crate::audit::Accepted;
 
 fn boxed(diagnostics: Vec<Diagnostic>) -> Vec<Boxed> {
     diagnostics.into_iter().map(|d| Box::new(d) as Boxed).collect()
@@ -73,7 +73,7 @@ pub(crate) fn build(builder: EngineBuilder) -> Result<Engine, Error> {
         return Err(Error::new(ErrorKind::Policy, parse_errors));
     }
 
-    let model = crate::schema::configured_model(config.as_ref())
+    let model = crate::config::configured_model(config.as_ref())
         .map_err(|d| Error::one(ErrorKind::Config, d))?;
     let compiled = compile(modules, model.as_ref(), &parts)?;
     let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
@@ -289,7 +289,7 @@ fn accepted(waivers: Option<&Path>, baseline: Option<&Path>, load: &LoadOptions)
                 "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
             ));
         };
-        accepted.waivers = crate::waivers::parse_waivers(&doc, &source)
+        accepted.waivers = crate::audit::parse_waivers(&doc, &source)
             .map_err(|d| Error::new(ErrorKind::Config, boxed(d)))?;
     }
     if let Some(path) = baseline {
@@ -305,7 +305,7 @@ fn accepted(waivers: Option<&Path>, baseline: Option<&Path>, load: &LoadOptions)
                 serde_json::from_slice::<serde_json::Value>(&bytes)
                     .map_err(|e| format!("`{name}` is not JSON: {e}"))
             })
-            .and_then(|report| crate::waivers::Baseline::from_report(&report, &name));
+            .and_then(|report| crate::audit::Baseline::from_report(&report, &name));
         accepted.baseline = Some(parsed.map_err(|message| {
             Error::plain(
                 ErrorKind::Config,

@@ -14,7 +14,7 @@ use crate::eval::EvalOptions;
 use crate::facts::LoadOptions;
 use crate::findings;
 use crate::schema::{FactModel, SchemaMode};
-use crate::waivers::Accepted;
+use crate::audit::Accepted;
 
 /// Policies compiled once, with everything a run needs (params, limits, waivers, the fact
 /// model), ready to check fact documents from any number of threads.
@@ -177,7 +177,7 @@ impl Engine {
         run.apply(&mut options);
         let report = crate::eval::evaluate(&self.inner.program, &documents, &options)
             .map_err(|e| run.error_of(e))?;
-        let applied = crate::waivers::apply(report, &self.inner.accepted, options.now);
+        let applied = crate::audit::apply(report, &self.inner.accepted, options.now);
         let mut notes = loaded.notes;
         notes.extend(applied.notes.iter().cloned());
         warnings.extend(applied.warnings.iter().map(|w| format!("warning: {w}")));

@@ -357,7 +357,7 @@ pub fn path_strings(paths: &[std::path::PathBuf]) -> Vec<String> {
 /// extension is wrong; the diagnostics are printed.
 pub fn compile_configured(modules: Vec<Module>) -> Option<annexa::unstable::compile::Compiled> {
     let config = load_config(None, false).ok()?;
-    let model = match annexa::unstable::schema::configured_model(config.as_ref()) {
+    let model = match annexa::unstable::config::configured_model(config.as_ref()) {
         Ok(model) => model,
         Err(d) => {
             print_diagnostic(&d);

@@ -80,7 +80,7 @@ pub fn run(args: &LintArgs) -> u8 {
         return EXIT_USAGE;
     };
     let files = modules.len();
-    let model = match annexa::unstable::schema::configured_model(file.as_ref()) {
+    let model = match annexa::unstable::config::configured_model(file.as_ref()) {
         Ok(m) => m,
         Err(d) => {
             print_diagnostic(&d);

@@ -62,7 +62,7 @@ pub fn run(args: &TestArgs) -> u8 {
         return EXIT_USAGE;
     };
     let Ok(model) =
-        annexa::unstable::schema::configured_model(config.as_ref()).map_err(|d| print_diagnostic(&d))
+        annexa::unstable::config::configured_model(config.as_ref()).map_err(|d| print_diagnostic(&d))
     else {
         return EXIT_USAGE;
     };

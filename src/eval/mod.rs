@@ -18,9 +18,8 @@ mod value;
 use std::borrow::Cow;
 
 use crate::compile::{Program, Rule};
-use crate::controls::{catalog, compare_ids};
 use crate::facts::Document;
-use crate::findings::{ControlResult, Report, RuleResult, RuleSource, Status, Summary};
+use crate::findings::{Report, RuleResult, RuleSource, Status};
 
 pub use rule::compare_pointers;
 pub use scope::NOT_IN_SCOPE;
@@ -512,64 +511,8 @@ fn merge(
     }
 }
 
-/// Builds the report: summary counts and the per-control roll-up.
+/// Builds the report: summary counts and the per-control roll-up (see
+/// [`Report::from_results`], which the stages after evaluation call themselves).
 pub fn report(results: Vec<RuleResult>) -> Report {
-    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
-    let summary = Summary {
-        rules: results.len(),
-        passed: count(Status::Pass),
-        failed: count(Status::Fail),
-        incomplete: count(Status::Incomplete),
-        skipped: count(Status::Skip),
-        waived: count(Status::Waived),
-        errors: count(Status::Error),
-        violations: results.iter().map(|r| r.violations.len()).sum(),
-    };
-    let mut ids: Vec<&str> = results
-        .iter()
-        .flat_map(|r| r.controls.iter().map(String::as_str))
-        .collect();
-    ids.sort_by(|a, b| compare_ids(a, b));
-    ids.dedup();
-    let controls = ids
-        .into_iter()
-        .map(|id| {
-            let mut rules: Vec<&RuleResult> = results
-                .iter()
-                .filter(|r| r.controls.iter().any(|c| c == id))
-                .collect();
-            rules.sort_by(|a, b| a.rule.cmp(&b.rule));
-            let has = |s: Status| rules.iter().any(|r| r.status == s);
-            let status = if has(Status::Fail) || has(Status::Error) {
-                Status::Fail
-            } else if has(Status::Incomplete) {
-                Status::Incomplete
-            } else if has(Status::Waived) {
-                Status::Waived
-            } else if has(Status::Pass) {
-                Status::Pass
-            } else {
-                Status::Skip
-            };
-            ControlResult {
-                id: id.to_string(),
-                title: catalog()
-                    .get(id)
-                    .map(|c| c.title.clone())
-                    .unwrap_or_default(),
-                status,
-                rules: rules.iter().map(|r| r.rule.clone()).collect(),
-            }
-        })
-        .collect();
-    Report {
-        annexa: env!("CARGO_PKG_VERSION").to_string(),
-        summary,
-        results,
-        controls,
-        files: None,
-        notes: Vec::new(),
-        unreadable: Vec::new(),
-        config: None,
-    }
+    Report::from_results(results)
 }

@@ -9,12 +9,13 @@ mod sarif;
 
 use crate::findings::Report;
 
+pub use crate::source::relative_path;
 pub use escape::{escape_controls, terminal_safe};
 pub use github::render_github;
 pub use human::{render_human, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use sarif::{relative_path, render_sarif};
+pub use sarif::render_sarif;
 
 /// Output formats of `annexa check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -64,7 +65,7 @@ impl Format {
 /// Renders a report; `colour` only affects the human format.
 ///
 /// ```
-/// let report = annexa::unstable::eval::report(Vec::new());
+/// let report = annexa::unstable::findings::Report::from_results(Vec::new());
 /// let json = annexa::unstable::report::render(&report, annexa::unstable::report::Format::Json, false);
 /// assert!(json.contains("\"summary\""));
 /// ```

@@ -7,7 +7,7 @@ mod lower;
 
 use pest::Parser;
 
-pub use lower::{MAX_DEPTH, parse_iso_date};
+pub use lower::MAX_DEPTH;
 
 use crate::ast::{Comment, Module};
 use crate::diagnostics::Diagnostic;
