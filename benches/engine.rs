@@ -83,7 +83,9 @@ fn load(text: &str) -> Document {
 
 fn program() -> annexa::unstable::compile::Program {
     let module = annexa::unstable::syntax::parse(&SourceFile::new("bench.policy", POLICY)).unwrap();
-    annexa::unstable::compile::compile(vec![module]).program.unwrap()
+    annexa::unstable::compile::compile(vec![module])
+        .program
+        .unwrap()
 }
 
 #[divan::bench(args = [1_000, 10_000])]
@@ -102,6 +104,7 @@ fn evaluate_six_rules(bencher: divan::Bencher, n: usize) {
     let doc = load(&facts_json(n));
     let program = program();
     let options = annexa::unstable::eval::EvalOptions::default();
-    bencher
-        .bench(|| annexa::unstable::eval::evaluate(&program, std::slice::from_ref(&doc), &options).unwrap());
+    bencher.bench(|| {
+        annexa::unstable::eval::evaluate(&program, std::slice::from_ref(&doc), &options).unwrap()
+    });
 }

@@ -17,12 +17,12 @@ fn document(i: usize) -> Value {
         "datasets": [{
             "name": format!("train-{i:05}"),
             "kind": "training",
-            "contains_pii": i % 3 == 0,
+            "contains_pii": i.is_multiple_of(3),
             "classification": "confidential",
             "owner": format!("team-{}@example.com", i % 40),
             "region": "eu-west-1",
-            "encryption": {"at_rest": {"enabled": i % 7 != 0, "algorithm": "AES-256-GCM"}},
-            "access": [{"principal": "alice@example.com", "role": "admin", "mfa": i % 11 != 0}],
+            "encryption": {"at_rest": {"enabled": !i.is_multiple_of(7), "algorithm": "AES-256-GCM"}},
+            "access": [{"principal": "alice@example.com", "role": "admin", "mfa": !i.is_multiple_of(11)}],
         }],
         "transfers": [],
     })
@@ -43,7 +43,8 @@ fn main() -> Result<(), annexa::Error> {
                 scope.spawn(move || -> Result<BTreeMap<String, usize>, annexa::Error> {
                     let mut counts = BTreeMap::new();
                     for i in (t..DOCUMENTS).step_by(THREADS) {
-                        let facts = annexa::Facts::new().value(format!("pipelines/{i:05}.json"), document(i));
+                        let facts = annexa::Facts::new()
+                            .value(format!("pipelines/{i:05}.json"), document(i));
                         let report = engine.check(&facts)?;
                         for control in report.failing_controls() {
                             *counts.entry(control.to_string()).or_insert(0) += 1;

@@ -96,7 +96,26 @@ pub mod unstable {
         };
     }
     reexport!(
-        ast, audit, compile, config, controls, date, diagnostics, eval, facts, findings, format,
-        identity, lint, pack, report, schema, source, stdlib, syntax, testing, walk
+        ast,
+        audit,
+        compile,
+        config,
+        controls,
+        date,
+        diagnostics,
+        eval,
+        facts,
+        findings,
+        format,
+        identity,
+        lint,
+        pack,
+        report,
+        schema,
+        source,
+        stdlib,
+        syntax,
+        testing,
+        walk
     );
 }

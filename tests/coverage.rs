@@ -67,9 +67,10 @@ fn the_library_reports_coverage() {
         "p.policy",
         "rule a {\n controls A.8.24\n require x == 1\n}\nrule b {\n controls A.8.24\n for k in keys { require k.ok }\n}\ntest \"t\" {\n facts {x: 1}\n expect a pass\n}\n",
     );
-    let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()])
-        .program
-        .unwrap();
+    let program =
+        annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()])
+            .program
+            .unwrap();
     let (outcomes, coverage) =
         annexa::unstable::testing::run_tests_with_coverage(&program, &Default::default());
     assert!(outcomes.iter().all(|o| o.passed));

@@ -52,9 +52,11 @@ fn options() -> EvalOptions {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let program = annexa::unstable::compile::compile(annexa::unstable::pack::modules().expect("the pack parses"))
-            .program
-            .expect("the pack compiles");
+        let program = annexa::unstable::compile::compile(
+            annexa::unstable::pack::modules().expect("the pack parses"),
+        )
+        .program
+        .expect("the pack compiles");
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLE);
         let loaded = load_path(&path, EXAMPLE, &LoadOptions::default()).expect("the example loads");
         let doc = loaded.documents.first().expect("one document");
@@ -178,7 +180,10 @@ fn mutated(facts: &Value, steps: &[Step]) -> Value {
     f
 }
 
-fn status_of<'r>(report: &'r Report, rule: &str) -> Option<&'r annexa::unstable::findings::RuleResult> {
+fn status_of<'r>(
+    report: &'r Report,
+    rule: &str,
+) -> Option<&'r annexa::unstable::findings::RuleResult> {
     report.results.iter().find(|r| r.rule == rule)
 }
 

@@ -227,9 +227,10 @@ fn the_rust_and_the_policy_recognisers_of_ml_fact_documents_agree() {
         "r.policy",
         "use std.ml\nrule r {\n  controls A.5.9\n  require ml.is_fact_document(facts)\n}\n",
     );
-    let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&policy).unwrap()])
-        .program
-        .unwrap();
+    let program =
+        annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&policy).unwrap()])
+            .program
+            .unwrap();
     let cases = [
         serde_json::json!({"datasets": []}),
         serde_json::json!({"models": [{"name": "m"}]}),
@@ -250,7 +251,8 @@ fn the_rust_and_the_policy_recognisers_of_ml_fact_documents_agree() {
     for case in cases {
         let doc = annexa::unstable::facts::Document::from_json("f.json", &case);
         let rust = annexa::unstable::schema::is_ml_fact_document(&doc);
-        let report = annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+        let report =
+            annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
         let policy = report.results[0].status == annexa::unstable::findings::Status::Pass;
         assert_eq!(rust, policy, "{case}");
     }

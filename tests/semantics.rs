@@ -17,7 +17,8 @@ use serde_json::{Value, json};
 
 fn program(text: &str) -> annexa::unstable::compile::Program {
     let file = SourceFile::new("p.policy", text);
-    let module = annexa::unstable::syntax::parse(&file).unwrap_or_else(|d| panic!("parse error: {d:?}"));
+    let module =
+        annexa::unstable::syntax::parse(&file).unwrap_or_else(|d| panic!("parse error: {d:?}"));
     let compiled = annexa::unstable::compile::compile(vec![module]);
     match compiled.program {
         Some(p) => p,
@@ -41,9 +42,13 @@ fn run(text: &str, facts: Value) -> Report {
 }
 
 fn yaml_doc(yaml: &str) -> Document {
-    let mut loaded =
-        annexa::unstable::facts::load_bytes("f.yaml", yaml.as_bytes(), Format::Yaml, &Default::default())
-            .unwrap();
+    let mut loaded = annexa::unstable::facts::load_bytes(
+        "f.yaml",
+        yaml.as_bytes(),
+        Format::Yaml,
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(loaded.documents.len(), 1);
     loaded.documents.remove(0)
 }
@@ -1147,7 +1152,9 @@ fn std_iam_flags_privileged_grants_without_mfa() {
     let policy = "use std.iam\nrule r {\n  controls A.8.2\n  for d in datasets {\n    for g in d.access[iam.privileged(.role)] {\n      require not iam.privileged_without_mfa(g) else \"{g.principal}\"\n    }\n  }\n}\n";
     let file = annexa::unstable::source::SourceFile::new("iam.policy", policy);
     let module = annexa::unstable::syntax::parse(&file).unwrap();
-    let program = annexa::unstable::compile::compile(vec![module]).program.unwrap();
+    let program = annexa::unstable::compile::compile(vec![module])
+        .program
+        .unwrap();
     let facts = serde_json::json!({"datasets": [{"access": [
         {"principal": "a", "role": "admin", "mfa": true},
         {"principal": "b", "role": "owner"},
@@ -1191,11 +1198,14 @@ fn indexed_equality_filters_match_the_scan() {
     });
     let run = |pred: &str| {
         let file = annexa::unstable::source::SourceFile::new("j.policy", rule(pred));
-        let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()])
-            .program
-            .unwrap();
+        let program = annexa::unstable::compile::compile(vec![
+            annexa::unstable::syntax::parse(&file).unwrap(),
+        ])
+        .program
+        .unwrap();
         let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
-        let report = annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+        let report =
+            annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
         // gap messages quote the filter's text; make the three spellings comparable
         let text = serde_json::to_string(&report.results).unwrap();
         let text = text.replace(&format!("datasets[{pred}]"), "datasets[FILTER]");
@@ -1220,9 +1230,10 @@ fn a_count_check_points_at_the_first_element_it_counted() {
         "rule owned {\n  controls A.5.9\n  require count(datasets[not exists(.owner)]) == 0\n}\n";
     let yaml = "datasets:\n  - name: a\n    owner: x\n  - name: b\n  - name: c\n";
     let file = annexa::unstable::source::SourceFile::new("c.policy", policy);
-    let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()])
-        .program
-        .unwrap();
+    let program =
+        annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()])
+            .program
+            .unwrap();
     let docs = annexa::unstable::facts::load_bytes(
         "f.yaml",
         yaml.as_bytes(),

@@ -3,11 +3,14 @@
 
 use std::path::{Path, PathBuf};
 
-use super::engine::{Assembled, Engine, EngineBuilder, Parts, SchemaCheck, shown};
+use super::engine::{Assembled, Engine, Limits, SchemaCheck};
 use super::error::{Boxed, Error, ErrorKind, Plain};
 use super::facts::check_depth;
+use super::facts::display as shown;
+use super::report::{Gaps, Severity};
 use super::select::Selection;
 use crate::ast::Module;
+use crate::audit::Accepted;
 use crate::config::Config;
 use crate::diagnostics::Diagnostic;
 use crate::eval::EvalOptions;
@@ -15,16 +18,43 @@ use crate::facts::LoadOptions;
 use crate::findings;
 use crate::schema::SchemaMode;
 use crate::source::SourceFile;
-use crate::audit::Accepted;
 
-fn boxed(diagnostics: Vec<Diagnostic>) -> Vec<Boxed> {
-    diagnostics.into_iter().map(|d| Box::new(d) as Boxed).collect()
+/// A function the host provides to policies.
+pub(crate) type HostFn =
+    std::sync::Arc<dyn Fn(&[serde_json::Value]) -> Result<serde_json::Value, String> + Send + Sync>;
+
+/// The parts of a builder the build reads (kept here so the fields stay private).
+pub(crate) struct Parts {
+    pub policy_paths: Vec<PathBuf>,
+    pub sources: Vec<(String, String)>,
+    pub builtin: Option<bool>,
+    pub params: Vec<(String, serde_json::Value)>,
+    pub config: Option<PathBuf>,
+    pub fail_on: Option<Severity>,
+    pub gaps: Option<Gaps>,
+    pub now: Option<i64>,
+    pub limits: Limits,
+    pub waivers: Option<PathBuf>,
+    pub baseline: Option<PathBuf>,
+    pub schema: Option<SchemaCheck>,
+    pub combine: bool,
+    pub rule_globs: Vec<String>,
+    pub control_globs: Vec<String>,
+    pub functions: Vec<(String, usize, HostFn)>,
 }
 
-pub(crate) fn build(builder: EngineBuilder) -> Result<Engine, Error> {
-    let parts = builder.into_parts();
+fn boxed(diagnostics: Vec<Diagnostic>) -> Vec<Boxed> {
+    diagnostics
+        .into_iter()
+        .map(|d| Box::new(d) as Boxed)
+        .collect()
+}
+
+pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
     let config = match &parts.config {
-        Some(path) => Some(Config::load(path).map_err(|d| Error::new(ErrorKind::Config, boxed(d)))?),
+        Some(path) => {
+            Some(Config::load(path).map_err(|d| Error::new(ErrorKind::Config, boxed(d)))?)
+        }
         None => None,
     };
     let limits = parts
@@ -37,7 +67,10 @@ pub(crate) fn build(builder: EngineBuilder) -> Result<Engine, Error> {
     let paths: Vec<PathBuf> = if user_given {
         parts.policy_paths.clone()
     } else {
-        config.as_ref().map(|c| c.policies.clone()).unwrap_or_default()
+        config
+            .as_ref()
+            .map(|c| c.policies.clone())
+            .unwrap_or_default()
     };
     let has_policies = user_given || !paths.is_empty();
     let builtin = parts.builtin.unwrap_or(!has_policies);
@@ -76,8 +109,10 @@ pub(crate) fn build(builder: EngineBuilder) -> Result<Engine, Error> {
     let model = crate::config::configured_model(config.as_ref())
         .map_err(|d| Error::one(ErrorKind::Config, d))?;
     let compiled = compile(modules, model.as_ref(), &parts)?;
-    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) =
-        compiled.diagnostics.into_iter().partition(Diagnostic::is_error);
+    let (errors, warnings): (Vec<Diagnostic>, Vec<Diagnostic>) = compiled
+        .diagnostics
+        .into_iter()
+        .partition(Diagnostic::is_error);
     let Some(program) = compiled.program else {
         let mut all = errors;
         all.extend(warnings);
@@ -109,14 +144,23 @@ pub(crate) fn build(builder: EngineBuilder) -> Result<Engine, Error> {
     if let Some(config) = &config {
         for param in &config.params {
             if let Err(e) = crate::eval::resolve_param(&program, &param.name) {
-                return Err(Error::one(ErrorKind::Config, config.param_error(param, &e.message, &e.help)));
+                return Err(Error::one(
+                    ErrorKind::Config,
+                    config.param_error(param, &e.message, &e.help),
+                ));
             }
-            options.params.push((param.name.clone(), param.value.clone()));
+            options
+                .params
+                .push((param.name.clone(), param.value.clone()));
         }
     }
     for (name, value) in &parts.params {
         if let Err(e) = crate::eval::resolve_param(&program, name) {
-            return Err(Error::plain(ErrorKind::Usage, format!("--param: {}", e.message), e.help));
+            return Err(Error::plain(
+                ErrorKind::Usage,
+                format!("--param: {}", e.message),
+                e.help,
+            ));
         }
         check_depth(&format!("--param {name}"), value, load.max_depth)
             .map_err(|e| Error::one(ErrorKind::Usage, e))?;
@@ -129,8 +173,8 @@ pub(crate) fn build(builder: EngineBuilder) -> Result<Engine, Error> {
         .or(config.as_ref().and_then(|c| c.fail_on))
         .unwrap_or(findings::Severity::Low);
     let gaps = match parts.gaps {
-        Some(super::Gaps::Warn) => findings::Gaps::Warn,
-        Some(super::Gaps::Fail) => findings::Gaps::Fail,
+        Some(Gaps::Warn) => findings::Gaps::Warn,
+        Some(Gaps::Fail) => findings::Gaps::Fail,
         None => config.as_ref().and_then(|c| c.gaps).unwrap_or_default(),
     };
     let waivers = parts
@@ -146,7 +190,10 @@ pub(crate) fn build(builder: EngineBuilder) -> Result<Engine, Error> {
         Some(SchemaCheck::Strict) => SchemaMode::Strict,
         Some(SchemaCheck::Warn) => SchemaMode::Warn,
         Some(SchemaCheck::Off) => SchemaMode::Off,
-        None => config.as_ref().and_then(|c| c.schema.check).unwrap_or(declared),
+        None => config
+            .as_ref()
+            .and_then(|c| c.schema.check)
+            .unwrap_or(declared),
     };
     let selection = Selection::new(&parts.rule_globs, &parts.control_globs)?;
     Ok(Engine::from_assembled(Assembled {
@@ -211,7 +258,12 @@ fn check_ceilings(limits: &crate::config::Limits) -> Result<(), Error> {
 
 /// Reads the policy files of `path` (a folder: its `*.policy` files, recursively, sorted)
 /// into `sources`; every problem goes to `problems`.
-fn read_policies(path: &Path, load: &LoadOptions, sources: &mut Vec<(String, String)>, problems: &mut Vec<Boxed>) {
+fn read_policies(
+    path: &Path,
+    load: &LoadOptions,
+    sources: &mut Vec<(String, String)>,
+    problems: &mut Vec<Boxed>,
+) {
     let files = if path.is_dir() {
         match crate::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy")) {
             Ok(found) if found.is_empty() => {
@@ -242,11 +294,13 @@ fn read_policies(path: &Path, load: &LoadOptions, sources: &mut Vec<(String, Str
                 Ok(text) => sources.push((name, text)),
                 Err(d) => problems.push(Box::new(d)),
             },
-            Err(crate::source::ReadError::TooLarge { limit }) => problems.push(Box::new(Plain::new(
-                ErrorKind::Usage,
-                format!("`{name}` is larger than the limit of {limit} bytes"),
-                crate::source::too_large_help(limit),
-            ))),
+            Err(crate::source::ReadError::TooLarge { limit }) => {
+                problems.push(Box::new(Plain::new(
+                    ErrorKind::Usage,
+                    format!("`{name}` is larger than the limit of {limit} bytes"),
+                    crate::source::too_large_help(limit),
+                )))
+            }
             Err(crate::source::ReadError::Io(e)) => problems.push(Box::new(Plain::new(
                 ErrorKind::Usage,
                 format!("cannot read `{name}`: {e}"),
@@ -267,13 +321,20 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             format!("the policy is not UTF-8 text (bad byte at offset {valid})"),
             &file,
         )
-        .with_label(crate::source::Span::new(valid, valid), "the text stops being UTF-8 here")
+        .with_label(
+            crate::source::Span::new(valid, valid),
+            "the text stops being UTF-8 here",
+        )
         .with_help("policies are UTF-8 text files; is this a binary file?")
     })
 }
 
 /// The waivers file and the baseline.
-fn accepted(waivers: Option<&Path>, baseline: Option<&Path>, load: &LoadOptions) -> Result<Accepted, Error> {
+fn accepted(
+    waivers: Option<&Path>,
+    baseline: Option<&Path>,
+    load: &LoadOptions,
+) -> Result<Accepted, Error> {
     let mut accepted = Accepted::default();
     if let Some(path) = waivers {
         let name = shown(path);

@@ -66,12 +66,19 @@ impl Error {
         Error { kind, diagnostics }
     }
 
-    pub(crate) fn one(kind: ErrorKind, diagnostic: impl miette::Diagnostic + Send + Sync + 'static) -> Error {
+    pub(crate) fn one(
+        kind: ErrorKind,
+        diagnostic: impl miette::Diagnostic + Send + Sync + 'static,
+    ) -> Error {
         Error::new(kind, vec![Box::new(diagnostic)])
     }
 
     /// A diagnostic without a source file: what is wrong and how to fix it.
-    pub(crate) fn plain(kind: ErrorKind, message: impl Into<String>, help: impl Into<String>) -> Error {
+    pub(crate) fn plain(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Error {
         Error::one(kind, Plain::new(kind, message, help))
     }
 
@@ -107,7 +114,14 @@ impl fmt::Debug for Error {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Error")
             .field("kind", &self.kind)
-            .field("messages", &self.diagnostics.iter().map(|d| d.to_string()).collect::<Vec<_>>())
+            .field(
+                "messages",
+                &self
+                    .diagnostics
+                    .iter()
+                    .map(|d| d.to_string())
+                    .collect::<Vec<_>>(),
+            )
             .finish()
     }
 }
@@ -167,7 +181,11 @@ pub(crate) struct Plain {
 impl Plain {
     /// A problem of `kind` (the code is `annexa::usage`, as the CLI has always said, but for
     /// a deadline or a cancellation).
-    pub(crate) fn new(kind: ErrorKind, message: impl Into<String>, help: impl Into<String>) -> Plain {
+    pub(crate) fn new(
+        kind: ErrorKind,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Plain {
         let code = match kind {
             ErrorKind::Deadline => "annexa::deadline",
             ErrorKind::Cancelled => "annexa::cancelled",
@@ -177,7 +195,11 @@ impl Plain {
     }
 
     /// A problem with its own code.
-    pub(crate) fn coded(code: &'static str, message: impl Into<String>, help: impl Into<String>) -> Plain {
+    pub(crate) fn coded(
+        code: &'static str,
+        message: impl Into<String>,
+        help: impl Into<String>,
+    ) -> Plain {
         Plain {
             code,
             message: message.into(),
@@ -199,7 +221,9 @@ impl miette::Diagnostic for Plain {
         Some(Box::new(self.code))
     }
     fn help<'a>(&'a self) -> Option<Box<dyn fmt::Display + 'a>> {
-        self.help.as_ref().map(|h| Box::new(h) as Box<dyn fmt::Display>)
+        self.help
+            .as_ref()
+            .map(|h| Box::new(h) as Box<dyn fmt::Display>)
     }
     fn severity(&self) -> Option<miette::Severity> {
         Some(miette::Severity::Error)

@@ -88,15 +88,27 @@ impl Facts {
 
     /// The documents of a JSON or YAML text; `name` is the file name findings carry, with
     /// the line and column of each value in `text`.
-    pub fn text(mut self, name: impl Into<String>, text: impl Into<String>, format: FactFormat) -> Facts {
-        self.inputs.push(Input::Text(name.into(), text.into(), format));
+    pub fn text(
+        mut self,
+        name: impl Into<String>,
+        text: impl Into<String>,
+        format: FactFormat,
+    ) -> Facts {
+        self.inputs
+            .push(Input::Text(name.into(), text.into(), format));
         self
     }
 
     /// The documents of JSON or YAML bytes, decoded as files are (UTF-8 or UTF-16 with a
     /// byte order mark); `name` is the file name findings carry.
-    pub fn bytes(mut self, name: impl Into<String>, bytes: impl Into<Vec<u8>>, format: FactFormat) -> Facts {
-        self.inputs.push(Input::Bytes(name.into(), bytes.into(), format));
+    pub fn bytes(
+        mut self,
+        name: impl Into<String>,
+        bytes: impl Into<Vec<u8>>,
+        format: FactFormat,
+    ) -> Facts {
+        self.inputs
+            .push(Input::Bytes(name.into(), bytes.into(), format));
         self
     }
 
@@ -153,7 +165,11 @@ impl Facts {
                         out.notes.extend(found.notes);
                         for file in &found.files {
                             let name = display(file);
-                            out.take(facts::load_path(file, &name, options), Some(&name), &mut errors);
+                            out.take(
+                                facts::load_path(file, &name, options),
+                                Some(&name),
+                                &mut errors,
+                            );
                         }
                     }
                     Err(e) => errors.push(Box::new(e)),
@@ -164,7 +180,11 @@ impl Facts {
                 }
                 Input::Walked(path) => {
                     let name = display(path);
-                    out.take(facts::load_path(path, &name, options), Some(&name), &mut errors);
+                    out.take(
+                        facts::load_path(path, &name, options),
+                        Some(&name),
+                        &mut errors,
+                    );
                 }
             }
         }
@@ -228,13 +248,21 @@ pub(crate) fn display(path: &Path) -> String {
 
 /// A document from a host's JSON value, refused (not overflowing the stack) when it nests
 /// deeper than the fact depth limit: the value may come from anywhere.
-fn value_document(name: &str, value: &serde_json::Value, options: &LoadOptions) -> Result<Document, Plain> {
+fn value_document(
+    name: &str,
+    value: &serde_json::Value,
+    options: &LoadOptions,
+) -> Result<Document, Plain> {
     check_depth(name, value, options.max_depth)?;
     Ok(Document::from_json(name, value))
 }
 
 /// Refuses a value nested deeper than `max_depth` arrays and objects, without recursion.
-pub(crate) fn check_depth(name: &str, value: &serde_json::Value, max_depth: usize) -> Result<(), Plain> {
+pub(crate) fn check_depth(
+    name: &str,
+    value: &serde_json::Value,
+    max_depth: usize,
+) -> Result<(), Plain> {
     let mut todo = vec![(value, 1usize)];
     while let Some((v, depth)) = todo.pop() {
         let children: Box<dyn Iterator<Item = &serde_json::Value>> = match v {
@@ -265,7 +293,10 @@ mod tests {
             value = serde_json::Value::Array(vec![value]);
         }
         let facts = Facts::new().value("deep.json", value);
-        let err = facts.load(&LoadOptions::default()).err().map(|e| e.to_string());
+        let err = facts
+            .load(&LoadOptions::default())
+            .err()
+            .map(|e| e.to_string());
         assert!(err.is_some_and(|e| e.contains("deeper than 128")));
         // dropping a 100,000-deep serde_json value recurses in serde_json itself: keep it
         std::mem::forget(facts);

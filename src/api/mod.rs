@@ -2,6 +2,7 @@
 //! [`Report`]. Everything else in the crate is private or under [`crate::unstable`].
 
 mod build;
+mod builder;
 mod engine;
 mod error;
 mod facts;
@@ -9,8 +10,11 @@ mod report;
 mod run;
 mod select;
 
-pub use engine::{Engine, EngineBuilder, Limits, SchemaCheck};
+pub use builder::EngineBuilder;
+pub use engine::{Engine, Limits, SchemaCheck};
 pub use error::{Error, ErrorKind};
 pub use facts::{FactFormat, Facts};
-pub use report::{ControlOutcome, Gap, Gaps, Report, RuleOutcome, Severity, Status, Summary, Violation};
+pub use report::{
+    ControlOutcome, Gap, Gaps, Report, RuleOutcome, Severity, Status, Summary, Violation,
+};
 pub use run::{Cancel, RunOptions};

@@ -190,7 +190,11 @@ impl Report {
 
     /// The result of one rule, by its id (`ns.rule`, or the bare name without a header).
     pub fn result(&self, rule: &str) -> Option<RuleOutcome<'_>> {
-        self.inner.results.iter().find(|r| r.rule == rule).map(RuleOutcome)
+        self.inner
+            .results
+            .iter()
+            .find(|r| r.rule == rule)
+            .map(RuleOutcome)
     }
 
     /// One entry per Annex A control the rules map to, in control order.

@@ -80,7 +80,10 @@ impl Selection {
         if kept.is_empty() {
             return Err(Error::plain(
                 ErrorKind::Usage,
-                format!("no rule matches {} (of {total} rules)", self.given.join(" ")),
+                format!(
+                    "no rule matches {} (of {total} rules)",
+                    self.given.join(" ")
+                ),
                 "rule globs match the full rule id (`ml.*`, `*.training_data_*`); control globs match 2022 ids (`A.5.*`, `A.8.2?`)",
             ));
         }

@@ -184,7 +184,10 @@ pub fn run(args: &CheckArgs) -> u8 {
 }
 
 /// The engine of this run: the command line over annexa.toml. Prints what is wrong.
-fn build_engine(args: &CheckArgs, config: Option<&annexa::unstable::config::Config>) -> Option<Engine> {
+fn build_engine(
+    args: &CheckArgs,
+    config: Option<&annexa::unstable::config::Config>,
+) -> Option<Engine> {
     let mut builder = Engine::builder();
     if let Some(config) = config {
         builder = builder.config_file(config.file.name());
@@ -241,7 +244,11 @@ fn build_engine(args: &CheckArgs, config: Option<&annexa::unstable::config::Conf
 
 /// The fact inputs named: files as given, `-` as standard input, folders walked (or, with
 /// `--exclude`, expanded here into the files no glob matches, read leniently as a walk's are).
-fn fact_inputs(facts: &[String], excludes: &[String], stdin_format: Option<StdinFormat>) -> Option<Facts> {
+fn fact_inputs(
+    facts: &[String],
+    excludes: &[String],
+    stdin_format: Option<StdinFormat>,
+) -> Option<Facts> {
     let (facts, walked) = expand_excluded(facts, excludes)?;
     let mut inputs = Facts::new();
     for given in &facts {

@@ -40,15 +40,17 @@ pub fn run(args: &FmtArgs) -> u8 {
                 continue;
             }
         };
-        let formatted =
-            match annexa::unstable::format::format_source(&SourceFile::new(name.as_str(), text.as_str())) {
-                Ok(f) => f,
-                Err(d) => {
-                    print_diagnostic(&d);
-                    broken = true;
-                    continue;
-                }
-            };
+        let formatted = match annexa::unstable::format::format_source(&SourceFile::new(
+            name.as_str(),
+            text.as_str(),
+        )) {
+            Ok(f) => f,
+            Err(d) => {
+                print_diagnostic(&d);
+                broken = true;
+                continue;
+            }
+        };
         if formatted == text {
             continue;
         }

@@ -59,7 +59,8 @@ pub fn run(args: &GraphArgs) -> u8 {
     };
     let roots: Vec<DefRef> = if globs.is_empty() {
         // every user definition, and the stdlib definitions they use
-        let user = |file: &annexa::unstable::source::SourceFile| !file.name().starts_with("<stdlib>/");
+        let user =
+            |file: &annexa::unstable::source::SourceFile| !file.name().starts_with("<stdlib>/");
         (program.params.iter().enumerate())
             .filter(|(_, p)| user(&p.file))
             .map(|(i, _)| DefRef::Param(i))

@@ -72,7 +72,9 @@ pub fn policy_files(paths: &[String], require_some: bool) -> Option<Vec<String>>
             files.push(given.clone());
             continue;
         }
-        match annexa::unstable::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy")) {
+        match annexa::unstable::walk::files_under(path, |p| {
+            p.extension().is_some_and(|e| e == "policy")
+        }) {
             Ok(found) if found.is_empty() && require_some => {
                 print_diagnostic(&UsageError::new(
                     format!("the folder `{given}` holds no `.policy` file"),
@@ -364,7 +366,10 @@ pub fn compile_configured(modules: Vec<Module>) -> Option<annexa::unstable::comp
             return None;
         }
     };
-    Some(annexa::unstable::compile::compile_with_model(modules, model.as_ref()))
+    Some(annexa::unstable::compile::compile_with_model(
+        modules,
+        model.as_ref(),
+    ))
 }
 
 /// Evaluation options with the `[limits]` and `[params]` of `config` applied (the command
@@ -382,7 +387,9 @@ pub fn configured_options(config: Option<&Config>) -> annexa::unstable::eval::Ev
             options.message_limit = length;
         }
         for param in &config.params {
-            options.params.push((param.name.clone(), param.value.clone()));
+            options
+                .params
+                .push((param.name.clone(), param.value.clone()));
         }
     }
     options

@@ -48,7 +48,10 @@ pub fn run(args: &LintArgs) -> u8 {
     for (names, allow) in [(&args.allow, true), (&args.deny, false)] {
         for name in names {
             let Some(info) = annexa::unstable::lint::lookup(name) else {
-                let known: Vec<&str> = annexa::unstable::lint::LINTS.iter().map(|l| l.name).collect();
+                let known: Vec<&str> = annexa::unstable::lint::LINTS
+                    .iter()
+                    .map(|l| l.name)
+                    .collect();
                 print_diagnostic(&super::UsageError::new(
                     format!("no lint is called `{name}`"),
                     format!("the lints are {}", known.join(", ")),

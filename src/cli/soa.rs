@@ -1,7 +1,7 @@
 //! `annexa soa`: the Statement of Applicability.
 
-use annexa::unstable::findings::Report;
 use annexa::unstable::audit::soa::{Applicability, render_csv, render_markdown, statement};
+use annexa::unstable::findings::Report;
 
 use super::inputs::load_policies_or_pack;
 use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};

@@ -61,8 +61,8 @@ pub fn run(args: &TestArgs) -> u8 {
     let Some(modules) = load_policies(&paths) else {
         return EXIT_USAGE;
     };
-    let Ok(model) =
-        annexa::unstable::config::configured_model(config.as_ref()).map_err(|d| print_diagnostic(&d))
+    let Ok(model) = annexa::unstable::config::configured_model(config.as_ref())
+        .map_err(|d| print_diagnostic(&d))
     else {
         return EXIT_USAGE;
     };

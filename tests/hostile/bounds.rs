@@ -355,8 +355,9 @@ fn the_library_is_safe_on_a_2_mib_thread() {
                 &Default::default(),
             )
             .expect("facts load");
-            let report = annexa::unstable::eval::evaluate(&program, &loaded.documents, &Default::default())
-                .expect("evaluates");
+            let report =
+                annexa::unstable::eval::evaluate(&program, &loaded.documents, &Default::default())
+                    .expect("evaluates");
             (report, formatted.len(), lints.len())
         })
         .expect("spawn");
