@@ -99,7 +99,7 @@ pub fn run(args: &SoaArgs) -> u8 {
         match annexa::eval::evaluate(&program, &documents, &options) {
             Ok(r) => Some(r),
             Err(e) => {
-                print_diagnostic(&UsageError::new(e.message, e.help));
+                print_diagnostic(&UsageError::new(e.message(), e.help()));
                 return EXIT_USAGE;
             }
         }

@@ -115,6 +115,16 @@ impl<'c> Scope<'c> {
                 if let Some(d) = super::reserved_name_error("a `let`", &binding.name, &file) {
                     self.diags.push(d);
                 }
+                if self.module.user
+                    && let Some(d) = super::reserved_host_error(
+                        "a `let`",
+                        &binding.name,
+                        &file,
+                        &self.defs.hosts,
+                    )
+                {
+                    self.diags.push(d);
+                }
                 let value = self.expr(&binding.value);
                 let slot = self.bind(&binding.name.name);
                 ir::Stmt::Let { slot, value }
@@ -403,18 +413,27 @@ impl<'c> Scope<'c> {
                         (Callee::Fn(id), name.clone())
                     }
                     Some(_) => return self.not_a_function(name, callee.span),
-                    None => match Builtin::by_name(name) {
-                        Some((b, arity)) => (Callee::Builtin(b, arity), name.clone()),
-                        None => {
+                    None => match (Builtin::by_name(name), self.defs.hosts.get(name)) {
+                        (Some((b, arity)), _) => (Callee::Builtin(b, arity), name.clone()),
+                        (None, Some((id, f))) => (Callee::Host(id, f.arity), name.clone()),
+                        (None, None) => {
                             let mut candidates: Vec<&str> =
                                 Builtin::ALL.iter().map(|(n, _, _)| *n).collect();
                             candidates.extend(self.defs.fn_names(&self.module.namespace));
+                            candidates.extend(self.defs.hosts.names());
                             let mut diag = Diagnostic::error(
                                 "annexa::unknown_function",
                                 format!("unknown function `{name}`"),
                                 &file,
                             )
-                            .with_label(callee.span, "no builtin or `fn` has this name");
+                            .with_label(
+                                callee.span,
+                                if self.defs.hosts.is_empty() {
+                                    "no builtin or `fn` has this name"
+                                } else {
+                                    "no builtin, host function or `fn` has this name"
+                                },
+                            );
                             if let Some(n) = nearest(name, candidates) {
                                 diag = diag.with_help(format!("did you mean `{n}`?"));
                             } else {
@@ -462,7 +481,7 @@ impl<'c> Scope<'c> {
         };
         let arity = match target {
             Callee::Fn(id) => self.defs.fn_arity(id),
-            Callee::Builtin(_, arity) => arity,
+            Callee::Builtin(_, arity) | Callee::Host(_, arity) => arity,
         };
         if args.len() != arity {
             let plural = if arity == 1 { "" } else { "s" };
@@ -486,6 +505,7 @@ impl<'c> Scope<'c> {
         let kind = match target {
             Callee::Fn(id) => ExprKind::CallFn(id, args),
             Callee::Builtin(b, _) => ExprKind::CallBuiltin(b, args),
+            Callee::Host(id, _) => ExprKind::CallHost(id, args),
         };
         ir::Expr { kind, span }
     }
@@ -550,6 +570,8 @@ impl<'c> Scope<'c> {
 enum Callee {
     Fn(usize),
     Builtin(Builtin, usize),
+    /// A host function: its id and arity.
+    Host(usize, usize),
 }
 
 fn into_const(e: ir::Expr) -> Option<Const> {

@@ -253,6 +253,10 @@ fn render_json(j: &serde_json::Value) -> String {
 
 /// A value as JSON (`None` for missing; dates as `YYYY-MM-DD…` strings; non-finite floats as null).
 pub fn to_json(v: &Val<'_>) -> Option<serde_json::Value> {
+    crate::source::grow_stack(|| to_json_here(v))
+}
+
+fn to_json_here(v: &Val<'_>) -> Option<serde_json::Value> {
     Some(match v.view() {
         View::Missing => return None,
         View::Null => serde_json::Value::Null,

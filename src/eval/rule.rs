@@ -559,12 +559,14 @@ impl<'a> Exec<'_, 'a> {
         }
     }
 
-    /// For a builtin or fn call (possibly nested, `days_since(parse_date(x))`), the single fact
+    /// For a builtin, host or fn call (possibly nested, `days_since(parse_date(x))`), the single fact
     /// of this document among its arguments, evaluated again (they are pure; the gaps of this
     /// second evaluation are dropped). `None` for anything else, or when several facts are read.
     fn fact_of_call(&mut self, e: &'a Expr) -> Option<Val<'a>> {
         let args = match &e.kind {
-            ExprKind::CallBuiltin(_, args) | ExprKind::CallFn(_, args) => args,
+            ExprKind::CallBuiltin(_, args)
+            | ExprKind::CallFn(_, args)
+            | ExprKind::CallHost(_, args) => args,
             _ => return None,
         };
         let doc = self.ctx.doc;
@@ -597,7 +599,10 @@ fn first_collection(e: &Expr) -> Option<&Expr> {
         | ExprKind::Neg(b)
         | ExprKind::Matches(b, _) => first_collection(b),
         ExprKind::Binary(_, a, b) => first_collection(a).or_else(|| first_collection(b)),
-        ExprKind::CallBuiltin(_, args) | ExprKind::CallFn(_, args) | ExprKind::List(args) => {
+        ExprKind::CallBuiltin(_, args)
+        | ExprKind::CallFn(_, args)
+        | ExprKind::CallHost(_, args)
+        | ExprKind::List(args) => {
             args.iter().find_map(first_collection)
         }
         ExprKind::Quantifier { over, .. } => first_collection(over),
