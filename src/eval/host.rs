@@ -10,7 +10,13 @@ use super::embedded::Docs;
 use super::ops;
 use super::value::Val;
 use crate::compile::HostFunction;
-use crate::facts::{Document, LoadOptions};
+use crate::facts::Document;
+
+/// The deepest argument or result a host function sees (the ceiling of `fact-depth` in
+/// `annexa.toml`): the embedder's code clones, serialises and drops `serde_json::Value`s,
+/// which recurse once per level, and a fact tree an embedder let load deeper must not take
+/// the host's thread stack with it.
+pub(crate) const MAX_DEPTH: usize = 250;
 
 /// Calls `f` on `args`: the value and the number of nodes it has (work charged to the rule).
 /// A missing argument gives it back without calling `f`: the host never judges a fact that is
@@ -24,6 +30,19 @@ pub(crate) fn call<'a>(
         return Ok((missing.clone(), 0));
     }
     let json: Vec<Value> = args.iter().filter_map(ops::to_json).collect();
+    let too_deep = json
+        .iter()
+        .enumerate()
+        .map(|(i, j)| (i, shape(j).depth))
+        .find(|(_, depth)| *depth > MAX_DEPTH);
+    if let Some((i, depth)) = too_deep {
+        json.into_iter().for_each(dismantle);
+        return Err(format!(
+            "host function `{}`: argument {} is nested {depth} levels deep; at most {MAX_DEPTH} are passed",
+            f.name,
+            i + 1
+        ));
+    }
     // a panic in the embedder's code fails this rule closed instead of unwinding through the
     // evaluation of every other rule
     let returned = catch_unwind(AssertUnwindSafe(|| (f.call)(&json)));
@@ -33,12 +52,11 @@ pub(crate) fn call<'a>(
         Ok(Err(message)) => return Err(format!("host function `{}` failed: {message}", f.name)),
         Err(_) => return Err(format!("host function `{}` panicked", f.name)),
     };
-    let max_depth = LoadOptions::default().max_depth;
     let shape = shape(&value);
-    if shape.depth > max_depth {
+    if shape.depth > MAX_DEPTH {
         dismantle(value);
         return Err(format!(
-            "host function `{}` returned a value nested {} levels deep; at most {max_depth} are accepted, as for fact files",
+            "host function `{}` returned a value nested {} levels deep; at most {MAX_DEPTH} are accepted",
             f.name, shape.depth
         ));
     }
@@ -54,7 +72,7 @@ pub(crate) fn call<'a>(
 }
 
 struct Shape {
-    /// Collections nested, the root collection being level 1 (as [`LoadOptions::max_depth`]).
+    /// Collections nested, the root collection being level 1 (as `LoadOptions::max_depth`).
     depth: usize,
     nodes: u64,
 }
@@ -173,6 +191,34 @@ mod tests {
             .map(|h| h.join().unwrap_or_default())
             .unwrap_or_default();
         assert!(message.contains("200000 levels deep"), "{message}");
-        assert!(message.contains("at most 128"), "{message}");
+        assert!(message.contains("at most 250"), "{message}");
+    }
+
+    #[test]
+    fn an_argument_deeper_than_the_bound_is_refused_before_the_host_sees_it() {
+        let calls = Arc::new(AtomicUsize::new(0));
+        let seen = calls.clone();
+        let f = HostFunction::new("f", 1, move |_| {
+            seen.fetch_add(1, Ordering::Relaxed);
+            Ok(json!(true))
+        });
+        let nested = |n: usize| {
+            let mut v = json!(1);
+            for _ in 0..n {
+                v = Value::Array(vec![v]);
+            }
+            v
+        };
+        let arena = Arena::new();
+        let mut docs = Docs::new(&arena);
+        let ok = Document::from_json("ok.json", &nested(MAX_DEPTH));
+        assert!(call(&f, &[Val::Node(&ok, ok.root())], &mut docs).is_ok());
+        let deep = Document::from_json("deep.json", &nested(MAX_DEPTH + 1));
+        let err = call(&f, &[Val::Node(&deep, deep.root())], &mut docs).err();
+        assert_eq!(
+            err.as_deref(),
+            Some("host function `f`: argument 1 is nested 251 levels deep; at most 250 are passed")
+        );
+        assert_eq!(calls.load(Ordering::Relaxed), 1);
     }
 }

@@ -484,9 +484,9 @@ fn outcome(t: Tri) -> Outcome {
 
 /// A value for a trace: compact JSON, `missing` when absent, at most 80 characters.
 fn value_text(v: &Val<'_>) -> String {
-    match ops::to_json(v) {
+    match ops::json_text(v) {
         None => "missing".to_string(),
-        Some(j) => shorten(j.to_string(), 80),
+        Some(j) => shorten(j, 80),
     }
 }
 

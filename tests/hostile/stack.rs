@@ -205,8 +205,8 @@ fn deep_facts_an_embedder_allows_are_evaluated_on_small_stacks() {
     };
     let facts = format!("{{\"a\": {}, \"b\": {}}}", nested_json(N, "1"), nested_json(N, "1"));
     let text = rule(
-        "require facts.a == facts.b\n  require echo(facts.a) == facts.a\n  require facts.a == [1] else \"{facts.a}\"\n  require type_name(facts.a[0][0]) == \"list\"",
-    );
+        "require facts.a == facts.b\n  require type_name(facts.a[0][0]) == \"list\"\n  require facts.a == [1] else \"{facts.a}\"",
+    ) + "rule host {\n  controls A.8.24\n  require echo(facts.a) == 1\n}\n";
     let report = on_small_stacks(move || {
         let docs = load_bytes("f.json", facts.as_bytes(), Format::Json, &opts)
             .expect("loads")
@@ -214,10 +214,21 @@ fn deep_facts_an_embedder_allows_are_evaluated_on_small_stacks() {
         everything(&text, &docs)
     });
     let report = report.expect("evaluates");
-    let r = &report.results[0];
-    // `facts.a == [1]` fails, and its message renders the whole deep value
-    assert_eq!(r.status, Status::Fail, "{r:?}");
-    assert_eq!(r.violations.len(), 1);
+    let deep = report.results.iter().find(|r| r.rule == "deep").expect("deep");
+    // `facts.a == [1]` fails, and its message renders the deep value (cut to the message limit)
+    assert_eq!(deep.status, Status::Fail, "{deep:?}");
+    assert_eq!(deep.violations.len(), 1);
+    assert!(deep.violations[0].message.starts_with("[[[[[[[["));
+    // the embedder's closure never receives a value it could not clone or drop on its stack
+    let host = report.results.iter().find(|r| r.rule == "host").expect("host");
+    assert_eq!(host.status, Status::Error);
+    assert!(
+        host.error.as_deref().unwrap_or("").starts_with(&format!(
+            "host function `echo`: argument 1 is nested {N} levels deep; at most 250 are passed"
+        )),
+        "{:?}",
+        host.error
+    );
 }
 
 #[test]
