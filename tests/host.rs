@@ -13,7 +13,7 @@ use std::time::{Duration, Instant};
 
 use annexa::compile::{Compiled, HostFunction, HostFunctions, Program, compile_with_host};
 use annexa::diagnostics::render_plain;
-use annexa::eval::{EvalError, EvalOptions, evaluate};
+use annexa::eval::{EvalError, EvalOptions, ExplainError, Stop, evaluate, explain};
 use annexa::facts::Document;
 use annexa::findings::{Reason, Report, Status};
 use annexa::source::SourceFile;
@@ -64,7 +64,12 @@ fn run(program: &Program, facts: Value) -> Report {
 }
 
 fn status(report: &Report, rule: &str) -> Status {
-    report.results.iter().find(|r| r.rule == rule).unwrap().status
+    report
+        .results
+        .iter()
+        .find(|r| r.rule == rule)
+        .unwrap()
+        .status
 }
 
 /// The diagnostics of a policy that must not compile, rendered, with their codes first.
@@ -98,7 +103,10 @@ rule structured {
 fn a_host_function_is_called_like_a_builtin_and_its_result_is_a_value() {
     let calls = Arc::new(AtomicUsize::new(0));
     let program = program(OWNERS, &hosts(&calls));
-    let report = run(&program, json!({"datasets": [{"name": "a", "team": "vision"}]}));
+    let report = run(
+        &program,
+        json!({"datasets": [{"name": "a", "team": "vision"}]}),
+    );
     assert_eq!(status(&report, "owned"), Status::Pass);
     assert_eq!(status(&report, "structured"), Status::Pass);
     assert!(calls.load(Ordering::Relaxed) >= 3);
@@ -138,7 +146,10 @@ fn a_missing_argument_makes_the_call_missing_without_calling_the_host() {
     // incomplete, never pass
     let text = "rule filtered {\n  controls A.5.9\n  require count(datasets[owner_of(.team) == \"ads\"]) == 0\n}\n";
     let program = self::program(text, &hosts(&calls));
-    let report = run(&program, json!({"datasets": [{"name": "a"}, {"team": "vision"}]}));
+    let report = run(
+        &program,
+        json!({"datasets": [{"name": "a"}, {"team": "vision"}]}),
+    );
     let filtered = &report.results[0];
     assert_eq!(filtered.status, Status::Incomplete);
     assert_eq!(filtered.evidence_gaps.len(), 1);
@@ -153,7 +164,10 @@ fn a_missing_argument_makes_the_call_missing_without_calling_the_host() {
 fn a_host_error_is_the_rule_error_naming_the_function() {
     let calls = Arc::new(AtomicUsize::new(0));
     let program = program(OWNERS, &hosts(&calls));
-    let report = run(&program, json!({"datasets": [{"name": "a", "team": "search"}]}));
+    let report = run(
+        &program,
+        json!({"datasets": [{"name": "a", "team": "search"}]}),
+    );
     let owned = report.results.iter().find(|r| r.rule == "owned").unwrap();
     assert_eq!(owned.status, Status::Error);
     assert_eq!(
@@ -170,7 +184,8 @@ fn a_host_error_is_the_rule_error_naming_the_function() {
 fn unknown_and_wrong_arity_calls_are_compile_errors_that_know_the_host_names() {
     let calls = Arc::new(AtomicUsize::new(0));
     let hosts = hosts(&calls);
-    let text = "rule r {\n  controls A.5.9\n  require ownr_of(\"x\") == 1\n  require sum3(1, 2) == 3\n}\n";
+    let text =
+        "rule r {\n  controls A.5.9\n  require ownr_of(\"x\") == 1\n  require sum3(1, 2) == 3\n}\n";
     insta::assert_snapshot!("unknown_and_arity", errors(text, &hosts));
 }
 
@@ -240,7 +255,10 @@ fn cancelling_from_another_thread_stops_the_evaluation_with_no_report() {
     let result = std::thread::scope(|s| {
         let worker = s.spawn(|| evaluate(&program, std::slice::from_ref(&doc), &options));
         std::thread::sleep(Duration::from_millis(100));
-        assert!(!worker.is_finished(), "the evaluation should still be running");
+        assert!(
+            !worker.is_finished(),
+            "the evaluation should still be running"
+        );
         let set = Instant::now();
         cancel.store(true, Ordering::Relaxed);
         let result = worker.join().unwrap();
@@ -267,7 +285,11 @@ fn a_deadline_stops_the_evaluation_with_no_report() {
     let err = evaluate(&program, &[doc], &options).unwrap_err();
     assert_eq!(err, EvalError::Deadline);
     assert_eq!(err.to_string(), "the evaluation deadline passed");
-    assert!(started.elapsed() < Duration::from_secs(2), "{:?}", started.elapsed());
+    assert!(
+        started.elapsed() < Duration::from_secs(2),
+        "{:?}",
+        started.elapsed()
+    );
 }
 
 #[test]
@@ -305,7 +327,10 @@ fn step_and_memory_budgets_are_set_per_call() {
     let r0 = report.results.iter().find(|r| r.rule == "r0").unwrap();
     assert_eq!(r0.status, Status::Error);
     assert!(
-        r0.error.as_deref().unwrap_or("").contains("exceeded 10000 steps"),
+        r0.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("exceeded 10000 steps"),
         "{:?}",
         r0.error
     );
@@ -321,7 +346,12 @@ fn step_and_memory_budgets_are_set_per_call() {
     .unwrap();
     let r = report.results.iter().find(|r| r.rule == "big").unwrap();
     assert_eq!(r.status, Status::Error);
-    assert!(r.error.as_deref().unwrap_or("").contains("memory budget of 1000 bytes"));
+    assert!(
+        r.error
+            .as_deref()
+            .unwrap_or("")
+            .contains("memory budget of 1000 bytes")
+    );
 }
 
 fn program_text_memory() -> Program {
@@ -329,4 +359,16 @@ fn program_text_memory() -> Program {
         "let a = [1, 2, 3, 4, 5, 6, 7, 8]\nlet b = a + a + a + a + a + a + a + a\nrule big {\n  controls A.5.9\n  require count(b + b + b + b) > 0\n}\n",
         &HostFunctions::new(),
     )
+}
+
+#[test]
+fn explain_is_stopped_by_a_deadline_too() {
+    let program = busy_program();
+    let doc = busy_facts();
+    let options = EvalOptions {
+        deadline: Some(Instant::now() + Duration::from_millis(50)),
+        ..EvalOptions::default()
+    };
+    let err = explain(&program, "r0", &[doc], &options).unwrap_err();
+    assert_eq!(err, ExplainError::Stopped(Stop::Deadline));
 }

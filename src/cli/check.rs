@@ -265,7 +265,10 @@ pub fn run(args: &CheckArgs) -> u8 {
     let report = match annexa::eval::evaluate(&program, &documents, &options) {
         Ok(r) => r,
         Err(e) => {
-            print_diagnostic(&UsageError::new(format!("--param: {}", e.message()), e.help()));
+            print_diagnostic(&UsageError::new(
+                format!("--param: {}", e.message()),
+                e.help(),
+            ));
             return EXIT_USAGE;
         }
     };

@@ -9,8 +9,7 @@ use std::sync::Arc;
 use super::ir::Builtin;
 
 /// The body of a host function: the evaluated arguments as JSON, and the value or why not.
-pub type HostCall =
-    dyn Fn(&[serde_json::Value]) -> Result<serde_json::Value, String> + Send + Sync;
+pub type HostCall = dyn Fn(&[serde_json::Value]) -> Result<serde_json::Value, String> + Send + Sync;
 
 /// One host function.
 #[derive(Clone)]
@@ -28,10 +27,7 @@ impl HostFunction {
     pub fn new(
         name: impl Into<String>,
         arity: usize,
-        call: impl Fn(&[serde_json::Value]) -> Result<serde_json::Value, String>
-        + Send
-        + Sync
-        + 'static,
+        call: impl Fn(&[serde_json::Value]) -> Result<serde_json::Value, String> + Send + Sync + 'static,
     ) -> HostFunction {
         HostFunction {
             name: name.into(),
@@ -147,7 +143,16 @@ mod tests {
         let mut hosts = HostFunctions::new();
         assert_eq!(hosts.add(f("owner_of")), Ok(()));
         assert_eq!(hosts.add(f("_x2")), Ok(()));
-        for bad in ["", "Owner", "2x", "corp.owner", "owner-of", "rule", "facts", "not"] {
+        for bad in [
+            "",
+            "Owner",
+            "2x",
+            "corp.owner",
+            "owner-of",
+            "rule",
+            "facts",
+            "not",
+        ] {
             let err = hosts.add(f(bad)).err().unwrap_or_default();
             assert!(err.contains("plain identifier"), "{bad}: {err}");
         }

@@ -194,6 +194,19 @@ pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Co
 /// [`compile_with_model`], with the embedder's `host` functions callable from the policies:
 /// calls to them are resolved and arity-checked here like builtin calls, and a user `fn`,
 /// `let` or `param` may not take their names (see `docs/host-functions.md`).
+///
+/// ```
+/// use annexa::compile::{HostFunction, HostFunctions, compile_with_host};
+/// use annexa::source::SourceFile;
+/// let mut hosts = HostFunctions::new();
+/// hosts.add(HostFunction::new("double", 1, |a| Ok((a[0].as_i64().unwrap_or(0) * 2).into()))).unwrap();
+/// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n require double(facts.n) == 4\n}");
+/// let module = annexa::syntax::parse(&file).unwrap();
+/// let program = compile_with_host(vec![module], None, &hosts).program.unwrap();
+/// let doc = annexa::facts::Document::from_json("f.json", &serde_json::json!({"n": 2}));
+/// let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+/// assert_eq!(report.summary.passed, 1);
+/// ```
 pub fn compile_with_host(
     modules: Vec<Module>,
     model: Option<&FactModel>,

@@ -121,7 +121,9 @@ mod tests {
     use std::sync::atomic::{AtomicUsize, Ordering};
 
     fn echo() -> HostFunction {
-        HostFunction::new("echo", 1, |args| Ok(args.first().cloned().unwrap_or_default()))
+        HostFunction::new("echo", 1, |args| {
+            Ok(args.first().cloned().unwrap_or_default())
+        })
     }
 
     #[test]

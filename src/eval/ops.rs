@@ -275,7 +275,7 @@ fn write_json(v: &Val<'_>, out: &mut String) {
                 if !std::mem::take(&mut first) {
                     out.push(',');
                 }
-                out.push_str(&serde_json::Value::from(&*k).to_string());
+                out.push_str(&serde_json::Value::from(k).to_string());
                 out.push(':');
                 write_json(&e, out);
             }
@@ -347,9 +347,19 @@ mod tests {
         let doc = crate::facts::Document::from_json("t.json", &json);
         let v = Val::Node(&doc, doc.root());
         assert_eq!(json_text(&v), to_json(&v).map(|j| j.to_string()));
-        let computed = Val::List(Rc::new(vec![Val::Missing(None), Val::Date(0), Val::Float(f64::NAN)]));
-        assert_eq!(json_text(&computed).as_deref(), Some(r#"["1970-01-01",null]"#));
-        assert_eq!(json_text(&computed), to_json(&computed).map(|j| j.to_string()));
+        let computed = Val::List(Rc::new(vec![
+            Val::Missing(None),
+            Val::Date(0),
+            Val::Float(f64::NAN),
+        ]));
+        assert_eq!(
+            json_text(&computed).as_deref(),
+            Some(r#"["1970-01-01",null]"#)
+        );
+        assert_eq!(
+            json_text(&computed),
+            to_json(&computed).map(|j| j.to_string())
+        );
         assert_eq!(json_text(&Val::Missing(None)), None);
     }
 

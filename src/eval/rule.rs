@@ -602,9 +602,7 @@ fn first_collection(e: &Expr) -> Option<&Expr> {
         ExprKind::CallBuiltin(_, args)
         | ExprKind::CallFn(_, args)
         | ExprKind::CallHost(_, args)
-        | ExprKind::List(args) => {
-            args.iter().find_map(first_collection)
-        }
+        | ExprKind::List(args) => args.iter().find_map(first_collection),
         ExprKind::Quantifier { over, .. } => first_collection(over),
         _ => None,
     }

@@ -251,9 +251,8 @@ impl Converter<'_> {
                 while let Some(peek) = next {
                     // bounded by `max_depth`, but a debug frame is large: 128 of them overflow a 256 KiB
                     // thread, and an embedder may lift the limit
-                    let child = crate::source::grow_stack(|| {
-                        self.value(peek, id, i, None, depth + 1)
-                    })?;
+                    let child =
+                        crate::source::grow_stack(|| self.value(peek, id, i, None, depth + 1))?;
                     self.builder.add_item(child);
                     i += 1;
                     next = self.jiter.array_step()?;

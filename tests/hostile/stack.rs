@@ -51,8 +51,8 @@ fn everything(text: &str, facts: &[annexa::facts::Document]) -> Result<Report, S
             return Err(d.map_or("?", |d| d.code()).to_string());
         }
     };
-    let report = annexa::eval::evaluate(&program, facts, &Default::default())
-        .map_err(|e| e.to_string())?;
+    let report =
+        annexa::eval::evaluate(&program, facts, &Default::default()).map_err(|e| e.to_string())?;
     for format in [
         annexa::report::Format::Human,
         annexa::report::Format::Json,
@@ -65,9 +65,14 @@ fn everything(text: &str, facts: &[annexa::facts::Document]) -> Result<Report, S
 }
 
 fn doc(json: &str) -> Vec<annexa::facts::Document> {
-    load_bytes("f.json", json.as_bytes(), Format::Json, &LoadOptions::default())
-        .expect("facts load")
-        .documents
+    load_bytes(
+        "f.json",
+        json.as_bytes(),
+        Format::Json,
+        &LoadOptions::default(),
+    )
+    .expect("facts load")
+    .documents
 }
 
 fn rule(body: &str) -> String {
@@ -89,7 +94,11 @@ fn deep_nesting_in_policies_is_refused_on_small_stacks() {
         format!("require {}1{} == 1", "lower(".repeat(N), ")".repeat(N)),
         format!("require {}1{} == 1", "echo(".repeat(N), ")".repeat(N)),
         format!("{}require true{}", "if true {\n".repeat(N), "}\n".repeat(N)),
-        format!("{}require true{}", "for x in xs {\n".repeat(N), "}\n".repeat(N)),
+        format!(
+            "{}require true{}",
+            "for x in xs {\n".repeat(N),
+            "}\n".repeat(N)
+        ),
     ];
     for (i, body) in cases.into_iter().enumerate() {
         let text = rule(&body);
@@ -107,15 +116,39 @@ fn long_chains_in_policies_are_refused_or_evaluated_on_small_stacks() {
     let chain = |op: &str| vec!["x"; n].join(op);
     let too_deep = Err("annexa::too_deep".to_string());
     let cases: Vec<(String, Result<Status, String>)> = vec![
-        (format!("let x = true\n  require {}", chain(" and ")), too_deep.clone()),
-        (format!("let x = false\n  require {}", chain(" or ")), too_deep.clone()),
-        (format!("let x = 1\n  require {} > 0", chain(" + ")), too_deep.clone()),
-        (format!("let x = 1\n  require {} > 0", chain(" ?? ")), too_deep.clone()),
-        (format!("require facts{} == 1", ".f".repeat(n)), too_deep.clone()),
-        (format!("require count(xs{}) == 0", "[.a]".repeat(n)), too_deep.clone()),
-        (format!("require lower(\"A\"){} == 1", "[0]".repeat(n)), too_deep),
+        (
+            format!("let x = true\n  require {}", chain(" and ")),
+            too_deep.clone(),
+        ),
+        (
+            format!("let x = false\n  require {}", chain(" or ")),
+            too_deep.clone(),
+        ),
+        (
+            format!("let x = 1\n  require {} > 0", chain(" + ")),
+            too_deep.clone(),
+        ),
+        (
+            format!("let x = 1\n  require {} > 0", chain(" ?? ")),
+            too_deep.clone(),
+        ),
+        (
+            format!("require facts{} == 1", ".f".repeat(n)),
+            too_deep.clone(),
+        ),
+        (
+            format!("require count(xs{}) == 0", "[.a]".repeat(n)),
+            too_deep.clone(),
+        ),
+        (
+            format!("require lower(\"A\"){} == 1", "[0]".repeat(n)),
+            too_deep,
+        ),
         // flat lists, not trees: accepted and evaluated
-        (format!("require count(xs[*]{}) == 0", ".a".repeat(n)), Ok(Status::Pass)),
+        (
+            format!("require count(xs[*]{}) == 0", ".a".repeat(n)),
+            Ok(Status::Pass),
+        ),
         (
             format!("let x = \"a\"\n  require \"{}\" == \"\"", "{x}".repeat(n)),
             Ok(Status::Fail),
@@ -133,7 +166,8 @@ fn long_chains_in_policies_are_refused_or_evaluated_on_small_stacks() {
 #[test]
 fn long_definition_chains_compile_and_evaluate_on_small_stacks() {
     let n = 1_500;
-    let mut text = String::from("let l0 = 0\nfn f0(x) = x\nrule r0 {\n  controls A.8.24\n  require true\n}\n");
+    let mut text =
+        String::from("let l0 = 0\nfn f0(x) = x\nrule r0 {\n  controls A.8.24\n  require true\n}\n");
     for i in 1..n {
         let j = i - 1;
         text.push_str(&format!(
@@ -148,7 +182,11 @@ fn long_definition_chains_compile_and_evaluate_on_small_stacks() {
     ));
     let report = on_small_stacks(move || everything(&text, &doc("{}")));
     let report = report.expect("compiles and evaluates");
-    let last = report.results.iter().find(|r| r.rule == "last").expect("last");
+    let last = report
+        .results
+        .iter()
+        .find(|r| r.rule == "last")
+        .expect("last");
     assert_eq!(last.status, Status::Pass, "{last:?}");
     assert_eq!(report.summary.passed, n + 1);
 }
@@ -175,9 +213,15 @@ fn deep_facts_are_refused_by_every_loader_on_small_stacks() {
     }
     let cases: Vec<(Format, String)> = vec![
         (Format::Json, nested_json(N, "1")),
-        (Format::Json, format!("{}1{}", "{\"a\":".repeat(N), "}".repeat(N))),
+        (
+            Format::Json,
+            format!("{}1{}", "{\"a\":".repeat(N), "}".repeat(N)),
+        ),
         (Format::Yaml, nested_json(N, "1")),
-        (Format::Yaml, format!("{}1{}", "{a: ".repeat(N), "}".repeat(N))),
+        (
+            Format::Yaml,
+            format!("{}1{}", "{a: ".repeat(N), "}".repeat(N)),
+        ),
         (Format::Yaml, yaml_block_seq),
         (Format::Yaml, yaml_block_map),
         (Format::Yaml, yaml_aliases),
@@ -203,7 +247,11 @@ fn deep_facts_an_embedder_allows_are_evaluated_on_small_stacks() {
         max_depth: usize::MAX,
         ..LoadOptions::default()
     };
-    let facts = format!("{{\"a\": {}, \"b\": {}}}", nested_json(N, "1"), nested_json(N, "1"));
+    let facts = format!(
+        "{{\"a\": {}, \"b\": {}}}",
+        nested_json(N, "1"),
+        nested_json(N, "1")
+    );
     let text = rule(
         "require facts.a == facts.b\n  require type_name(facts.a[0][0]) == \"list\"\n  require facts.a == [1] else \"{facts.a}\"",
     ) + "rule host {\n  controls A.8.24\n  require echo(facts.a) == 1\n}\n";
@@ -214,13 +262,21 @@ fn deep_facts_an_embedder_allows_are_evaluated_on_small_stacks() {
         everything(&text, &docs)
     });
     let report = report.expect("evaluates");
-    let deep = report.results.iter().find(|r| r.rule == "deep").expect("deep");
+    let deep = report
+        .results
+        .iter()
+        .find(|r| r.rule == "deep")
+        .expect("deep");
     // `facts.a == [1]` fails, and its message renders the deep value (cut to the message limit)
     assert_eq!(deep.status, Status::Fail, "{deep:?}");
     assert_eq!(deep.violations.len(), 1);
     assert!(deep.violations[0].message.starts_with("[[[[[[[["));
     // the embedder's closure never receives a value it could not clone or drop on its stack
-    let host = report.results.iter().find(|r| r.rule == "host").expect("host");
+    let host = report
+        .results
+        .iter()
+        .find(|r| r.rule == "host")
+        .expect("host");
     assert_eq!(host.status, Status::Error);
     assert!(
         host.error.as_deref().unwrap_or("").starts_with(&format!(
@@ -241,5 +297,10 @@ fn deep_strings_parsed_inside_facts_are_refused_on_small_stacks() {
     );
     let report = on_small_stacks(move || everything(&text, &doc(&facts)));
     let report = report.expect("evaluates");
-    assert_eq!(report.results[0].status, Status::Pass, "{:?}", report.results[0]);
+    assert_eq!(
+        report.results[0].status,
+        Status::Pass,
+        "{:?}",
+        report.results[0]
+    );
 }
