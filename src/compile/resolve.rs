@@ -78,7 +78,8 @@ impl<'c> Scope<'c> {
 
     pub(super) fn block(&mut self, stmts: &[ast::Stmt]) -> Vec<ir::Stmt> {
         let mark = self.locals.len();
-        let out = stmts.iter().map(|s| self.stmt(s)).collect();
+        // nested `if`/`for` blocks recurse here, not through `expr`
+        let out = crate::source::grow_stack(|| stmts.iter().map(|s| self.stmt(s)).collect());
         self.locals.truncate(mark);
         out
     }

@@ -552,6 +552,12 @@ impl<'a> Ctx<'a> {
 
     /// Evaluates a condition to true/false/missing, keeping the fact that decided it.
     pub(crate) fn cond(&mut self, e: &'a Expr) -> Result<Cond<'a>> {
+        // `not`, `and`, `or` and quantifiers recurse here without passing through `eval`, and
+        // a debug frame of this function is large: a few dozen fill a 256 KiB thread
+        crate::source::grow_stack(|| self.cond_here(e))
+    }
+
+    fn cond_here(&mut self, e: &'a Expr) -> Result<Cond<'a>> {
         self.tick(e.span)?;
         match &e.kind {
             ExprKind::Binary(BinOp::And, a, b) => {

@@ -126,10 +126,13 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -
 
 impl<'a> Exec<'_, 'a> {
     fn block(&mut self, stmts: &'a [Stmt], top: bool) -> Result<()> {
-        for stmt in stmts {
-            self.stmt(stmt, top)?;
-        }
-        Ok(())
+        // nested `if`/`for` blocks recurse here, not through `Ctx::eval`
+        crate::source::grow_stack(|| {
+            for stmt in stmts {
+                self.stmt(stmt, top)?;
+            }
+            Ok(())
+        })
     }
 
     fn stmt(&mut self, stmt: &'a Stmt, top: bool) -> Result<()> {
@@ -516,6 +519,10 @@ fn fact_loc(v: &Val<'_>, doc: &Document) -> Option<FactLoc> {
 /// True when the block has a `for` outside any other `for` (also inside `if` branches, which
 /// `Exec::stmt` runs as top level and so counts as subjects).
 fn has_outer_for(stmts: &[Stmt]) -> bool {
+    crate::source::grow_stack(|| has_outer_for_here(stmts))
+}
+
+fn has_outer_for_here(stmts: &[Stmt]) -> bool {
     stmts.iter().any(|s| match s {
         Stmt::For { .. } => true,
         Stmt::If {

@@ -84,6 +84,9 @@ const N: usize = 20_000;
 
 #[test]
 fn deep_nesting_in_policies_is_refused_on_small_stacks() {
+    // 5,000 levels: twenty times the limit, and far more than either stack holds at one frame
+    // per level (the parser alone needs several); deeper only makes the parse slower
+    const N: usize = 5_000;
     let cases: Vec<String> = vec![
         format!("require {}1{} == 1", "(".repeat(N), ")".repeat(N)),
         format!("require count({}1{}) == 1", "[".repeat(N), "]".repeat(N)),
@@ -104,6 +107,69 @@ fn deep_nesting_in_policies_is_refused_on_small_stacks() {
         let text = rule(&body);
         let out = on_small_stacks(move || everything(&text, &doc("{}")).err());
         assert_eq!(out.as_deref(), Some("annexa::too_deep"), "case {i}");
+    }
+}
+
+#[test]
+fn policies_at_the_nesting_limit_run_through_every_entry_point_on_small_stacks() {
+    // just under the limit of 256 is accepted, so every stage (fmt and its document tree
+    // included) walks a tree that deep
+    let n = 250;
+    let cases: Vec<(String, Status)> = vec![
+        (
+            format!("require {}1{} == 1", "(".repeat(n), ")".repeat(n)),
+            Status::Pass,
+        ),
+        (
+            format!("require count({}1{}) == 1", "[".repeat(n), "]".repeat(n)),
+            Status::Pass,
+        ),
+        (
+            format!("require {}true", "not not ".repeat(n / 2)),
+            Status::Pass,
+        ),
+        (
+            format!("require {}true", "all x in [1]: ".repeat(n)),
+            Status::Pass,
+        ),
+        (
+            format!(
+                "require {}\"A\"{} == \"a\"",
+                "lower(".repeat(n),
+                ")".repeat(n)
+            ),
+            Status::Pass,
+        ),
+        (
+            format!("require {}1{} == 1", "echo(".repeat(n), ")".repeat(n)),
+            Status::Pass,
+        ),
+        (
+            format!("let x = true\n  require {}", vec!["x"; n].join(" and ")),
+            Status::Pass,
+        ),
+        (
+            format!("require facts{} == 1", ".f".repeat(n)),
+            Status::Fail,
+        ),
+        (
+            format!("{}require true{}", "if true {\n".repeat(n), "}\n".repeat(n)),
+            Status::Pass,
+        ),
+        (
+            format!(
+                "{}require x == 1{}",
+                "for x in [1] {\n".repeat(n),
+                "}\n".repeat(n)
+            ),
+            Status::Pass,
+        ),
+    ];
+    for (i, (body, expected)) in cases.into_iter().enumerate() {
+        let text = rule(&body);
+        let out =
+            on_small_stacks(move || everything(&text, &doc("{}")).map(|r| r.results[0].status));
+        assert_eq!(out, Ok(expected), "case {i}");
     }
 }
 
