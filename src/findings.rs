@@ -3,7 +3,7 @@
 
 use serde::{Deserialize, Serialize};
 
-/// Severity is the policy language's word (`severity high`), so it lives in [`crate::ast`];
+/// Severity is the policy language's word (`severity high`), so it lives in `ast`;
 /// re-exported here because every finding carries one.
 pub use crate::ast::Severity;
 use crate::controls::{catalog, compare_ids};
@@ -100,7 +100,7 @@ pub struct Violation {
     /// it has one; what a waiver's `subject` matches.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub subject_key: Option<String>,
-    /// The finding's identity (see [`crate::identity`]), which baselines match and SARIF
+    /// The finding's identity (see `identity`), which baselines match and SARIF
     /// reports: empty until [`crate::identity::stamp`] fills it.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub fingerprint: String,
@@ -136,7 +136,7 @@ pub struct EvidenceGap {
     /// How many elements the filter considered, when a filter recorded the gap.
     #[serde(skip)]
     pub of: Option<usize>,
-    /// The stable path of the absent fact (see [`crate::identity`]), for the SARIF fingerprint.
+    /// The stable path of the absent fact (see `identity`), for the SARIF fingerprint.
     #[serde(skip)]
     pub locator: String,
     /// The fact a filter's element lacked, relative to the element and dotted (`source.type`);

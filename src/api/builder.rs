@@ -74,13 +74,13 @@ impl EngineBuilder {
         self
     }
 
-    /// The lowest severity whose failures make [`Report::ok`] false (default `low`).
+    /// The lowest severity whose failures make [`Report::ok`](crate::Report::ok) false (default `low`).
     pub fn fail_on(mut self, severity: Severity) -> Self {
         self.fail_on = Some(severity);
         self
     }
 
-    /// Whether incomplete rules make [`Report::ok`] false (default: they do).
+    /// Whether incomplete rules make [`Report::ok`](crate::Report::ok) false (default: they do).
     pub fn gaps(mut self, gaps: Gaps) -> Self {
         self.gaps = Some(gaps);
         self

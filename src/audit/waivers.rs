@@ -14,7 +14,7 @@
 //! ```
 //!
 //! A baseline (`--baseline REPORT.json`, a JSON report of an earlier run) waives exactly the
-//! findings it lists, matched by their identity (see [`crate::identity`]), so only new findings
+//! findings it lists, matched by their identity (see `identity`), so only new findings
 //! fail.
 //!
 //! Waived violations move from a result's `violations` to its `waived` list, so they stay in

@@ -6,15 +6,15 @@ use std::sync::Arc;
 use crate::ast::Severity;
 use crate::source::{SourceFile, Span};
 
-/// Index of a param in [`Program::params`].
+/// Index of a param in [`Program::params`](crate::compile::Program::params).
 pub type ParamId = usize;
-/// Index of a let in [`Program::lets`].
+/// Index of a let in [`Program::lets`](crate::compile::Program::lets).
 pub type LetId = usize;
-/// Index of a fn in [`Program::fns`].
+/// Index of a fn in [`Program::fns`](crate::compile::Program::fns).
 pub type FnId = usize;
-/// Index of a rule in [`Program::rules`].
+/// Index of a rule in [`Program::rules`](crate::compile::Program::rules).
 pub type RuleId = usize;
-/// Index of a host function in [`Program::hosts`].
+/// Index of a host function in [`Program::hosts`](crate::compile::Program::hosts).
 pub type HostId = usize;
 /// A local variable slot in the current frame.
 pub type Slot = usize;
@@ -100,7 +100,7 @@ pub enum ExprKind {
     CallFn(FnId, Vec<Expr>),
     /// A builtin.
     CallBuiltin(Builtin, Vec<Expr>),
-    /// A host function (index into [`Program::hosts`]).
+    /// A host function (index into [`Program::hosts`](crate::compile::Program::hosts)).
     CallHost(HostId, Vec<Expr>),
     /// `not e`
     Not(Box<Expr>),
@@ -108,7 +108,7 @@ pub enum ExprKind {
     Neg(Box<Expr>),
     /// An infix operator other than `matches`.
     Binary(BinOp, Box<Expr>, Box<Expr>),
-    /// `e matches "re"` (index into [`Program::regexes`]).
+    /// `e matches "re"` (index into [`Program::regexes`](crate::compile::Program::regexes)).
     Matches(Box<Expr>, usize),
     /// `all/any/none x in XS: P`.
     Quantifier {
