@@ -221,6 +221,15 @@ fn compile(
 ) -> Result<crate::compile::Compiled, Error> {
     let mut host = crate::compile::HostFunctions::new();
     for (name, arity, call) in &parts.functions {
+        if !is_identifier(name) {
+            return Err(Error::plain(
+                ErrorKind::Usage,
+                format!(
+                    "`{name}` cannot be a host function's name: it is a keyword of the policy language"
+                ),
+                "name host functions like policy functions: lowercase letters, digits and `_`, not a keyword",
+            ));
+        }
         let function = crate::compile::HostFunction {
             name: name.clone(),
             arity: *arity,
@@ -235,6 +244,16 @@ fn compile(
         })?;
     }
     Ok(crate::compile::compile_with_host(modules, model, &host))
+}
+
+/// Whether `name` reads as a name in a policy (not a keyword): `let NAME = 0` parses to a let
+/// of that name.
+fn is_identifier(name: &str) -> bool {
+    let file = SourceFile::new("<host>", format!("let {name} = 0\n"));
+    matches!(
+        crate::syntax::parse(&file).map(|m| m.items),
+        Ok(items) if matches!(items.as_slice(), [crate::ast::Item::Let(b)] if b.name.name == name)
+    )
 }
 
 /// A limit past its ceiling is refused, as in `annexa.toml`.
@@ -384,4 +403,19 @@ fn accepted(
         })?);
     }
     Ok(accepted)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn keywords_and_roots_are_not_host_function_names() {
+        for word in ["rule", "facts", "not", "for", "require"] {
+            assert!(!is_identifier(word), "{word}");
+        }
+        for name in ["owner_of", "_x2", "lookup"] {
+            assert!(is_identifier(name), "{name}");
+        }
+    }
 }

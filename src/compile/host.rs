@@ -120,14 +120,9 @@ fn is_callable_name(name: &str) -> bool {
         && name
             .chars()
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
-    if !plain {
-        return false;
-    }
-    let file = crate::source::SourceFile::new("<host>", format!("let {name} = 0\n"));
-    matches!(
-        crate::syntax::parse(&file).map(|m| m.items),
-        Ok(items) if matches!(items.as_slice(), [crate::ast::Item::Let(b)] if b.name.name == name)
-    )
+    // a keyword passes here and can never be called; the facade refuses keywords before it
+    // gets here (it may parse, the compiler may not)
+    plain
 }
 
 #[cfg(test)]
@@ -143,16 +138,7 @@ mod tests {
         let mut hosts = HostFunctions::new();
         assert_eq!(hosts.add(f("owner_of")), Ok(()));
         assert_eq!(hosts.add(f("_x2")), Ok(()));
-        for bad in [
-            "",
-            "Owner",
-            "2x",
-            "corp.owner",
-            "owner-of",
-            "rule",
-            "facts",
-            "not",
-        ] {
+        for bad in ["", "Owner", "2x", "corp.owner", "owner-of"] {
             let err = hosts.add(f(bad)).err().unwrap_or_default();
             assert!(err.contains("plain identifier"), "{bad}: {err}");
         }
