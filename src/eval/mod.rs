@@ -269,6 +269,7 @@ fn evaluate_inner(
         ctx.embedded = embedded::Docs::new(&arena);
         // one budget for the call: the poll interval and a stop carry over between documents
         std::mem::swap(&mut ctx.budget, &mut budget);
+        ctx.budget.start_rule();
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         let mut scopes = scope::ScopeMemo::new(program);
