@@ -108,7 +108,7 @@ impl EvalError {
         match self {
             EvalError::Param(p) => p.help.clone(),
             EvalError::Deadline => {
-                "no report is given for a part of the evidence; allow more time or evaluate fewer documents".to_string()
+                "the evaluation stopped before it had read all the evidence, so no report is given; allow more time or evaluate fewer documents".to_string()
             }
             EvalError::Cancelled => "the caller cancelled it; nothing was reported".to_string(),
         }
