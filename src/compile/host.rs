@@ -7,6 +7,9 @@ use std::fmt;
 use std::sync::Arc;
 
 use super::ir::Builtin;
+use crate::ast::{self, Item};
+use crate::diagnostics::Diagnostic;
+use crate::source::SourceFile;
 
 /// The body of a host function: the evaluated arguments as JSON, and the value or why not.
 pub type HostCall = dyn Fn(&[serde_json::Value]) -> Result<serde_json::Value, String> + Send + Sync;
@@ -108,6 +111,55 @@ impl HostFunctions {
     pub fn is_empty(&self) -> bool {
         self.by_name.is_empty()
     }
+}
+
+/// A user `fn`, `let` or `param` named like a host function: the call would mean the one or
+/// the other depending on what the embedder registered, so neither silently wins.
+pub(super) fn reserved(
+    item: &Item,
+    name: &ast::Ident,
+    file: &SourceFile,
+    hosts: &HostFunctions,
+) -> Option<Diagnostic> {
+    let what = match item {
+        Item::Fn(_) => "a `fn`",
+        Item::Let(_) => "a `let`",
+        Item::Param(_) => "a `param`",
+        _ => return None,
+    };
+    reserved_error(what, name, file, hosts)
+}
+
+/// The `annexa::reserved_host` error when `name` is a host function's name.
+pub(crate) fn reserved_error(
+    what: &str,
+    name: &ast::Ident,
+    file: &SourceFile,
+    hosts: &HostFunctions,
+) -> Option<Diagnostic> {
+    let (_, f) = hosts.get(&name.name)?;
+    let plural = if f.arity == 1 { "" } else { "s" };
+    Some(
+        Diagnostic::error(
+            "annexa::reserved_host",
+            format!(
+                "`{}` is the name of a host function; {what} cannot take it",
+                name.name
+            ),
+            file,
+        )
+        .with_label(
+            name.span,
+            format!(
+                "the host function `{}` ({} argument{plural})",
+                name.name, f.arity
+            ),
+        )
+        .with_help(format!(
+            "the program embedding annexa provides `{}`; rename this one (e.g. `my_{}`)",
+            name.name, name.name
+        )),
+    )
 }
 
 /// Whether `name` is an identifier the grammar accepts in a call: asked of the parser itself,

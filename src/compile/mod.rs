@@ -230,7 +230,7 @@ pub fn compile_with_host(
                 diags.push(d);
             }
             if info.user
-                && let Some(d) = reserved_host(item, name, &module.source, &defs.hosts)
+                && let Some(d) = host::reserved(item, name, &module.source, &defs.hosts)
             {
                 diags.push(d);
             }
@@ -458,55 +458,6 @@ pub(crate) fn reserved_name_error(
         .with_help(format!(
             "builtin names are reserved so that no file can replace a builtin for its namespace; rename it (e.g. `my_{}`)",
             name.name
-        )),
-    )
-}
-
-/// A user `fn`, `let` or `param` named like a host function: the call would mean the one or
-/// the other depending on what the embedder registered, so neither silently wins.
-fn reserved_host(
-    item: &Item,
-    name: &ast::Ident,
-    file: &SourceFile,
-    hosts: &HostFunctions,
-) -> Option<Diagnostic> {
-    let what = match item {
-        Item::Fn(_) => "a `fn`",
-        Item::Let(_) => "a `let`",
-        Item::Param(_) => "a `param`",
-        _ => return None,
-    };
-    reserved_host_error(what, name, file, hosts)
-}
-
-/// The `annexa::reserved_host` error when `name` is a host function's name.
-pub(crate) fn reserved_host_error(
-    what: &str,
-    name: &ast::Ident,
-    file: &SourceFile,
-    hosts: &HostFunctions,
-) -> Option<Diagnostic> {
-    let (_, f) = hosts.get(&name.name)?;
-    let plural = if f.arity == 1 { "" } else { "s" };
-    Some(
-        Diagnostic::error(
-            "annexa::reserved_host",
-            format!(
-                "`{}` is the name of a host function; {what} cannot take it",
-                name.name
-            ),
-            file,
-        )
-        .with_label(
-            name.span,
-            format!(
-                "the host function `{}` ({} argument{plural})",
-                name.name, f.arity
-            ),
-        )
-        .with_help(format!(
-            "the program embedding annexa provides `{}`; rename this one (e.g. `my_{}`)",
-            name.name, name.name
         )),
     )
 }

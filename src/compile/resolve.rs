@@ -117,7 +117,7 @@ impl<'c> Scope<'c> {
                     self.diags.push(d);
                 }
                 if self.module.user
-                    && let Some(d) = super::reserved_host_error(
+                    && let Some(d) = super::host::reserved_error(
                         "a `let`",
                         &binding.name,
                         &file,

@@ -107,7 +107,7 @@ impl EvalError {
         match self {
             EvalError::Param(p) => p.help.clone(),
             EvalError::Deadline => {
-                "no report is given for a part of the evidence; allow more time or evaluate fewer documents".to_string()
+                "the evaluation stopped before it had read all the evidence, so no report is given; allow more time or evaluate fewer documents".to_string()
             }
             EvalError::Cancelled => "the caller cancelled it; nothing was reported".to_string(),
         }
@@ -268,6 +268,7 @@ fn evaluate_inner(
         ctx.embedded = embedded::Docs::new(&arena);
         // one budget for the call: the poll interval and a stop carry over between documents
         std::mem::swap(&mut ctx.budget, &mut budget);
+        ctx.budget.start_rule();
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         let mut scopes = scope::ScopeMemo::new(program);
