@@ -185,6 +185,11 @@ class Engine:
         """Every user policy as ``(file name, text)``, as read when the engine was built."""
         return self._args[0]
 
+    @property
+    def rules(self) -> Tuple[str, ...]:
+        """The ids of the rules the engine judges, in report order."""
+        return tuple(self._native.rules())
+
     def check(self, facts: Any, *, name: str = "<facts>") -> Report:
         """Checks one fact document given as Python data (a dict, or a list at its root).
 
@@ -197,8 +202,7 @@ class Engine:
             raise TypeError(f"facts must be a dict or a list, not {type(facts).__name__}")
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, not {type(name).__name__}")
-        ok, text = _unpack(self._native.check_value(name, _to_json(facts, "facts")))
-        return Report(ok, text)
+        return _report(self._native.check_value(name, _to_json(facts, "facts")))
 
     def check_text(self, text: str, format: str = "yaml", *, name: str = "<text>") -> Report:
         """Checks JSON or YAML text (YAML may hold several ``---`` documents).
@@ -210,21 +214,19 @@ class Engine:
         if not isinstance(name, str):
             raise TypeError(f"name must be a str, not {type(name).__name__}")
         fmt = _choice(format, "format", _FORMATS)
-        ok, out = _unpack(self._native.check_text(name, text, fmt))
-        return Report(ok, out)
+        return _report(self._native.check_text(name, text, fmt))
 
     def check_files(self, paths: Union[PathLike, Iterable[PathLike]]) -> Report:
         """Checks fact files and folders; folders are walked as ``annexa check`` walks them.
 
         :raises FactsError: a file named explicitly does not read or parse.
         """
-        ok, out = _unpack(self._native.check_paths(_paths(paths, "paths")))
-        return Report(ok, out)
+        return _report(self._native.check_paths(_paths(paths, "paths")))
 
     def __repr__(self) -> str:
         names = [n for n, _ in self._args[0]]
         return f"<annexa.Engine policies={names!r} builtin={self._args[2]}>"
 
 
-def _unpack(native: "_native.Report") -> Tuple[bool, str]:
-    return native.ok, native.to_json()
+def _report(native: "_native.Report") -> Report:
+    return Report(native.ok, native.to_json(), tuple(native.notes()), tuple(native.warnings()))

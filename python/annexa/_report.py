@@ -151,11 +151,19 @@ class Report:
     byte for byte what ``annexa check --format json`` prints for the same inputs.
     """
 
-    __slots__ = ("_ok", "_json", "_dict", "_results", "_summary", "_controls")
+    __slots__ = ("_ok", "_json", "_dict", "_results", "_summary", "_controls", "_notes", "_warnings")
 
-    def __init__(self, ok: bool, json_text: str) -> None:
+    def __init__(
+        self,
+        ok: bool,
+        json_text: str,
+        notes: Tuple[str, ...] = (),
+        warnings: Tuple[str, ...] = (),
+    ) -> None:
         self._ok = ok
         self._json = json_text
+        self._notes = tuple(notes)
+        self._warnings = tuple(warnings)
         self._dict: Dict[str, Any] = json.loads(json_text)
         self._results = tuple(RuleResult._from(r) for r in self._dict["results"])
         self._summary = Summary._from(self._dict["summary"])
@@ -181,6 +189,16 @@ class Report:
         """The Annex A roll-up, by control id."""
         return self._controls
 
+    @property
+    def notes(self) -> Tuple[str, ...]:
+        """Notes of the run that are not findings, as the CLI prints them on standard error."""
+        return self._notes
+
+    @property
+    def warnings(self) -> Tuple[str, ...]:
+        """Warnings of the run (e.g. unknown fact fields), as the CLI prints them on standard error."""
+        return self._warnings
+
     def failed(self) -> List[RuleResult]:
         """The results whose status is ``fail``."""
         return [r for r in self._results if r.status == "fail"]
@@ -193,9 +211,9 @@ class Report:
         """The JSON report as plain Python data (a fresh copy each call)."""
         return json.loads(self._json)
 
-    def __reduce__(self) -> Tuple[Any, Tuple[bool, str]]:
+    def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
         # results go back from Spark or Ray workers as reports: the JSON is the whole state
-        return (Report, (self._ok, self._json))
+        return (Report, (self._ok, self._json, self._notes, self._warnings))
 
     def __bool__(self) -> bool:
         # a report is a value, not a verdict: `if report:` would read as "if it passed" and

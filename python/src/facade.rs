@@ -49,6 +49,7 @@ pub enum ErrorKind {
     /// A fact input did not read or parse.
     Facts,
     /// An annexa.toml was wrong (never, here: the stand-in reads none).
+    #[allow(dead_code)] // the facade's kind, mapped by lib.rs
     Config,
     /// The engine was asked for something it cannot do.
     Usage,
@@ -135,6 +136,11 @@ impl Engine {
         &self.inner.sources
     }
 
+    /// The ids of the rules, in report order.
+    pub fn rules(&self) -> impl ExactSizeIterator<Item = &str> {
+        self.inner.program.rules.iter().map(|r| r.id.as_str())
+    }
+
     /// Evaluates the policies against the facts.
     pub fn check(&self, facts: &Facts) -> Result<Report, Error> {
         let documents = facts.load()?;
@@ -152,6 +158,8 @@ impl Engine {
         Ok(Report {
             json: annexa::report::render_json(&report),
             ok,
+            notes: Vec::new(),
+            warnings: Vec::new(),
         })
     }
 }
@@ -232,8 +240,10 @@ impl EngineBuilder {
             annexa::eval::resolve_param(&program, name)
                 .map_err(|e| Error::plain(ErrorKind::Policy, format!("param: {}", e.message)))?;
         }
-        let mut options = EvalOptions::default();
-        options.params = self.params;
+        let mut options = EvalOptions {
+            params: self.params,
+            ..EvalOptions::default()
+        };
         if let Some(now) = self.now {
             options.now = now;
         }
@@ -253,7 +263,12 @@ fn read_policies(path: &Path, out: &mut Vec<(String, String)>) -> Result<(), Err
     let shown = |p: &Path| p.to_string_lossy().replace('\\', "/");
     let files = if path.is_dir() {
         annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy")).map_err(
-            |(p, e)| Error::plain(ErrorKind::Policy, format!("cannot read `{}`: {e}", shown(&p))),
+            |(p, e)| {
+                Error::plain(
+                    ErrorKind::Policy,
+                    format!("cannot read `{}`: {e}", shown(&p)),
+                )
+            },
         )?
     } else {
         vec![path.to_path_buf()]
@@ -345,12 +360,24 @@ impl Facts {
 pub struct Report {
     json: String,
     ok: bool,
+    notes: Vec<String>,
+    warnings: Vec<String>,
 }
 
 impl Report {
     /// What the CLI's exit code would say (0 = true).
     pub fn ok(&self) -> bool {
         self.ok
+    }
+
+    /// Notes of the run that are not findings.
+    pub fn notes(&self) -> &[String] {
+        &self.notes
+    }
+
+    /// Warnings of the run.
+    pub fn warnings(&self) -> &[String] {
+        &self.warnings
     }
 
     /// The same bytes as `annexa check --format json`.

@@ -78,12 +78,15 @@ struct NativeEngine {
 struct NativeReport {
     ok: bool,
     json: String,
+    notes: Vec<String>,
+    warnings: Vec<String>,
 }
 
 #[pymethods]
 impl NativeEngine {
     /// Reads and compiles the policies; `params_json` is a JSON object of param overrides.
     #[new]
+    #[allow(clippy::too_many_arguments)] // one per keyword of annexa.Engine, checked there
     #[pyo3(signature = (policies, sources, params_json, builtin, fail_on, gaps, now))]
     fn new(
         py: Python<'_>,
@@ -143,6 +146,11 @@ impl NativeEngine {
         self.engine.policy_sources().to_vec()
     }
 
+    /// The ids of the rules, in report order.
+    fn rules(&self) -> Vec<String> {
+        self.engine.rules().map(str::to_string).collect()
+    }
+
     /// Checks one document given as JSON text (the Python layer serialised a dict or list).
     fn check_value(&self, py: Python<'_>, name: String, json: String) -> PyResult<NativeReport> {
         let value = py
@@ -179,6 +187,8 @@ impl NativeEngine {
             Ok(report) => Ok(NativeReport {
                 ok: report.ok(),
                 json: report.to_json(),
+                notes: report.notes().to_vec(),
+                warnings: report.warnings().to_vec(),
             }),
             Err(e) => Err(to_py(py, &e)),
         }
@@ -196,6 +206,16 @@ impl NativeReport {
     /// The report as `annexa check --format json` prints it.
     fn to_json(&self) -> String {
         self.json.clone()
+    }
+
+    /// What the CLI would print as notes on standard error.
+    fn notes(&self) -> Vec<String> {
+        self.notes.clone()
+    }
+
+    /// What the CLI would print as warnings on standard error.
+    fn warnings(&self) -> Vec<String> {
+        self.warnings.clone()
     }
 }
 
