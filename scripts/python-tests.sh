@@ -5,6 +5,7 @@
 #
 #   scripts/python-tests.sh            # everything
 #   scripts/python-tests.sh -k pickle  # extra arguments go to pytest
+#   WHEEL_PROFILE=dev scripts/python-tests.sh   # an unoptimised wheel: builds faster, runs slower
 #
 # Needs python3 (>= 3.9, with the venv module) and cargo.
 set -euo pipefail
@@ -25,8 +26,10 @@ say "installing maturin and pytest into $venv"
 
 # one target folder for the CLI and the native module, so their shared crates build once
 export CARGO_TARGET_DIR="$root/target"
-say "pip install ./python (builds the native module with maturin)"
-"$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps ./python
+profile=${WHEEL_PROFILE:-release}
+say "pip install ./python (builds the native module with maturin, profile $profile)"
+MATURIN_PEP517_ARGS="--profile $profile" \
+    "$venv/bin/python" -m pip install --quiet --force-reinstall --no-deps ./python
 
 say "cargo build (the CLI the tests compare the package with)"
 cargo build --quiet --bin annexa
