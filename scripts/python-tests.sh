@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # The Python package's tests, from a fresh clone: a venv under target/, maturin and pytest from
 # the package registry, `pip install ./python` (a release build of the native module), the CLI
-# (debug, the binary the tests compare against), then pytest. Exits non-zero on any failure.
+# (debug, the binary the tests compare against), then mypy and pytest. Exits non-zero on any failure.
 #
 #   scripts/python-tests.sh            # everything
 #   scripts/python-tests.sh -k pickle  # extra arguments go to pytest
@@ -20,9 +20,9 @@ if [ ! -x "$venv/bin/python" ]; then
     say "creating the venv $venv"
     "$python" -m venv "$venv"
 fi
-say "installing maturin and pytest into $venv"
+say "installing maturin, pytest and mypy into $venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "maturin>=1.5,<2" pytest
+"$venv/bin/python" -m pip install --quiet "maturin>=1.5,<2" pytest mypy
 
 # one target folder for the CLI and the native module, so their shared crates build once
 export CARGO_TARGET_DIR="$root/target"
@@ -33,6 +33,9 @@ MATURIN_PEP517_ARGS="--profile $profile" \
 
 say "cargo build (the CLI the tests compare the package with)"
 cargo build --quiet --bin annexa
+
+say "mypy --strict on the package (its annotations and the native module's stubs)"
+(cd python && "$root/$venv/bin/python" -m mypy --strict annexa)
 
 say "pytest python/tests"
 ANNEXA_CLI="$root/target/debug/annexa" "$venv/bin/python" -m pytest python/tests -q "$@"

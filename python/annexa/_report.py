@@ -209,7 +209,8 @@ class Report:
 
     def to_dict(self) -> Dict[str, Any]:
         """The JSON report as plain Python data (a fresh copy each call)."""
-        return json.loads(self._json)
+        data: Dict[str, Any] = json.loads(self._json)
+        return data
 
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
         # results go back from Spark or Ray workers as reports: the JSON is the whole state
