@@ -119,7 +119,7 @@ class Engine:
     :param fail_on: failing rules at or above this severity make ``Report.ok`` false.
     :param gaps: ``"fail"`` (incomplete rules make ``ok`` false) or ``"warn"``.
     :param now: the evaluation clock (Unix seconds, a ``date`` = its midnight UTC, or an aware
-        ``datetime``); default: the current time.
+        ``datetime``); default: the time the engine is built (unpickled, for a copy).
     :raises PolicyError: a policy does not read, parse or compile.
     :raises UsageError: a param no policy declares.
     """
@@ -179,6 +179,13 @@ class Engine:
 
     def __reduce__(self) -> Tuple[Any, Tuple[Any, ...]]:
         return (Engine._rebuild, self._args)
+
+    def __copy__(self) -> "Engine":
+        # immutable: a copy would only compile the same policies again
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "Engine":
+        return self
 
     @property
     def policy_sources(self) -> Tuple[Tuple[str, str], ...]:

@@ -45,3 +45,11 @@ def test_a_builtin_engine_stays_builtin(in_root: pathlib.Path) -> None:
     facts = ["examples/facts/pipeline.yaml"]
     assert copy.check_files(facts).to_json() == engine.check_files(facts).to_json()
     assert copy.policy_sources == ()
+
+
+def test_copy_gives_the_same_immutable_engine() -> None:
+    import copy
+
+    engine = annexa.Engine(sources={"s.policy": BUCKETS})
+    assert copy.copy(engine) is engine
+    assert copy.deepcopy(engine) is engine
