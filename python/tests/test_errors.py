@@ -117,3 +117,9 @@ def test_wrong_check_arguments_are_type_errors(call) -> None:
 def test_wrong_values_are_value_errors(call) -> None:
     with pytest.raises(ValueError):
         call()
+
+
+def test_policies_without_a_rule_are_a_usage_error() -> None:
+    # a gate that judges nothing must not pass: the CLI refuses it with exit 2 too
+    with pytest.raises(annexa.UsageError, match="no rule"):
+        annexa.Engine(sources={"only_params.policy": "param x = 1\n"})
