@@ -8,8 +8,8 @@
     clippy::indexing_slicing
 )]
 
-use annexa::facts::{Document, Format, LoadOptions, load_bytes};
-use annexa::source::SourceFile;
+use annexa::unstable::facts::{Document, Format, LoadOptions, load_bytes};
+use annexa::unstable::source::SourceFile;
 
 fn main() {
     divan::main();
@@ -81,9 +81,11 @@ fn load(text: &str) -> Document {
     loaded.unwrap().documents.into_iter().next().unwrap()
 }
 
-fn program() -> annexa::compile::Program {
-    let module = annexa::syntax::parse(&SourceFile::new("bench.policy", POLICY)).unwrap();
-    annexa::compile::compile(vec![module]).program.unwrap()
+fn program() -> annexa::unstable::compile::Program {
+    let module = annexa::unstable::syntax::parse(&SourceFile::new("bench.policy", POLICY)).unwrap();
+    annexa::unstable::compile::compile(vec![module])
+        .program
+        .unwrap()
 }
 
 #[divan::bench(args = [1_000, 10_000])]
@@ -93,7 +95,7 @@ fn load_json(bencher: divan::Bencher, n: usize) {
 }
 
 #[divan::bench]
-fn compile_policy() -> annexa::compile::Program {
+fn compile_policy() -> annexa::unstable::compile::Program {
     program()
 }
 
@@ -101,7 +103,8 @@ fn compile_policy() -> annexa::compile::Program {
 fn evaluate_six_rules(bencher: divan::Bencher, n: usize) {
     let doc = load(&facts_json(n));
     let program = program();
-    let options = annexa::eval::EvalOptions::default();
-    bencher
-        .bench(|| annexa::eval::evaluate(&program, std::slice::from_ref(&doc), &options).unwrap());
+    let options = annexa::unstable::eval::EvalOptions::default();
+    bencher.bench(|| {
+        annexa::unstable::eval::evaluate(&program, std::slice::from_ref(&doc), &options).unwrap()
+    });
 }

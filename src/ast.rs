@@ -2,6 +2,8 @@
 //!
 //! Built by [`crate::syntax::parse`]; no parser types appear here.
 
+use serde::{Deserialize, Serialize};
+
 use crate::source::{SourceFile, Span};
 
 /// One parsed `.policy` file.
@@ -251,6 +253,53 @@ pub enum MetaValue {
     When(Vec<Dotted>),
     /// `scope EXPR`.
     Expr(Expr),
+}
+
+/// How much a failing rule matters (`severity high`): a word of the language, carried by
+/// every finding. Ordered from most to least severe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Severity {
+    /// `critical`
+    Critical,
+    /// `high`
+    High,
+    /// `medium` (the default)
+    Medium,
+    /// `low`
+    Low,
+    /// `info`
+    Info,
+}
+
+impl Severity {
+    /// The lowercase word used in policies and reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Severity::Critical => "critical",
+            Severity::High => "high",
+            Severity::Medium => "medium",
+            Severity::Low => "low",
+            Severity::Info => "info",
+        }
+    }
+
+    /// Parses `critical`, `high`, `medium`, `low` or `info`.
+    pub fn parse(word: &str) -> Option<Severity> {
+        Some(match word {
+            "critical" => Severity::Critical,
+            "high" => Severity::High,
+            "medium" => Severity::Medium,
+            "low" => Severity::Low,
+            "info" => Severity::Info,
+            _ => return None,
+        })
+    }
+
+    /// True when `self` is at least as severe as `threshold`.
+    pub fn at_least(self, threshold: Severity) -> bool {
+        self <= threshold
+    }
 }
 
 /// A control id as written (`A.8.24` or a 2013 `A.10.1.1`).

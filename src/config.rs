@@ -6,7 +6,7 @@
 //! [`Diagnostic`] pointing at the file, line and column, with a "did you mean" for misspelt keys.
 //!
 //! ```
-//! use annexa::config::Config;
+//! use annexa::unstable::config::Config;
 //! let text = "policies = [\"policies/\"]\nfail-on = \"high\"\n[params]\nallowed_regions = [\"eu-west-1\"]\n";
 //! let config = Config::parse("annexa.toml", std::path::Path::new("repo"), text).unwrap();
 //! assert_eq!(config.policies, vec![std::path::PathBuf::from("repo/policies/")]);
@@ -26,6 +26,7 @@ use crate::facts::LoadOptions;
 use crate::findings::{Gaps, Severity};
 use crate::lint::{Level, LintConfig};
 use crate::report::Format;
+use crate::schema::FactModel;
 use crate::source::{SourceFile, Span};
 
 /// The file name looked for.
@@ -36,6 +37,19 @@ pub const CODE: &str = "annexa::config";
 
 /// The diagnostic code of an unknown key in `annexa.toml`.
 pub const CODE_UNKNOWN_KEY: &str = "annexa::config::unknown_key";
+
+/// The model `annexa.toml` asks for: the shipped one extended by `[schema] extend`, or `None`
+/// (the shipped model) without it. A bad extension is an `annexa::config` error.
+pub fn configured_model(config: Option<&Config>) -> Result<Option<FactModel>, Diagnostic> {
+    let Some(config) = config else {
+        return Ok(None);
+    };
+    config.schema.model().map_err(|why| {
+        Diagnostic::error(CODE, why, &config.file).with_help(
+            "`[schema] extend` names a JSON Schema fragment merged into the ML model (docs/facts.md)",
+        )
+    })
+}
 
 /// The nearest `annexa.toml`: in `start` or the closest of its parent folders, but not above
 /// the repository root (the nearest folder holding `.git`), so that a checkout never picks up a

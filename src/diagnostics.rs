@@ -10,8 +10,8 @@ use crate::source::{SourceFile, Span};
 /// A problem found in a policy file, with a stable code (`annexa::parse`, `annexa::unknown_name`, …).
 ///
 /// ```
-/// use annexa::diagnostics::Diagnostic;
-/// use annexa::source::{SourceFile, Span};
+/// use annexa::unstable::diagnostics::Diagnostic;
+/// use annexa::unstable::source::{SourceFile, Span};
 /// let file = SourceFile::new("a.policy", "let x = y");
 /// let d = Diagnostic::error("annexa::unknown_name", "unknown name `y`", &file)
 ///     .with_label(Span::new(8, 9), "not defined");

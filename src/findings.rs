@@ -3,6 +3,15 @@
 
 use serde::{Deserialize, Serialize};
 
+/// Severity is the policy language's word (`severity high`), so it lives in [`crate::ast`];
+/// re-exported here because every finding carries one.
+pub use crate::ast::Severity;
+use crate::controls::{catalog, compare_ids};
+
+/// The skip reason of a rule on a document out of its scope (and of a rule with no document in
+/// scope), as `CLI.md` spells it; reports tell such skips apart from the others.
+pub const NOT_IN_SCOPE: &str = "not in scope";
+
 /// How a rule (or a control) ended.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
 #[serde(rename_all = "lowercase")]
@@ -55,52 +64,6 @@ impl Gaps {
             "warn" => Some(Gaps::Warn),
             _ => None,
         }
-    }
-}
-
-/// How much a failing rule matters. Ordered from most to least severe.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
-#[serde(rename_all = "lowercase")]
-pub enum Severity {
-    /// `critical`
-    Critical,
-    /// `high`
-    High,
-    /// `medium` (the default)
-    Medium,
-    /// `low`
-    Low,
-    /// `info`
-    Info,
-}
-
-impl Severity {
-    /// The lowercase word used in policies and reports.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Severity::Critical => "critical",
-            Severity::High => "high",
-            Severity::Medium => "medium",
-            Severity::Low => "low",
-            Severity::Info => "info",
-        }
-    }
-
-    /// Parses `critical`, `high`, `medium`, `low` or `info`.
-    pub fn parse(word: &str) -> Option<Severity> {
-        Some(match word {
-            "critical" => Severity::Critical,
-            "high" => Severity::High,
-            "medium" => Severity::Medium,
-            "low" => Severity::Low,
-            "info" => Severity::Info,
-            _ => return None,
-        })
-    }
-
-    /// True when `self` is at least as severe as `threshold`.
-    pub fn at_least(self, threshold: Severity) -> bool {
-        self <= threshold
     }
 }
 
@@ -308,6 +271,72 @@ pub struct Report {
     /// The `annexa.toml` the run used, as its path was found or given (`null`: none).
     #[serde(default)]
     pub config: Option<String>,
+}
+
+impl Report {
+    /// Builds the report of `results`: summary counts and the per-control roll-up. Waivers and
+    /// the `--rule`/`--control` filters rebuild it from the results they keep or change, so it
+    /// belongs to the findings, not to the evaluator.
+    pub fn from_results(results: Vec<RuleResult>) -> Report {
+        let count = |s: Status| results.iter().filter(|r| r.status == s).count();
+        let summary = Summary {
+            rules: results.len(),
+            passed: count(Status::Pass),
+            failed: count(Status::Fail),
+            incomplete: count(Status::Incomplete),
+            skipped: count(Status::Skip),
+            waived: count(Status::Waived),
+            errors: count(Status::Error),
+            violations: results.iter().map(|r| r.violations.len()).sum(),
+        };
+        let mut ids: Vec<&str> = results
+            .iter()
+            .flat_map(|r| r.controls.iter().map(String::as_str))
+            .collect();
+        ids.sort_by(|a, b| compare_ids(a, b));
+        ids.dedup();
+        let controls = ids
+            .into_iter()
+            .map(|id| {
+                let mut rules: Vec<&RuleResult> = results
+                    .iter()
+                    .filter(|r| r.controls.iter().any(|c| c == id))
+                    .collect();
+                rules.sort_by(|a, b| a.rule.cmp(&b.rule));
+                let has = |s: Status| rules.iter().any(|r| r.status == s);
+                let status = if has(Status::Fail) || has(Status::Error) {
+                    Status::Fail
+                } else if has(Status::Incomplete) {
+                    Status::Incomplete
+                } else if has(Status::Waived) {
+                    Status::Waived
+                } else if has(Status::Pass) {
+                    Status::Pass
+                } else {
+                    Status::Skip
+                };
+                ControlResult {
+                    id: id.to_string(),
+                    title: catalog()
+                        .get(id)
+                        .map(|c| c.title.clone())
+                        .unwrap_or_default(),
+                    status,
+                    rules: rules.iter().map(|r| r.rule.clone()).collect(),
+                }
+            })
+            .collect();
+        Report {
+            annexa: env!("CARGO_PKG_VERSION").to_string(),
+            summary,
+            results,
+            controls,
+            files: None,
+            notes: Vec::new(),
+            unreadable: Vec::new(),
+            config: None,
+        }
+    }
 }
 
 /// A file of a folder walk that was skipped because it could not be read or parsed.

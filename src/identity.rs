@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 use crate::facts::{Document, NodeId, NodeValue, Segment, push_escaped};
 use crate::findings::{Report, Violation};
 
-pub use crate::report::relative_path;
+pub use crate::source::relative_path;
 
 /// The fields that name an element, most specific first: `id`, `arn`/`Arn` (AWS), `address`
 /// (Terraform plans, whose `name` is not unique across types), `metadata.name` (Kubernetes,

@@ -35,8 +35,8 @@ pub fn files() -> Vec<(String, &'static str)> {
 /// Parses every file of the pack (the source name is the relative path).
 ///
 /// ```
-/// let modules = annexa::pack::modules().unwrap();
-/// let compiled = annexa::compile::compile(modules);
+/// let modules = annexa::unstable::pack::modules().unwrap();
+/// let compiled = annexa::unstable::compile::compile(modules);
 /// assert!(compiled.program.is_some());
 /// ```
 pub fn modules() -> Result<Vec<Module>, Diagnostic> {

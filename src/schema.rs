@@ -54,6 +54,12 @@ pub struct SchemaConfig {
 }
 
 impl SchemaConfig {
+    /// The model `extend` asks for: the shipped one extended by the fragment, or `None` (the
+    /// shipped model) without it; an error says why the fragment cannot be used.
+    pub fn model(&self) -> Result<Option<FactModel>, String> {
+        self.extend.as_deref().map(load_extension).transpose()
+    }
+
     /// `schema = "MODE"` (short for `[schema] check = "MODE"`) or the `[schema]` table.
     pub fn from_toml(dir: &std::path::Path, value: &toml::Value) -> Result<SchemaConfig, String> {
         let mode = |v: &toml::Value| match v.as_str().and_then(SchemaMode::parse) {
@@ -107,24 +113,6 @@ pub fn load_extension(path: &std::path::Path) -> Result<FactModel, String> {
     }
     FactModel::ml_extended(&fragment)
         .map_err(|e| format!("`{shown}` does not make a valid JSON Schema: {e}"))
-}
-
-/// The model `annexa.toml` asks for: the shipped one extended by `[schema] extend`, or `None`
-/// (the shipped model) without it. A bad extension is an `annexa::config` error.
-pub fn configured_model(
-    config: Option<&crate::config::Config>,
-) -> Result<Option<FactModel>, crate::diagnostics::Diagnostic> {
-    let Some(path) = config.and_then(|c| c.schema.extend.as_ref()) else {
-        return Ok(None);
-    };
-    load_extension(path).map(Some).map_err(|why| {
-        let file = config.map(|c| c.file.clone()).unwrap_or_else(|| {
-            crate::source::SourceFile::new(crate::config::FILE_NAME, "")
-        });
-        crate::diagnostics::Diagnostic::error(crate::config::CODE, why, &file).with_help(
-            "`[schema] extend` names a JSON Schema fragment merged into the ML model (docs/facts.md)",
-        )
-    })
 }
 
 /// A fact model: its JSON Schema (shipped, merged with any extension), the validator of fact
@@ -204,8 +192,8 @@ pub struct SchemaFinding {
 ///
 /// ```
 /// let facts = serde_json::json!({"datasets": [{"name": "d", "encrpytion": {}}]});
-/// let doc = annexa::facts::Document::from_json("f.json", &facts);
-/// let findings = annexa::schema::check_ml_pipeline(&doc);
+/// let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+/// let findings = annexa::unstable::schema::check_ml_pipeline(&doc);
 /// assert!(findings.iter().any(|f| f.pointer == "/datasets/0/encrpytion"));
 /// ```
 pub fn check_ml_pipeline(doc: &Document) -> Vec<SchemaFinding> {
@@ -306,10 +294,10 @@ const PIPELINE_FIELDS: [&str; 8] = [
 /// schema warnings fall on exactly the documents the ML pack judges.
 ///
 /// ```
-/// let k8s = annexa::facts::Document::from_json("pod.json", &serde_json::json!({"kind": "Pod"}));
-/// assert!(!annexa::schema::is_ml_fact_document(&k8s));
-/// let ml = annexa::facts::Document::from_json("f.json", &serde_json::json!({"datasets": []}));
-/// assert!(annexa::schema::is_ml_fact_document(&ml));
+/// let k8s = annexa::unstable::facts::Document::from_json("pod.json", &serde_json::json!({"kind": "Pod"}));
+/// assert!(!annexa::unstable::schema::is_ml_fact_document(&k8s));
+/// let ml = annexa::unstable::facts::Document::from_json("f.json", &serde_json::json!({"datasets": []}));
+/// assert!(annexa::unstable::schema::is_ml_fact_document(&ml));
 /// ```
 pub fn is_ml_fact_document(doc: &Document) -> bool {
     use crate::facts::NodeValue;

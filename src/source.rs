@@ -1,7 +1,7 @@
 //! Named source texts and byte spans, shared by every diagnostic.
 
 use std::io::Read;
-use std::path::Path;
+use std::path::{Component, Path, PathBuf};
 use std::sync::{Arc, OnceLock};
 
 use miette::{NamedSource, SourceSpan};
@@ -27,7 +27,7 @@ pub enum ReadError {
 /// refused at the limit instead of filling memory.
 ///
 /// ```
-/// use annexa::source::{read_bounded, ReadError};
+/// use annexa::unstable::source::{read_bounded, ReadError};
 /// assert_eq!(read_bounded(&b"abc"[..], 3).unwrap(), b"abc");
 /// assert!(matches!(read_bounded(&b"abcd"[..], 3), Err(ReadError::TooLarge { limit: 3 })));
 /// ```
@@ -86,7 +86,7 @@ pub fn too_large_help(limit: u64) -> String {
 /// Cloning is cheap: the text is shared.
 ///
 /// ```
-/// let file = annexa::source::SourceFile::new("a.policy", "rule r {}");
+/// let file = annexa::unstable::source::SourceFile::new("a.policy", "rule r {}");
 /// assert_eq!(file.name(), "a.policy");
 /// ```
 #[derive(Clone, Debug)]
@@ -212,6 +212,44 @@ impl From<Span> for SourceSpan {
     fn from(span: Span) -> SourceSpan {
         SourceSpan::new(span.start.into(), span.end.saturating_sub(span.start))
     }
+}
+
+/// A document name as a relative path with `/` separators: absolute paths are made relative to
+/// `cwd` (with `..` where they lie outside it), `./` and repeated separators are dropped.
+pub fn relative_path(name: &str, cwd: Option<&Path>) -> String {
+    let unified = name.replace('\\', "/");
+    let path = Path::new(&unified);
+    let relative: PathBuf = match cwd {
+        Some(cwd) if path.is_absolute() => relative_to(path, cwd),
+        _ => path.to_path_buf(),
+    };
+    let mut parts: Vec<String> = Vec::new();
+    for c in relative.components() {
+        match c {
+            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
+            Component::ParentDir => parts.push("..".to_string()),
+            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
+        }
+    }
+    if parts.is_empty() {
+        unified.trim_start_matches('/').to_string()
+    } else {
+        parts.join("/")
+    }
+}
+
+fn relative_to(path: &Path, base: &Path) -> PathBuf {
+    let p: Vec<Component> = path.components().collect();
+    let b: Vec<Component> = base.components().collect();
+    let common = p.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
+    let mut out = PathBuf::new();
+    for _ in common..b.len() {
+        out.push("..");
+    }
+    for c in p.iter().skip(common) {
+        out.push(c.as_os_str());
+    }
+    out
 }
 
 #[cfg(test)]

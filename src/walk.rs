@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 /// `dir` itself may be a link.
 ///
 /// ```
-/// let files = annexa::walk::files_under(std::path::Path::new("stdlib"), |p| {
+/// let files = annexa::unstable::walk::files_under(std::path::Path::new("stdlib"), |p| {
 ///     p.extension().is_some_and(|e| e == "policy")
 /// }).unwrap();
 /// assert!(files.iter().any(|p| p.ends_with("crypto.policy")));

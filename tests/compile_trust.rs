@@ -174,8 +174,8 @@ fn a_bad_schema_mode_in_annexa_toml_is_a_config_error() {
 
 #[test]
 fn annexa_toml_takes_schema_as_a_table_or_a_mode() {
-    use annexa::config::Config;
-    use annexa::schema::SchemaMode;
+    use annexa::unstable::config::Config;
+    use annexa::unstable::schema::SchemaMode;
     let dir = std::path::Path::new("repo");
     let table = Config::parse(
         "annexa.toml",

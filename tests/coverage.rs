@@ -63,15 +63,16 @@ fn the_filter_narrows_what_counts_as_reached() {
 
 #[test]
 fn the_library_reports_coverage() {
-    let file = annexa::source::SourceFile::new(
+    let file = annexa::unstable::source::SourceFile::new(
         "p.policy",
         "rule a {\n controls A.8.24\n require x == 1\n}\nrule b {\n controls A.8.24\n for k in keys { require k.ok }\n}\ntest \"t\" {\n facts {x: 1}\n expect a pass\n}\n",
     );
-    let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()])
-        .program
-        .unwrap();
+    let program =
+        annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()])
+            .program
+            .unwrap();
     let (outcomes, coverage) =
-        annexa::testing::run_tests_with_coverage(&program, &Default::default());
+        annexa::unstable::testing::run_tests_with_coverage(&program, &Default::default());
     assert!(outcomes.iter().all(|o| o.passed));
     assert_eq!((coverage.reached(), coverage.total()), (1, 2));
     let unexercised: Vec<&str> = coverage

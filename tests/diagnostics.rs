@@ -11,8 +11,8 @@
 
 use std::path::{Path, PathBuf};
 
-use annexa::diagnostics::{Diagnostic, render_plain};
-use annexa::source::SourceFile;
+use annexa::unstable::diagnostics::{Diagnostic, render_plain};
+use annexa::unstable::source::SourceFile;
 
 /// The `.policy` fixtures of a corpus folder, sorted.
 fn fixtures(folder: &str) -> Vec<PathBuf> {
@@ -59,7 +59,7 @@ fn parse_errors() {
     let mut no_help = Vec::new();
     for path in fixtures("parse_err") {
         let file = load(&path);
-        let Err(diagnostic) = annexa::syntax::parse(&file) else {
+        let Err(diagnostic) = annexa::unstable::syntax::parse(&file) else {
             panic!("{} parsed, but it is a parse_err fixture", path.display());
         };
         assert!(diagnostic.is_error(), "{}", path.display());
@@ -79,14 +79,14 @@ fn check_errors() {
     let mut no_help = Vec::new();
     for path in fixtures("check_err") {
         let file = load(&path);
-        let module = annexa::syntax::parse(&file).unwrap_or_else(|d| {
+        let module = annexa::unstable::syntax::parse(&file).unwrap_or_else(|d| {
             panic!(
                 "{} does not parse:\n{}",
                 path.display(),
                 render_plain(&d, 100)
             )
         });
-        let compiled = annexa::compile::compile(vec![module]);
+        let compiled = annexa::unstable::compile::compile(vec![module]);
         assert!(
             !compiled.diagnostics.is_empty(),
             "{} compiled without a diagnostic",

@@ -15,10 +15,10 @@
 use std::path::Path;
 use std::sync::OnceLock;
 
-use annexa::compile::Program;
-use annexa::eval::{EvalOptions, evaluate};
-use annexa::facts::{Document, LoadOptions, load_path};
-use annexa::findings::{Report, Status};
+use annexa::unstable::compile::Program;
+use annexa::unstable::eval::{EvalOptions, evaluate};
+use annexa::unstable::facts::{Document, LoadOptions, load_path};
+use annexa::unstable::findings::{Report, Status};
 use proptest::prelude::*;
 use serde_json::Value;
 
@@ -52,9 +52,11 @@ fn options() -> EvalOptions {
 fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
-        let program = annexa::compile::compile(annexa::pack::modules().expect("the pack parses"))
-            .program
-            .expect("the pack compiles");
+        let program = annexa::unstable::compile::compile(
+            annexa::unstable::pack::modules().expect("the pack parses"),
+        )
+        .program
+        .expect("the pack compiles");
         let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(EXAMPLE);
         let loaded = load_path(&path, EXAMPLE, &LoadOptions::default()).expect("the example loads");
         let doc = loaded.documents.first().expect("one document");
@@ -75,7 +77,7 @@ fn fixture() -> &'static Fixture {
 
 /// Keys written as `KEY ??` or inside `exists(…KEY)` anywhere in the pack (or its stdlib).
 fn absence_ok_keys() -> Vec<String> {
-    let mut texts: Vec<String> = annexa::pack::files()
+    let mut texts: Vec<String> = annexa::unstable::pack::files()
         .iter()
         .map(|(_, t)| (*t).to_string())
         .collect();
@@ -178,7 +180,10 @@ fn mutated(facts: &Value, steps: &[Step]) -> Value {
     f
 }
 
-fn status_of<'r>(report: &'r Report, rule: &str) -> Option<&'r annexa::findings::RuleResult> {
+fn status_of<'r>(
+    report: &'r Report,
+    rule: &str,
+) -> Option<&'r annexa::unstable::findings::RuleResult> {
     report.results.iter().find(|r| r.rule == rule)
 }
 

@@ -11,9 +11,9 @@ mod common;
 
 use std::path::{Path, PathBuf};
 
-use annexa::format::{comment_texts, fingerprint, format_module};
-use annexa::source::SourceFile;
-use annexa::syntax::parse;
+use annexa::unstable::format::{comment_texts, fingerprint, format_module};
+use annexa::unstable::source::SourceFile;
+use annexa::unstable::syntax::parse;
 use common::*;
 use proptest::prelude::*;
 
@@ -26,7 +26,7 @@ fn every_policy() -> Vec<PathBuf> {
     let mut all = Vec::new();
     for dir in ["policies", "stdlib", "examples", "tests"] {
         all.extend(
-            annexa::walk::files_under(&root().join(dir), |p| {
+            annexa::unstable::walk::files_under(&root().join(dir), |p| {
                 p.extension().is_some_and(|e| e == "policy")
             })
             .unwrap(),

@@ -140,10 +140,10 @@ fn edit_for(name: &str, yaml: &str, edit: &dyn Fn(&str) -> String) -> String {
 }
 
 fn to_json(yaml: &str) -> Value {
-    let loaded = annexa::facts::load_bytes(
+    let loaded = annexa::unstable::facts::load_bytes(
         "p.yaml",
         yaml.as_bytes(),
-        annexa::facts::Format::Yaml,
+        annexa::unstable::facts::Format::Yaml,
         &Default::default(),
     )
     .unwrap();

@@ -1,4 +1,4 @@
-//! `annexa lint` and the `annexa::lint` library: one fixture with every lint, allow directives,
+//! `annexa lint` and the `annexa::unstable::lint` library: one fixture with every lint, allow directives,
 //! configured levels, exit codes, and the built-in pack and stdlib staying lint-clean.
 #![allow(
     clippy::unwrap_used,
@@ -11,15 +11,15 @@ mod common;
 
 use common::*;
 
-use annexa::lint::{LINTS, Level, LintConfig, lint};
-use annexa::source::SourceFile;
+use annexa::unstable::lint::{LINTS, Level, LintConfig, lint};
+use annexa::unstable::source::SourceFile;
 
 const EVERY: &str = "tests/fixtures/lint/every_lint.policy";
 const ALLOWED: &str = "tests/fixtures/lint/allowed.policy";
 
 fn codes_of(text: &str, config: &LintConfig) -> Vec<String> {
     let file = SourceFile::new("t.policy", text);
-    let module = annexa::syntax::parse(&file).expect("parses");
+    let module = annexa::unstable::syntax::parse(&file).expect("parses");
     lint(&[module], config)
         .iter()
         .map(|d| d.code().to_string())
@@ -94,7 +94,7 @@ fn a_policy_that_does_not_compile_exits_2() {
 fn the_pack_and_the_stdlib_are_lint_clean() {
     let out = annexa(&["lint", "policies", "stdlib"]);
     assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
-    let modules = annexa::pack::modules().unwrap();
+    let modules = annexa::unstable::pack::modules().unwrap();
     let found = lint(&modules, &LintConfig::default());
     assert!(found.is_empty(), "{found:#?}");
 }
@@ -119,7 +119,7 @@ fn levels_and_allowed_come_from_the_config() {
     config.allowed.insert("missing_remediation".into());
     config.levels.insert("unused_let".into(), Level::Deny);
     let file = SourceFile::new("t.policy", text);
-    let found = lint(&[annexa::syntax::parse(&file).unwrap()], &config);
+    let found = lint(&[annexa::unstable::syntax::parse(&file).unwrap()], &config);
     assert_eq!(found.len(), 1);
     assert!(found[0].is_error());
 }
@@ -135,8 +135,8 @@ fn uses_across_files_count() {
         "policy user\nuse lib\nrule u {\n controls A.8.24\n remediation \"x\"\n require count(xs) < lib.limit\n}\n",
     );
     let modules = vec![
-        annexa::syntax::parse(&lib).unwrap(),
-        annexa::syntax::parse(&user).unwrap(),
+        annexa::unstable::syntax::parse(&lib).unwrap(),
+        annexa::unstable::syntax::parse(&user).unwrap(),
     ];
     assert!(lint(&modules, &LintConfig::default()).is_empty());
 }

@@ -3,10 +3,10 @@
 
 mod common;
 
-use annexa::compile::{Program, compile};
-use annexa::eval::{EvalOptions, evaluate, parse_time};
-use annexa::facts::{LoadOptions, load_path};
-use annexa::findings::{Report, Status};
+use annexa::unstable::compile::{Program, compile};
+use annexa::unstable::eval::{EvalOptions, evaluate, parse_time};
+use annexa::unstable::facts::{LoadOptions, load_path};
+use annexa::unstable::findings::{Report, Status};
 
 const ROOT: &str = env!("CARGO_MANIFEST_DIR");
 
@@ -15,7 +15,7 @@ fn now() -> i64 {
 }
 
 fn program() -> Program {
-    let modules = annexa::pack::modules();
+    let modules = annexa::unstable::pack::modules();
     assert!(modules.is_ok(), "{:?}", modules.err());
     let compiled = compile(modules.unwrap_or_default());
     let texts: Vec<String> = compiled
@@ -86,9 +86,9 @@ fn pack_size_and_controls() {
 #[test]
 fn every_test_block_passes_and_every_rule_is_shown_pass_and_fail() {
     let p = program();
-    let outcomes = annexa::testing::run_tests(
+    let outcomes = annexa::unstable::testing::run_tests(
         &p,
-        &annexa::testing::TestOptions {
+        &annexa::unstable::testing::TestOptions {
             filter: None,
             now: now(),
         },
@@ -226,13 +226,13 @@ fn packs_md(p: &Program) -> String {
          ML pipeline specs, MLflow models, DVC files, GitHub workflows, and the ML fact model of\n\
          [`facts.md`](facts.md)). Rules are listed by pack and policy, then by control.\n",
     );
-    let mut rules: Vec<&annexa::compile::Rule> = p.rules.iter().collect();
+    let mut rules: Vec<&annexa::unstable::compile::Rule> = p.rules.iter().collect();
     rules.sort_by(|a, b| a.id.cmp(&b.id));
     let mut controls: Vec<&str> = rules
         .iter()
         .flat_map(|r| r.controls.iter().map(String::as_str))
         .collect();
-    controls.sort_by(|a, b| annexa::controls::compare_ids(a, b));
+    controls.sort_by(|a, b| annexa::unstable::controls::compare_ids(a, b));
     controls.dedup();
     out.push_str(&format!(
         "\n{} rules, {} distinct Annex A controls.\n",
@@ -265,8 +265,8 @@ fn packs_md(p: &Program) -> String {
                 t.parts
                     .iter()
                     .map(|p| match p {
-                        annexa::compile::TemplatePart::Text(s) => s.to_string(),
-                        annexa::compile::TemplatePart::Hole(_) => "…".to_string(),
+                        annexa::unstable::compile::TemplatePart::Text(s) => s.to_string(),
+                        annexa::unstable::compile::TemplatePart::Hole(_) => "…".to_string(),
                     })
                     .collect()
             })

@@ -222,14 +222,15 @@ fn fact_model_warnings_fall_only_on_ml_fact_documents() {
 /// them from drifting apart.
 #[test]
 fn the_rust_and_the_policy_recognisers_of_ml_fact_documents_agree() {
-    use annexa::source::SourceFile;
+    use annexa::unstable::source::SourceFile;
     let policy = SourceFile::new(
         "r.policy",
         "use std.ml\nrule r {\n  controls A.5.9\n  require ml.is_fact_document(facts)\n}\n",
     );
-    let program = annexa::compile::compile(vec![annexa::syntax::parse(&policy).unwrap()])
-        .program
-        .unwrap();
+    let program =
+        annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&policy).unwrap()])
+            .program
+            .unwrap();
     let cases = [
         serde_json::json!({"datasets": []}),
         serde_json::json!({"models": [{"name": "m"}]}),
@@ -248,10 +249,11 @@ fn the_rust_and_the_policy_recognisers_of_ml_fact_documents_agree() {
         serde_json::json!("datasets"),
     ];
     for case in cases {
-        let doc = annexa::facts::Document::from_json("f.json", &case);
-        let rust = annexa::schema::is_ml_fact_document(&doc);
-        let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
-        let policy = report.results[0].status == annexa::findings::Status::Pass;
+        let doc = annexa::unstable::facts::Document::from_json("f.json", &case);
+        let rust = annexa::unstable::schema::is_ml_fact_document(&doc);
+        let report =
+            annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+        let policy = report.results[0].status == annexa::unstable::findings::Status::Pass;
         assert_eq!(rust, policy, "{case}");
     }
 }

@@ -7,18 +7,19 @@
 //! Semantics of the policy language (LANGUAGE.md) checked through the library pipeline:
 //! each test states one rule of the spec and asserts the report.
 
-use annexa::eval::{EvalOptions, evaluate, parse_time};
-use annexa::facts::{Document, Format};
-use annexa::findings::{Reason, Report, RuleResult, Status};
-use annexa::source::SourceFile;
+use annexa::unstable::eval::{EvalOptions, evaluate, parse_time};
+use annexa::unstable::facts::{Document, Format};
+use annexa::unstable::findings::{Reason, Report, RuleResult, Status};
+use annexa::unstable::source::SourceFile;
 use serde_json::{Value, json};
 
 // ------------------------------------------------------------------ helpers
 
-fn program(text: &str) -> annexa::compile::Program {
+fn program(text: &str) -> annexa::unstable::compile::Program {
     let file = SourceFile::new("p.policy", text);
-    let module = annexa::syntax::parse(&file).unwrap_or_else(|d| panic!("parse error: {d:?}"));
-    let compiled = annexa::compile::compile(vec![module]);
+    let module =
+        annexa::unstable::syntax::parse(&file).unwrap_or_else(|d| panic!("parse error: {d:?}"));
+    let compiled = annexa::unstable::compile::compile(vec![module]);
     match compiled.program {
         Some(p) => p,
         None => panic!("compile error: {:?}", compiled.diagnostics),
@@ -41,9 +42,13 @@ fn run(text: &str, facts: Value) -> Report {
 }
 
 fn yaml_doc(yaml: &str) -> Document {
-    let mut loaded =
-        annexa::facts::load_bytes("f.yaml", yaml.as_bytes(), Format::Yaml, &Default::default())
-            .unwrap();
+    let mut loaded = annexa::unstable::facts::load_bytes(
+        "f.yaml",
+        yaml.as_bytes(),
+        Format::Yaml,
+        &Default::default(),
+    )
+    .unwrap();
     assert_eq!(loaded.documents.len(), 1);
     loaded.documents.remove(0)
 }
@@ -988,7 +993,7 @@ fn results_across_documents_merge() {
 
 #[test]
 fn multi_document_yaml_carries_document_index() {
-    let loaded = annexa::facts::load_bytes(
+    let loaded = annexa::unstable::facts::load_bytes(
         "m.yaml",
         b"ok: true\n---\nok: false\n",
         Format::Yaml,
@@ -1005,7 +1010,7 @@ fn multi_document_yaml_carries_document_index() {
 // ------------------------------------------------------------------ the spec example
 
 fn load(path: &str) -> Vec<Document> {
-    annexa::facts::load_path(std::path::Path::new(path), path, &Default::default())
+    annexa::unstable::facts::load_path(std::path::Path::new(path), path, &Default::default())
         .unwrap()
         .documents
 }
@@ -1145,16 +1150,18 @@ fn holes_hold_raw_string_literals() {
 #[test]
 fn std_iam_flags_privileged_grants_without_mfa() {
     let policy = "use std.iam\nrule r {\n  controls A.8.2\n  for d in datasets {\n    for g in d.access[iam.privileged(.role)] {\n      require not iam.privileged_without_mfa(g) else \"{g.principal}\"\n    }\n  }\n}\n";
-    let file = annexa::source::SourceFile::new("iam.policy", policy);
-    let module = annexa::syntax::parse(&file).unwrap();
-    let program = annexa::compile::compile(vec![module]).program.unwrap();
+    let file = annexa::unstable::source::SourceFile::new("iam.policy", policy);
+    let module = annexa::unstable::syntax::parse(&file).unwrap();
+    let program = annexa::unstable::compile::compile(vec![module])
+        .program
+        .unwrap();
     let facts = serde_json::json!({"datasets": [{"access": [
         {"principal": "a", "role": "admin", "mfa": true},
         {"principal": "b", "role": "owner"},
         {"principal": "c", "role": "reader"}
     ]}]});
-    let doc = annexa::facts::Document::from_json("f.json", &facts);
-    let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+    let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+    let report = annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
     let messages: Vec<&str> = report.results[0]
         .violations
         .iter()
@@ -1190,12 +1197,15 @@ fn indexed_equality_filters_match_the_scan() {
         "transfers": [{"from": "d1"}, {"from": "d6"}, {"from": "nope"}, {"from": 3}, {"from": null}, {}]
     });
     let run = |pred: &str| {
-        let file = annexa::source::SourceFile::new("j.policy", rule(pred));
-        let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()])
-            .program
-            .unwrap();
-        let doc = annexa::facts::Document::from_json("f.json", &facts);
-        let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+        let file = annexa::unstable::source::SourceFile::new("j.policy", rule(pred));
+        let program = annexa::unstable::compile::compile(vec![
+            annexa::unstable::syntax::parse(&file).unwrap(),
+        ])
+        .program
+        .unwrap();
+        let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+        let report =
+            annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
         // gap messages quote the filter's text; make the three spellings comparable
         let text = serde_json::to_string(&report.results).unwrap();
         let text = text.replace(&format!("datasets[{pred}]"), "datasets[FILTER]");
@@ -1219,19 +1229,20 @@ fn a_count_check_points_at_the_first_element_it_counted() {
     let policy =
         "rule owned {\n  controls A.5.9\n  require count(datasets[not exists(.owner)]) == 0\n}\n";
     let yaml = "datasets:\n  - name: a\n    owner: x\n  - name: b\n  - name: c\n";
-    let file = annexa::source::SourceFile::new("c.policy", policy);
-    let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()])
-        .program
-        .unwrap();
-    let docs = annexa::facts::load_bytes(
+    let file = annexa::unstable::source::SourceFile::new("c.policy", policy);
+    let program =
+        annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()])
+            .program
+            .unwrap();
+    let docs = annexa::unstable::facts::load_bytes(
         "f.yaml",
         yaml.as_bytes(),
-        annexa::facts::Format::Yaml,
+        annexa::unstable::facts::Format::Yaml,
         &Default::default(),
     )
     .unwrap()
     .documents;
-    let report = annexa::eval::evaluate(&program, &docs, &Default::default()).unwrap();
+    let report = annexa::unstable::eval::evaluate(&program, &docs, &Default::default()).unwrap();
     let v = &report.results[0].violations[0];
     assert_eq!((v.path.as_str(), v.line, v.column), ("/datasets/1", 4, 5));
     assert_eq!(v.subject, "", "the subject stays the document root");

@@ -1,7 +1,7 @@
 // Shared by the two loader targets (included, not a target itself).
 
-use annexa::diagnostics::render_plain;
-use annexa::facts::{Format, LoadOptions, load_bytes};
+use annexa::unstable::diagnostics::render_plain;
+use annexa::unstable::facts::{Format, LoadOptions, load_bytes};
 
 /// Loads `data`; on success walks every node (pointer, position, JSON form), on failure renders
 /// the diagnostic as the binary would.

@@ -7,11 +7,11 @@
 
 use std::sync::OnceLock;
 
-use annexa::compile::Program;
-use annexa::eval::{EvalOptions, evaluate};
-use annexa::facts::{Document, LoadOptions, load_bytes};
-use annexa::findings::Status;
-use annexa::source::SourceFile;
+use annexa::unstable::compile::Program;
+use annexa::unstable::eval::{EvalOptions, evaluate};
+use annexa::unstable::facts::{Document, LoadOptions, load_bytes};
+use annexa::unstable::findings::Status;
+use annexa::unstable::source::SourceFile;
 use arbitrary::Arbitrary;
 use libfuzzer_sys::fuzz_target;
 use serde_json::{Map, Value};
@@ -40,11 +40,11 @@ fn fixture() -> &'static Fixture {
     static F: OnceLock<Fixture> = OnceLock::new();
     F.get_or_init(|| {
         let mut programs = Vec::new();
-        let spec = annexa::syntax::parse(&SourceFile::new("spec.policy", SPEC_EXAMPLE))
+        let spec = annexa::unstable::syntax::parse(&SourceFile::new("spec.policy", SPEC_EXAMPLE))
             .unwrap_or_else(|d| panic!("the spec example parses: {d}"));
-        programs.extend(annexa::compile::compile(vec![spec]).program);
-        let pack = annexa::pack::modules().unwrap_or_else(|d| panic!("the pack parses: {d}"));
-        programs.extend(annexa::compile::compile(pack).program);
+        programs.extend(annexa::unstable::compile::compile(vec![spec]).program);
+        let pack = annexa::unstable::pack::modules().unwrap_or_else(|d| panic!("the pack parses: {d}"));
+        programs.extend(annexa::unstable::compile::compile(pack).program);
         assert_eq!(programs.len(), 2, "both policy sets compile");
         let mut bases = Vec::new();
         let mut words = Vec::new();
@@ -52,7 +52,7 @@ fn fixture() -> &'static Fixture {
             let loaded = load_bytes(
                 "base.yaml",
                 text.as_bytes(),
-                annexa::facts::Format::Yaml,
+                annexa::unstable::facts::Format::Yaml,
                 &LoadOptions::default(),
             )
             .unwrap_or_else(|e| panic!("an example loads: {e}"));
@@ -261,7 +261,7 @@ fuzz_target!(|input: Input| {
         s.rules,
         "summary counts"
     );
-    for (_, format) in annexa::report::Format::ALL {
-        let _ = annexa::report::render(&report, format, false);
+    for (_, format) in annexa::unstable::report::Format::ALL {
+        let _ = annexa::unstable::report::render(&report, format, false);
     }
 });

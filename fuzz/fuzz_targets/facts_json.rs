@@ -1,7 +1,7 @@
 //! Arbitrary bytes through the JSON fact loader (decoding, parsing, limits, positions).
 #![no_main]
 
-use annexa::facts::Format;
+use annexa::unstable::facts::Format;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

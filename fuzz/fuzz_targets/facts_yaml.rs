@@ -2,7 +2,7 @@
 //! aliases, tags, limits, positions).
 #![no_main]
 
-use annexa::facts::Format;
+use annexa::unstable::facts::Format;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {

@@ -2,8 +2,8 @@
 //! binary would print it. Must never panic, overflow the stack or hang.
 #![no_main]
 
-use annexa::diagnostics::render_plain;
-use annexa::source::SourceFile;
+use annexa::unstable::diagnostics::render_plain;
+use annexa::unstable::source::SourceFile;
 use libfuzzer_sys::fuzz_target;
 
 fuzz_target!(|data: &[u8]| {
@@ -12,12 +12,12 @@ fuzz_target!(|data: &[u8]| {
         return;
     };
     let file = SourceFile::new("fuzz.policy", text);
-    match annexa::syntax::parse(&file) {
+    match annexa::unstable::syntax::parse(&file) {
         Err(d) => {
             let _ = render_plain(&d, 100);
         }
         Ok(module) => {
-            let compiled = annexa::compile::compile(vec![module]);
+            let compiled = annexa::unstable::compile::compile(vec![module]);
             for d in &compiled.diagnostics {
                 let _ = render_plain(d, 100);
             }

@@ -6,13 +6,10 @@ use std::path::Path;
 
 use globset::{Glob, GlobSet, GlobSetBuilder};
 
-use annexa::eval::EvalOptions;
-use annexa::facts::Format as FactFormat;
-use annexa::findings::{Gaps, Report, Severity, Status};
-use annexa::report::{self, Format};
-use annexa::schema::{FactModel, SchemaMode};
+use annexa::unstable::report::Format;
+use annexa::{Engine, FactFormat, Facts, Gaps, SchemaCheck, Severity};
 
-use super::inputs::{load_config, load_fact_inputs, path_strings};
+use super::inputs::{load_config, path_strings};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa check`.
@@ -113,13 +110,14 @@ enum StdinFormat {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &CheckArgs) -> u8 {
+    // globs first: a typo in one is cheaper to report than a whole run
     for (option, globs) in [
         ("--rule", &args.rules),
         ("--control", &args.controls),
         ("--exclude", &args.excludes),
     ] {
-        if let Err(d) = glob_set(option, globs) {
-            print_diagnostic(&d);
+        if let Err(e) = glob_set(option, globs) {
+            print_diagnostic(&e);
             return EXIT_USAGE;
         }
     }
@@ -127,104 +125,12 @@ pub fn run(args: &CheckArgs) -> u8 {
         return EXIT_USAGE;
     };
     let config = config.as_ref();
-    let fail_on = match (&args.fail_on, config.and_then(|c| c.fail_on)) {
-        (Some(given), _) => {
-            let Some(severity) = Severity::parse(given) else {
-                print_diagnostic(&UsageError::new(
-                    format!("`{given}` is not a severity"),
-                    "use one of critical, high, medium, low, info",
-                ));
-                return EXIT_USAGE;
-            };
-            severity
-        }
-        (None, Some(from_file)) => from_file,
-        (None, None) => Severity::Low,
-    };
-    let gaps = args
-        .gaps
-        .map(Gaps::from)
-        .or_else(|| config.and_then(|c| c.gaps))
-        .unwrap_or_default();
-    let waivers_file = args.waivers.clone().or_else(|| {
-        config
-            .and_then(|c| c.waivers.as_ref())
-            .map(|w| w.to_string_lossy().replace('\\', "/"))
-    });
-    let Some(waivers) = load_waivers(waivers_file.as_deref(), args.baseline.as_deref()) else {
+    let Some(engine) = build_engine(args, config) else {
         return EXIT_USAGE;
     };
-    let mut options = EvalOptions::default();
-    if let Some(steps) = config.and_then(|c| c.limits.rule_steps) {
-        options.step_limit = steps;
+    for warning in engine.warnings() {
+        print_diagnostic(warning);
     }
-    if let Some(bytes) = config.and_then(|c| c.limits.rule_memory) {
-        options.memory_limit = bytes;
-    }
-    if let Some(length) = config.and_then(|c| c.limits.message_length) {
-        options.message_limit = length;
-    }
-    if let Some(now) = &args.now {
-        match super::parse_now(now) {
-            Some(seconds) => options.now = seconds,
-            None => return EXIT_USAGE,
-        }
-    }
-    let Some(params) = super::inputs::parse_params(&args.params) else {
-        return EXIT_USAGE;
-    };
-    options.params.extend(params);
-    // with no -p, the policies of annexa.toml, else the built-in ML policy pack
-    let config_policies = config
-        .map(|c| path_strings(&c.policies))
-        .unwrap_or_default();
-    let policies = if args.policies.is_empty() {
-        &config_policies
-    } else {
-        &args.policies
-    };
-    let Some(modules) = super::inputs::load_policies_or_pack(policies) else {
-        return EXIT_USAGE;
-    };
-    let model = match annexa::schema::configured_model(config) {
-        Ok(m) => m,
-        Err(d) => {
-            print_diagnostic(&d);
-            return EXIT_USAGE;
-        }
-    };
-    let compiled = annexa::compile::compile_with_model(modules, model.as_ref());
-    for d in &compiled.diagnostics {
-        print_diagnostic(d);
-    }
-    let Some(program) = compiled.program else {
-        return EXIT_USAGE;
-    };
-    if program.rules.is_empty() {
-        // a gate that judges nothing must not pass
-        print_diagnostic(&UsageError::new(
-            "the policies hold no rule: nothing would be checked",
-            "add a `rule` to the policies named with -p (or `policies` in annexa.toml)",
-        ));
-        return EXIT_USAGE;
-    }
-    if let Some(config) = config {
-        // the file's params first, so that a --param for the same param wins
-        let mut from_file = Vec::new();
-        for param in &config.params {
-            if let Err(e) = annexa::eval::resolve_param(&program, &param.name) {
-                print_diagnostic(&config.param_error(param, &e.message, &e.help));
-                return EXIT_USAGE;
-            }
-            from_file.push((param.name.clone(), param.value.clone()));
-        }
-        from_file.append(&mut options.params);
-        options.params = from_file;
-    }
-    let stdin_format = args.stdin_format.map(|f| match f {
-        StdinFormat::Json => FactFormat::Json,
-        StdinFormat::Yaml => FactFormat::Yaml,
-    });
     let facts = if args.facts.is_empty() {
         config.map(|c| path_strings(&c.facts)).unwrap_or_default()
     } else {
@@ -239,50 +145,24 @@ pub fn run(args: &CheckArgs) -> u8 {
     }
     let mut excludes = config.map(|c| c.exclude.clone()).unwrap_or_default();
     excludes.extend(args.excludes.iter().cloned());
-    let Some((facts, walked)) = expand_excluded(&facts, &excludes) else {
+    let Some(inputs) = fact_inputs(&facts, &excludes, args.stdin_format) else {
         return EXIT_USAGE;
     };
-    let Some(inputs) = load_fact_inputs(&facts, &walked, stdin_format) else {
-        return EXIT_USAGE;
-    };
-    let documents = inputs.documents;
-    let declared = match program.fact_model {
-        Some(_) => SchemaMode::Warn,
-        None => SchemaMode::Off,
-    };
-    let mode = (args.schema.as_deref().and_then(SchemaMode::parse))
-        .or(config.and_then(|c| c.schema.check))
-        .unwrap_or(declared);
-    let model = model.as_ref().unwrap_or_else(|| FactModel::ml());
-    if !schema_ok(&documents, mode, model) {
-        return EXIT_USAGE;
-    }
-    let documents = if args.combine {
-        vec![annexa::facts::combine(&documents)]
-    } else {
-        documents
-    };
-    let report = match annexa::eval::evaluate(&program, &documents, &options) {
-        Ok(r) => r,
+    let report = match engine.check(&inputs) {
+        Ok(report) => report,
         Err(e) => {
-            print_diagnostic(&UsageError::new(format!("--param: {}", e.message), e.help));
+            for d in e.diagnostics() {
+                print_diagnostic(d);
+            }
             return EXIT_USAGE;
         }
     };
-    let applied = annexa::waivers::apply(report, &waivers, options.now);
-    for note in &applied.notes {
+    for note in report.notes() {
         errln!("note: {note}");
     }
-    for warning in &applied.warnings {
-        errln!("warning: {warning}");
+    for warning in report.warnings() {
+        errln!("{warning}");
     }
-    let notes = applied.report.notes.clone();
-    let Some(mut report) = select(applied.report, &args.rules, &args.controls) else {
-        return EXIT_USAGE;
-    };
-    report.notes = notes;
-    report.unreadable = inputs.unreadable;
-    report.config = config.map(|c| c.file.name().to_string());
     let format = args
         .format
         .or(config.and_then(|c| c.format))
@@ -291,29 +171,107 @@ pub fn run(args: &CheckArgs) -> u8 {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let text = match format {
-        Format::Human => report::render_human_with(&report, colour, args.verbose),
-        _ => report::render(&report, format, colour),
+        Format::Human => report.render_human(colour, args.verbose),
+        _ => report.render(format.name()).unwrap_or_default(),
     };
     if !super::write_output(args.output.as_deref(), &text) {
         return EXIT_USAGE;
     }
+    let code = if report.ok() { EXIT_OK } else { EXIT_FAILED };
     // the process ends next: freeing millions of fact nodes one by one would only cost time
-    std::mem::forget(documents);
-    exit_code(&report, fail_on, gaps)
+    std::mem::forget(report);
+    code
 }
 
-/// 1 when a rule at or above `fail_on` failed (or, unless `gaps` is `warn`, is incomplete) or
-/// any rule is in error, else 0.
-fn exit_code(report: &Report, fail_on: Severity, gaps: Gaps) -> u8 {
-    let failed = report.results.iter().any(|r| {
-        let judged_bad = match r.status {
-            Status::Fail => true,
-            Status::Incomplete => gaps == Gaps::Fail,
-            _ => false,
+/// The engine of this run: the command line over annexa.toml. Prints what is wrong.
+fn build_engine(
+    args: &CheckArgs,
+    config: Option<&annexa::unstable::config::Config>,
+) -> Option<Engine> {
+    let mut builder = Engine::builder();
+    if let Some(config) = config {
+        builder = builder.config_file(config.file.name());
+    }
+    if let Some(given) = &args.fail_on {
+        let Some(severity) = Severity::parse(given) else {
+            print_diagnostic(&UsageError::new(
+                format!("`{given}` is not a severity"),
+                "use one of critical, high, medium, low, info",
+            ));
+            return None;
         };
-        r.status == Status::Error || (judged_bad && r.severity.at_least(fail_on))
-    });
-    if failed { EXIT_FAILED } else { EXIT_OK }
+        builder = builder.fail_on(severity);
+    }
+    if let Some(gaps) = args.gaps {
+        builder = builder.gaps(gaps.into());
+    }
+    if let Some(waivers) = &args.waivers {
+        builder = builder.waivers_file(waivers);
+    }
+    if let Some(baseline) = &args.baseline {
+        builder = builder.baseline_file(baseline);
+    }
+    if let Some(now) = &args.now {
+        builder = builder.now(super::parse_now(now)?);
+    }
+    for (name, value) in super::inputs::parse_params(&args.params)? {
+        builder = builder.param(name, value);
+    }
+    for policy in &args.policies {
+        builder = builder.policy_path(policy);
+    }
+    if let Some(mode) = args.schema.as_deref() {
+        builder = builder.schema_check(match mode {
+            "strict" => SchemaCheck::Strict,
+            "warn" => SchemaCheck::Warn,
+            _ => SchemaCheck::Off,
+        });
+    }
+    builder = builder
+        .combine(args.combine)
+        .select_rules(args.rules.iter().cloned())
+        .select_controls(args.controls.iter().cloned());
+    match builder.build() {
+        Ok(engine) => Some(engine),
+        Err(e) => {
+            for d in e.diagnostics() {
+                print_diagnostic(d);
+            }
+            None
+        }
+    }
+}
+
+/// The fact inputs named: files as given, `-` as standard input, folders walked (or, with
+/// `--exclude`, expanded here into the files no glob matches, read leniently as a walk's are).
+fn fact_inputs(
+    facts: &[String],
+    excludes: &[String],
+    stdin_format: Option<StdinFormat>,
+) -> Option<Facts> {
+    let (facts, walked) = expand_excluded(facts, excludes)?;
+    let mut inputs = Facts::new();
+    for given in &facts {
+        if given == "-" {
+            let bytes = match super::inputs::read_input("-") {
+                Ok(bytes) => bytes,
+                Err((message, help)) => {
+                    print_diagnostic(&UsageError::new(message, help));
+                    return None;
+                }
+            };
+            let format = match stdin_format {
+                Some(StdinFormat::Json) => FactFormat::Json,
+                _ => FactFormat::Yaml,
+            };
+            inputs = inputs.bytes("<stdin>", bytes, format);
+        } else if walked.contains(given) {
+            inputs = inputs.walked_file(given);
+        } else {
+            inputs = inputs.path(given);
+        }
+    }
+    Some(inputs)
 }
 
 /// Compiles the globs of one option; an invalid glob is a usage error.
@@ -343,47 +301,6 @@ fn glob_set(option: &str, globs: &[String]) -> Result<Option<GlobSet>, UsageErro
     })
 }
 
-/// Keeps the results whose rule id matches a `--rule` glob (when any is given) and that map to a
-/// control matching a `--control` glob (when any is given), then recounts the summary and the
-/// control roll-up. Selecting nothing is a usage error: nothing would be judged.
-fn select(report: Report, rules: &[String], controls: &[String]) -> Option<Report> {
-    if rules.is_empty() && controls.is_empty() {
-        return Some(report);
-    }
-    let (Ok(rule_set), Ok(control_set)) =
-        (glob_set("--rule", rules), glob_set("--control", controls))
-    else {
-        return None;
-    };
-    let total = report.results.len();
-    let files = report.files.clone();
-    let kept: Vec<_> = report
-        .results
-        .into_iter()
-        .filter(|r| rule_set.as_ref().is_none_or(|set| set.is_match(&r.rule)))
-        .filter(|r| {
-            control_set
-                .as_ref()
-                .is_none_or(|set| r.controls.iter().any(|c| set.is_match(c)))
-        })
-        .collect();
-    if kept.is_empty() {
-        let given: Vec<String> = rules
-            .iter()
-            .map(|g| format!("--rule {g}"))
-            .chain(controls.iter().map(|g| format!("--control {g}")))
-            .collect();
-        print_diagnostic(&UsageError::new(
-            format!("no rule matches {} (of {total} rules)", given.join(" ")),
-            "rule globs match the full rule id (`ml.*`, `*.training_data_*`); control globs match 2022 ids (`A.5.*`, `A.8.2?`)",
-        ));
-        return None;
-    }
-    let mut filtered = annexa::eval::report(kept);
-    filtered.files = files;
-    Some(filtered)
-}
-
 /// Replaces each folder among the facts by the fact files under it that no `--exclude` glob
 /// matches (files named explicitly and `-` are kept as given). A glob is matched against the
 /// path relative to the folder, each of its parent folders (so `vendor` skips `vendor/a.yaml`),
@@ -409,7 +326,7 @@ fn expand_excluded(
             out.push(given.clone());
             continue;
         }
-        let files = match annexa::facts::discover_fact_files(dir) {
+        let files = match annexa::unstable::facts::discover_fact_files(dir) {
             Ok(found) => {
                 for note in &found.notes {
                     errln!("note: {note}");
@@ -442,96 +359,9 @@ fn expand_excluded(
     Some((out, walked))
 }
 
-/// Prints the departures from the fact model (strict: all, as errors; warn: unknown fields, as
-/// warnings); false when strict found any.
-fn schema_ok(documents: &[annexa::facts::Document], mode: SchemaMode, model: &FactModel) -> bool {
-    if mode == SchemaMode::Off {
-        return true;
-    }
-    let mut count = 0;
-    for doc in documents {
-        // warnings fall on the documents the ML pack judges; a Kubernetes manifest is no
-        // misspelt pipeline (strict, asked for by name, still checks every document)
-        if mode == SchemaMode::Warn && !annexa::schema::is_ml_fact_document(doc) {
-            continue;
-        }
-        for f in model.check(doc) {
-            if mode == SchemaMode::Warn {
-                if f.unknown_field {
-                    errln!(
-                        "warning[annexa::facts::schema]: {}:{}:{}  {}  {}",
-                        f.document,
-                        f.line,
-                        f.column,
-                        f.pointer,
-                        f.message
-                    );
-                }
-                continue;
-            }
-            count += 1;
-            errln!(
-                "error[annexa::facts::schema]: {}:{}:{}  {}  {}",
-                f.document,
-                f.line,
-                f.column,
-                f.pointer,
-                f.message
-            );
-        }
-    }
-    if count > 0 {
-        errln!(
-            "{count} schema error{} (the fact model is docs/facts.md); nothing was judged",
-            if count == 1 { "" } else { "s" }
-        );
-    }
-    count == 0
-}
-
 /// `--format` takes the names of [`Format::ALL`], listed in `--help` and in errors.
 fn format_parser() -> impl clap::builder::TypedValueParser<Value = Format> {
     use clap::builder::TypedValueParser;
     clap::builder::PossibleValuesParser::new(Format::ALL.map(|(name, _)| name))
         .map(|name: String| Format::by_name(&name).unwrap_or(Format::Human))
-}
-
-/// The waivers of `--waivers` (or annexa.toml) and the `--baseline`; prints every mistake.
-fn load_waivers(file: Option<&str>, baseline: Option<&str>) -> Option<annexa::waivers::Accepted> {
-    let mut accepted = annexa::waivers::Accepted::default();
-    if let Some(file) = file {
-        let (doc, source) = super::inputs::read_small_document(
-            file,
-            "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
-        )?;
-        match annexa::waivers::parse_waivers(&doc, &source) {
-            Ok(w) => accepted.waivers = w,
-            Err(errors) => {
-                for e in &errors {
-                    print_diagnostic(e);
-                }
-                return None;
-            }
-        }
-    }
-    if let Some(baseline) = baseline {
-        let parsed = super::inputs::read_input(baseline)
-            .map_err(|(message, help)| format!("{message} ({help})"))
-            .and_then(|bytes| {
-                serde_json::from_slice::<serde_json::Value>(&bytes)
-                    .map_err(|e| format!("`{baseline}` is not JSON: {e}"))
-            })
-            .and_then(|report| annexa::waivers::Baseline::from_report(&report, baseline));
-        match parsed {
-            Ok(b) => accepted.baseline = Some(b),
-            Err(message) => {
-                print_diagnostic(&UsageError::new(
-                    message,
-                    "pass a report written by `annexa check --format json`",
-                ));
-                return None;
-            }
-        }
-    }
-    Some(accepted)
 }

@@ -3,7 +3,7 @@
 use std::collections::BTreeMap;
 use std::fmt::Write as _;
 
-use annexa::controls::{Control, Theme, catalog, compare_ids};
+use annexa::unstable::controls::{Control, Theme, catalog, compare_ids};
 
 use super::graph::load_program;
 use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};

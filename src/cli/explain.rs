@@ -2,9 +2,9 @@
 
 use std::fmt::Write as _;
 
-use annexa::eval::trace::{Branch, FactLoc, Operand, Outcome, SourceLoc};
-use annexa::eval::{EvalOptions, ExplainError, RuleTrace, TraceEvent};
-use annexa::findings::{Reason, Status};
+use annexa::unstable::eval::trace::{Branch, FactLoc, Operand, Outcome, SourceLoc};
+use annexa::unstable::eval::{ExplainError, RuleTrace, TraceEvent};
+use annexa::unstable::findings::{Reason, Status};
 
 use super::inputs::load_facts;
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
@@ -52,7 +52,11 @@ pub enum ExplainFormat {
 
 /// Runs the command; returns the exit code.
 pub fn run(args: &ExplainArgs) -> u8 {
-    let mut options = EvalOptions::default();
+    let Ok(config) = super::inputs::load_config(None, false) else {
+        return EXIT_USAGE;
+    };
+    // the limits and params of annexa.toml hold here as in `check`
+    let mut options = super::inputs::configured_options(config.as_ref());
     if let Some(now) = &args.now {
         match super::parse_now(now) {
             Some(seconds) => options.now = seconds,
@@ -76,14 +80,14 @@ pub fn run(args: &ExplainArgs) -> u8 {
         return EXIT_USAGE;
     };
     // an unknown rule is answered before any fact file is read
-    if let Err(e) = annexa::eval::resolve_rule(&program, &args.rule) {
+    if let Err(e) = annexa::unstable::eval::resolve_rule(&program, &args.rule) {
         print_diagnostic(&UsageError::new(e.message, e.help));
         return EXIT_USAGE;
     }
     let Some(documents) = load_facts(&args.facts, None) else {
         return EXIT_USAGE;
     };
-    let traces = match annexa::eval::explain(&program, &args.rule, &documents, &options) {
+    let traces = match annexa::unstable::eval::explain(&program, &args.rule, &documents, &options) {
         Ok(t) => t,
         Err(ExplainError::Rule(e)) => {
             print_diagnostic(&UsageError::new(e.message, e.help));
@@ -122,7 +126,7 @@ fn source(at: &SourceLoc) -> String {
 /// Text from facts, file names or policies with its control characters escaped, so a value
 /// cannot forge a line of the trace or drive the terminal.
 fn safe(text: &str) -> std::borrow::Cow<'_, str> {
-    annexa::report::escape_controls(text)
+    annexa::unstable::report::escape_controls(text)
 }
 
 fn document(name: &str, index: usize) -> String {

@@ -1,6 +1,6 @@
 //! `annexa fmt`: rewrites policies in the canonical layout, or checks that they are in it.
 
-use annexa::source::SourceFile;
+use annexa::unstable::source::SourceFile;
 
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
@@ -40,15 +40,17 @@ pub fn run(args: &FmtArgs) -> u8 {
                 continue;
             }
         };
-        let formatted =
-            match annexa::format::format_source(&SourceFile::new(name.as_str(), text.as_str())) {
-                Ok(f) => f,
-                Err(d) => {
-                    print_diagnostic(&d);
-                    broken = true;
-                    continue;
-                }
-            };
+        let formatted = match annexa::unstable::format::format_source(&SourceFile::new(
+            name.as_str(),
+            text.as_str(),
+        )) {
+            Ok(f) => f,
+            Err(d) => {
+                print_diagnostic(&d);
+                broken = true;
+                continue;
+            }
+        };
         if formatted == text {
             continue;
         }

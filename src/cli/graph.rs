@@ -2,7 +2,7 @@
 
 use globset::Glob;
 
-use annexa::compile::{DefRef, Program};
+use annexa::unstable::compile::{DefRef, Program};
 
 use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
@@ -59,7 +59,8 @@ pub fn run(args: &GraphArgs) -> u8 {
     };
     let roots: Vec<DefRef> = if globs.is_empty() {
         // every user definition, and the stdlib definitions they use
-        let user = |file: &annexa::source::SourceFile| !file.name().starts_with("<stdlib>/");
+        let user =
+            |file: &annexa::unstable::source::SourceFile| !file.name().starts_with("<stdlib>/");
         (program.params.iter().enumerate())
             .filter(|(_, p)| user(&p.file))
             .map(|(i, _)| DefRef::Param(i))
@@ -86,7 +87,7 @@ pub fn run(args: &GraphArgs) -> u8 {
             let help = match args
                 .rules
                 .first()
-                .and_then(|g| annexa::diagnostics::nearest(g, ids.iter().copied()))
+                .and_then(|g| annexa::unstable::diagnostics::nearest(g, ids.iter().copied()))
             {
                 Some(n) => format!("did you mean `{n}`?"),
                 None => "the rule ids are listed by `annexa controls --coverage`".to_string(),

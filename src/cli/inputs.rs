@@ -4,12 +4,11 @@ use std::collections::BTreeSet;
 use std::path::Path;
 use std::sync::OnceLock;
 
-use annexa::ast::Module;
-use annexa::config::Config;
-use annexa::diagnostics::Diagnostic;
-use annexa::facts::{self, Document, Format, LoadOptions};
-use annexa::findings::Unreadable;
-use annexa::source::SourceFile;
+use annexa::unstable::ast::Module;
+use annexa::unstable::config::Config;
+use annexa::unstable::diagnostics::Diagnostic;
+use annexa::unstable::facts::{self, Document, Format, LoadOptions};
+use annexa::unstable::source::SourceFile;
 
 use super::{UsageError, print_diagnostic};
 
@@ -26,7 +25,7 @@ pub fn load_options() -> LoadOptions {
 pub fn input_limit() -> u64 {
     LOAD_OPTIONS
         .get()
-        .map_or(annexa::source::DEFAULT_MAX_INPUT_BYTES, |o| {
+        .map_or(annexa::unstable::source::DEFAULT_MAX_INPUT_BYTES, |o| {
             o.max_file_bytes
         })
 }
@@ -36,9 +35,9 @@ pub fn input_limit() -> u64 {
 pub fn read_input(given: &str) -> Result<Vec<u8>, (String, String)> {
     let limit = input_limit();
     let read = if given == "-" {
-        annexa::source::read_bounded(std::io::stdin().lock(), limit)
+        annexa::unstable::source::read_bounded(std::io::stdin().lock(), limit)
     } else {
-        annexa::source::read_file_bounded(Path::new(given), limit)
+        annexa::unstable::source::read_file_bounded(Path::new(given), limit)
     };
     let shown = if given == "-" {
         "standard input"
@@ -46,11 +45,11 @@ pub fn read_input(given: &str) -> Result<Vec<u8>, (String, String)> {
         given
     };
     read.map_err(|e| match e {
-        annexa::source::ReadError::TooLarge { limit } => (
+        annexa::unstable::source::ReadError::TooLarge { limit } => (
             format!("`{shown}` is larger than the limit of {limit} bytes"),
-            annexa::source::too_large_help(limit),
+            annexa::unstable::source::too_large_help(limit),
         ),
-        annexa::source::ReadError::Io(e) => (
+        annexa::unstable::source::ReadError::Io(e) => (
             format!("cannot read `{shown}`: {e}"),
             "check the path and its permissions".to_string(),
         ),
@@ -73,7 +72,9 @@ pub fn policy_files(paths: &[String], require_some: bool) -> Option<Vec<String>>
             files.push(given.clone());
             continue;
         }
-        match annexa::walk::files_under(path, |p| p.extension().is_some_and(|e| e == "policy")) {
+        match annexa::unstable::walk::files_under(path, |p| {
+            p.extension().is_some_and(|e| e == "policy")
+        }) {
             Ok(found) if found.is_empty() && require_some => {
                 print_diagnostic(&UsageError::new(
                     format!("the folder `{given}` holds no `.policy` file"),
@@ -99,7 +100,7 @@ pub fn load_policies_or_pack(paths: &[String]) -> Option<Vec<Module>> {
     if !paths.is_empty() {
         return load_policies(paths);
     }
-    match annexa::pack::modules() {
+    match annexa::unstable::pack::modules() {
         Ok(modules) => Some(modules),
         Err(d) => {
             print_diagnostic(&d);
@@ -131,7 +132,7 @@ pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {
                 continue;
             }
         };
-        match annexa::syntax::parse(&SourceFile::new(name.as_str(), text)) {
+        match annexa::unstable::syntax::parse(&SourceFile::new(name.as_str(), text)) {
             Ok(m) => modules.push(m),
             Err(d) => {
                 print_diagnostic(&d);
@@ -154,7 +155,7 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
             &file,
         )
         .with_label(
-            annexa::source::Span::new(valid, valid),
+            annexa::unstable::source::Span::new(valid, valid),
             "the text stops being UTF-8 here",
         )
         .with_help("policies are UTF-8 text files; is this a binary file?")
@@ -212,15 +213,7 @@ pub fn parse_params(params: &[String]) -> Option<Vec<(String, serde_json::Value)
 /// Loads every fact document named, with the limits of the annexa.toml in use; prints notes
 /// and errors. `None` when anything failed.
 pub fn load_facts(paths: &[String], stdin_format: Option<Format>) -> Option<Vec<Document>> {
-    load_fact_inputs(paths, &BTreeSet::new(), stdin_format).map(|l| l.documents)
-}
-
-/// The fact documents of a run, and the files of folder walks that could not be read.
-pub struct FactInputs {
-    /// Every document, in input order.
-    pub documents: Vec<Document>,
-    /// Files found in folders (or listed in `walked`) that were skipped as unreadable.
-    pub unreadable: Vec<Unreadable>,
+    load_fact_inputs(paths, &BTreeSet::new(), stdin_format)
 }
 
 /// Loads every fact document named; prints notes and errors. A file named explicitly that
@@ -232,10 +225,9 @@ pub fn load_fact_inputs(
     paths: &[String],
     walked: &BTreeSet<String>,
     stdin_format: Option<Format>,
-) -> Option<FactInputs> {
+) -> Option<Vec<Document>> {
     let options = &load_options();
     let mut documents = Vec::new();
-    let mut unreadable = Vec::new();
     let mut ok = true;
     let mut take = |loaded: Result<facts::Loaded, facts::FactsError>, lenient: bool, name: &str| {
         match loaded {
@@ -248,15 +240,7 @@ pub fn load_fact_inputs(
             }
             Err(e) if lenient => {
                 print_diagnostic(&e);
-                let message = match e.position() {
-                    Some((line, column)) => format!("{e} (line {line}, column {column})"),
-                    None => e.to_string(),
-                };
                 errln!("note: `{name}` could not be read as JSON or YAML and was skipped");
-                unreadable.push(Unreadable {
-                    file: name.to_string(),
-                    message,
-                });
                 true
             }
             Err(e) => {
@@ -309,10 +293,7 @@ pub fn load_fact_inputs(
         ));
         return None;
     }
-    ok.then_some(FactInputs {
-        documents,
-        unreadable,
-    })
+    ok.then_some(documents)
 }
 
 /// The `annexa.toml` to use: the one named by `--config`, none with `--no-config`, else the
@@ -328,7 +309,7 @@ pub fn load_config(explicit: Option<&str>, disabled: bool) -> Result<Option<Conf
             let Ok(cwd) = std::env::current_dir() else {
                 return Ok(None);
             };
-            match annexa::config::find(&cwd) {
+            match annexa::unstable::config::find(&cwd) {
                 Some(found) => relative_to(&found, &cwd),
                 None => return Ok(None),
             }
@@ -376,14 +357,40 @@ pub fn path_strings(paths: &[std::path::PathBuf]) -> Vec<String> {
 /// so commands without `--config` (explain, graph, soa, controls) accept the fields a team added
 /// to the model, as `check`, `test` and `lint` do. `None` (exit 2) when annexa.toml or its
 /// extension is wrong; the diagnostics are printed.
-pub fn compile_configured(modules: Vec<Module>) -> Option<annexa::compile::Compiled> {
+pub fn compile_configured(modules: Vec<Module>) -> Option<annexa::unstable::compile::Compiled> {
     let config = load_config(None, false).ok()?;
-    let model = match annexa::schema::configured_model(config.as_ref()) {
+    let model = match annexa::unstable::config::configured_model(config.as_ref()) {
         Ok(model) => model,
         Err(d) => {
             print_diagnostic(&d);
             return None;
         }
     };
-    Some(annexa::compile::compile_with_model(modules, model.as_ref()))
+    Some(annexa::unstable::compile::compile_with_model(
+        modules,
+        model.as_ref(),
+    ))
+}
+
+/// Evaluation options with the `[limits]` and `[params]` of `config` applied (the command
+/// line's `--param`s are appended after, so they win).
+pub fn configured_options(config: Option<&Config>) -> annexa::unstable::eval::EvalOptions {
+    let mut options = annexa::unstable::eval::EvalOptions::default();
+    if let Some(config) = config {
+        if let Some(steps) = config.limits.rule_steps {
+            options.step_limit = steps;
+        }
+        if let Some(bytes) = config.limits.rule_memory {
+            options.memory_limit = bytes;
+        }
+        if let Some(length) = config.limits.message_length {
+            options.message_limit = length;
+        }
+        for param in &config.params {
+            options
+                .params
+                .push((param.name.clone(), param.value.clone()));
+        }
+    }
+    options
 }

@@ -1,6 +1,6 @@
 //! `annexa lint`: compile only, then report every diagnostic and every lint finding.
 
-use annexa::lint::{LintConfig, lint};
+use annexa::unstable::lint::{LintConfig, lint};
 
 use super::inputs::{load_config, load_policies, path_strings};
 use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, print_diagnostic};
@@ -32,7 +32,7 @@ pub struct LintArgs {
 /// Runs the command; returns the exit code (0 clean, 1 findings, 2 does not compile).
 pub fn run(args: &LintArgs) -> u8 {
     if args.list {
-        for l in annexa::lint::LINTS {
+        for l in annexa::unstable::lint::LINTS {
             outln!("{:<22} {:<30} {}", l.name, l.code, l.summary);
         }
         return EXIT_OK;
@@ -47,8 +47,11 @@ pub fn run(args: &LintArgs) -> u8 {
         .unwrap_or_else(LintConfig::default);
     for (names, allow) in [(&args.allow, true), (&args.deny, false)] {
         for name in names {
-            let Some(info) = annexa::lint::lookup(name) else {
-                let known: Vec<&str> = annexa::lint::LINTS.iter().map(|l| l.name).collect();
+            let Some(info) = annexa::unstable::lint::lookup(name) else {
+                let known: Vec<&str> = annexa::unstable::lint::LINTS
+                    .iter()
+                    .map(|l| l.name)
+                    .collect();
                 print_diagnostic(&super::UsageError::new(
                     format!("no lint is called `{name}`"),
                     format!("the lints are {}", known.join(", ")),
@@ -61,7 +64,7 @@ pub fn run(args: &LintArgs) -> u8 {
                 config.allowed.remove(info.name);
                 config
                     .levels
-                    .insert(info.name.to_string(), annexa::lint::Level::Deny);
+                    .insert(info.name.to_string(), annexa::unstable::lint::Level::Deny);
             }
         }
     }
@@ -80,14 +83,14 @@ pub fn run(args: &LintArgs) -> u8 {
         return EXIT_USAGE;
     };
     let files = modules.len();
-    let model = match annexa::schema::configured_model(file.as_ref()) {
+    let model = match annexa::unstable::config::configured_model(file.as_ref()) {
         Ok(m) => m,
         Err(d) => {
             print_diagnostic(&d);
             return EXIT_USAGE;
         }
     };
-    let compiled = annexa::compile::compile_with_model(modules, model.as_ref());
+    let compiled = annexa::unstable::compile::compile_with_model(modules, model.as_ref());
     for d in &compiled.diagnostics {
         print_diagnostic(d);
     }
@@ -97,7 +100,7 @@ pub fn run(args: &LintArgs) -> u8 {
         return EXIT_USAGE;
     };
     // `test` blocks are compiled by `annexa test` only; a wrong `expect` must not wait for it
-    let test_diagnostics = annexa::testing::check_tests(&program);
+    let test_diagnostics = annexa::unstable::testing::check_tests(&program);
     for d in &test_diagnostics {
         print_diagnostic(d);
     }

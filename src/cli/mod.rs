@@ -200,7 +200,7 @@ pub fn out(text: &str) -> bool {
 /// Parses `--now YYYY-MM-DD` (midnight UTC) into seconds since the epoch; prints the
 /// diagnostic and returns `None` when it is not a date.
 pub fn parse_now(now: &str) -> Option<i64> {
-    match annexa::syntax::parse_iso_date(now) {
+    match annexa::unstable::date::parse_iso_date(now) {
         Some(days) => Some(days.saturating_mul(86_400)),
         None => {
             print_diagnostic(&UsageError::new(

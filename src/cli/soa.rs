@@ -1,9 +1,9 @@
 //! `annexa soa`: the Statement of Applicability.
 
-use annexa::findings::Report;
-use annexa::soa::{Applicability, render_csv, render_markdown, statement};
+use annexa::unstable::audit::soa::{Applicability, render_csv, render_markdown, statement};
+use annexa::unstable::findings::Report;
 
-use super::inputs::{load_facts, load_policies_or_pack};
+use super::inputs::load_policies_or_pack;
 use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa soa`.
@@ -86,23 +86,12 @@ pub fn run(args: &SoaArgs) -> u8 {
             }
         }
     } else if !args.facts.is_empty() {
-        let mut options = annexa::eval::EvalOptions::default();
-        if let Some(now) = &args.now {
-            match super::parse_now(now) {
-                Some(seconds) => options.now = seconds,
-                None => return EXIT_USAGE,
-            }
-        }
-        let Some(documents) = load_facts(&args.facts, None) else {
+        // the SoA of facts is the SoA of the report `annexa check` would write for them: the
+        // same engine, so annexa.toml (params, limits, waivers) applies the same way
+        let Some(report) = check_report(args) else {
             return EXIT_USAGE;
         };
-        match annexa::eval::evaluate(&program, &documents, &options) {
-            Ok(r) => Some(r),
-            Err(e) => {
-                print_diagnostic(&UsageError::new(e.message, e.help));
-                return EXIT_USAGE;
-            }
-        }
+        Some(report)
     } else {
         None
     };
@@ -137,6 +126,47 @@ fn read_applicability(file: &str) -> Option<Applicability> {
         Err(errors) => {
             for e in &errors {
                 print_diagnostic(e);
+            }
+            None
+        }
+    }
+}
+
+/// Checks the facts as `annexa check` would (the discovered annexa.toml, the policies named or
+/// the built-in packs) and reads back its JSON report; prints what is wrong.
+fn check_report(args: &SoaArgs) -> Option<Report> {
+    let config = super::inputs::load_config(None, false).ok()?;
+    let mut builder = annexa::Engine::builder();
+    if let Some(config) = &config {
+        builder = builder.config_file(config.file.name());
+    }
+    for policy in &args.policies {
+        builder = builder.policy_path(policy);
+    }
+    if let Some(now) = &args.now {
+        builder = builder.now(super::parse_now(now)?);
+    }
+    let facts = args
+        .facts
+        .iter()
+        .fold(annexa::Facts::new(), |facts, given| facts.path(given));
+    let checked = builder.build().and_then(|engine| engine.check(&facts));
+    match checked {
+        Ok(report) => {
+            for note in report.notes() {
+                errln!("note: {note}");
+            }
+            match serde_json::from_str::<Report>(&report.to_json()) {
+                Ok(r) => Some(r),
+                Err(e) => {
+                    errln!("error: the report of the check cannot be read back: {e}");
+                    None
+                }
+            }
+        }
+        Err(e) => {
+            for d in e.diagnostics() {
+                print_diagnostic(d);
             }
             None
         }

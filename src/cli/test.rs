@@ -1,6 +1,6 @@
 //! `annexa test`: runs the `test` blocks of policies, reported like `cargo test`.
 
-use annexa::testing::{
+use annexa::unstable::testing::{
     Coverage, TestOptions, TestOutcome, check_tests, run_tests, run_tests_with_coverage,
 };
 
@@ -34,7 +34,7 @@ pub struct TestArgs {
 pub fn run(args: &TestArgs) -> u8 {
     let mut options = TestOptions {
         filter: args.filter.clone(),
-        now: annexa::eval::EvalOptions::default().now,
+        now: annexa::unstable::eval::EvalOptions::default().now,
     };
     if let Some(now) = &args.now {
         match super::parse_now(now) {
@@ -61,12 +61,12 @@ pub fn run(args: &TestArgs) -> u8 {
     let Some(modules) = load_policies(&paths) else {
         return EXIT_USAGE;
     };
-    let Ok(model) =
-        annexa::schema::configured_model(config.as_ref()).map_err(|d| print_diagnostic(&d))
+    let Ok(model) = annexa::unstable::config::configured_model(config.as_ref())
+        .map_err(|d| print_diagnostic(&d))
     else {
         return EXIT_USAGE;
     };
-    let compiled = annexa::compile::compile_with_model(modules, model.as_ref());
+    let compiled = annexa::unstable::compile::compile_with_model(modules, model.as_ref());
     for d in &compiled.diagnostics {
         print_diagnostic(d);
     }

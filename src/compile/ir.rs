@@ -3,7 +3,7 @@
 
 use std::sync::Arc;
 
-use crate::findings::Severity;
+use crate::ast::Severity;
 use crate::source::{SourceFile, Span};
 
 /// Index of a param in [`Program::params`].

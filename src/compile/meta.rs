@@ -5,10 +5,9 @@ use indexmap::IndexMap;
 use super::ir::{Rule, RuleId};
 use super::resolve::Scope;
 use super::{DefRef, Defs, DepKind, ModuleInfo, qualify};
-use crate::ast::{self, Item, MetaKey, MetaValue};
+use crate::ast::{self, Item, MetaKey, MetaValue, Severity};
 use crate::controls::{Lookup, catalog};
 use crate::diagnostics::{Diagnostic, nearest};
-use crate::findings::Severity;
 use crate::source::Span;
 
 pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut Scope<'_>) -> Rule {

@@ -23,18 +23,6 @@ use crate::diagnostics::Diagnostic;
 use crate::schema::{FactModel, MODELS};
 use crate::source::{SourceFile, Span};
 
-/// The stdlib modules, embedded: `use std.NAME` loads `stdlib/NAME.policy`.
-pub const STDLIB: &[(&str, &str)] = &[
-    ("crypto", include_str!("../../stdlib/crypto.policy")),
-    ("net", include_str!("../../stdlib/net.policy")),
-    ("time", include_str!("../../stdlib/time.policy")),
-    ("iam", include_str!("../../stdlib/iam.policy")),
-    ("ml", include_str!("../../stdlib/ml.policy")),
-    ("k8s", include_str!("../../stdlib/k8s.policy")),
-    ("mlops", include_str!("../../stdlib/mlops.policy")),
-    ("aws", include_str!("../../stdlib/aws.policy")),
-];
-
 /// Everything compiled, ready to evaluate.
 #[derive(Debug)]
 pub struct Program {
@@ -166,10 +154,10 @@ impl Defs {
 /// Compiles parsed policy modules (stdlib modules they `use` are loaded automatically).
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n require true\n}");
-/// let module = annexa::syntax::parse(&file).unwrap();
-/// let compiled = annexa::compile::compile(vec![module]);
+/// let module = annexa::unstable::syntax::parse(&file).unwrap();
+/// let compiled = annexa::unstable::compile::compile(vec![module]);
 /// assert!(compiled.program.is_some());
 /// ```
 pub fn compile(modules: Vec<Module>) -> Compiled {
@@ -523,35 +511,17 @@ fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
             if loaded.contains(&name) {
                 continue;
             }
-            match STDLIB.iter().find(|(n, _)| *n == name) {
-                Some((_, text)) => {
+            match crate::stdlib::load(&name) {
+                Some(parsed) => {
                     loaded.push(name.clone());
-                    let source = SourceFile::new(format!("<stdlib>/{name}.policy"), *text);
-                    match crate::syntax::parse(&source) {
-                        Ok(mut module) => {
-                            // the module name comes from the file, not a header
-                            module.header = Some(ast::Header {
-                                name: ast::Dotted {
-                                    parts: ["std", name.as_str()]
-                                        .iter()
-                                        .map(|p| ast::Ident {
-                                            name: (*p).to_string(),
-                                            span: Span::default(),
-                                        })
-                                        .collect(),
-                                    span: Span::default(),
-                                },
-                                title: None,
-                                span: Span::default(),
-                            });
-                            all.push(module);
-                        }
+                    match parsed {
+                        Ok(module) => all.push(module),
                         Err(d) => diags.push(d),
                     }
                 }
                 None => {
                     let names: Vec<String> =
-                        STDLIB.iter().map(|(n, _)| format!("std.{n}")).collect();
+                        crate::stdlib::names().map(|n| format!("std.{n}")).collect();
                     diags.push(
                         Diagnostic::error(
                             "annexa::unknown_module",

@@ -18,9 +18,8 @@ mod value;
 use std::borrow::Cow;
 
 use crate::compile::{Program, Rule};
-use crate::controls::{catalog, compare_ids};
 use crate::facts::Document;
-use crate::findings::{ControlResult, Report, RuleResult, RuleSource, Status, Summary};
+use crate::findings::{Report, RuleResult, RuleSource, Status};
 
 pub use rule::compare_pointers;
 pub use scope::NOT_IN_SCOPE;
@@ -119,12 +118,12 @@ pub fn resolve_param(program: &Program, name: &str) -> Result<usize, ParamError>
 /// Evaluates every rule of `program` on every document and merges the results.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n for d in datasets { require d.ok }\n}");
-/// let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()]).program.unwrap();
+/// let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()]).program.unwrap();
 /// let facts = serde_json::json!({"datasets": [{"ok": true}, {"ok": false}]});
-/// let doc = annexa::facts::Document::from_json("f.json", &facts);
-/// let report = annexa::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+/// let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+/// let report = annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
 /// assert_eq!(report.summary.failed, 1);
 /// assert_eq!(report.results[0].violations[0].path, "/datasets/1/ok");
 /// ```
@@ -273,12 +272,12 @@ pub enum ExplainError {
 /// [`RuleTrace`] per document. Other rules are not evaluated.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "policy ns\nrule r {\n controls A.8.24\n for d in datasets { require d.ok == true }\n}");
-/// let program = annexa::compile::compile(vec![annexa::syntax::parse(&file).unwrap()]).program.unwrap();
+/// let program = annexa::unstable::compile::compile(vec![annexa::unstable::syntax::parse(&file).unwrap()]).program.unwrap();
 /// let facts = serde_json::json!({"datasets": [{"ok": true}, {"ok": false}]});
-/// let doc = annexa::facts::Document::from_json("f.json", &facts);
-/// let traces = annexa::eval::explain(&program, "r", &[doc], &Default::default()).unwrap();
+/// let doc = annexa::unstable::facts::Document::from_json("f.json", &facts);
+/// let traces = annexa::unstable::eval::explain(&program, "r", &[doc], &Default::default()).unwrap();
 /// assert_eq!(traces[0].rule, "ns.r");
 /// assert_eq!(traces[0].violations.len(), 1);
 /// assert_eq!(traces[0].events.len(), 5); // the for, then a subject and its require, twice
@@ -512,64 +511,8 @@ fn merge(
     }
 }
 
-/// Builds the report: summary counts and the per-control roll-up.
+/// Builds the report: summary counts and the per-control roll-up (see
+/// [`Report::from_results`], which the stages after evaluation call themselves).
 pub fn report(results: Vec<RuleResult>) -> Report {
-    let count = |s: Status| results.iter().filter(|r| r.status == s).count();
-    let summary = Summary {
-        rules: results.len(),
-        passed: count(Status::Pass),
-        failed: count(Status::Fail),
-        incomplete: count(Status::Incomplete),
-        skipped: count(Status::Skip),
-        waived: count(Status::Waived),
-        errors: count(Status::Error),
-        violations: results.iter().map(|r| r.violations.len()).sum(),
-    };
-    let mut ids: Vec<&str> = results
-        .iter()
-        .flat_map(|r| r.controls.iter().map(String::as_str))
-        .collect();
-    ids.sort_by(|a, b| compare_ids(a, b));
-    ids.dedup();
-    let controls = ids
-        .into_iter()
-        .map(|id| {
-            let mut rules: Vec<&RuleResult> = results
-                .iter()
-                .filter(|r| r.controls.iter().any(|c| c == id))
-                .collect();
-            rules.sort_by(|a, b| a.rule.cmp(&b.rule));
-            let has = |s: Status| rules.iter().any(|r| r.status == s);
-            let status = if has(Status::Fail) || has(Status::Error) {
-                Status::Fail
-            } else if has(Status::Incomplete) {
-                Status::Incomplete
-            } else if has(Status::Waived) {
-                Status::Waived
-            } else if has(Status::Pass) {
-                Status::Pass
-            } else {
-                Status::Skip
-            };
-            ControlResult {
-                id: id.to_string(),
-                title: catalog()
-                    .get(id)
-                    .map(|c| c.title.clone())
-                    .unwrap_or_default(),
-                status,
-                rules: rules.iter().map(|r| r.rule.clone()).collect(),
-            }
-        })
-        .collect();
-    Report {
-        annexa: env!("CARGO_PKG_VERSION").to_string(),
-        summary,
-        results,
-        controls,
-        files: None,
-        notes: Vec::new(),
-        unreadable: Vec::new(),
-        config: None,
-    }
+    Report::from_results(results)
 }

@@ -8,9 +8,7 @@ use super::ops::Tri;
 use crate::compile::{Program, Rule};
 use crate::findings::FileCounts;
 
-/// The skip reason of a rule on a document out of its scope (and of a rule with no document in
-/// scope), as `CLI.md` spells it.
-pub const NOT_IN_SCOPE: &str = "not in scope";
+pub use crate::findings::NOT_IN_SCOPE;
 
 /// File scopes are shared by every rule of their file: each is decided once per document.
 pub(crate) struct ScopeMemo {

@@ -10,10 +10,10 @@ use super::{Document, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Pa
 /// One document whose root is the list of `documents`' roots, in order.
 ///
 /// ```
-/// use annexa::facts::Document;
+/// use annexa::unstable::facts::Document;
 /// let a = Document::from_json("a.json", &serde_json::json!({"x": 1}));
 /// let b = Document::from_json("b.json", &serde_json::json!({"x": 2}));
-/// let all = annexa::facts::combine(&[a, b]);
+/// let all = annexa::unstable::facts::combine(&[a, b]);
 /// let second = all.element(all.root(), 1).unwrap();
 /// let x = all.field(second, "x").unwrap();
 /// assert_eq!(all.pointer(x), "/x");

@@ -18,11 +18,11 @@ pub const MAX_WIDTH: usize = 100;
 /// Prints a parsed module in the canonical layout.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "let  x=[1,2]   # two\nrule r{controls A.5.1 require x!=[]}");
-/// let module = annexa::syntax::parse(&file).unwrap();
+/// let module = annexa::unstable::syntax::parse(&file).unwrap();
 /// assert_eq!(
-///     annexa::format::format_module(&module),
+///     annexa::unstable::format::format_module(&module),
 ///     "let x = [1, 2]  # two\n\nrule r {\n  controls A.5.1\n  require x != []\n}\n"
 /// );
 /// ```
@@ -34,9 +34,9 @@ pub fn format_module(module: &Module) -> String {
 /// (spans aside) with the same comments.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "fn f(a)=a*(2+1)");
-/// assert_eq!(annexa::format::format_source(&file).unwrap(), "fn f(a) = a * (2 + 1)\n");
+/// assert_eq!(annexa::unstable::format::format_source(&file).unwrap(), "fn f(a) = a * (2 + 1)\n");
 /// ```
 pub fn format_source(file: &SourceFile) -> Result<String, Diagnostic> {
     let module = crate::syntax::parse(file)?;

@@ -12,10 +12,10 @@
 //! or for the whole run with a [`LintConfig`] (the `annexa.toml` lint levels).
 //!
 //! ```
-//! use annexa::source::SourceFile;
+//! use annexa::unstable::source::SourceFile;
 //! let file = SourceFile::new("p.policy", "let unused = 1\nrule r {\n controls A.8.24\n require x\n}\n");
-//! let module = annexa::syntax::parse(&file).unwrap();
-//! let found = annexa::lint::lint(&[module], &annexa::lint::LintConfig::default());
+//! let module = annexa::unstable::syntax::parse(&file).unwrap();
+//! let found = annexa::unstable::lint::lint(&[module], &annexa::unstable::lint::LintConfig::default());
 //! let codes: Vec<&str> = found.iter().map(|d| d.code()).collect();
 //! assert_eq!(codes, ["annexa::unused_let", "annexa::missing_remediation"]);
 //! ```

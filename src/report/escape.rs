@@ -19,7 +19,7 @@ fn is_hostile(c: char) -> bool {
 /// ESC, `\u{a}` for LF; other text unchanged (borrowed when nothing needed escaping).
 ///
 /// ```
-/// use annexa::report::escape_controls;
+/// use annexa::unstable::report::escape_controls;
 /// assert_eq!(escape_controls("a\n PASS x"), "a\\u{a} PASS x");
 /// assert_eq!(escape_controls("\u{1b}]52;c;aGk=\u{7}"), "\\u{1b}]52;c;aGk=\\u{7}");
 /// assert_eq!(escape_controls("plain é"), "plain é");

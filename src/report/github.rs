@@ -11,7 +11,7 @@ use std::fmt::Write;
 
 use crate::findings::{Report, Severity, Status};
 
-use super::sarif::relative_path;
+use crate::source::relative_path;
 
 /// The workflow command for a severity.
 pub fn command(severity: Severity) -> &'static str {

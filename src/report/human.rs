@@ -44,7 +44,7 @@ pub fn render_human(report: &Report, colour: bool) -> String {
 
 /// True for a rule no document was in scope of: counted, not listed, unless `--verbose`.
 fn out_of_scope(r: &RuleResult) -> bool {
-    r.status == Status::Skip && r.skip_reason.as_deref() == Some(crate::eval::NOT_IN_SCOPE)
+    r.status == Status::Skip && r.skip_reason.as_deref() == Some(crate::findings::NOT_IN_SCOPE)
 }
 
 /// [`render_human`]; `verbose` also lists the rules no document was in scope of.

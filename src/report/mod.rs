@@ -9,12 +9,13 @@ mod sarif;
 
 use crate::findings::Report;
 
+pub use crate::source::relative_path;
 pub use escape::{escape_controls, terminal_safe};
 pub use github::render_github;
 pub use human::{render_human, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
-pub use sarif::{relative_path, render_sarif};
+pub use sarif::render_sarif;
 
 /// Output formats of `annexa check`.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -44,6 +45,14 @@ impl Format {
         ("github", Format::Github),
     ];
 
+    /// The name of the format on the command line.
+    pub fn name(self) -> &'static str {
+        Format::ALL
+            .iter()
+            .find(|(_, f)| *f == self)
+            .map_or("human", |(n, _)| *n)
+    }
+
     /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`).
     pub fn by_name(name: &str) -> Option<Format> {
         Format::ALL
@@ -56,8 +65,8 @@ impl Format {
 /// Renders a report; `colour` only affects the human format.
 ///
 /// ```
-/// let report = annexa::eval::report(Vec::new());
-/// let json = annexa::report::render(&report, annexa::report::Format::Json, false);
+/// let report = annexa::unstable::findings::Report::from_results(Vec::new());
+/// let json = annexa::unstable::report::render(&report, annexa::unstable::report::Format::Json, false);
 /// assert!(json.contains("\"summary\""));
 /// ```
 pub fn render(report: &Report, format: Format, colour: bool) -> String {

@@ -19,11 +19,12 @@
 //!   `executionSuccessful`; waived violations carry an external suppression.
 
 use std::collections::HashMap;
-use std::path::{Component, Path, PathBuf};
+use std::path::Path;
 
 use serde_json::{Value, json};
 
 use crate::findings::{Report, RuleResult, Severity, Status, Violation};
+use crate::source::relative_path;
 
 /// The `uriBaseId` every artifact location is relative to: the working directory of the run.
 pub const SRCROOT: &str = "%SRCROOT%";
@@ -261,44 +262,6 @@ fn location(document: &str, line: u32, column: u32, cwd: Option<&Path>) -> Value
             }
         }
     })
-}
-
-/// A document name as a relative path with `/` separators: absolute paths are made relative to
-/// `cwd` (with `..` where they lie outside it), `./` and repeated separators are dropped.
-pub fn relative_path(name: &str, cwd: Option<&Path>) -> String {
-    let unified = name.replace('\\', "/");
-    let path = Path::new(&unified);
-    let relative: PathBuf = match cwd {
-        Some(cwd) if path.is_absolute() => relative_to(path, cwd),
-        _ => path.to_path_buf(),
-    };
-    let mut parts: Vec<String> = Vec::new();
-    for c in relative.components() {
-        match c {
-            Component::Normal(s) => parts.push(s.to_string_lossy().into_owned()),
-            Component::ParentDir => parts.push("..".to_string()),
-            Component::CurDir | Component::RootDir | Component::Prefix(_) => {}
-        }
-    }
-    if parts.is_empty() {
-        unified.trim_start_matches('/').to_string()
-    } else {
-        parts.join("/")
-    }
-}
-
-fn relative_to(path: &Path, base: &Path) -> PathBuf {
-    let p: Vec<Component> = path.components().collect();
-    let b: Vec<Component> = base.components().collect();
-    let common = p.iter().zip(b.iter()).take_while(|(x, y)| x == y).count();
-    let mut out = PathBuf::new();
-    for _ in common..b.len() {
-        out.push("..");
-    }
-    for c in p.iter().skip(common) {
-        out.push(c.as_os_str());
-    }
-    out
 }
 
 /// A relative URI reference for a document: [`relative_path`], percent-encoded.

@@ -5,6 +5,7 @@ use pest::iterators::{Pair, Pairs};
 
 use super::grammar::Rule;
 use crate::ast::*;
+use crate::date::parse_iso_date;
 use crate::diagnostics::Diagnostic;
 use crate::source::{SourceFile, Span};
 
@@ -504,16 +505,6 @@ impl<'f> Lowerer<'f> {
             .with_help("dates are `@YYYY-MM-DD` with a real month and day")
         })
     }
-}
-
-/// Days since 1970-01-01 of a `YYYY-MM-DD` date, if it is a real calendar date.
-pub fn parse_iso_date(text: &str) -> Option<i64> {
-    let format = time::macros::format_description!("[year]-[month]-[day]");
-    let date = time::Date::parse(text, &format).ok()?;
-    Some(
-        i64::from(date.to_julian_day())
-            - i64::from(time::Date::from_ordinal_date(1970, 1).ok()?.to_julian_day()),
-    )
 }
 
 fn lower_control(pair: &Pair<'_, Rule>) -> ControlRef {

@@ -7,7 +7,7 @@ mod lower;
 
 use pest::Parser;
 
-pub use lower::{MAX_DEPTH, parse_iso_date};
+pub use lower::MAX_DEPTH;
 
 use crate::ast::{Comment, Module};
 use crate::diagnostics::Diagnostic;
@@ -22,9 +22,9 @@ const PEST_STACK: usize = 32 * 1024 * 1024;
 /// Parses one policy file. Reports the first syntax error.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("p.policy", "let x = 1 + 2");
-/// let module = annexa::syntax::parse(&file).unwrap();
+/// let module = annexa::unstable::syntax::parse(&file).unwrap();
 /// assert_eq!(module.items.len(), 1);
 /// ```
 pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {

@@ -45,11 +45,11 @@ impl Constant {
 /// strings, dates (as `YYYY-MM-DD` strings), lists and objects of constants.
 ///
 /// ```
-/// use annexa::source::SourceFile;
+/// use annexa::unstable::source::SourceFile;
 /// let file = SourceFile::new("t.policy", "param p = {a: [1, -2.5, \"x\", @2026-01-31, null]}");
-/// let module = annexa::syntax::parse(&file).unwrap();
-/// let annexa::ast::Item::Param(p) = &module.items[0] else { unreachable!() };
-/// let c = annexa::testing::constant_json(&p.value).unwrap();
+/// let module = annexa::unstable::syntax::parse(&file).unwrap();
+/// let annexa::unstable::ast::Item::Param(p) = &module.items[0] else { unreachable!() };
+/// let c = annexa::unstable::testing::constant_json(&p.value).unwrap();
 /// assert_eq!(c.value, serde_json::json!({"a": [1, -2.5, "x", "2026-01-31", null]}));
 /// ```
 pub fn constant_json(expr: &Expr) -> Result<Constant, NotConstant> {

@@ -334,36 +334,37 @@ fn edge_policy_and_facts() -> (String, String) {
 
 #[test]
 fn the_library_is_safe_on_a_2_mib_thread() {
-    use annexa::source::SourceFile;
+    use annexa::unstable::source::SourceFile;
     let (policy, facts) = edge_policy_and_facts();
     let worker = std::thread::Builder::new()
         .stack_size(2 << 20)
         .spawn(move || {
             let file = SourceFile::new("edge.policy", policy);
-            let module = annexa::syntax::parse(&file).expect("parses");
-            let formatted = annexa::format::format_module(&module);
-            let lints = annexa::lint::lint(
+            let module = annexa::unstable::syntax::parse(&file).expect("parses");
+            let formatted = annexa::unstable::format::format_module(&module);
+            let lints = annexa::unstable::lint::lint(
                 std::slice::from_ref(&module),
-                &annexa::lint::LintConfig::default(),
+                &annexa::unstable::lint::LintConfig::default(),
             );
-            let compiled = annexa::compile::compile(vec![module]);
+            let compiled = annexa::unstable::compile::compile(vec![module]);
             let program = compiled.program.expect("compiles");
-            let loaded = annexa::facts::load_bytes(
+            let loaded = annexa::unstable::facts::load_bytes(
                 "edge.json",
                 facts.as_bytes(),
-                annexa::facts::Format::Json,
+                annexa::unstable::facts::Format::Json,
                 &Default::default(),
             )
             .expect("facts load");
-            let report = annexa::eval::evaluate(&program, &loaded.documents, &Default::default())
-                .expect("evaluates");
+            let report =
+                annexa::unstable::eval::evaluate(&program, &loaded.documents, &Default::default())
+                    .expect("evaluates");
             (report, formatted.len(), lints.len())
         })
         .expect("spawn");
     let (report, formatted, _) = worker.join().expect("no stack overflow");
     assert!(formatted > 0);
     let r = &report.results[0];
-    assert_eq!(r.status, annexa::findings::Status::Pass, "{r:?}");
+    assert_eq!(r.status, annexa::unstable::findings::Status::Pass, "{r:?}");
 }
 
 #[test]

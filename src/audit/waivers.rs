@@ -21,13 +21,13 @@
 //! the report for the audit. A failed rule whose every violation is waived becomes `waived`
 //! (with the first matching waiver's note); when only some are, it stays `fail` with the rest.
 
-mod baseline;
 mod parse;
 
 use globset::GlobMatcher;
 
-pub use baseline::Baseline;
 pub use parse::parse_waivers;
+
+use super::baseline::Baseline;
 
 use crate::findings::{Report, RuleResult, Status, Violation, WaiverNote};
 
@@ -115,7 +115,7 @@ pub fn apply(report: Report, accepted: &Accepted, now: i64) -> Applied {
         .into_iter()
         .map(|r| waive(r, &active, accepted.baseline.as_ref()))
         .collect();
-    let mut report = crate::eval::report(results);
+    let mut report = Report::from_results(results);
     report.files = files;
     report.notes = notes.iter().chain(&warnings).cloned().collect();
     Applied {

@@ -1,6 +1,7 @@
 //! Unit tests of waivers and baselines.
 
 use super::*;
+use crate::audit::Baseline;
 use crate::diagnostics::Diagnostic;
 use crate::source::SourceFile;
 
@@ -206,7 +207,7 @@ fn a_baseline_of_ten_thousand_findings_matches_each_by_its_fingerprint() {
     let earlier = serde_json::json!({"results": [{"rule": "r", "violations": listed}]});
     let baseline = Baseline::from_report(&earlier, "b.json").ok();
     assert_eq!(baseline.as_ref().map(Baseline::len), Some(N / 2));
-    let report = crate::eval::report(vec![result("r", (0..N).map(fingerprinted).collect())]);
+    let report = Report::from_results(vec![result("r", (0..N).map(fingerprinted).collect())]);
     let accepted = Accepted {
         waivers: Vec::new(),
         baseline,
@@ -241,7 +242,7 @@ fn an_old_report_without_fingerprints_still_matches_by_file_index_pointer_and_me
         document_index: 1,
         ..violation("f.yaml", "/xs/1")
     };
-    let report = crate::eval::report(vec![result(
+    let report = Report::from_results(vec![result(
         "r",
         vec![
             violation("f.yaml", "/xs/1"),
@@ -268,7 +269,7 @@ fn a_waiver_for_a_rule_that_does_not_exist_is_a_warning_with_a_suggestion() {
         "waivers:\n  - {rule: ml.data.encrypted, reason: x}\n  - {rule: ml.*, reason: y}\n",
     )
     .unwrap_or_default();
-    let report = crate::eval::report(vec![result("ml.data.encrypt", vec![violation("f", "/a")])]);
+    let report = Report::from_results(vec![result("ml.data.encrypt", vec![violation("f", "/a")])]);
     let applied = apply(
         report,
         &Accepted {

@@ -61,7 +61,7 @@ fn fix(key: &str, found: &NodeValue<'_>) -> String {
     }
 }
 
-/// Reads a waivers document (see the module documentation of [`crate::waivers`]). Every
+/// Reads a waivers document (see the module documentation of [`crate::audit::waivers`]). Every
 /// mistake is a diagnostic with its line in the file.
 pub fn parse_waivers(doc: &Document, text: &SourceFile) -> Result<Vec<Waiver>, Vec<Diagnostic>> {
     let mut errors = Vec::new();
@@ -216,7 +216,7 @@ fn parse_one(
     let reason = reason.map(|(s, _)| s.trim().to_string());
     let until = match &expires {
         None => None,
-        Some((raw, id)) => match crate::syntax::parse_iso_date(raw.trim()) {
+        Some((raw, id)) => match crate::date::parse_iso_date(raw.trim()) {
             Some(days) => Some((days + 1).saturating_mul(86_400)),
             None => {
                 errors.push(

@@ -116,7 +116,7 @@ impl Applicability {
 /// rule id → controls), and the status from `report` when a run's report is given.
 ///
 /// ```
-/// let soa = annexa::soa::statement(&[("r".into(), vec!["A.8.24".into()])], None, &Default::default());
+/// let soa = annexa::unstable::audit::soa::statement(&[("r".into(), vec!["A.8.24".into()])], None, &Default::default());
 /// assert_eq!(soa.len(), 93);
 /// let crypto = soa.iter().find(|e| e.id == "A.8.24").unwrap();
 /// assert_eq!(crypto.status, "not assessed");

@@ -1,0 +1,95 @@
+//! `select_rules` / `select_controls`: which results a report keeps.
+
+use globset::{Glob, GlobSet, GlobSetBuilder};
+
+use super::error::{Error, ErrorKind};
+use crate::findings::Report;
+
+/// The rule and control globs of an engine, compiled once.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Selection {
+    rules: Option<GlobSet>,
+    controls: Option<GlobSet>,
+    given: Vec<String>,
+}
+
+/// Compiles the globs of one option (`--rule`, `--control`, `--exclude`); an invalid glob is
+/// a usage error that says how globs are written.
+pub(crate) fn glob_set(option: &str, globs: &[String]) -> Result<Option<GlobSet>, Error> {
+    if globs.is_empty() {
+        return Ok(None);
+    }
+    let mut builder = GlobSetBuilder::new();
+    for glob in globs {
+        match Glob::new(glob) {
+            Ok(g) => {
+                builder.add(g);
+            }
+            Err(e) => {
+                return Err(Error::plain(
+                    ErrorKind::Usage,
+                    format!("`{option} {glob}` is not a valid glob: {}", e.kind()),
+                    "globs use `*` for any text, `?` for one character, `[ab]` for a set, `{a,b}` for alternatives",
+                ));
+            }
+        }
+    }
+    builder.build().map(Some).map_err(|e| {
+        Error::plain(
+            ErrorKind::Usage,
+            format!("the {option} globs cannot be used: {e}"),
+            "check the globs given",
+        )
+    })
+}
+
+impl Selection {
+    pub(crate) fn new(rules: &[String], controls: &[String]) -> Result<Selection, Error> {
+        let given = rules
+            .iter()
+            .map(|g| format!("--rule {g}"))
+            .chain(controls.iter().map(|g| format!("--control {g}")))
+            .collect();
+        Ok(Selection {
+            rules: glob_set("--rule", rules)?,
+            controls: glob_set("--control", controls)?,
+            given,
+        })
+    }
+
+    /// Keeps the results whose rule id matches a rule glob (when any is given) and that map to
+    /// a control matching a control glob (when any is given), then recounts the summary and
+    /// the control roll-up. Selecting nothing is a usage error: nothing would be judged.
+    pub(crate) fn apply(&self, report: Report) -> Result<Report, Error> {
+        if self.rules.is_none() && self.controls.is_none() {
+            return Ok(report);
+        }
+        let total = report.results.len();
+        let files = report.files.clone();
+        let notes = report.notes.clone();
+        let kept: Vec<_> = report
+            .results
+            .into_iter()
+            .filter(|r| self.rules.as_ref().is_none_or(|set| set.is_match(&r.rule)))
+            .filter(|r| {
+                self.controls
+                    .as_ref()
+                    .is_none_or(|set| r.controls.iter().any(|c| set.is_match(c)))
+            })
+            .collect();
+        if kept.is_empty() {
+            return Err(Error::plain(
+                ErrorKind::Usage,
+                format!(
+                    "no rule matches {} (of {total} rules)",
+                    self.given.join(" ")
+                ),
+                "rule globs match the full rule id (`ml.*`, `*.training_data_*`); control globs match 2022 ids (`A.5.*`, `A.8.2?`)",
+            ));
+        }
+        let mut filtered = crate::eval::report(kept);
+        filtered.files = files;
+        filtered.notes = notes;
+        Ok(filtered)
+    }
+}

@@ -1,0 +1,33 @@
+//! Calendar dates as written in policies (`@2026-01-31`), waivers files (`expires:`) and on the
+//! command line (`--now`): one parser, in the first layer, so none of those stages has to import
+//! another to read a date.
+
+/// Days since 1970-01-01 of a `YYYY-MM-DD` date, if it is a real calendar date.
+///
+/// ```
+/// assert_eq!(annexa::unstable::date::parse_iso_date("1970-01-02"), Some(1));
+/// assert_eq!(annexa::unstable::date::parse_iso_date("2026-02-30"), None);
+/// ```
+pub fn parse_iso_date(text: &str) -> Option<i64> {
+    let format = time::macros::format_description!("[year]-[month]-[day]");
+    let date = time::Date::parse(text, &format).ok()?;
+    Some(
+        i64::from(date.to_julian_day())
+            - i64::from(time::Date::from_ordinal_date(1970, 1).ok()?.to_julian_day()),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_iso_date;
+
+    #[test]
+    fn counts_days_from_the_epoch_and_refuses_impossible_days() {
+        assert_eq!(parse_iso_date("1970-01-01"), Some(0));
+        assert_eq!(parse_iso_date("1969-12-31"), Some(-1));
+        assert_eq!(parse_iso_date("2000-03-01"), Some(11_017));
+        assert!(parse_iso_date("2024-02-29").is_some());
+        assert_eq!(parse_iso_date("2026-02-29"), None);
+        assert_eq!(parse_iso_date("2026-1-5"), None);
+    }
+}
