@@ -121,7 +121,7 @@ class Engine:
     :param now: the evaluation clock (Unix seconds, a ``date`` = its midnight UTC, or an aware
         ``datetime``); default: the time the engine is built (unpickled, for a copy).
     :raises PolicyError: a policy does not read, parse or compile.
-    :raises PolicyError: also for a param no policy declares, or a value that does not fit it.
+    :raises UsageError: a param no policy declares, or policies that hold no rule.
     """
 
     __slots__ = ("_native", "_args")

@@ -4,15 +4,13 @@
 //! over as the CLI's JSON so that Python sees exactly the bytes `annexa check --format json`
 //! prints.
 
-mod facade;
-
 use std::path::PathBuf;
 
 use pyo3::create_exception;
 use pyo3::exceptions::{PyException, PyValueError};
 use pyo3::prelude::*;
 
-use facade::{Engine, Error, ErrorKind, FactFormat, Facts, Gaps, Severity};
+use annexa::{Engine, Error, ErrorKind, FactFormat, Facts, Gaps, Severity};
 
 create_exception!(
     annexa,
@@ -57,7 +55,6 @@ fn to_py(py: Python<'_>, error: &Error) -> PyErr {
         ErrorKind::Usage => UsageError::new_err(text.clone()),
         // deadlines and cancellation need `check_with`, which this binding does not offer yet;
         // a kind added later still raises an annexa error
-        #[allow(unreachable_patterns)]
         _ => AnnexaError::new_err(text.clone()),
     };
     // an exception instance always takes new attributes; if it ever did not, the message

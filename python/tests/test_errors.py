@@ -37,10 +37,10 @@ def test_a_missing_policy_file_is_a_policy_error(tmp_path: pathlib.Path) -> None
         annexa.Engine(policies=[tmp_path / "nothere.policy"])
 
 
-def test_an_unknown_param_is_a_policy_error() -> None:
-    # a param that does not fit the policies is the policy author's mistake, as in the facade
-    with pytest.raises(annexa.PolicyError, match="max_bukets"):
+def test_an_unknown_param_is_a_usage_error_with_a_suggestion() -> None:
+    with pytest.raises(annexa.UsageError, match="max_bukets") as caught:
         annexa.Engine(sources={"s.policy": BUCKETS}, params={"max_bukets": 3})
+    assert "t.storage.max_buckets" in caught.value.diagnostic
 
 
 def test_bad_yaml_is_a_facts_error_with_the_line() -> None:
