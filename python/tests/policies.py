@@ -20,7 +20,7 @@ rule few_buckets {
 }
 """
 
-# `in region` on a missing field fails closed; the mistake is the undeclared name
+# calls a function that no module declares: a compile error, not a run-time one
 BROKEN = """\
 rule broken {
   controls A.8.24
