@@ -69,7 +69,7 @@ fn facts_of_the_ml_model_warn_about_unknown_fields_by_default() {
     let err = stderr(&out);
     assert!(
         err.contains(
-            "warning[annexa::facts::schema]: tests/fixtures/compile_trust/typo.yaml:37:5  \
+            "warning[annexa::unstable::facts::schema]: tests/fixtures/compile_trust/typo.yaml:37:5  \
              /datasets/0/encrypton  unknown field `encrypton`: `Dataset` has no field \
              `encrypton`; did you mean `encryption`?"
         ),

@@ -230,3 +230,116 @@ fn a_deep_policy_and_deep_facts_are_answered_on_a_2_mib_thread() {
     );
     assert_eq!(checked, Err(ErrorKind::Facts));
 }
+
+/// A policy and facts that take a long while: every pair of 3,000 items compared.
+fn slow_engine_and_facts() -> (Engine, Facts) {
+    let engine = Engine::builder()
+        .policy_source(
+            "slow.policy",
+            "rule pairs { controls A.8.24 for a in items { require count(items[.v == a.v + 1000000]) == 0 } }",
+        )
+        .limits(annexa::Limits { rule_steps: Some(1_000_000_000_000), ..annexa::Limits::new() })
+        .build()
+        .unwrap();
+    let items: Vec<_> = (0..3_000).map(|i| json!({"v": i})).collect();
+    (
+        engine,
+        Facts::new().value("big.json", json!({"items": items})),
+    )
+}
+
+#[test]
+fn a_check_is_cancelled_from_another_thread_and_gives_no_report() {
+    let (engine, facts) = slow_engine_and_facts();
+    let token = annexa::Cancel::new();
+    let remote = token.clone();
+    let started = std::time::Instant::now();
+    let canceller = std::thread::spawn(move || {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        remote.cancel();
+    });
+    let result = engine.check_with(&facts, &annexa::RunOptions::new().cancel(&token));
+    canceller.join().unwrap();
+    let err = result.unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Cancelled, "{err}");
+    assert_eq!(err.codes(), ["annexa::cancelled"]);
+    assert!(started.elapsed() < std::time::Duration::from_secs(60));
+}
+
+#[test]
+fn a_check_past_its_deadline_is_an_error_not_a_partial_report() {
+    let (engine, facts) = slow_engine_and_facts();
+    let run = annexa::RunOptions::new().timeout(std::time::Duration::from_millis(20));
+    let err = engine.check_with(&facts, &run).unwrap_err();
+    assert_eq!(err.kind(), ErrorKind::Deadline, "{err}");
+}
+
+#[test]
+fn host_functions_are_called_checked_at_compile_time_and_never_pass_on_missing() {
+    let owners = |args: &[serde_json::Value]| -> Result<serde_json::Value, String> {
+        match args.first().and_then(|v| v.as_str()) {
+            Some("s3://a") => Ok(json!("alice")),
+            Some("s3://boom") => Err("the directory is down".to_string()),
+            _ => Ok(serde_json::Value::Null),
+        }
+    };
+    let build = |policy: &str| {
+        Engine::builder()
+            .function("owner_of", 1, owners)
+            .policy_source("p.policy", policy.to_string())
+            .build()
+    };
+    let engine = build(
+        "rule owned { controls A.5.9 for d in datasets { require owner_of(d.uri) != null } }",
+    )
+    .unwrap();
+    let check = |datasets: serde_json::Value| {
+        engine
+            .check(&Facts::new().value("f.json", json!({"datasets": datasets})))
+            .unwrap()
+    };
+    assert_eq!(
+        check(json!([{"uri": "s3://a"}]))
+            .result("owned")
+            .unwrap()
+            .status(),
+        Status::Pass
+    );
+    assert_eq!(
+        check(json!([{"uri": "s3://b"}]))
+            .result("owned")
+            .unwrap()
+            .status(),
+        Status::Fail
+    );
+    assert_ne!(
+        check(json!([{"name": "no uri"}]))
+            .result("owned")
+            .unwrap()
+            .status(),
+        Status::Pass
+    );
+    let failed = check(json!([{"uri": "s3://boom"}]));
+    let rule = failed.result("owned").unwrap();
+    assert_eq!(rule.status(), Status::Error);
+    assert!(
+        rule.error()
+            .unwrap_or_default()
+            .contains("the directory is down")
+    );
+
+    let arity = build("rule r { controls A.5.9 require owner_of(1, 2) == null }").unwrap_err();
+    assert_eq!(arity.kind(), ErrorKind::Policy);
+    let unknown = build("rule r { controls A.5.9 require owner_off(1) == null }").unwrap_err();
+    assert!(
+        unknown.render().contains("owner_of"),
+        "{}",
+        unknown.render()
+    );
+    let reserved = Engine::builder()
+        .function("count", 1, owners)
+        .policy_source("p.policy", "rule r { controls A.5.9 require 1 == 1 }")
+        .build()
+        .unwrap_err();
+    assert_eq!(reserved.kind(), ErrorKind::Usage);
+}

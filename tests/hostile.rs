@@ -607,3 +607,6 @@ fn a_quadratic_filter_with_in_trips_the_step_limit() {
 
 #[path = "hostile/bounds.rs"]
 mod bounds;
+
+#[path = "hostile/stack.rs"]
+mod stack;

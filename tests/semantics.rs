@@ -868,8 +868,8 @@ rule r {
         ..opts()
     };
     let err = evaluate(&program(text), &doc(), &options).unwrap_err();
-    assert!(err.message.contains("regoins"), "{err:?}");
-    assert!(err.help.contains("regions"), "{err:?}");
+    assert!(err.message().contains("regoins"), "{err:?}");
+    assert!(err.help().contains("regions"), "{err:?}");
 }
 
 #[test]

@@ -219,14 +219,22 @@ fn compile(
     model: Option<&crate::schema::FactModel>,
     parts: &Parts,
 ) -> Result<crate::compile::Compiled, Error> {
-    if let Some((name, _, _)) = parts.functions.first() {
-        return Err(Error::plain(
-            ErrorKind::Usage,
-            format!("host function `{name}`: host functions are not available in this build"),
-            "",
-        ));
+    let mut host = crate::compile::HostFunctions::new();
+    for (name, arity, call) in &parts.functions {
+        let function = crate::compile::HostFunction {
+            name: name.clone(),
+            arity: *arity,
+            call: std::sync::Arc::clone(call),
+        };
+        host.add(function).map_err(|why| {
+            Error::plain(
+                ErrorKind::Usage,
+                why,
+                "name host functions like policy functions: lowercase letters, digits and `_`",
+            )
+        })?;
     }
-    Ok(crate::compile::compile_with_model(modules, model))
+    Ok(crate::compile::compile_with_host(modules, model, &host))
 }
 
 /// A limit past its ceiling is refused, as in `annexa.toml`.

@@ -93,12 +93,17 @@ impl RunOptions {
 
     /// Hands the deadline and the token to the evaluator.
     pub(crate) fn apply(&self, options: &mut crate::eval::EvalOptions) {
-        let _ = options;
+        options.deadline = self.deadline;
+        options.cancel = self.cancel.as_ref().map(|c| Arc::clone(&c.0));
     }
 
     /// The error an evaluation ended with.
-    pub(crate) fn error_of(&self, e: crate::eval::ParamError) -> Error {
-        Error::plain(ErrorKind::Policy, e.message, e.help)
+    pub(crate) fn error_of(&self, e: crate::eval::EvalError) -> Error {
+        match e {
+            crate::eval::EvalError::Deadline => deadline(),
+            crate::eval::EvalError::Cancelled => cancelled(),
+            crate::eval::EvalError::Param(p) => Error::plain(ErrorKind::Usage, p.message, p.help),
+        }
     }
 }
 

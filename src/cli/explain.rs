@@ -97,6 +97,12 @@ pub fn run(args: &ExplainArgs) -> u8 {
             print_diagnostic(&UsageError::new(e.message, e.help));
             return EXIT_USAGE;
         }
+        // the CLI sets no deadline and never cancels
+        Err(ExplainError::Stopped(stop)) => {
+            let e = annexa::unstable::eval::EvalError::from(stop);
+            print_diagnostic(&UsageError::new(e.message(), e.help()));
+            return EXIT_USAGE;
+        }
     };
     match args.format {
         ExplainFormat::Human => out!("{}", render(&traces)),

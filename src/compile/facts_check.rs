@@ -205,6 +205,11 @@ impl Checker<'_> {
     }
 
     fn block(&mut self, cx: &mut Ctx, stmts: &[Stmt], diags: &mut Vec<Diagnostic>) {
+        // nested `if`/`for` blocks recurse here, not through `expr`
+        crate::source::grow_stack(|| self.block_here(cx, stmts, diags));
+    }
+
+    fn block_here(&mut self, cx: &mut Ctx, stmts: &[Stmt], diags: &mut Vec<Diagnostic>) {
         let mark = cx.locals.len();
         for stmt in stmts {
             match stmt {

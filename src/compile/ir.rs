@@ -14,6 +14,8 @@ pub type LetId = usize;
 pub type FnId = usize;
 /// Index of a rule in [`Program::rules`].
 pub type RuleId = usize;
+/// Index of a host function in [`Program::hosts`].
+pub type HostId = usize;
 /// A local variable slot in the current frame.
 pub type Slot = usize;
 
@@ -98,6 +100,8 @@ pub enum ExprKind {
     CallFn(FnId, Vec<Expr>),
     /// A builtin.
     CallBuiltin(Builtin, Vec<Expr>),
+    /// A host function (index into [`Program::hosts`]).
+    CallHost(HostId, Vec<Expr>),
     /// `not e`
     Not(Box<Expr>),
     /// `-e`

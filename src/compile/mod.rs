@@ -5,6 +5,7 @@ mod facts_check;
 #[cfg(test)]
 mod facts_tests;
 mod graph;
+mod host;
 pub mod ir;
 mod meta;
 mod resolve;
@@ -16,6 +17,7 @@ use std::collections::BTreeMap;
 use indexmap::IndexMap;
 
 pub use graph::{DepKind, RuleGraph};
+pub use host::{HostCall, HostFunction, HostFunctions};
 pub use ir::*;
 
 use crate::ast::{self, Item, Module};
@@ -46,6 +48,9 @@ pub struct Program {
     pub modules: Vec<Module>,
     /// The fact model the policies declare (`schema "annexa.ml/v1"`), if any.
     pub fact_model: Option<String>,
+    /// The host functions the program was compiled with, indexed by [`HostId`]
+    /// ([`ExprKind::CallHost`]).
+    pub hosts: Vec<HostFunction>,
 }
 
 /// Compile output: the program, or the errors; warnings either way.
@@ -73,6 +78,8 @@ pub enum DefRef {
 pub(crate) struct ModuleInfo {
     pub(crate) file: SourceFile,
     pub(crate) namespace: String,
+    /// A module the user gave (not a stdlib one): host function names are reserved in it.
+    pub(crate) user: bool,
     /// alias → namespace
     pub(crate) aliases: IndexMap<String, String>,
 }
@@ -97,6 +104,8 @@ pub(crate) struct Defs {
     /// namespace → names of its functions, in declaration order (likewise).
     fns: BTreeMap<String, Vec<String>>,
     fn_arity: Vec<usize>,
+    /// The embedder's functions, callable by name like builtins.
+    pub(crate) hosts: HostFunctions,
 }
 
 impl Defs {
@@ -167,6 +176,30 @@ pub fn compile(modules: Vec<Module>) -> Compiled {
 /// [`compile`], with the fact paths of policies that declare the ML model checked against
 /// `model` (the shipped model extended by the user) instead of the shipped one.
 pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Compiled {
+    compile_with_host(modules, model, &HostFunctions::default())
+}
+
+/// [`compile_with_model`], with the embedder's `host` functions callable from the policies:
+/// calls to them are resolved and arity-checked here like builtin calls, and a user `fn`,
+/// `let` or `param` may not take their names (see `docs/host-functions.md`).
+///
+/// ```
+/// use annexa::unstable::compile::{HostFunction, HostFunctions, compile_with_host};
+/// use annexa::unstable::source::SourceFile;
+/// let mut hosts = HostFunctions::new();
+/// hosts.add(HostFunction::new("double", 1, |a| Ok((a[0].as_i64().unwrap_or(0) * 2).into()))).unwrap();
+/// let file = SourceFile::new("p.policy", "rule r {\n controls A.8.24\n require double(facts.n) == 4\n}");
+/// let module = annexa::unstable::syntax::parse(&file).unwrap();
+/// let program = compile_with_host(vec![module], None, &hosts).program.unwrap();
+/// let doc = annexa::unstable::facts::Document::from_json("f.json", &serde_json::json!({"n": 2}));
+/// let report = annexa::unstable::eval::evaluate(&program, &[doc], &Default::default()).unwrap();
+/// assert_eq!(report.summary.passed, 1);
+/// ```
+pub fn compile_with_host(
+    modules: Vec<Module>,
+    model: Option<&FactModel>,
+    host: &HostFunctions,
+) -> Compiled {
     let mut diags = Vec::new();
     let user_count = modules.len();
     let mut all = modules;
@@ -174,7 +207,10 @@ pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Co
     let infos = module_infos(&all, user_count, &mut diags);
 
     // declare every definition
-    let mut defs = Defs::default();
+    let mut defs = Defs {
+        hosts: host.clone(),
+        ..Defs::default()
+    };
     let (mut n_params, mut n_lets, mut n_fns, mut n_rules) = (0, 0, 0, 0);
     let mut first_site: BTreeMap<(String, String), Site> = BTreeMap::new();
     for (m, module) in all.iter().enumerate() {
@@ -191,6 +227,11 @@ pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Co
                 Item::Use(_) | Item::Test(_) | Item::Scope(_) => continue,
             };
             if let Some(d) = reserved_builtin(item, name, &module.source) {
+                diags.push(d);
+            }
+            if info.user
+                && let Some(d) = reserved_host(item, name, &module.source, &defs.hosts)
+            {
                 diags.push(d);
             }
             if let Item::Fn(f) = item {
@@ -230,6 +271,7 @@ pub fn compile_with_model(modules: Vec<Module>, model: Option<&FactModel>) -> Co
         scopes: Vec::new(),
         modules: Vec::new(),
         fact_model: None,
+        hosts: host.list(),
     };
     let mut edges: Vec<(DefRef, DefRef, Span, usize, DepKind)> = Vec::new();
     for (m, module) in all.iter().enumerate() {
@@ -420,6 +462,55 @@ pub(crate) fn reserved_name_error(
     )
 }
 
+/// A user `fn`, `let` or `param` named like a host function: the call would mean the one or
+/// the other depending on what the embedder registered, so neither silently wins.
+fn reserved_host(
+    item: &Item,
+    name: &ast::Ident,
+    file: &SourceFile,
+    hosts: &HostFunctions,
+) -> Option<Diagnostic> {
+    let what = match item {
+        Item::Fn(_) => "a `fn`",
+        Item::Let(_) => "a `let`",
+        Item::Param(_) => "a `param`",
+        _ => return None,
+    };
+    reserved_host_error(what, name, file, hosts)
+}
+
+/// The `annexa::reserved_host` error when `name` is a host function's name.
+pub(crate) fn reserved_host_error(
+    what: &str,
+    name: &ast::Ident,
+    file: &SourceFile,
+    hosts: &HostFunctions,
+) -> Option<Diagnostic> {
+    let (_, f) = hosts.get(&name.name)?;
+    let plural = if f.arity == 1 { "" } else { "s" };
+    Some(
+        Diagnostic::error(
+            "annexa::reserved_host",
+            format!(
+                "`{}` is the name of a host function; {what} cannot take it",
+                name.name
+            ),
+            file,
+        )
+        .with_label(
+            name.span,
+            format!(
+                "the host function `{}` ({} argument{plural})",
+                name.name, f.arity
+            ),
+        )
+        .with_help(format!(
+            "the program embedding annexa provides `{}`; rename this one (e.g. `my_{}`)",
+            name.name, name.name
+        )),
+    )
+}
+
 /// `fn f(x, x)`: the second `x` could never be read.
 fn repeated_params(f: &ast::FnItem, file: &SourceFile) -> Vec<Diagnostic> {
     let mut out = Vec::new();
@@ -584,6 +675,7 @@ fn module_infos(all: &[Module], user_count: usize, diags: &mut Vec<Diagnostic>) 
             ModuleInfo {
                 file: module.source.clone(),
                 namespace,
+                user: m < user_count,
                 aliases,
             }
         })

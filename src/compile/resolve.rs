@@ -78,7 +78,8 @@ impl<'c> Scope<'c> {
 
     pub(super) fn block(&mut self, stmts: &[ast::Stmt]) -> Vec<ir::Stmt> {
         let mark = self.locals.len();
-        let out = stmts.iter().map(|s| self.stmt(s)).collect();
+        // nested `if`/`for` blocks recurse here, not through `expr`
+        let out = crate::source::grow_stack(|| stmts.iter().map(|s| self.stmt(s)).collect());
         self.locals.truncate(mark);
         out
     }
@@ -113,6 +114,16 @@ impl<'c> Scope<'c> {
             ast::Stmt::Let(binding) => {
                 let file = self.file().clone();
                 if let Some(d) = super::reserved_name_error("a `let`", &binding.name, &file) {
+                    self.diags.push(d);
+                }
+                if self.module.user
+                    && let Some(d) = super::reserved_host_error(
+                        "a `let`",
+                        &binding.name,
+                        &file,
+                        &self.defs.hosts,
+                    )
+                {
                     self.diags.push(d);
                 }
                 let value = self.expr(&binding.value);
@@ -403,18 +414,27 @@ impl<'c> Scope<'c> {
                         (Callee::Fn(id), name.clone())
                     }
                     Some(_) => return self.not_a_function(name, callee.span),
-                    None => match Builtin::by_name(name) {
-                        Some((b, arity)) => (Callee::Builtin(b, arity), name.clone()),
-                        None => {
+                    None => match (Builtin::by_name(name), self.defs.hosts.get(name)) {
+                        (Some((b, arity)), _) => (Callee::Builtin(b, arity), name.clone()),
+                        (None, Some((id, f))) => (Callee::Host(id, f.arity), name.clone()),
+                        (None, None) => {
                             let mut candidates: Vec<&str> =
                                 Builtin::ALL.iter().map(|(n, _, _)| *n).collect();
                             candidates.extend(self.defs.fn_names(&self.module.namespace));
+                            candidates.extend(self.defs.hosts.names());
                             let mut diag = Diagnostic::error(
                                 "annexa::unknown_function",
                                 format!("unknown function `{name}`"),
                                 &file,
                             )
-                            .with_label(callee.span, "no builtin or `fn` has this name");
+                            .with_label(
+                                callee.span,
+                                if self.defs.hosts.is_empty() {
+                                    "no builtin or `fn` has this name"
+                                } else {
+                                    "no builtin, host function or `fn` has this name"
+                                },
+                            );
                             if let Some(n) = nearest(name, candidates) {
                                 diag = diag.with_help(format!("did you mean `{n}`?"));
                             } else {
@@ -462,7 +482,7 @@ impl<'c> Scope<'c> {
         };
         let arity = match target {
             Callee::Fn(id) => self.defs.fn_arity(id),
-            Callee::Builtin(_, arity) => arity,
+            Callee::Builtin(_, arity) | Callee::Host(_, arity) => arity,
         };
         if args.len() != arity {
             let plural = if arity == 1 { "" } else { "s" };
@@ -486,6 +506,7 @@ impl<'c> Scope<'c> {
         let kind = match target {
             Callee::Fn(id) => ExprKind::CallFn(id, args),
             Callee::Builtin(b, _) => ExprKind::CallBuiltin(b, args),
+            Callee::Host(id, _) => ExprKind::CallHost(id, args),
         };
         ir::Expr { kind, span }
     }
@@ -550,6 +571,8 @@ impl<'c> Scope<'c> {
 enum Callee {
     Fn(usize),
     Builtin(Builtin, usize),
+    /// A host function: its id and arity.
+    Host(usize, usize),
 }
 
 fn into_const(e: ir::Expr) -> Option<Const> {

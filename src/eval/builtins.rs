@@ -14,12 +14,24 @@ type Out<'a> = Result<Val<'a>, String>;
 /// The work a builtin does on these arguments, in evaluation steps: the elements it scans
 /// (`unique` compares every pair).
 pub(crate) fn cost(builtin: Builtin, args: &[Val<'_>]) -> u64 {
-    let n: u64 = args.iter().map(super::expr::size).sum();
     match builtin {
-        Builtin::Unique => n.saturating_mul(n) / 2,
+        Builtin::Unique => {
+            let n = total_size(args);
+            n.saturating_mul(n) / 2
+        }
         Builtin::Count | Builtin::Exists => 1,
-        _ => n.max(1),
+        _ => cost_of_args(args),
     }
+}
+
+/// The cost of a call that reads its arguments once (at least one step): a builtin's, and a
+/// host function's, whose arguments are converted to JSON.
+pub(crate) fn cost_of_args(args: &[Val<'_>]) -> u64 {
+    total_size(args).max(1)
+}
+
+fn total_size(args: &[Val<'_>]) -> u64 {
+    args.iter().map(Val::size).fold(0, u64::saturating_add)
 }
 
 /// Calls a builtin on its (already checked) number of arguments.

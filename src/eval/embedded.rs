@@ -37,6 +37,11 @@ impl<'a> Docs<'a> {
             cache: HashMap::new(),
         }
     }
+
+    /// Keeps `doc` for the rest of this evaluation (`None` without an arena).
+    pub(crate) fn store(&mut self, doc: Document) -> Option<&'a Document> {
+        self.arena.map(|arena| &*arena.alloc(doc))
+    }
 }
 
 /// Whether `builtin` is one of this module's (called through [`call`]).

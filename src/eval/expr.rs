@@ -17,12 +17,12 @@ use crate::source::{SourceFile, Span};
 
 /// A run-time error of the rule being evaluated.
 #[derive(Debug, Clone)]
-pub struct EvalError {
+pub struct RuleError {
     /// What went wrong, with where.
     pub message: String,
 }
 
-pub(crate) type Result<T> = std::result::Result<T, EvalError>;
+pub(crate) type Result<T> = std::result::Result<T, RuleError>;
 
 enum Memo<'a> {
     Todo,
@@ -49,11 +49,8 @@ pub(crate) struct Ctx<'a> {
     file: &'a SourceFile,
     /// Evidence gaps recorded since the sink was last drained.
     pub gaps: Vec<EvidenceGap>,
-    steps: u64,
-    step_limit: u64,
-    /// Bytes of computed values charged to the current rule, and the budget.
-    memory: u64,
-    memory_limit: u64,
+    /// Steps and bytes charged to the current rule, the deadline and the cancel flag.
+    pub(crate) budget: super::budget::Budget,
     /// Rendered messages are cut at this many characters.
     pub message_limit: usize,
     /// Join indexes of equality filters, by filter and base (see `join`).
@@ -86,10 +83,7 @@ impl<'a> Ctx<'a> {
             base: 0,
             file,
             gaps: Vec::new(),
-            steps: 0,
-            step_limit: options.step_limit,
-            memory: 0,
-            memory_limit: options.memory_limit,
+            budget: super::budget::Budget::new(options),
             message_limit: options.message_limit,
             joins: HashMap::new(),
             trace: None,
@@ -104,8 +98,7 @@ impl<'a> Ctx<'a> {
         self.stack.resize(slots, Val::Missing(None));
         self.base = 0;
         self.file = file;
-        self.steps = 0;
-        self.memory = 0;
+        self.budget.start_rule();
     }
 
     pub(crate) fn set_local(&mut self, slot: Slot, value: Val<'a>) {
@@ -122,7 +115,7 @@ impl<'a> Ctx<'a> {
     }
 
     /// An error located at `span` in the current file.
-    pub(crate) fn error(&self, span: Span, message: impl Into<String>) -> EvalError {
+    pub(crate) fn error(&self, span: Span, message: impl Into<String>) -> RuleError {
         let (line, col) = self.file.line_col(span.start);
         let text = self.file.text().get(span.start..span.end).unwrap_or("");
         let text: String = if text.chars().count() > 60 {
@@ -130,7 +123,7 @@ impl<'a> Ctx<'a> {
         } else {
             text.to_string()
         };
-        EvalError {
+        RuleError {
             message: format!(
                 "{} in `{text}` at {}:{line}:{col}",
                 message.into(),
@@ -180,14 +173,7 @@ impl<'a> Ctx<'a> {
     /// Counts `steps` of work against the rule's limit: operations that scan a collection
     /// (`in`, `==` on lists, builtins) cost its length, so no loop escapes the limit.
     fn charge(&mut self, steps: u64, span: Span) -> Result<()> {
-        self.steps = self.steps.saturating_add(steps);
-        if self.steps > self.step_limit {
-            return Err(self.error(
-                span,
-                format!("evaluation exceeded {} steps", self.step_limit),
-            ));
-        }
-        Ok(())
+        self.budget.steps(steps).map_err(|m| self.error(span, m))
     }
 
     /// Runs `f` in a fresh frame of `slots` locals in `file`, with `args` in the first slots.
@@ -312,19 +298,9 @@ impl<'a> Ctx<'a> {
                 .saturating_mul(std::mem::size_of::<(std::sync::Arc<str>, Val<'a>)>()),
             _ => return Ok(()),
         };
-        self.memory = self
-            .memory
-            .saturating_add(u64::try_from(bytes).unwrap_or(u64::MAX));
-        if self.memory > self.memory_limit {
-            return Err(self.error(
-                span,
-                format!(
-                    "evaluation exceeded the memory budget of {} bytes (`rule-memory` under `[limits]` in annexa.toml)",
-                    self.memory_limit
-                ),
-            ));
-        }
-        Ok(())
+        self.budget
+            .bytes(u64::try_from(bytes).unwrap_or(u64::MAX))
+            .map_err(|m| self.error(span, m))
     }
 
     fn eval_here(&mut self, e: &'a Expr) -> Result<Val<'a>> {
@@ -427,6 +403,21 @@ impl<'a> Ctx<'a> {
                 } else {
                     builtins::call(*b, &values, self.now).map_err(|m| self.error(e.span, m))?
                 }
+            }
+            ExprKind::CallHost(id, args) => {
+                let mut values = Vec::with_capacity(args.len());
+                for a in args {
+                    values.push(self.eval(a)?);
+                }
+                self.charge(builtins::cost_of_args(&values), e.span)?;
+                let Some(f) = self.program.hosts.get(*id) else {
+                    return Ok(Val::Missing(None));
+                };
+                let (value, nodes) = super::host::call(f, &values, &mut self.embedded)
+                    .map_err(|m| self.error(e.span, m))?;
+                // building the result document is work of the rule like any other
+                self.charge(nodes, e.span)?;
+                value
             }
             ExprKind::Neg(x) => {
                 let v = self.eval(x)?;
@@ -561,6 +552,12 @@ impl<'a> Ctx<'a> {
 
     /// Evaluates a condition to true/false/missing, keeping the fact that decided it.
     pub(crate) fn cond(&mut self, e: &'a Expr) -> Result<Cond<'a>> {
+        // `not`, `and`, `or` and quantifiers recurse here without passing through `eval`, and
+        // a debug frame of this function is large: a few dozen fill a 256 KiB thread
+        crate::source::grow_stack(|| self.cond_here(e))
+    }
+
+    fn cond_here(&mut self, e: &'a Expr) -> Result<Cond<'a>> {
         self.tick(e.span)?;
         match &e.kind {
             ExprKind::Binary(BinOp::And, a, b) => {
@@ -602,7 +599,7 @@ impl<'a> Ctx<'a> {
             }
             ExprKind::Binary(op, a, b) if op.is_comparison() => {
                 let (x, y) = (self.eval(a)?, self.eval(b)?);
-                self.charge(size(&x).saturating_add(size(&y)), e.span)?;
+                self.charge(x.size().saturating_add(y.size()), e.span)?;
                 let truth = match op {
                     BinOp::Eq => ops::equal(&x, &y).map_or(Tri::Missing, Tri::from_bool),
                     BinOp::Ne => ops::equal(&x, &y).map_or(Tri::Missing, |b| Tri::from_bool(!b)),
@@ -776,16 +773,6 @@ pub(crate) fn is_fact_of(v: &Val<'_>, doc: &Document) -> bool {
         Val::Missing(Some(a)) => std::ptr::eq(a.doc, doc) || a.doc.is_embedded_in(doc),
         _ => false,
     }
-}
-
-/// How many elements a value holds (0 for scalars), the cost of scanning it.
-pub(crate) fn size(v: &Val<'_>) -> u64 {
-    let n = match v.view() {
-        View::List(l) => l.len(),
-        View::Object(o) => o.len(),
-        _ => 0,
-    };
-    u64::try_from(n).unwrap_or(u64::MAX)
 }
 
 fn tri_value(c: Cond<'_>) -> Val<'_> {

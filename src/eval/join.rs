@@ -61,7 +61,9 @@ fn reads_slot(e: &Expr, slot: Slot) -> bool {
         | ExprKind::Neg(b)
         | ExprKind::Matches(b, _) => reads_slot(b, slot),
         ExprKind::Filter { base, pred, .. } => reads_slot(base, slot) || reads_slot(pred, slot),
-        ExprKind::CallFn(_, args) | ExprKind::CallBuiltin(_, args) => any(args),
+        ExprKind::CallFn(_, args)
+        | ExprKind::CallBuiltin(_, args)
+        | ExprKind::CallHost(_, args) => any(args),
         ExprKind::Binary(_, a, b) => reads_slot(a, slot) || reads_slot(b, slot),
         ExprKind::Quantifier { over, pred, .. } => reads_slot(over, slot) || reads_slot(pred, slot),
     }

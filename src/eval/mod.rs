@@ -3,10 +3,12 @@
 //! Each document is evaluated on its own (lets computed once per document, rules in graph
 //! order so `when` sees its dependencies' status); results are then merged per rule.
 
+mod budget;
 mod builtins;
 mod embedded;
 mod expr;
 mod gap;
+mod host;
 mod join;
 mod ops;
 mod rule;
@@ -16,11 +18,15 @@ pub mod trace;
 mod value;
 
 use std::borrow::Cow;
+use std::sync::Arc;
+use std::sync::atomic::AtomicBool;
+use std::time::Instant;
 
 use crate::compile::{Program, Rule};
 use crate::facts::Document;
 use crate::findings::{Report, RuleResult, RuleSource, Status};
 
+pub use budget::Stop;
 pub use rule::compare_pointers;
 pub use scope::NOT_IN_SCOPE;
 pub use time::parse as parse_time;
@@ -29,7 +35,8 @@ pub use trace::{ReachedRequires, RuleLookupError, RuleTrace, TraceEvent, resolve
 use expr::Ctx;
 use rule::{DocOutcome, render_template, run_rule};
 
-/// How to evaluate.
+/// How to evaluate. Every limit is per call: two evaluations running at once on other threads
+/// each have their own.
 #[derive(Debug, Clone)]
 pub struct EvalOptions {
     /// The evaluation clock, seconds since the Unix epoch (`--now`).
@@ -43,6 +50,12 @@ pub struct EvalOptions {
     pub memory_limit: u64,
     /// Most characters of a rendered message; longer ones are cut and end with `…`.
     pub message_limit: usize,
+    /// When the whole evaluation must be over: past it, [`evaluate`] returns
+    /// [`EvalError::Deadline`] and no report.
+    pub deadline: Option<Instant>,
+    /// Set from any thread to stop the evaluation: [`evaluate`] then returns
+    /// [`EvalError::Cancelled`] and no report.
+    pub cancel: Option<Arc<AtomicBool>>,
 }
 
 impl Default for EvalOptions {
@@ -53,6 +66,8 @@ impl Default for EvalOptions {
             step_limit: 50_000_000,
             memory_limit: 256 * 1024 * 1024,
             message_limit: 4_096,
+            deadline: None,
+            cancel: None,
         }
     }
 }
@@ -64,6 +79,62 @@ pub struct ParamError {
     pub message: String,
     /// How to fix it.
     pub help: String,
+}
+
+/// Why [`evaluate`] gave no report.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EvalError {
+    /// A `--param` names no declared param, or several.
+    Param(ParamError),
+    /// [`EvalOptions::deadline`] passed before the evaluation was done.
+    Deadline,
+    /// [`EvalOptions::cancel`] was set before the evaluation was done.
+    Cancelled,
+}
+
+impl EvalError {
+    /// What is wrong, in a sentence.
+    pub fn message(&self) -> String {
+        match self {
+            EvalError::Param(p) => p.message.clone(),
+            EvalError::Deadline => Stop::Deadline.message().to_string(),
+            EvalError::Cancelled => Stop::Cancelled.message().to_string(),
+        }
+    }
+
+    /// How to fix it.
+    pub fn help(&self) -> String {
+        match self {
+            EvalError::Param(p) => p.help.clone(),
+            EvalError::Deadline => {
+                "no report is given for a part of the evidence; allow more time or evaluate fewer documents".to_string()
+            }
+            EvalError::Cancelled => "the caller cancelled it; nothing was reported".to_string(),
+        }
+    }
+}
+
+impl std::fmt::Display for EvalError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message())
+    }
+}
+
+impl std::error::Error for EvalError {}
+
+impl From<ParamError> for EvalError {
+    fn from(e: ParamError) -> EvalError {
+        EvalError::Param(e)
+    }
+}
+
+impl From<Stop> for EvalError {
+    fn from(s: Stop) -> EvalError {
+        match s {
+            Stop::Deadline => EvalError::Deadline,
+            Stop::Cancelled => EvalError::Cancelled,
+        }
+    }
 }
 
 /// Finds the param a `--param NAME` means: its qualified name, its short name when unique, or
@@ -127,11 +198,14 @@ pub fn resolve_param(program: &Program, name: &str) -> Result<usize, ParamError>
 /// assert_eq!(report.summary.failed, 1);
 /// assert_eq!(report.results[0].violations[0].path, "/datasets/1/ok");
 /// ```
+///
+/// A deadline or a cancellation gives an error, never a partial report: a report of the rules
+/// evaluated so far could pass on evidence it never looked at.
 pub fn evaluate(
     program: &Program,
     documents: &[Document],
     options: &EvalOptions,
-) -> Result<Report, ParamError> {
+) -> Result<Report, EvalError> {
     evaluate_inner(program, documents, options, None)
 }
 
@@ -142,7 +216,7 @@ pub fn evaluate_with_coverage(
     documents: &[Document],
     options: &EvalOptions,
     reached: &mut ReachedRequires,
-) -> Result<Report, ParamError> {
+) -> Result<Report, EvalError> {
     evaluate_inner(program, documents, options, Some(reached))
 }
 
@@ -181,8 +255,9 @@ fn evaluate_inner(
     documents: &[Document],
     options: &EvalOptions,
     mut reached: Option<&mut ReachedRequires>,
-) -> Result<Report, ParamError> {
+) -> Result<Report, EvalError> {
     let overrides = param_overrides(program, options)?;
+    let mut budget = budget::Budget::new(options);
     let mut per_rule: Vec<Vec<DocOutcome>> = program.rules.iter().map(|_| Vec::new()).collect();
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
     let mut recognition = scope::Recognition::new(program);
@@ -191,6 +266,8 @@ fn evaluate_inner(
         let arena = embedded::Arena::new();
         let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
         ctx.embedded = embedded::Docs::new(&arena);
+        // one budget for the call: the poll interval and a stop carry over between documents
+        std::mem::swap(&mut ctx.budget, &mut budget);
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         let mut scopes = scope::ScopeMemo::new(program);
@@ -199,6 +276,10 @@ fn evaluate_inner(
             let Some(rule) = program.rules.get(rule_id) else {
                 continue;
             };
+            // also between rules: many small rules may each stay under the poll interval
+            if let Some(stop) = ctx.budget.poll() {
+                return Err(stop.into());
+            }
             let outcome = match scopes.in_scope(&mut ctx, rule) {
                 // a document out of scope leaves no outcome: it is not the rule's business
                 // (`when` reads it as a skip); `merge` says `not in scope` when none is left
@@ -225,10 +306,15 @@ fn evaluate_inner(
             {
                 *slot = Some(rule_texts(&mut ctx, rule));
             }
+            // the rule error a stop left is not the rule's result
+            if let Some(stop) = ctx.budget.stopped() {
+                return Err(stop.into());
+            }
             if let Some(list) = per_rule.get_mut(rule_id) {
                 list.push(outcome);
             }
         }
+        std::mem::swap(&mut ctx.budget, &mut budget);
         recognition.document(doc.name(), &marks);
         if let (Some(sink), Some(set)) = (reached.as_mut(), ctx.reached.take()) {
             sink.set = set;
@@ -265,6 +351,8 @@ pub enum ExplainError {
     Rule(RuleLookupError),
     /// A `--param` names no declared param, or several.
     Param(ParamError),
+    /// The deadline passed or the evaluation was cancelled.
+    Stopped(Stop),
 }
 
 /// Evaluates the rule `rule` (its id or a unique dotted suffix, see [`resolve_rule`]) on each
@@ -326,6 +414,9 @@ pub fn explain(
                     &statuses,
                     &mut scopes,
                 ));
+                if let Some(stop) = ctx.budget.stopped() {
+                    return Err(ExplainError::Stopped(stop));
+                }
                 break;
             }
             if !needed.get(rule_id).copied().unwrap_or(false) {
@@ -339,6 +430,9 @@ pub fn explain(
                     None => run_rule(&mut ctx, rule_id, rule),
                 },
             };
+            if let Some(stop) = ctx.budget.stopped() {
+                return Err(ExplainError::Stopped(stop));
+            }
             if let Some(s) = statuses.get_mut(rule_id) {
                 *s = Some(outcome.status);
             }

@@ -47,17 +47,18 @@ pub fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
         (View::Str(x), View::Str(y)) => x == y,
         (View::Date(x), View::Date(y)) => x == y,
         (View::Date(d), View::Str(s)) | (View::Str(s), View::Date(d)) => time::parse(s) == Some(d),
-        (View::List(x), View::List(y)) => {
+        // facts may nest as deep as an embedder lets them: each level may need a new segment
+        (View::List(x), View::List(y)) => crate::source::grow_stack(|| {
             x.len() == y.len()
                 && x.iter()
                     .zip(y.iter())
                     .all(|(p, q)| equal(&p, &q) == Some(true))
-        }
-        (View::Object(x), View::Object(y)) => {
+        }),
+        (View::Object(x), View::Object(y)) => crate::source::grow_stack(|| {
             x.len() == y.len()
                 && x.iter()
                     .all(|(k, v)| y.get(k).is_some_and(|w| equal(&v, &w) == Some(true)))
-        }
+        }),
         _ => false,
     })
 }
@@ -237,7 +238,55 @@ pub fn render(v: &Val<'_>) -> String {
         // JSON has no spelling for these; say what they are
         View::Float(f) if f.is_nan() => "NaN".into(),
         View::Float(f) if f.is_infinite() => if f > 0.0 { "inf" } else { "-inf" }.into(),
+        View::List(_) | View::Object(_) => json_text(v).unwrap_or_else(|| "<missing>".into()),
         _ => to_json(v).map_or_else(|| "<missing>".into(), |j| render_json(&j)),
+    }
+}
+
+/// `v` as compact JSON, the text `serde_json` gives for [`to_json`]'s value, written straight
+/// from the value: serialising (and dropping) a `serde_json::Value` recurses once per level
+/// with no way to grow the stack, and facts may nest as deep as an embedder allows.
+pub fn json_text(v: &Val<'_>) -> Option<String> {
+    if v.is_missing() {
+        return None;
+    }
+    let mut out = String::new();
+    write_json(v, &mut out);
+    Some(out)
+}
+
+fn write_json(v: &Val<'_>, out: &mut String) {
+    match v.view() {
+        View::List(list) => crate::source::grow_stack(|| {
+            out.push('[');
+            let mut first = true;
+            for e in list.iter().filter(|e| !e.is_missing()) {
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                write_json(&e, out);
+            }
+            out.push(']');
+        }),
+        View::Object(obj) => crate::source::grow_stack(|| {
+            out.push('{');
+            let mut first = true;
+            for (k, e) in obj.iter().filter(|(_, e)| !e.is_missing()) {
+                if !std::mem::take(&mut first) {
+                    out.push(',');
+                }
+                out.push_str(&serde_json::Value::from(k).to_string());
+                out.push(':');
+                write_json(&e, out);
+            }
+            out.push('}');
+        }),
+        // a scalar's JSON is shallow
+        _ => {
+            if let Some(j) = to_json(v) {
+                out.push_str(&j.to_string());
+            }
+        }
     }
 }
 
@@ -253,6 +302,10 @@ fn render_json(j: &serde_json::Value) -> String {
 
 /// A value as JSON (`None` for missing; dates as `YYYY-MM-DD…` strings; non-finite floats as null).
 pub fn to_json(v: &Val<'_>) -> Option<serde_json::Value> {
+    crate::source::grow_stack(|| to_json_here(v))
+}
+
+fn to_json_here(v: &Val<'_>) -> Option<serde_json::Value> {
     Some(match v.view() {
         View::Missing => return None,
         View::Null => serde_json::Value::Null,
@@ -283,6 +336,32 @@ pub fn to_json(v: &Val<'_>) -> Option<serde_json::Value> {
 mod tests {
     use super::*;
     use crate::compile::Const;
+
+    #[test]
+    fn json_text_is_what_serde_json_prints_for_to_json() {
+        let json = serde_json::json!({
+            "a": [1, 2.5, "x\"y\n", null, true, {"é": [], "b": {}}],
+            "big": 1e300,
+            "whole": 3.0,
+        });
+        let doc = crate::facts::Document::from_json("t.json", &json);
+        let v = Val::Node(&doc, doc.root());
+        assert_eq!(json_text(&v), to_json(&v).map(|j| j.to_string()));
+        let computed = Val::List(Rc::new(vec![
+            Val::Missing(None),
+            Val::Date(0),
+            Val::Float(f64::NAN),
+        ]));
+        assert_eq!(
+            json_text(&computed).as_deref(),
+            Some(r#"["1970-01-01",null]"#)
+        );
+        assert_eq!(
+            json_text(&computed),
+            to_json(&computed).map(|j| j.to_string())
+        );
+        assert_eq!(json_text(&Val::Missing(None)), None);
+    }
 
     #[test]
     fn equality_is_structural_and_numeric() {

@@ -126,10 +126,13 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -
 
 impl<'a> Exec<'_, 'a> {
     fn block(&mut self, stmts: &'a [Stmt], top: bool) -> Result<()> {
-        for stmt in stmts {
-            self.stmt(stmt, top)?;
-        }
-        Ok(())
+        // nested `if`/`for` blocks recurse here, not through `Ctx::eval`
+        crate::source::grow_stack(|| {
+            for stmt in stmts {
+                self.stmt(stmt, top)?;
+            }
+            Ok(())
+        })
     }
 
     fn stmt(&mut self, stmt: &'a Stmt, top: bool) -> Result<()> {
@@ -484,9 +487,9 @@ fn outcome(t: Tri) -> Outcome {
 
 /// A value for a trace: compact JSON, `missing` when absent, at most 80 characters.
 fn value_text(v: &Val<'_>) -> String {
-    match ops::to_json(v) {
+    match ops::json_text(v) {
         None => "missing".to_string(),
-        Some(j) => shorten(j.to_string(), 80),
+        Some(j) => shorten(j, 80),
     }
 }
 
@@ -516,6 +519,10 @@ fn fact_loc(v: &Val<'_>, doc: &Document) -> Option<FactLoc> {
 /// True when the block has a `for` outside any other `for` (also inside `if` branches, which
 /// `Exec::stmt` runs as top level and so counts as subjects).
 fn has_outer_for(stmts: &[Stmt]) -> bool {
+    crate::source::grow_stack(|| has_outer_for_here(stmts))
+}
+
+fn has_outer_for_here(stmts: &[Stmt]) -> bool {
     stmts.iter().any(|s| match s {
         Stmt::For { .. } => true,
         Stmt::If {
@@ -559,12 +566,14 @@ impl<'a> Exec<'_, 'a> {
         }
     }
 
-    /// For a builtin or fn call (possibly nested, `days_since(parse_date(x))`), the single fact
+    /// For a builtin, host or fn call (possibly nested, `days_since(parse_date(x))`), the single fact
     /// of this document among its arguments, evaluated again (they are pure; the gaps of this
     /// second evaluation are dropped). `None` for anything else, or when several facts are read.
     fn fact_of_call(&mut self, e: &'a Expr) -> Option<Val<'a>> {
         let args = match &e.kind {
-            ExprKind::CallBuiltin(_, args) | ExprKind::CallFn(_, args) => args,
+            ExprKind::CallBuiltin(_, args)
+            | ExprKind::CallFn(_, args)
+            | ExprKind::CallHost(_, args) => args,
             _ => return None,
         };
         let doc = self.ctx.doc;
@@ -597,9 +606,10 @@ fn first_collection(e: &Expr) -> Option<&Expr> {
         | ExprKind::Neg(b)
         | ExprKind::Matches(b, _) => first_collection(b),
         ExprKind::Binary(_, a, b) => first_collection(a).or_else(|| first_collection(b)),
-        ExprKind::CallBuiltin(_, args) | ExprKind::CallFn(_, args) | ExprKind::List(args) => {
-            args.iter().find_map(first_collection)
-        }
+        ExprKind::CallBuiltin(_, args)
+        | ExprKind::CallFn(_, args)
+        | ExprKind::CallHost(_, args)
+        | ExprKind::List(args) => args.iter().find_map(first_collection),
         ExprKind::Quantifier { over, .. } => first_collection(over),
         _ => None,
     }

@@ -88,6 +88,16 @@ pub enum ObjRef<'v, 'a> {
 }
 
 impl<'a> Val<'a> {
+    /// How many elements the value holds (0 for scalars), the cost of scanning it.
+    pub(crate) fn size(&self) -> u64 {
+        let n = match self.view() {
+            View::List(l) => l.len(),
+            View::Object(o) => o.len(),
+            _ => 0,
+        };
+        u64::try_from(n).unwrap_or(u64::MAX)
+    }
+
     /// A shape view.
     pub fn view(&self) -> View<'_, 'a> {
         match self {

@@ -249,7 +249,10 @@ impl Converter<'_> {
                 let mut i = 0;
                 let mut next = self.jiter.known_array()?;
                 while let Some(peek) = next {
-                    let child = self.value(peek, id, i, None, depth + 1)?;
+                    // bounded by `max_depth`, but a debug frame is large: 128 of them overflow a 256 KiB
+                    // thread, and an embedder may lift the limit
+                    let child =
+                        crate::source::grow_stack(|| self.value(peek, id, i, None, depth + 1))?;
                     self.builder.add_item(child);
                     i += 1;
                     next = self.jiter.array_step()?;
@@ -268,7 +271,9 @@ impl Converter<'_> {
                 while let Some(k) = key {
                     let key_end = self.key_end(key_start);
                     let slot = self.builder.object_len(&object);
-                    let child = self.next_value(id, slot, Some(key_start), depth + 1)?;
+                    let child = crate::source::grow_stack(|| {
+                        self.next_value(id, slot, Some(key_start), depth + 1)
+                    })?;
                     if self.builder.is_cfn_no_value(child) {
                         // CloudFormation treats the member as absent, as the YAML loader does
                         // with `!Ref AWS::NoValue`

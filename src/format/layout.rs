@@ -262,9 +262,12 @@ impl<'m> Layout<'m> {
     fn block(&mut self, stmts: &[Stmt], close: usize) {
         self.indent += INDENT;
         self.at_block_start = true;
-        for s in stmts {
-            self.stmt(s);
-        }
+        // nested `if`/`for` blocks recurse here, not through the expression layout
+        crate::source::grow_stack(|| {
+            for s in stmts {
+                self.stmt(s);
+            }
+        });
         self.flush_before(close);
         self.indent -= INDENT;
         self.close(close, "}");

@@ -63,9 +63,17 @@ pub fn format_source(file: &SourceFile) -> Result<String, Diagnostic> {
 /// A rendering of the module's syntax tree without spans or comments: two modules with equal
 /// fingerprints say the same thing, however they are laid out.
 pub fn fingerprint(module: &Module) -> String {
-    let debug = format!("{:?} {:?} {:?}", module.header, module.schema, module.items);
+    // derived `Debug` recurses with no way to grow the stack: about twenty frames per level of
+    // a tree the nesting limit keeps under 256 levels, more than a 256 KiB thread holds
+    let debug = crate::source::with_stack(DEBUG_STACK, || {
+        format!("{:?} {:?} {:?}", module.header, module.schema, module.items)
+    });
     strip_spans(&debug)
 }
+
+/// The stack [`fingerprint`] starts with, ample for 256 levels of derived `Debug` (only the
+/// pages touched are ever committed).
+const DEBUG_STACK: usize = 16 * 1024 * 1024;
 
 fn strip_spans(debug: &str) -> String {
     // `span: Span { start: 1, end: 2 }` and `key_span: …`, as derived `Debug` writes them

@@ -73,9 +73,12 @@ impl<'a> Walker<'a, '_> {
 
     fn block(&mut self, stmts: &'a [Stmt]) {
         let mark = self.locals.len();
-        for s in stmts {
-            self.stmt(s);
-        }
+        // nested `if`/`for` blocks recurse here, not through `expr`
+        crate::source::grow_stack(|| {
+            for s in stmts {
+                self.stmt(s);
+            }
+        });
         self.locals.truncate(mark);
     }
 

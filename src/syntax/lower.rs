@@ -345,10 +345,13 @@ impl<'f> Lowerer<'f> {
     fn lower_block(&mut self, pair: Pair<'_, Rule>) -> Result<Vec<Stmt>> {
         let span = span_of(&pair);
         self.enter(span)?;
-        let stmts = pair
-            .into_inner()
-            .map(|p| self.lower_stmt(p))
-            .collect::<Result<Vec<_>>>();
+        // nested `if`/`for` blocks recurse here, not through `lower_expr`: 250 of them
+        // overflowed a 2 MiB thread
+        let stmts = crate::source::grow_stack(|| {
+            pair.into_inner()
+                .map(|p| self.lower_stmt(p))
+                .collect::<Result<Vec<_>>>()
+        });
         self.leave();
         stmts
     }

@@ -410,7 +410,7 @@ fn run_one(
         Err(e) => {
             outcome
                 .failures
-                .push(format!("params: {} ({})", e.message, e.help));
+                .push(format!("params: {} ({})", e.message(), e.help()));
             return outcome;
         }
     };

@@ -161,8 +161,16 @@ impl Lowerer<'_> {
             .next()
             .ok_or_else(|| self.internal(span, "missing operand"))?;
         let mut expr = self.lower_primary(first)?;
+        let mut chain = 0;
         while let Some(op) = inner.next() {
             let op_span = span_of(&op);
+            // as for operator chains: each step nests the tree one level, and the tree is
+            // walked (and dropped) recursively, so a 20,000-step chain would overflow a small
+            // thread's stack
+            chain += 1;
+            if self.depth + chain > MAX_DEPTH {
+                return Err(too_deep(self.file, op_span));
+            }
             let whole = Span::new(expr.span.start, op_span.end);
             let kind = match op.as_rule() {
                 Rule::field => ExprKind::Field(Box::new(expr), self.lower_field(op)?),
