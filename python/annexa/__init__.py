@@ -119,7 +119,7 @@ class Engine:
     :param fail_on: failing rules at or above this severity make ``Report.ok`` false.
     :param gaps: ``"fail"`` (incomplete rules make ``ok`` false) or ``"warn"``.
     :param now: the evaluation clock (Unix seconds, a ``date`` = its midnight UTC, or an aware
-        ``datetime``); default: the time the engine is built (unpickled, for a copy).
+        ``datetime``); default: the system clock when each check starts.
     :raises PolicyError: a policy does not read, parse or compile.
     :raises UsageError: a param no policy declares, or policies that hold no rule.
     """

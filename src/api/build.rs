@@ -206,6 +206,7 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
         schema_mode,
         model,
         combine: parts.combine,
+        clock_fixed: parts.now.is_some(),
         selection,
         config,
         sources,

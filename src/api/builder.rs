@@ -86,8 +86,8 @@ impl EngineBuilder {
         self
     }
 
-    /// The evaluation clock, in seconds since the Unix epoch (default: the system clock at
-    /// build), for reproducible runs.
+    /// The evaluation clock, in seconds since the Unix epoch, for reproducible runs (default:
+    /// the system clock when each check starts).
     pub fn now(mut self, unix_seconds: i64) -> Self {
         self.now = Some(unix_seconds);
         self

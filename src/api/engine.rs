@@ -58,6 +58,7 @@ struct Inner {
     schema_mode: SchemaMode,
     model: Option<FactModel>,
     combine: bool,
+    clock_fixed: bool,
     selection: Selection,
     config_name: Option<String>,
     sources: Vec<(String, String)>,
@@ -142,6 +143,10 @@ impl Engine {
             loaded.documents
         };
         let mut options = self.inner.options.clone();
+        if !self.inner.clock_fixed {
+            // a long-lived engine judges dates (expiries, key ages) by today, not its build day
+            options.now = EvalOptions::default().now;
+        }
         run.apply(&mut options);
         let report = crate::eval::evaluate(&self.inner.program, &documents, &options)
             .map_err(|e| run.error_of(e))?;
@@ -256,6 +261,7 @@ pub(crate) struct Assembled {
     pub schema_mode: SchemaMode,
     pub model: Option<FactModel>,
     pub combine: bool,
+    pub clock_fixed: bool,
     pub selection: Selection,
     pub config: Option<Config>,
     pub sources: Vec<(String, String)>,
@@ -275,6 +281,7 @@ impl Engine {
                 schema_mode: a.schema_mode,
                 model: a.model,
                 combine: a.combine,
+                clock_fixed: a.clock_fixed,
                 selection: a.selection,
                 config_name: a.config.map(|c| c.file.name().to_string()),
                 sources: a.sources,

@@ -7,14 +7,14 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
 pub enum ErrorKind {
-    /// A policy does not parse, does not compile, or a param does not fit it.
+    /// A policy does not read, parse or compile.
     Policy,
     /// A fact input cannot be read or parsed, or breaks the fact model in strict mode.
     Facts,
     /// The `annexa.toml`, a waivers file or a baseline is wrong.
     Config,
-    /// The engine was asked for something it cannot do (no policy, no rule, no fact document,
-    /// a bad glob or host function).
+    /// The engine was asked for something it cannot do (no policy, no rule, a param no policy
+    /// declares, a bad glob, limit or host function name).
     Usage,
     /// The evaluation ran past its deadline; nothing was judged.
     Deadline,
