@@ -8,6 +8,7 @@ function is pickled by reference and `_ENGINES` is a real per-process cache.
 
 from __future__ import annotations
 
+import hashlib
 import itertools
 import os
 import pickle
@@ -44,11 +45,11 @@ COLUMNS = column_names(COMBINED_SCHEMA)
 # then fail, then incomplete, then pass, then skip).
 _RANK = {"error": 5, "fail": 4, "incomplete": 3, "pass": 2, "waived": 1, "skip": 0}
 
-# Per Python worker process: the Engine built from the broadcast, keyed by the broadcast's id
-# so that a second job in the same worker does not reuse another job's policies; with the
+# Per Python worker process: the Engine built from the broadcast, keyed by the digest of its
+# pickle so that a second job in the same worker does not reuse another job's policies; with the
 # label of that build (host, process, sequence), which the `documents` table records so a run
 # shows how many Engines it built.
-_ENGINES: dict[int, tuple[Any, str]] = {}
+_ENGINES: dict[str, tuple[Any, str]] = {}
 _BUILDS = itertools.count(1)
 
 
@@ -63,12 +64,17 @@ def relative_name(uri: str, root: str) -> str:
     return path[len(base):] if path.startswith(base) else path
 
 
-def _engine(broadcast: Any) -> tuple[Any, str]:
-    cached = _ENGINES.get(broadcast.id)
+def engine_key(blob: bytes) -> str:
+    """The cache key of a pickled Engine."""
+    return hashlib.sha256(blob).hexdigest()
+
+
+def _engine(broadcast: Any, key: str) -> tuple[Any, str]:
+    cached = _ENGINES.get(key)
     if cached is None:
         label = f"{socket.gethostname()}:{os.getpid()}:{next(_BUILDS)}"
         cached = (pickle.loads(broadcast.value), label)
-        _ENGINES[broadcast.id] = cached
+        _ENGINES[key] = cached
     return cached
 
 
@@ -136,15 +142,19 @@ def document_rows(
     return rows
 
 
-def evaluate_partitions(broadcast: Any, root: str):
-    """The function mapInPandas runs: (path, content) batches in, findings rows out."""
+def evaluate_partitions(broadcast: Any, key: str, root: str) -> Any:
+    """The function mapInPandas runs: (path, content) batches in, findings rows out.
+
+    `broadcast` holds the pickled Engine, `key` its digest (`engine_key`), `root` the folder
+    document names are made relative to.
+    """
 
     def run(batches: Iterator[Any]) -> Iterator[Any]:
         # Imported here: these run on the executor's Python, not the driver's.
         import annexa
         import pandas as pd
 
-        engine, label = _engine(broadcast)
+        engine, label = _engine(broadcast, key)
         for batch in batches:
             rows: list[dict[str, Any]] = []
             for uri, content in zip(batch["path"], batch["content"]):

@@ -20,6 +20,7 @@ A document annexa cannot read is a `facts_error` row in both tables, never dropp
 from __future__ import annotations
 
 import argparse
+import datetime
 import json
 import os
 import pickle
@@ -55,10 +56,10 @@ def main() -> int:
                         help="partitions to evaluate (default: 4 per core)")
     parser.add_argument("--format", choices=["parquet", "csv"], default="parquet")
     parser.add_argument("-p", "--policy", action="append", default=[],
-                        help="policy file or folder (repeatable); default: the built-in packs")
+                        help="policy file or folder (repeatable); none: the built-in packs")
     parser.add_argument("--param", action="append", default=[], help="NAME=JSON (repeatable)")
-    parser.add_argument("--no-builtin", action="store_true", help="do not load the built-in packs")
-    parser.add_argument("--now", default=None, help="the date rules about ages compare with")
+    parser.add_argument("--now", type=datetime.date.fromisoformat, default=None,
+                        help="YYYY-MM-DD: the date rules about ages compare with (default today)")
     args = parser.parse_args()
 
     import annexa
@@ -66,14 +67,19 @@ def main() -> int:
 
     # Compiled on the driver first: a policy that does not compile fails here, before any task.
     try:
-        options: dict[str, Any] = {"now": args.now} if args.now else {}
+        # builtin=None: the built-in packs run when no policy is given, as with the CLI.
         engine = annexa.Engine(policies=args.policy, params=parse_params(args.param),
-                               builtin=not args.no_builtin, **options)
-    except annexa.PolicyError as err:
+                               builtin=None, now=args.now)
+    except (annexa.PolicyError, getattr(annexa, "UsageError", annexa.PolicyError)) as err:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
     builder = SparkSession.builder.appName("annexa-scan")
+    if args.master and args.master.startswith("local"):
+        # Local workers are forked by this process: give them this interpreter (the venv with
+        # annexa and pyarrow) rather than whatever `python3` is first on the PATH. On a cluster
+        # the executors' Python is the cluster's setting (docs/scale.md).
+        os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
     if args.master:
         builder = builder.master(args.master)
     spark = builder.getOrCreate()
@@ -95,8 +101,9 @@ def main() -> int:
     # arrive as hundreds of tiny partitions; coalescing (no shuffle) gives each task a
     # worthwhile batch and each worker one Engine for many documents.
     files = files.coalesce(partitions)
-    blob = spark.sparkContext.broadcast(pickle.dumps(engine))
-    run = annexa_spark.evaluate_partitions(blob, root)
+    pickled = pickle.dumps(engine)
+    blob = spark.sparkContext.broadcast(pickled)
+    run = annexa_spark.evaluate_partitions(blob, annexa_spark.engine_key(pickled), root)
     combined = files.mapInPandas(run, COMBINED_SCHEMA).cache()
 
     findings = (

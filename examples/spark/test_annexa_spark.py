@@ -128,8 +128,7 @@ class Job(unittest.TestCase):
             out = Path(tmp) / "out"
             run = subprocess.run(
                 [sys.executable, str(HERE / "scan.py"), "--docs", str(docs), "--out", str(out),
-                 "--master", "local[1]", "--partitions", "3", "-p", str(POLICIES),
-                 "--no-builtin"],
+                 "--master", "local[1]", "--partitions", "3", "-p", str(POLICIES)],
                 capture_output=True, text=True, timeout=300,
             )
             self.assertEqual(run.returncode, 0, run.stderr)
