@@ -31,7 +31,9 @@ done_step() {
 
 step "python environment ($venv)"
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
-"$venv/bin/python" -m pip install --quiet --disable-pip-version-check pyspark pandas pyarrow
+# pandas below 3: PySpark 4 warns that it does not yet fully support pandas 3.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+    'pyspark>=4,<5' 'pandas>=2.2,<3' 'pyarrow>=15'
 # Its own target folder, kept between runs: a second run rebuilds nothing.
 CARGO_TARGET_DIR="$PWD/target/python-build" \
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check ./python

@@ -87,6 +87,8 @@ MUTATIONS: dict[str, list[Mutation]] = {
         _m(r"serialization: onnx", "serialization: pickle", 0.1),
         _m(r"^( +)owner: .*$", None, 0.08),
         _m(r"^( +)retention: .*$", None, 0.05),
+        # An absent classification leaves the filters on it undecided: an evidence gap.
+        _m(r"^( +)classification: .*$", None, 0.04),
     ],
     "k8s": [
         _m(r"privileged: false", "privileged: true", 0.2),

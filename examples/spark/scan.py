@@ -63,6 +63,7 @@ def main() -> int:
     args = parser.parse_args()
 
     import annexa
+    from pyspark.errors import AnalysisException
     from pyspark.sql import SparkSession, functions as F
 
     # Compiled on the driver first: a policy that does not compile fails here, before any task.
@@ -74,7 +75,9 @@ def main() -> int:
         print(f"error: {err}", file=sys.stderr)
         return 2
 
-    builder = SparkSession.builder.appName("annexa-scan")
+    # No console progress bar: the job's own counts are its output.
+    builder = SparkSession.builder.appName("annexa-scan").config(
+        "spark.ui.showConsoleProgress", "false")
     if args.master and args.master.startswith("local"):
         # Local workers are forked by this process: give them this interpreter (the venv with
         # annexa and pyarrow) rather than whatever `python3` is first on the PATH. On a cluster
@@ -89,13 +92,19 @@ def main() -> int:
     started = time.monotonic()
 
     root = args.docs if "://" in args.docs else os.path.abspath(args.docs)
-    files = (
-        spark.read.format("binaryFile")
-        .option("recursiveFileLookup", "true")
-        .option("pathGlobFilter", "*.{yaml,yml,json}")
-        .load(root)
-        .select("path", "content")
-    )
+    try:
+        files = (
+            spark.read.format("binaryFile")
+            .option("recursiveFileLookup", "true")
+            .option("pathGlobFilter", "*.{yaml,yml,json}")
+            .load(root)
+            .select("path", "content")
+        )
+    except AnalysisException as err:
+        # A folder that does not exist: say so, as `annexa check` does, not with a JVM trace.
+        print(f"error: cannot read {args.docs}: {err.getMessage()}", file=sys.stderr)
+        spark.stop()
+        return 2
     partitions = args.partitions or 4 * spark.sparkContext.defaultParallelism
     # binaryFile counts every file as at least 4 MB when it splits, so many small documents
     # arrive as hundreds of tiny partitions; coalescing (no shuffle) gives each task a
@@ -127,6 +136,12 @@ def main() -> int:
     top = (findings.where(F.col("kind") == "violation").groupBy("rule").count()
            .orderBy(F.desc("count"), "rule").limit(10).collect())
     total = sum(by_status.values())
+    if total == 0:
+        # As `annexa check`: a run that finds no fact document at all judged nothing.
+        print(f"error: no fact document (*.yaml, *.yml, *.json) under {args.docs}",
+              file=sys.stderr)
+        spark.stop()
+        return 2
     engines = documents.select("engine").distinct().count()
     print(f"documents: {total} ("
           + ", ".join(f"{by_status[s]} {s}" for s in sorted(by_status)) + ")")

@@ -112,6 +112,34 @@ class DocumentRows(unittest.TestCase):
                          ("documents", "pass", 0))
 
 
+def scan(*args: str) -> subprocess.CompletedProcess[str]:
+    """Run the job in local[1] with the given arguments."""
+    return subprocess.run([sys.executable, str(HERE / "scan.py"), "--master", "local[1]", *args],
+                          capture_output=True, text=True, timeout=300)
+
+
+class BadInput(unittest.TestCase):
+    """Bad input exits 2 with a diagnostic, as `annexa check` does, not with a trace."""
+
+    def test_policy_that_does_not_compile_stops_before_spark(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            policy = Path(tmp) / "bad.policy"
+            policy.write_text("namespace x\nrule r {\n  require facts.a ==\n}\n")
+            run = scan("--docs", tmp, "--out", str(Path(tmp) / "out"), "-p", str(policy))
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertTrue(run.stderr.startswith("error: "), run.stderr)
+        self.assertIn("bad.policy", run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
+
+    def test_missing_folder(self) -> None:
+        with tempfile.TemporaryDirectory() as tmp:
+            run = scan("--docs", str(Path(tmp) / "nowhere"), "--out", str(Path(tmp) / "out"))
+        self.assertEqual(run.returncode, 2, run.stderr)
+        self.assertIn("error: cannot read", run.stderr)
+        self.assertIn("nowhere", run.stderr)
+        self.assertNotIn("Traceback", run.stderr)
+
+
 class Job(unittest.TestCase):
     """The real job, in local[1]: unreadable documents are rows, and one Engine is built."""
 
@@ -126,11 +154,8 @@ class Job(unittest.TestCase):
             (docs / "latin1.yaml").write_bytes(b"name: caf\xe9\n")
             (docs / "notes.txt").write_text("not a fact file\n")
             out = Path(tmp) / "out"
-            run = subprocess.run(
-                [sys.executable, str(HERE / "scan.py"), "--docs", str(docs), "--out", str(out),
-                 "--master", "local[1]", "--partitions", "3", "-p", str(POLICIES)],
-                capture_output=True, text=True, timeout=300,
-            )
+            run = scan("--docs", str(docs), "--out", str(out), "--partitions", "3",
+                       "-p", str(POLICIES))
             self.assertEqual(run.returncode, 0, run.stderr)
             documents = {r["document"]: r for r in pq.read_table(out / "documents").to_pylist()}
             findings = pq.read_table(out / "findings").to_pylist()
