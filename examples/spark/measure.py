@@ -8,7 +8,8 @@ For each size it generates the documents (examples/spark/generate.py), runs scan
 master (its own `scan seconds`: read, evaluate and write, without the JVM's start; the whole
 process's wall time is shown beside it) and `annexa check . --format json` once. The table is
 Markdown, with the machine and the command, for docs/scale.md. Figures are single runs on
-whatever else the machine is doing: read them as orders of magnitude.
+whatever else the machine is doing: read them as orders of magnitude. The table gives the
+one-minute load average before each run, so a figure taken on a busy machine says so.
 """
 
 from __future__ import annotations
@@ -67,13 +68,14 @@ def main() -> int:
     parser.add_argument("--now", default="2026-11-25")
     args = parser.parse_args()
 
-    rows: list[tuple[int, str, int, float, float, int]] = []
+    rows: list[tuple[int, str, int, float, float, int, float]] = []
     for size in args.sizes:
         docs = args.work / f"docs-{size}"
         subprocess.run([sys.executable, str(HERE / "generate.py"), "--out", str(docs),
                         "--count", str(size)], check=True, capture_output=True)
         nbytes = sum(p.stat().st_size for p in docs.rglob("*.yaml"))
         for master in args.masters:
+            load = os.getloadavg()[0]
             wall, out = run_timed([sys.executable, str(HERE / "scan.py"), "--docs", str(docs),
                                    "--out", str(args.work / f"out-{size}"), "--master", master,
                                    "--now", args.now])
@@ -81,13 +83,14 @@ def main() -> int:
             if not found:
                 raise SystemExit(f"scan.py printed no time:\n{out}")
             rows.append((size, f"Spark {master}", cores(master), float(found.group(1)), wall,
-                         nbytes))
+                         nbytes, load))
             print(f"{size} documents, Spark {master}: {found.group(1)} s (process {wall:.1f} s)",
                   flush=True)
         annexa = os.path.abspath(args.annexa)
+        load = os.getloadavg()[0]
         wall, _ = run_timed([annexa, "check", ".", "--format", "json", "--now", args.now],
                             cwd=docs)
-        rows.append((size, "CLI (one process)", 1, wall, wall, nbytes))
+        rows.append((size, "CLI (one process)", 1, wall, wall, nbytes, load))
         print(f"{size} documents, CLI: {wall:.1f} s", flush=True)
 
     lines = [
@@ -96,13 +99,13 @@ def main() -> int:
         "Command: `" + shlex.join([os.path.relpath(sys.executable), "examples/spark/measure.py",
                                     *sys.argv[1:]]) + "`",
         "",
-        "| documents | MB | run | cores | seconds | process seconds | documents/s | core-hours per million documents (extrapolated) |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|",
+        "| documents | MB | run | cores | seconds | process seconds | documents/s | core-hours per million documents (extrapolated) | load before |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
     ]
-    for size, run, n, secs, wall, nbytes in rows:
+    for size, run, n, secs, wall, nbytes, load in rows:
         per_million = secs * n * (1_000_000 / size) / 3600
         lines.append(f"| {size} | {nbytes / 1e6:.0f} | {run} | {n} | {secs:.1f} | {wall:.1f} | "
-                     f"{size / secs:.0f} | {per_million:.2f} |")
+                     f"{size / secs:.0f} | {per_million:.2f} | {load:.1f} |")
     table = "\n".join(lines) + "\n"
     args.table.parent.mkdir(parents=True, exist_ok=True)
     args.table.write_text(table)
