@@ -6,6 +6,7 @@
 #
 #   scripts/spark.sh                 # 10,000 documents, local[2]
 #   SPARK_DOCS=2000 scripts/spark.sh # fewer documents, for a quick look
+#   SPARK_VENV=target/other scripts/spark.sh  # another virtual environment
 #
 # Needs python3 (3.9+), Java 17 (Spark 4), cargo, and the network for PyPI on the first run;
 # everything it writes is under target/ (the venv in target/sparkenv is reused when present).
@@ -17,7 +18,7 @@ master="${SPARK_MASTER:-local[2]}"
 # One fixed date, so rules about ages (key rotation, reviews) judge the same on every day and
 # the CLI and the job cannot straddle midnight.
 now="${SPARK_NOW:-2026-11-25}"
-venv="target/sparkenv"
+venv="${SPARK_VENV:-target/sparkenv}"
 work="target/spark"
 
 step_start=0
