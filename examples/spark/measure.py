@@ -4,9 +4,10 @@
     python examples/spark/measure.py --annexa target/release/annexa --sizes 10000 50000 \\
         --masters 'local[1]' 'local[2]' --table target/spark/measure.md
 
-For each size it generates the documents (examples/spark/generate.py), runs scan.py once per
-master (its own `scan seconds`: read, evaluate and write, without the JVM's start; the whole
-process's wall time is shown beside it) and `annexa check . --format json` once. The table is
+For each size it generates the documents (examples/spark/generate.py), runs
+`annexa check . --format json` once and scan.py once per master (its own `scan seconds`: read,
+evaluate and write, without the JVM's start; the whole process's wall time is shown beside it).
+The table is rewritten after each run, so a run cut short keeps the rows it finished. The table is
 Markdown, with the machine and the command, for docs/scale.md. Figures are single runs on
 whatever else the machine is doing: read them as orders of magnitude. The table gives the
 one-minute load average before each run, so a figure taken on a busy machine says so.
@@ -69,11 +70,39 @@ def main() -> int:
     args = parser.parse_args()
 
     rows: list[tuple[int, str, int, float, float, int, float]] = []
+    header = [
+        f"Machine: {machine()}.",
+        "",
+        "Command: `" + shlex.join([os.path.relpath(sys.executable), "examples/spark/measure.py",
+                                    *sys.argv[1:]]) + "`",
+        "",
+        "| documents | MB | run | cores | seconds | process seconds | documents/s | core-hours per million documents (extrapolated) | load before |",
+        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
+    ]
+
+    def write_table() -> None:
+        # Rewritten after every run, so a run cut short still leaves the rows it finished.
+        lines = list(header)
+        for size, run, n, secs, wall, nbytes, load in rows:
+            per_million = secs * n * (1_000_000 / size) / 3600
+            lines.append(f"| {size} | {nbytes / 1e6:.0f} | {run} | {n} | {secs:.1f} | "
+                         f"{wall:.1f} | {size / secs:.0f} | {per_million:.2f} | {load:.1f} |")
+        args.table.parent.mkdir(parents=True, exist_ok=True)
+        args.table.write_text("\n".join(lines) + "\n")
+
+    annexa = os.path.abspath(args.annexa)
     for size in args.sizes:
         docs = args.work / f"docs-{size}"
         subprocess.run([sys.executable, str(HERE / "generate.py"), "--out", str(docs),
                         "--count", str(size)], check=True, capture_output=True)
         nbytes = sum(p.stat().st_size for p in docs.rglob("*.yaml"))
+        # The CLI first: it is the quickest, and the baseline every other row is read against.
+        load = os.getloadavg()[0]
+        wall, _ = run_timed([annexa, "check", ".", "--format", "json", "--now", args.now],
+                            cwd=docs)
+        rows.append((size, "CLI (one process)", 1, wall, wall, nbytes, load))
+        print(f"{size} documents, CLI: {wall:.1f} s", flush=True)
+        write_table()
         for master in args.masters:
             load = os.getloadavg()[0]
             wall, out = run_timed([sys.executable, str(HERE / "scan.py"), "--docs", str(docs),
@@ -86,31 +115,9 @@ def main() -> int:
                          nbytes, load))
             print(f"{size} documents, Spark {master}: {found.group(1)} s (process {wall:.1f} s)",
                   flush=True)
-        annexa = os.path.abspath(args.annexa)
-        load = os.getloadavg()[0]
-        wall, _ = run_timed([annexa, "check", ".", "--format", "json", "--now", args.now],
-                            cwd=docs)
-        rows.append((size, "CLI (one process)", 1, wall, wall, nbytes, load))
-        print(f"{size} documents, CLI: {wall:.1f} s", flush=True)
-
-    lines = [
-        f"Machine: {machine()}.",
-        "",
-        "Command: `" + shlex.join([os.path.relpath(sys.executable), "examples/spark/measure.py",
-                                    *sys.argv[1:]]) + "`",
-        "",
-        "| documents | MB | run | cores | seconds | process seconds | documents/s | core-hours per million documents (extrapolated) | load before |",
-        "|---:|---:|---|---:|---:|---:|---:|---:|---:|",
-    ]
-    for size, run, n, secs, wall, nbytes, load in rows:
-        per_million = secs * n * (1_000_000 / size) / 3600
-        lines.append(f"| {size} | {nbytes / 1e6:.0f} | {run} | {n} | {secs:.1f} | {wall:.1f} | "
-                     f"{size / secs:.0f} | {per_million:.2f} | {load:.1f} |")
-    table = "\n".join(lines) + "\n"
-    args.table.parent.mkdir(parents=True, exist_ok=True)
-    args.table.write_text(table)
+            write_table()
     print()
-    print(table)
+    print(args.table.read_text())
     return 0
 
 
