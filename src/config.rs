@@ -148,6 +148,20 @@ fn ceiling(key: &str) -> u64 {
 }
 
 impl Limits {
+    /// The evaluator's per-rule budgets (`rule-steps`, `rule-memory`, `message-length`)
+    /// applied to `options`; the limits not set keep what `options` has.
+    pub fn apply_to(&self, options: &mut crate::eval::EvalOptions) {
+        if let Some(steps) = self.rule_steps {
+            options.step_limit = steps;
+        }
+        if let Some(bytes) = self.rule_memory {
+            options.memory_limit = bytes;
+        }
+        if let Some(length) = self.message_length {
+            options.message_limit = length;
+        }
+    }
+
     /// The fact loader's options: the defaults with these limits applied.
     pub fn load_options(&self) -> LoadOptions {
         let mut options = LoadOptions::default();

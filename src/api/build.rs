@@ -128,15 +128,7 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
     }
 
     let mut options = EvalOptions::default();
-    if let Some(steps) = limits.rule_steps {
-        options.step_limit = steps;
-    }
-    if let Some(bytes) = limits.rule_memory {
-        options.memory_limit = bytes;
-    }
-    if let Some(length) = limits.message_length {
-        options.message_limit = length;
-    }
+    limits.apply_to(&mut options);
     if let Some(now) = parts.now {
         options.now = now;
     }

@@ -377,15 +377,7 @@ pub fn compile_configured(modules: Vec<Module>) -> Option<annexa::unstable::comp
 pub fn configured_options(config: Option<&Config>) -> annexa::unstable::eval::EvalOptions {
     let mut options = annexa::unstable::eval::EvalOptions::default();
     if let Some(config) = config {
-        if let Some(steps) = config.limits.rule_steps {
-            options.step_limit = steps;
-        }
-        if let Some(bytes) = config.limits.rule_memory {
-            options.memory_limit = bytes;
-        }
-        if let Some(length) = config.limits.message_length {
-            options.message_limit = length;
-        }
+        config.limits.apply_to(&mut options);
         for param in &config.params {
             options
                 .params
