@@ -104,11 +104,11 @@ pub fn run(args: &SoaArgs) -> u8 {
             .collect(),
         None => rules,
     };
-    let entries = statement(&rules, report.as_ref(), &applicability);
+    let soa = statement(&rules, report.as_ref(), &applicability);
     let text = match args.format {
-        SoaFormat::Markdown => render_markdown(&entries),
-        SoaFormat::Csv => render_csv(&entries),
-        SoaFormat::Json => serde_json::to_string_pretty(&entries).unwrap_or_default() + "\n",
+        SoaFormat::Markdown => render_markdown(&soa),
+        SoaFormat::Csv => render_csv(&soa),
+        SoaFormat::Json => serde_json::to_string_pretty(&soa).unwrap_or_default() + "\n",
     };
     if !super::write_output(args.output.as_deref(), &text) {
         return EXIT_USAGE;

@@ -12,33 +12,17 @@
 
 use std::collections::BTreeMap;
 
-use serde::Serialize;
+mod model;
 
 use crate::controls::{Lookup, catalog, compare_ids};
 use crate::diagnostics::Diagnostic;
 use crate::facts::Document;
 use crate::findings::{Report, Status};
 use crate::source::SourceFile;
-
-/// One control in the statement.
-#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
-pub struct SoaEntry {
-    /// `A.5.1` … `A.8.34`.
-    pub id: String,
-    /// `organizational`, `people`, `physical` or `technological`.
-    pub theme: String,
-    /// The control's short title.
-    pub title: String,
-    /// Whether the control applies.
-    pub applicable: bool,
-    /// Why it does not apply (empty when it applies).
-    pub justification: String,
-    /// The rules that evidence it, sorted.
-    pub rules: Vec<String>,
-    /// `pass`, `fail`, `waived`, `skip` (from the report), `not assessed` (rules exist, no
-    /// report), `not covered` (no rule) or `not applicable`.
-    pub status: String,
-}
+pub use model::{
+    Attestation, Automation, ControlStatus, Coverage, CoveringRule, Evidence, RunInfo, SoaEntry,
+    Statement, WaiverRef,
+};
 
 /// Which controls are excluded, and why.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
@@ -117,24 +101,32 @@ impl Applicability {
 ///
 /// ```
 /// let soa = annexa::unstable::audit::soa::statement(&[("r".into(), vec!["A.8.24".into()])], None, &Default::default());
-/// assert_eq!(soa.len(), 93);
-/// let crypto = soa.iter().find(|e| e.id == "A.8.24").unwrap();
-/// assert_eq!(crypto.status, "not assessed");
+/// assert_eq!(soa.controls.len(), 93);
+/// let crypto = soa.controls.iter().find(|e| e.id == "A.8.24").unwrap();
+/// assert_eq!(crypto.status.as_str(), "not evaluated");
 /// ```
 pub fn statement(
     rules: &[(String, Vec<String>)],
     report: Option<&Report>,
     applicability: &Applicability,
-) -> Vec<SoaEntry> {
+) -> Statement {
     let mut by_control: BTreeMap<&str, Vec<String>> = BTreeMap::new();
     for (rule, controls) in rules {
         for c in controls {
             by_control.entry(c.as_str()).or_default().push(rule.clone());
         }
     }
+    let rule_status = |id: &str| {
+        report.and_then(|r| {
+            r.results
+                .iter()
+                .find(|x| x.rule == id)
+                .map(|x| x.status.as_str().to_string())
+        })
+    };
     let mut controls: Vec<_> = catalog().controls().iter().collect();
     controls.sort_by(|a, b| compare_ids(&a.id, &b.id));
-    controls
+    let entries: Vec<SoaEntry> = controls
         .into_iter()
         .map(|c| {
             let mut covering = by_control.get(c.id.as_str()).cloned().unwrap_or_default();
@@ -142,12 +134,14 @@ pub fn statement(
             covering.dedup();
             let justification = applicability.excluded.get(&c.id).cloned();
             let reported = report.and_then(|r| r.controls.iter().find(|rc| rc.id == c.id));
-            let status = match (&justification, reported, covering.is_empty(), report) {
-                (Some(_), _, _, _) => "not applicable".to_string(),
-                (None, Some(rc), _, _) => status_word(rc.status).to_string(),
-                (None, None, true, _) => "not covered".to_string(),
-                (None, None, false, Some(_)) => "skip".to_string(),
-                (None, None, false, None) => "not assessed".to_string(),
+            let status = match (&justification, reported, covering.is_empty()) {
+                (Some(_), Some(rc), _) if matches!(rc.status, Status::Fail | Status::Error) => {
+                    ControlStatus::Contradiction
+                }
+                (Some(_), _, _) => ControlStatus::NotApplicable,
+                (None, _, true) => ControlStatus::Gap,
+                (None, Some(rc), false) => control_status(rc.status),
+                (None, None, false) => ControlStatus::NotEvaluated,
             };
             SoaEntry {
                 id: c.id.clone(),
@@ -155,76 +149,110 @@ pub fn statement(
                 title: c.title.clone(),
                 applicable: justification.is_none(),
                 justification: justification.unwrap_or_default(),
-                rules: covering,
+                reasons: Vec::new(),
+                implementation: None,
+                owner: None,
+                automation: if covering.is_empty() {
+                    Automation::Manual
+                } else {
+                    Automation::Partial
+                },
+                rules: covering
+                    .into_iter()
+                    .map(|id| CoveringRule {
+                        status: rule_status(&id),
+                        id,
+                        aspect: None,
+                    })
+                    .collect(),
+                attestations: Vec::new(),
                 status,
+                evidence: Vec::new(),
+                waivers: Vec::new(),
             }
         })
-        .collect()
-}
-
-/// The status column: the control's status word, except that a control whose rules could not
-/// be judged for missing facts says so in the words an auditor uses.
-fn status_word(s: Status) -> &'static str {
-    match s {
-        Status::Incomplete => INSUFFICIENT,
-        other => other.as_str(),
+        .collect();
+    let coverage = coverage_of(&entries);
+    Statement {
+        annexa: env!("CARGO_PKG_VERSION").to_string(),
+        run: RunInfo::default(),
+        coverage,
+        controls: entries,
     }
 }
 
-/// The SoA status of a control whose rules are incomplete.
-pub const INSUFFICIENT: &str = "insufficient evidence";
-
-/// The statement as a Markdown document for the ISMS: counts, then one table row per control.
-pub fn render_markdown(entries: &[SoaEntry]) -> String {
-    let count = |f: &dyn Fn(&SoaEntry) -> bool| entries.iter().filter(|e| f(e)).count();
-    let mut out = String::from("# Statement of Applicability (ISO/IEC 27001:2022 Annex A)\n\n");
-    out.push_str(&format!(
-        "{} controls: {} applicable, {} not applicable; of the applicable, {} evidenced by rules \
-         ({} pass, {} fail{}, {} waived), {} not covered by any rule.\n\n",
-        entries.len(),
-        count(&|e| e.applicable),
-        count(&|e| !e.applicable),
-        count(&|e| e.applicable && !e.rules.is_empty()),
-        count(&|e| e.applicable && e.status == "pass"),
-        count(&|e| e.applicable && e.status == "fail"),
-        // named only when some control has it, so a statement without gaps reads as before
-        match count(&|e| e.applicable && e.status == INSUFFICIENT) {
-            0 => String::new(),
-            n => format!(", {n} {INSUFFICIENT}"),
-        },
-        count(&|e| e.applicable && e.status == "waived"),
-        count(&|e| e.applicable && e.rules.is_empty()),
-    ));
-    out.push_str("| Control | Title | Theme | Applicable | Justification | Rules | Status |\n");
-    out.push_str("|---|---|---|---|---|---|---|\n");
+/// Divides the controls into checked, attested, excluded and gaps.
+pub fn coverage_of(entries: &[SoaEntry]) -> Coverage {
+    let mut c = Coverage {
+        controls: entries.len(),
+        ..Coverage::default()
+    };
     for e in entries {
-        let rules: Vec<String> = e.rules.iter().map(|r| format!("`{r}`")).collect();
+        if !e.applicable {
+            c.excluded += 1;
+        } else if !e.rules.is_empty() {
+            c.checked += 1;
+        } else if !e.attestations.is_empty() {
+            c.attested += 1;
+        } else {
+            c.gaps += 1;
+        }
+    }
+    c
+}
+
+/// A control's status from the run's roll-up.
+fn control_status(s: Status) -> ControlStatus {
+    match s {
+        Status::Pass => ControlStatus::Pass,
+        Status::Fail | Status::Error => ControlStatus::Fail,
+        Status::Incomplete => ControlStatus::Incomplete,
+        Status::Waived => ControlStatus::Waived,
+        Status::Skip => ControlStatus::NotEvaluated,
+    }
+}
+
+/// The statement as a Markdown document for the ISMS: the coverage number, then one table row
+/// per control.
+pub fn render_markdown(soa: &Statement) -> String {
+    let mut out = String::from("# Statement of Applicability (ISO/IEC 27001:2022 Annex A)\n\n");
+    out.push_str(&soa.coverage.sentence());
+    out.push_str(".\n\n");
+    out.push_str(
+        "| Control | Title | Theme | Applicable | Justification | Rules | Automation | Status |\n",
+    );
+    out.push_str("|---|---|---|---|---|---|---|---|\n");
+    for e in &soa.controls {
+        let rules: Vec<String> = e.rules.iter().map(|r| format!("`{}`", r.id)).collect();
         out.push_str(&format!(
-            "| {} | {} | {} | {} | {} | {} | {} |\n",
+            "| {} | {} | {} | {} | {} | {} | {} | {} |\n",
             e.id,
             cell(&e.title),
             e.theme,
             if e.applicable { "yes" } else { "no" },
             cell(&e.justification),
             rules.join("<br>"),
-            e.status
+            e.automation.as_str(),
+            e.status.as_str()
         ));
     }
     out
 }
 
 /// The statement as CSV (RFC 4180 quoting), rules separated by `;`.
-pub fn render_csv(entries: &[SoaEntry]) -> String {
-    let mut out = String::from("id,theme,title,applicable,justification,rules,status\n");
-    for e in entries {
+pub fn render_csv(soa: &Statement) -> String {
+    let mut out = String::from("id,theme,title,applicable,justification,rules,automation,status\n");
+    for e in &soa.controls {
+        let rules: Vec<&str> = e.rules.iter().map(|r| r.id.as_str()).collect();
         let fields = [
             e.id.clone(),
             e.theme.clone(),
             e.title.clone(),
             if e.applicable { "yes" } else { "no" }.to_string(),
             e.justification.clone(),
-            e.rules.join(";"),
-            e.status.clone(),
+            rules.join(";"),
+            e.automation.as_str().to_string(),
+            e.status.as_str().to_string(),
         ];
         let quoted: Vec<String> = fields.iter().map(|f| csv_field(f)).collect();
         out.push_str(&quoted.join(","));
@@ -258,12 +286,19 @@ mod tests {
     fn every_control_is_listed_and_exclusions_need_a_reason() {
         let a = applicability("excluded:\n  A.7.4: cloud only\n").unwrap_or_default();
         let soa = statement(&[("r".into(), vec!["A.8.24".into()])], None, &a);
-        assert_eq!(soa.len(), 93);
-        let physical = soa.iter().find(|e| e.id == "A.7.4");
-        assert!(physical.is_some_and(|e| !e.applicable && e.status == "not applicable"));
+        assert_eq!(soa.controls.len(), 93);
+        let physical = soa.controls.iter().find(|e| e.id == "A.7.4");
         assert!(
-            soa.iter()
-                .any(|e| e.id == "A.5.1" && e.status == "not covered")
+            physical.is_some_and(|e| !e.applicable && e.status == ControlStatus::NotApplicable)
+        );
+        assert!(
+            soa.controls
+                .iter()
+                .any(|e| e.id == "A.5.1" && e.status == ControlStatus::Gap)
+        );
+        assert_eq!(
+            soa.coverage.sentence(),
+            "1 of 93 controls checked by rules, 0 attested, 1 excluded, 91 gaps"
         );
         let errors = applicability("excluded:\n  A.7.4: ''\n  A.7.99: x\n  A.11.1.1: y\n")
             .err()
