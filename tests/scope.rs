@@ -1,4 +1,4 @@
-//! `scope` (LANGUAGE.md v2): documents out of a rule's scope cost nothing and say nothing.
+//! `scope` (docs/language.md, v2): documents out of a rule's scope cost nothing and say nothing.
 #![allow(
     clippy::unwrap_used,
     clippy::expect_used,

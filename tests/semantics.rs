@@ -4,7 +4,7 @@
     clippy::panic,
     clippy::indexing_slicing
 )]
-//! Semantics of the policy language (LANGUAGE.md) checked through the library pipeline:
+//! Semantics of the policy language (docs/language.md) checked through the library pipeline:
 //! each test states one rule of the spec and asserts the report.
 
 use annexa::unstable::eval::{EvalOptions, evaluate, parse_time};
