@@ -1,5 +1,11 @@
 //! What a new user relies on before reading any code: the licence, the notices, the changelog and
 //! the version, the GitHub Action and the CI examples, and one repository URL everywhere.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 

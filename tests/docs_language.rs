@@ -2,6 +2,12 @@
 //! cannot drift from the language. A block tagged `policy,error=CODE` must be refused with that
 //! diagnostic, `policy,warning=CODE` must compile with that warning, and a block holding `test`
 //! blocks must pass `annexa test`.
+#![allow(
+    clippy::unwrap_used,
+    clippy::expect_used,
+    clippy::panic,
+    clippy::indexing_slicing
+)]
 
 mod common;
 
