@@ -6,6 +6,7 @@ mod human;
 mod junit;
 mod markdown;
 mod sarif;
+pub mod snippet;
 
 use crate::findings::Report;
 
