@@ -152,12 +152,22 @@ fn show_line(raw: &str, column: Option<u32>) -> (String, u32) {
 #[derive(Debug, Default)]
 pub struct SourceCache {
     files: HashMap<String, Option<String>>,
+    /// Reads nothing from disk (only what [`SourceCache::insert`] gave).
+    offline: bool,
 }
 
 impl SourceCache {
     /// An empty cache.
     pub fn new() -> Self {
         SourceCache::default()
+    }
+
+    /// A cache that never reads a file, for renderers that must not touch the disk.
+    pub fn disabled() -> Self {
+        SourceCache {
+            offline: true,
+            ..SourceCache::default()
+        }
     }
 
     /// Lines around `line` of the file `document`, or `None` when it cannot be read, is larger
@@ -169,10 +179,14 @@ impl SourceCache {
         column: u32,
         context: u32,
     ) -> Option<Excerpt> {
-        let text = self
-            .files
-            .entry(document.to_string())
-            .or_insert_with(|| read_bounded(document));
+        let offline = self.offline;
+        let text = self.files.entry(document.to_string()).or_insert_with(|| {
+            if offline {
+                None
+            } else {
+                read_bounded(document)
+            }
+        });
         excerpt(text.as_deref()?, line, column, context)
     }
 
