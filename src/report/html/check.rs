@@ -37,7 +37,7 @@ pub fn render_check(report: &Report, sources: &mut SourceCache) -> String {
     let mut ordered = in_scope;
     // failures first: that is what a reader of a failed run looks for
     ordered.sort_by_key(|r| rank(r.status));
-    body.push_str("<h2>Rules and findings</h2>\n");
+    body.push_str("<h2 id=\"findings\">Rules and findings</h2>\n");
     let mut statuses: Vec<&str> = ordered.iter().map(|r| r.status.as_str()).collect();
     statuses.extend(soa.controls.iter().map(|e| e.status.as_str()));
     body.push_str(&filters(&[
@@ -54,6 +54,7 @@ pub fn render_check(report: &Report, sources: &mut SourceCache) -> String {
     ]));
     body.push_str(&rule_table(&ordered, sources));
     body.push_str(&not_in_scope(&out_of_scope));
+    let idle: Vec<&str> = out_of_scope.iter().map(|r| r.rule.as_str()).collect();
     for (key, name, clause) in THEMES {
         let entries: Vec<&SoaEntry> = soa.controls.iter().filter(|e| e.theme == key).collect();
         body.push_str(&format!(
@@ -62,7 +63,7 @@ pub fn render_check(report: &Report, sources: &mut SourceCache) -> String {
             esc(clause),
             entries.len()
         ));
-        body.push_str(&control_table(&entries));
+        body.push_str(&control_table(&entries, &idle));
         body.push_str("</section>\n");
     }
     page("annexa check report", &body)
@@ -206,7 +207,7 @@ fn waivers(report: &Report) -> String {
         out.push_str("<p class=\"empty\">No finding is waived.</p>\n");
         return out;
     }
-    out.push_str("<table>\n<thead><tr><th>Rule</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Source</th><th>Findings covered</th></tr></thead>\n<tbody>\n");
+    out.push_str("<table>\n<colgroup><col style=\"width:26%\"><col><col style=\"width:110px\"><col style=\"width:100px\"><col style=\"width:18%\"><col style=\"width:80px\"></colgroup>\n<thead><tr><th>Rule</th><th>Reason</th><th>Owner</th><th>Expires</th><th>Source</th><th>Findings covered</th></tr></thead>\n<tbody>\n");
     for r in waived {
         let (reason, owner, expires, source) = match &r.waiver {
             Some(w) => (
@@ -236,7 +237,7 @@ fn waivers(report: &Report) -> String {
 
 fn rule_table(rules: &[&RuleResult], sources: &mut SourceCache) -> String {
     let mut out = String::from(
-        "<table id=\"rules\">\n<thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Controls</th><th>Findings</th></tr></thead>\n<tbody>\n",
+        "<table id=\"rules\">\n<colgroup><col style=\"width:74px\"><col style=\"width:82px\"><col style=\"width:27%\"><col style=\"width:86px\"><col></colgroup>\n<thead><tr><th>Status</th><th>Severity</th><th>Rule</th><th>Controls</th><th>Findings</th></tr></thead>\n<tbody>\n",
     );
     if rules.is_empty() {
         out.push_str(
@@ -400,9 +401,11 @@ fn not_in_scope(rules: &[&RuleResult]) -> String {
     out
 }
 
-fn control_table(entries: &[&SoaEntry]) -> String {
+/// The controls of a theme; rules no document was in scope of are counted, not listed (a
+/// control of the built-in packs has dozens, for other platforms).
+fn control_table(entries: &[&SoaEntry], idle: &[&str]) -> String {
     let mut out = String::from(
-        "<table>\n<thead><tr><th>Control</th><th>Title</th><th>Status</th><th>Rules</th></tr></thead>\n<tbody>\n",
+        "<table>\n<colgroup><col style=\"width:80px\"><col style=\"width:32%\"><col style=\"width:130px\"><col></colgroup>\n<thead><tr><th>Control</th><th>Title</th><th>Status</th><th>Rules</th></tr></thead>\n<tbody>\n",
     );
     for e in entries {
         out.push_str(&format!(
@@ -412,11 +415,20 @@ fn control_table(entries: &[&SoaEntry]) -> String {
             esc(&e.title),
             badge(e.status.as_str())
         ));
+        let (ran, not_run): (Vec<_>, Vec<_>) =
+            e.rules.iter().partition(|r| !idle.contains(&r.id.as_str()));
         if e.rules.is_empty() {
             out.push_str("<span class=\"sub\">no rule</span>");
         } else {
             out.push_str("<ul class=\"plain\">");
-            for r in &e.rules {
+            if !not_run.is_empty() {
+                out.push_str(&format!(
+                    "<li class=\"sub\">{} rule{} with no document in scope</li>",
+                    not_run.len(),
+                    if not_run.len() == 1 { "" } else { "s" }
+                ));
+            }
+            for r in ran {
                 out.push_str(&format!(
                     "<li><code>{}</code> {}</li>",
                     esc(&r.id),

@@ -27,9 +27,9 @@ dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-all}
 .verdict{display:inline-block;padding:3px 12px;border-radius:4px;font-weight:700;color:#fff;font-size:.9rem;vertical-align:middle;margin-left:8px}
 .verdict.ok{background:var(--pass)}.verdict.bad{background:var(--fail)}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
-.card{border:1px solid var(--line);border-radius:6px;padding:10px 14px;min-width:112px;background:var(--soft)}
+.card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:90px;background:var(--soft)}
 .card .n{font-size:1.6rem;font-weight:700;line-height:1.1}.card .l{font-size:.8rem;color:var(--muted)}
-.card.hero{background:#fff;border-color:var(--accent);min-width:240px}
+.card.hero{background:#fff;border-color:var(--accent);min-width:220px}
 .card.hero .n{color:var(--accent);font-size:2.2rem}
 .coverage{font-size:1.05rem;font-weight:600;margin:6px 0}
 .badge{display:inline-block;padding:1px 8px;border-radius:10px;font-size:.78rem;font-weight:600;white-space:nowrap;color:#fff;background:var(--skip)}
@@ -39,7 +39,8 @@ dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-all}
 .s-not-applicable{background:var(--na);color:#1f2328}.s-contradiction{background:var(--contradiction)}.s-error{background:var(--error)}
 .sev{font-size:.78rem;font-weight:600;text-transform:uppercase;letter-spacing:.03em}
 .sev-critical{color:var(--contradiction)}.sev-high{color:var(--fail)}.sev-medium{color:var(--incomplete)}.sev-low{color:var(--muted)}.sev-info{color:var(--skip)}
-table{border-collapse:collapse;width:100%;font-size:.9rem}
+table{border-collapse:collapse;width:100%;font-size:.9rem;table-layout:fixed}
+td{overflow-wrap:anywhere}
 th{text-align:left;font-size:.78rem;text-transform:uppercase;letter-spacing:.04em;color:var(--muted);border-bottom:2px solid var(--line);padding:6px 8px;vertical-align:bottom}
 td{border-bottom:1px solid var(--line);padding:7px 8px;vertical-align:top}
 tr.row:nth-child(even) td{background:#fbfcfd}
@@ -56,6 +57,7 @@ pre.src span.ln::before{content:attr(data-n);display:inline-block;width:4.2em;pa
 pre.src span.hit{background:#fff1e5}
 pre.src mark{background:#ffd8b5;color:inherit;border-bottom:2px solid var(--expired);padding:0 1px}
 .filters{display:flex;flex-wrap:wrap;gap:10px;align-items:center;padding:10px 12px;background:var(--soft);border:1px solid var(--line);border-radius:6px;margin:10px 0 14px;position:sticky;top:0;z-index:2}
+.filters[hidden]{display:none}
 .filters input,.filters select{font:inherit;padding:5px 8px;border:1px solid var(--line);border-radius:4px;background:#fff}
 .filters input{flex:1;min-width:220px}
 .filters .count{color:var(--muted);font-size:.85rem}

@@ -109,7 +109,7 @@ fn code_list(items: &[String]) -> String {
 
 fn table(entries: &[&SoaEntry]) -> String {
     let mut out = String::from(
-        "<table>\n<thead><tr><th>Control</th><th>Applicability</th><th>Rules and automation</th><th>Evidence</th><th>Status</th></tr></thead>\n<tbody>\n",
+        "<table>\n<colgroup><col style=\"width:22%\"><col style=\"width:20%\"><col style=\"width:24%\"><col><col style=\"width:120px\"></colgroup>\n<thead><tr><th>Control</th><th>Applicability</th><th>Rules and automation</th><th>Evidence</th><th>Status</th></tr></thead>\n<tbody>\n",
     );
     for e in entries {
         out.push_str(&format!(
@@ -118,7 +118,7 @@ fn table(entries: &[&SoaEntry]) -> String {
         ));
         // the control
         out.push_str(&format!(
-            "<td style=\"width:24%\"><div class=\"title\">{} {}</div>",
+            "<td><div class=\"title\">{} {}</div>",
             esc(&e.id),
             esc(&e.title)
         ));
@@ -134,7 +134,7 @@ fn table(entries: &[&SoaEntry]) -> String {
         out.push_str("</td>");
         // applicability
         out.push_str(&format!(
-            "<td style=\"width:22%\"><strong>{}</strong>",
+            "<td><strong>{}</strong>",
             if e.applicable {
                 "applicable"
             } else {
