@@ -421,18 +421,18 @@ fn control_table(entries: &[&SoaEntry], idle: &[&str]) -> String {
             out.push_str("<span class=\"sub\">no rule</span>");
         } else {
             out.push_str("<ul class=\"plain\">");
-            if !not_run.is_empty() {
-                out.push_str(&format!(
-                    "<li class=\"sub\">{} rule{} with no document in scope</li>",
-                    not_run.len(),
-                    if not_run.len() == 1 { "" } else { "s" }
-                ));
-            }
             for r in ran {
                 out.push_str(&format!(
                     "<li><code>{}</code> {}</li>",
                     esc(&r.id),
                     r.status.as_deref().map_or_else(String::new, badge)
+                ));
+            }
+            if !not_run.is_empty() {
+                out.push_str(&format!(
+                    "<li class=\"sub\">{} rule{} with no document in scope</li>",
+                    not_run.len(),
+                    if not_run.len() == 1 { "" } else { "s" }
                 ));
             }
             out.push_str("</ul>");

@@ -66,6 +66,7 @@ pre.src mark{background:#ffd8b5;color:inherit;border-bottom:2px solid var(--expi
 .legend{display:flex;flex-wrap:wrap;gap:6px 14px;font-size:.82rem;margin:6px 0 0;padding:0;list-style:none}
 .legend i{display:inline-block;width:11px;height:11px;border-radius:2px;margin-right:5px;vertical-align:-1px}
 .notes li{margin:3px 0}
+.idle{margin-top:3px;line-height:1.3}.idle code{font-size:.72rem;color:var(--muted)}
 .expired{color:var(--expired);font-weight:600}
 details summary{cursor:pointer;color:var(--accent)}
 .empty{color:var(--muted);font-style:italic}
@@ -80,7 +81,6 @@ tr,.finding,pre.src{break-inside:avoid}
 thead{display:table-header-group}
 tr.row:nth-child(even) td{background:none}
 a{color:inherit;text-decoration:none}
-details>*{display:block}
 .badge,.verdict,.legend i,pre.src mark,pre.src span.hit{-webkit-print-color-adjust:exact;print-color-adjust:exact}
 }
 "#;

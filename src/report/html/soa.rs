@@ -109,7 +109,7 @@ fn code_list(items: &[String]) -> String {
 
 fn table(entries: &[&SoaEntry]) -> String {
     let mut out = String::from(
-        "<table>\n<colgroup><col style=\"width:22%\"><col style=\"width:20%\"><col style=\"width:24%\"><col><col style=\"width:120px\"></colgroup>\n<thead><tr><th>Control</th><th>Applicability</th><th>Rules and automation</th><th>Evidence</th><th>Status</th></tr></thead>\n<tbody>\n",
+        "<table>\n<colgroup><col style=\"width:21%\"><col style=\"width:18%\"><col style=\"width:31%\"><col><col style=\"width:124px\"></colgroup>\n<thead><tr><th>Control</th><th>Applicability</th><th>Rules and automation</th><th>Evidence</th><th>Status</th></tr></thead>\n<tbody>\n",
     );
     for e in entries {
         out.push_str(&format!(
@@ -156,20 +156,7 @@ fn table(entries: &[&SoaEntry]) -> String {
             "<td><div class=\"sub\">{}</div>",
             esc(e.automation.as_str())
         ));
-        if !e.rules.is_empty() {
-            out.push_str("<ul class=\"plain\">");
-            for r in &e.rules {
-                out.push_str(&format!("<li><code>{}</code>", esc(&r.id)));
-                if let Some(s) = &r.status {
-                    out.push_str(&format!(" {}", badge(s)));
-                }
-                if let Some(a) = &r.aspect {
-                    out.push_str(&format!("<div class=\"sub\">{}</div>", esc(a)));
-                }
-                out.push_str("</li>");
-            }
-            out.push_str("</ul>");
-        }
+        out.push_str(&rules(e));
         out.push_str("</td>");
         // evidence: attestations, the run's evidence, waivers
         out.push_str("<td>");
@@ -178,6 +165,49 @@ fn table(entries: &[&SoaEntry]) -> String {
         out.push_str(&format!("<td>{}</td></tr>\n", badge(e.status.as_str())));
     }
     out.push_str("</tbody>\n</table>\n");
+    out
+}
+
+/// The rules of a control: those the run decided, each with its status and aspect; those it
+/// did not (skipped, or no run) as one compact list, since a control of the built-in packs can
+/// have dozens for platforms the facts are not about.
+fn rules(e: &SoaEntry) -> String {
+    let (decided, idle): (Vec<_>, Vec<_>) = e
+        .rules
+        .iter()
+        .partition(|r| r.aspect.is_some() || r.status.as_deref().is_some_and(|s| s != "skip"));
+    let mut out = String::new();
+    if !decided.is_empty() {
+        out.push_str("<ul class=\"plain\">");
+        for r in decided {
+            out.push_str(&format!("<li><code>{}</code>", esc(&r.id)));
+            if let Some(s) = &r.status {
+                out.push_str(&format!(" {}", badge(s)));
+            }
+            if let Some(a) = &r.aspect {
+                out.push_str(&format!("<div class=\"sub\">{}</div>", esc(a)));
+            }
+            out.push_str("</li>");
+        }
+        out.push_str("</ul>");
+    }
+    if !idle.is_empty() {
+        let word = if idle.iter().any(|r| r.status.is_some()) {
+            "skipped"
+        } else {
+            "not run"
+        };
+        let ids: Vec<String> = idle
+            .iter()
+            .map(|r| format!("<code>{}</code>", esc(&r.id)))
+            .collect();
+        out.push_str(&format!(
+            "<div class=\"idle\"><span class=\"sub\">{} rule{} {word}:</span> {}</div>",
+            idle.len(),
+            if idle.len() == 1 { "" } else { "s" },
+            ids.join(", ")
+        ));
+    }
     out
 }
 
