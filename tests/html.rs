@@ -21,7 +21,9 @@ fn the_check_page_of_the_fraud_example() {
     let page = stdout(&out);
     // the joblib finding, at its line, with the fact file's line and its value marked
     assert!(page.contains("examples/pipelines/fraud-tabular.yaml:226:3"));
-    let at = page.find("model fraud-xgb is serialised with joblib").unwrap();
+    let at = page
+        .find("model fraud-xgb is serialised with joblib")
+        .unwrap();
     let after = &page[at..];
     let excerpt = &after[..after.find("</pre>").unwrap()];
     assert!(
@@ -59,10 +61,7 @@ fn the_pages_are_the_same_bytes_on_every_run_and_in_a_file() {
 #[test]
 fn standard_input_has_findings_without_excerpts() {
     let facts = std::fs::read(FRAUD).unwrap();
-    let out = annexa_stdin(
-        &["check", "-", "--now", NOW, "--format", "html"],
-        &facts,
-    );
+    let out = annexa_stdin(&["check", "-", "--now", NOW, "--format", "html"], &facts);
     assert_exit(&out, 1);
     let page = stdout(&out);
     assert!(page.contains("&lt;stdin&gt;:226:3"), "the finding is there");
