@@ -69,7 +69,7 @@ impl Format {
 
 /// Renders a report; `colour` only affects the human format. The HTML page rendered here has
 /// no excerpts of the fact files (this function reads no file): the CLI renders it through
-/// [`html::check_page`] with a [`snippet::SourceCache`].
+/// [`html::render_check`] with a [`snippet::SourceCache`] that reads them.
 ///
 /// ```
 /// let report = annexa::unstable::findings::Report::from_results(Vec::new());

@@ -11,16 +11,10 @@ mod check;
 mod page;
 mod soa;
 
-use crate::report::snippet::{Excerpt, SourceCache};
+use crate::report::snippet::Excerpt;
 
 pub use check::render_check;
 pub use soa::render_soa;
-
-/// The check report of the facade's `Report` as a page, with the offending lines of the fact
-/// files read through `sources` (the CLI's entry point: the facade keeps its findings private).
-pub fn check_page(report: &crate::Report, sources: &mut SourceCache) -> String {
-    render_check(&report.inner, sources)
-}
 
 /// `text` safe inside HTML text and double-quoted attributes, with control characters and
 /// bidi overrides shown escaped.
