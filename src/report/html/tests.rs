@@ -2,6 +2,7 @@ use super::*;
 use crate::findings::{
     Reason, Report, RuleResult, RuleSource, Severity, Status, Violation, WaiverNote,
 };
+use crate::report::snippet::SourceCache;
 
 const EVIL: &str = "<script>alert(1)</script>";
 
