@@ -118,4 +118,10 @@ pub mod unstable {
         testing,
         walk
     );
+
+    /// The findings behind a facade [`Report`](crate::Report), for the binary's renderers that
+    /// show more than the facade does (the HTML page reads the fact files for excerpts).
+    pub fn findings_of(report: &crate::Report) -> &crate::findings::Report {
+        &report.inner
+    }
 }

@@ -238,7 +238,8 @@ impl Report {
     }
 
     /// The report in one of the CLI's formats without colour: `human`, `json`, `sarif`,
-    /// `junit`, `markdown`, `github`; `None` for another name.
+    /// `junit`, `markdown`, `github`, `html` (without the fact files' lines, which the CLI
+    /// adds); `None` for another name.
     ///
     /// ```
     /// # let engine = annexa::Engine::builder().policy_source("p.policy", "rule r { controls A.8.24 require 1 == 1 }").build()?;

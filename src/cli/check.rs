@@ -172,6 +172,10 @@ pub fn run(args: &CheckArgs) -> u8 {
         && std::env::var_os("NO_COLOR").is_none();
     let text = match format {
         Format::Human => report.render_human(colour, args.verbose),
+        Format::Html => annexa::unstable::report::html::render_check(
+            annexa::unstable::findings_of(&report),
+            &mut annexa::unstable::report::snippet::SourceCache::new(),
+        ),
         _ => report.render(format.name()).unwrap_or_default(),
     };
     if !super::write_output(args.output.as_deref(), &text) {

@@ -42,6 +42,8 @@ pub enum SoaFormat {
     Csv,
     /// A JSON array.
     Json,
+    /// One self-contained HTML page (docs/html.md).
+    Html,
 }
 
 /// Runs the command; returns the exit code (0, or 2 on a usage error: the statement is a
@@ -109,6 +111,7 @@ pub fn run(args: &SoaArgs) -> u8 {
         SoaFormat::Markdown => render_markdown(&soa),
         SoaFormat::Csv => render_csv(&soa),
         SoaFormat::Json => serde_json::to_string_pretty(&soa).unwrap_or_default() + "\n",
+        SoaFormat::Html => annexa::unstable::report::html::render_soa(&soa),
     };
     if !super::write_output(args.output.as_deref(), &text) {
         return EXIT_USAGE;

@@ -2,10 +2,12 @@
 
 mod escape;
 mod github;
+pub mod html;
 mod human;
 mod junit;
 mod markdown;
 mod sarif;
+pub mod snippet;
 
 use crate::findings::Report;
 
@@ -32,17 +34,20 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// One self-contained HTML page for auditors.
+    Html,
 }
 
 impl Format {
     /// Every format with its name on the command line.
-    pub const ALL: [(&'static str, Format); 6] = [
+    pub const ALL: [(&'static str, Format); 7] = [
         ("human", Format::Human),
         ("json", Format::Json),
         ("sarif", Format::Sarif),
         ("junit", Format::Junit),
         ("markdown", Format::Markdown),
         ("github", Format::Github),
+        ("html", Format::Html),
     ];
 
     /// The name of the format on the command line.
@@ -53,7 +58,7 @@ impl Format {
             .map_or("human", |(n, _)| *n)
     }
 
-    /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`).
+    /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`, `html`).
     pub fn by_name(name: &str) -> Option<Format> {
         Format::ALL
             .iter()
@@ -62,7 +67,9 @@ impl Format {
     }
 }
 
-/// Renders a report; `colour` only affects the human format.
+/// Renders a report; `colour` only affects the human format. The HTML page rendered here has
+/// no excerpts of the fact files (this function reads no file): the CLI renders it through
+/// [`html::render_check`] with a [`snippet::SourceCache`] that reads them.
 ///
 /// ```
 /// let report = annexa::unstable::findings::Report::from_results(Vec::new());
@@ -77,6 +84,7 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
         Format::Junit => render_junit(report),
         Format::Markdown => render_markdown(report),
         Format::Github => render_github(report),
+        Format::Html => html::render_check(report, &mut snippet::SourceCache::disabled()),
     }
 }
 
