@@ -172,6 +172,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         && std::env::var_os("NO_COLOR").is_none();
     let text = match format {
         Format::Human => report.render_human(colour, args.verbose),
+        Format::Oscal => super::oscal::render(&report, args.now.as_deref()),
         _ => report.render(format.name()).unwrap_or_default(),
     };
     if !super::write_output(args.output.as_deref(), &text) {

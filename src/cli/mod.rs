@@ -40,6 +40,7 @@ mod graph;
 mod init;
 mod inputs;
 mod lint;
+mod oscal;
 mod soa;
 mod test;
 

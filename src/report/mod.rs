@@ -5,6 +5,7 @@ mod github;
 mod human;
 mod junit;
 mod markdown;
+pub mod oscal;
 mod sarif;
 
 use crate::findings::Report;
@@ -32,17 +33,20 @@ pub enum Format {
     Markdown,
     /// GitHub Actions workflow commands (annotations).
     Github,
+    /// OSCAL assessment results (JSON).
+    Oscal,
 }
 
 impl Format {
     /// Every format with its name on the command line.
-    pub const ALL: [(&'static str, Format); 6] = [
+    pub const ALL: [(&'static str, Format); 7] = [
         ("human", Format::Human),
         ("json", Format::Json),
         ("sarif", Format::Sarif),
         ("junit", Format::Junit),
         ("markdown", Format::Markdown),
         ("github", Format::Github),
+        ("oscal", Format::Oscal),
     ];
 
     /// The name of the format on the command line.
@@ -77,7 +81,15 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
         Format::Junit => render_junit(report),
         Format::Markdown => render_markdown(report),
         Format::Github => render_github(report),
+        // the clock of a library render is today; `annexa check` passes `--now`
+        Format::Oscal => oscal::render_check(report, &today(), None),
     }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// The JSON report, pretty-printed, ending with a newline.
