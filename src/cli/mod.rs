@@ -32,6 +32,7 @@ macro_rules! errln {
 }
 
 mod check;
+mod compare;
 mod completions;
 mod controls;
 mod explain;

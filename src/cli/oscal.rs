@@ -30,3 +30,19 @@ fn commit() -> Option<String> {
         .iter()
         .find_map(|v| std::env::var(v).ok().filter(|s| !s.trim().is_empty()))
 }
+
+/// The OSCAL document of a statement, dated `--now` (or today) when the statement has no date.
+pub fn render_soa(
+    soa: &annexa::unstable::audit::soa::Statement,
+    report: Option<&findings::Report>,
+    now: Option<&str>,
+) -> String {
+    let mut soa = soa.clone();
+    if soa.run.date.is_empty() {
+        soa.run.date = now.map_or_else(annexa::unstable::report::today, str::to_string);
+    }
+    if soa.run.commit.is_none() {
+        soa.run.commit = commit();
+    }
+    oscal::render_oscal(&soa, report)
+}

@@ -1,5 +1,6 @@
 //! Presentation of a [`Report`]: the only place that knows about formats and colour.
 
+mod delta;
 mod escape;
 mod github;
 mod human;
@@ -11,6 +12,7 @@ mod sarif;
 use crate::findings::Report;
 
 pub use crate::source::relative_path;
+pub use delta::{render_delta_github, render_delta_human, render_delta_markdown, with_delta_json};
 pub use escape::{escape_controls, terminal_safe};
 pub use github::render_github;
 pub use human::{render_human, render_human_with};
