@@ -50,7 +50,20 @@ pub fn assessment_results(statement: &Statement, report: Option<&Report>) -> Val
         .iter()
         .map(|e| json!({"control-id": control_id(&e.id)}))
         .collect();
-    insert_nonempty(&mut selection, "include-controls", include);
+    if include.is_empty() {
+        // a selection names at least one control: "all but every one" is how OSCAL says none
+        let all: Vec<Value> = statement
+            .controls
+            .iter()
+            .map(|e| json!({"control-id": control_id(&e.id)}))
+            .collect();
+        if let Some(obj) = selection.as_object_mut() {
+            obj.insert("include-all".into(), json!({}));
+        }
+        insert_nonempty(&mut selection, "exclude-controls", all);
+    } else {
+        insert_nonempty(&mut selection, "include-controls", include);
+    }
 
     let mut result = json!({
         "uuid": uuid_of(&["result", &identity.join("\u{0}")]),

@@ -26,6 +26,17 @@ pub(super) struct Observed {
     pub risks: Vec<Value>,
     /// Who attested (party UUID, name), for `metadata.parties`.
     pub parties: BTreeMap<String, String>,
+    /// Rule id → the UUIDs of its waived findings' observations.
+    waived_of_rule: BTreeMap<String, Vec<String>>,
+}
+
+/// A waived rule, as its risk states it.
+struct Waived<'a> {
+    rule: &'a str,
+    reason: &'a str,
+    expires: Option<&'a str>,
+    owner: Option<&'a str>,
+    source: &'a str,
 }
 
 /// One piece of fact evidence, whichever source it came from.
@@ -56,72 +67,79 @@ pub(super) fn observe(statement: &Statement, report: Option<&Report>, tool: &str
                         ("violation", crate::findings::Reason::Missing) => "missing",
                         (o, _) => o,
                     };
-                    out.add_fact(
-                        Seen {
-                            rule: &r.rule,
-                            outcome,
-                            message: &v.message,
-                            document: &v.document,
-                            line: v.line,
-                            path: &v.path,
-                            fingerprint: &v.fingerprint,
-                        },
-                        &collected,
-                        tool,
-                    );
+                    let fact = Seen {
+                        rule: &r.rule,
+                        outcome,
+                        message: &v.message,
+                        document: &v.document,
+                        line: v.line,
+                        path: &v.path,
+                        fingerprint: &v.fingerprint,
+                    };
+                    out.add_fact(fact, &collected, tool);
                 }
                 for g in &r.evidence_gaps {
-                    out.add_fact(
-                        Seen {
-                            rule: &r.rule,
-                            outcome: "missing",
-                            message: &g.message,
-                            document: &g.document,
-                            line: g.line,
-                            path: &g.path,
-                            fingerprint: "",
-                        },
-                        &collected,
-                        tool,
-                    );
+                    let fact = Seen {
+                        rule: &r.rule,
+                        outcome: "missing",
+                        message: &g.message,
+                        document: &g.document,
+                        line: g.line,
+                        path: &g.path,
+                        fingerprint: "",
+                    };
+                    out.add_fact(fact, &collected, tool);
                 }
                 if !r.waived.is_empty() || r.waiver.is_some() {
+                    // the report keeps a waiver's note only when it waives every finding of
+                    // the rule; the statement lists the waivers of partly waived rules too
                     let note = r.waiver.as_ref();
-                    out.add_risk(
-                        &r.rule,
-                        note.map_or("accepted by a waiver or the baseline", |n| {
-                            n.reason.as_str()
-                        }),
-                        note.and_then(|n| n.expires.as_deref()),
-                        note.and_then(|n| n.owner.as_deref()),
-                        note.map_or("", |n| n.source.as_str()),
-                        r.waived.len().max(usize::from(r.waiver.is_some())),
-                        tool,
-                    );
+                    let listed = statement
+                        .controls
+                        .iter()
+                        .flat_map(|e| &e.waivers)
+                        .find(|w| w.rule == r.rule);
+                    let waived = Waived {
+                        rule: &r.rule,
+                        reason: note
+                            .map(|n| n.reason.as_str())
+                            .or(listed.map(|w| w.reason.as_str()))
+                            .unwrap_or("accepted by a waiver or the baseline"),
+                        expires: note
+                            .and_then(|n| n.expires.as_deref())
+                            .or(listed.and_then(|w| w.expires.as_deref())),
+                        owner: note.and_then(|n| n.owner.as_deref()),
+                        source: note.map_or("", |n| n.source.as_str()),
+                    };
+                    out.add_risk(waived, tool);
                 }
             }
         }
         None => {
             for e in &statement.controls {
                 for x in e.evidence.iter().filter(|x| x.outcome != "pass") {
-                    out.add_fact(
-                        Seen {
-                            rule: &x.rule,
-                            outcome: &x.outcome,
-                            message: &x.message,
-                            document: &x.document,
-                            line: x.line,
-                            path: &x.path,
-                            fingerprint: "",
-                        },
-                        &collected,
-                        tool,
-                    );
+                    let fact = Seen {
+                        rule: &x.rule,
+                        outcome: &x.outcome,
+                        message: &x.message,
+                        document: &x.document,
+                        line: x.line,
+                        path: &x.path,
+                        fingerprint: "",
+                    };
+                    out.add_fact(fact, &collected, tool);
                 }
-                for w in &e.waivers {
-                    if !out.risk_of_rule.contains_key(&w.rule) {
-                        out.add_risk(&w.rule, &w.reason, w.expires.as_deref(), None, "", 0, tool);
-                    }
+            }
+            for w in statement.controls.iter().flat_map(|e| &e.waivers) {
+                if !out.risk_of_rule.contains_key(&w.rule) {
+                    let waived = Waived {
+                        rule: &w.rule,
+                        reason: &w.reason,
+                        expires: w.expires.as_deref(),
+                        owner: None,
+                        source: "",
+                    };
+                    out.add_risk(waived, tool);
                 }
             }
         }
@@ -135,6 +153,7 @@ pub(super) fn observe(statement: &Statement, report: Option<&Report>, tool: &str
 }
 
 impl Observed {
+    /// Adds the observation of one piece of fact evidence.
     fn add_fact(&mut self, s: Seen<'_>, collected: &str, tool: &str) {
         let line = s.line.to_string();
         let identity = if s.fingerprint.is_empty() {
@@ -175,26 +194,28 @@ impl Observed {
             }],
             "collected": collected,
         }));
+        if s.outcome == "waived" {
+            self.waived_of_rule
+                .entry(s.rule.to_string())
+                .or_default()
+                .push(uuid.clone());
+        }
         self.by_rule
             .entry(s.rule.to_string())
             .or_default()
             .push(uuid);
     }
 
-    #[allow(
-        clippy::too_many_arguments,
-        reason = "one risk's fields, from two sources"
-    )]
-    fn add_risk(
-        &mut self,
-        rule: &str,
-        reason: &str,
-        expires: Option<&str>,
-        owner: Option<&str>,
-        source: &str,
-        findings: usize,
-        tool: &str,
-    ) {
+    fn add_risk(&mut self, w: Waived<'_>, tool: &str) {
+        let Waived {
+            rule,
+            reason,
+            expires,
+            owner,
+            source,
+        } = w;
+        let waived = self.waived_of_rule.get(rule).cloned().unwrap_or_default();
+        let findings = waived.len();
         let uuid = uuid_of(&["risk", rule]);
         let mut risk = json!({
             "uuid": uuid,
@@ -213,8 +234,8 @@ impl Observed {
             // a waiver holds through its `expires` day
             obj.insert("deadline".into(), Value::from(date_time(day, "23:59:59")));
         }
-        if let (Some(seen), Some(obj)) = (self.by_rule.get(rule), risk.as_object_mut()) {
-            let related: Vec<Value> = seen
+        if let Some(obj) = risk.as_object_mut() {
+            let related: Vec<Value> = waived
                 .iter()
                 .map(|u| json!({"observation-uuid": u}))
                 .collect();
