@@ -9,7 +9,7 @@ use super::escape_controls;
 use super::github::{escape_data, escape_property};
 use super::markdown::text;
 
-/// Findings listed in the Markdown delta; the rest are counted.
+/// Findings listed in the human and Markdown delta; the rest are counted.
 const FINDINGS_SHOWN: usize = 20;
 
 /// The delta as text for a terminal, ending with a blank line.
@@ -26,7 +26,7 @@ pub fn render_delta_human(delta: &Delta) -> String {
         let _ = writeln!(out, "  {}", escape_controls(line));
     }
     let _ = writeln!(out, "  {}", delta.totals());
-    for f in &delta.new_findings {
+    for f in delta.new_findings.iter().take(FINDINGS_SHOWN) {
         let _ = writeln!(
             out,
             "  new: {} {}:{}: {}",
@@ -34,6 +34,13 @@ pub fn render_delta_human(delta: &Delta) -> String {
             escape_controls(&f.document),
             f.line,
             escape_controls(&f.message)
+        );
+    }
+    if delta.new_findings.len() > FINDINGS_SHOWN {
+        let _ = writeln!(
+            out,
+            "  … and {} more new findings",
+            delta.new_findings.len() - FINDINGS_SHOWN
         );
     }
     let _ = writeln!(out, "  {}\n", verdict(delta));
