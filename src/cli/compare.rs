@@ -140,17 +140,29 @@ pub fn of_statement(base: &Side, soa: &Statement, file: Option<&str>) -> Delta {
     compare(base, &Side::of_statement(soa), file.unwrap_or(""))
 }
 
-/// The statement in `format` with the delta in front (Markdown) or as its `delta` key (JSON);
-/// CSV has no place for it, so it goes to standard error; OSCAL is unchanged.
-pub fn soa_with_delta(format: super::soa::SoaFormat, text: String, delta: &Delta) -> String {
-    use super::soa::SoaFormat;
+/// Where a statement format has room for the delta.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SoaText {
+    /// In front (Markdown).
+    Markdown,
+    /// As the `delta` key (JSON).
+    Json,
+    /// Nowhere: it goes to standard error (CSV).
+    Csv,
+    /// Nowhere, and not repeated (OSCAL, which records the run, not a comparison).
+    Other,
+}
+
+/// The statement with the delta in front (Markdown) or as its `delta` key (JSON); CSV has no
+/// place for it, so it goes to standard error; other formats are unchanged.
+pub fn soa_with_delta(format: SoaText, text: String, delta: &Delta) -> String {
     match format {
-        SoaFormat::Markdown => render_delta_markdown(delta) + &text,
-        SoaFormat::Json => with_delta_json(&text, delta),
-        SoaFormat::Csv => {
+        SoaText::Markdown => render_delta_markdown(delta) + &text,
+        SoaText::Json => with_delta_json(&text, delta),
+        SoaText::Csv => {
             errln!("{}", render_delta_human(delta).trim_end());
             text
         }
-        SoaFormat::Oscal => text,
+        SoaText::Other => text,
     }
 }

@@ -128,7 +128,16 @@ pub fn run(args: &SoaArgs) -> u8 {
     };
     let delta = base.map(|b| super::compare::of_statement(&b, &soa, args.compare.as_deref()));
     let text = match &delta {
-        Some(d) => super::compare::soa_with_delta(args.format, text, d),
+        Some(d) => {
+            use super::compare::SoaText;
+            let room = match args.format {
+                SoaFormat::Markdown => SoaText::Markdown,
+                SoaFormat::Json => SoaText::Json,
+                SoaFormat::Csv => SoaText::Csv,
+                _ => SoaText::Other,
+            };
+            super::compare::soa_with_delta(room, text, d)
+        }
         None => text,
     };
     if !super::write_output(args.output.as_deref(), &text) {

@@ -59,7 +59,7 @@ impl Format {
             .map_or("human", |(n, _)| *n)
     }
 
-    /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`).
+    /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`, `oscal`).
     pub fn by_name(name: &str) -> Option<Format> {
         Format::ALL
             .iter()
