@@ -20,9 +20,11 @@ if [ ! -x "$venv/bin/python" ]; then
     say "creating the venv $venv"
     "$python" -m venv "$venv"
 fi
-say "installing maturin, pytest and mypy into $venv"
+say "installing maturin, pytest, mypy and compliance-trestle into $venv"
 "$venv/bin/python" -m pip install --quiet --upgrade pip
-"$venv/bin/python" -m pip install --quiet "maturin>=1.5,<2" pytest mypy
+# compliance-trestle (the OSCAL SDK) loads the CLI's OSCAL output in test_oscal.py; pinned:
+# 5.2.0 reads OSCAL 1.2.x, the version tests/schemas/oscal holds
+"$venv/bin/python" -m pip install --quiet "maturin>=1.5,<2" pytest mypy "compliance-trestle==5.2.0"
 
 # one target folder for the CLI and the native module, so their shared crates build once
 export CARGO_TARGET_DIR="$root/target"

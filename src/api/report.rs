@@ -239,7 +239,7 @@ impl Report {
 
     /// The report in one of the CLI's formats without colour: `human`, `json`, `sarif`,
     /// `junit`, `markdown`, `github`, `html` (without the fact files' lines, which the CLI
-    /// adds); `None` for another name.
+    /// adds), `oscal` (dated today); `None` for another name.
     ///
     /// ```
     /// # let engine = annexa::Engine::builder().policy_source("p.policy", "rule r { controls A.8.24 require 1 == 1 }").build()?;

@@ -73,6 +73,14 @@ pub struct CheckArgs {
     /// A JSON report of an earlier run: the violations it lists are waived, so only new ones fail.
     #[arg(long = "baseline", value_name = "REPORT.json")]
     baseline: Option<String>,
+    /// A JSON report of an earlier run (`check --format json`, e.g. of the base branch): the
+    /// report starts with which controls changed status and which findings are new or fixed.
+    #[arg(long = "compare", value_name = "BASE.json")]
+    compare: Option<String>,
+    /// With --compare: exit 1 only when the run regressed against BASE (a control got worse or
+    /// a finding is new), 0 otherwise even if older findings remain.
+    #[arg(long = "fail-on-regression", requires = "compare")]
+    fail_on_regression: bool,
     /// Read this annexa.toml instead of the nearest one above the working directory.
     #[arg(long = "config", value_name = "FILE", conflicts_with = "no_config")]
     config: Option<String>,
@@ -121,6 +129,11 @@ pub fn run(args: &CheckArgs) -> u8 {
             return EXIT_USAGE;
         }
     }
+    let base = match args.compare.as_deref().map(super::compare::base_report) {
+        Some(None) => return EXIT_USAGE,
+        Some(Some(side)) => Some(side),
+        None => None,
+    };
     let Ok(config) = load_config(args.config.as_deref(), args.no_config) else {
         return EXIT_USAGE;
     };
@@ -176,12 +189,25 @@ pub fn run(args: &CheckArgs) -> u8 {
             annexa::unstable::findings_of(&report),
             &mut annexa::unstable::report::snippet::SourceCache::new(),
         ),
+        Format::Oscal => super::oscal::render(&report, args.now.as_deref()),
         _ => report.render(format.name()).unwrap_or_default(),
+    };
+    let delta = match (&base, &args.compare) {
+        (Some(side), Some(file)) => super::compare::of_report(side, &report, file),
+        _ => None,
+    };
+    let text = match &delta {
+        Some(d) => super::compare::with_delta(format, text, d),
+        None => text,
     };
     if !super::write_output(args.output.as_deref(), &text) {
         return EXIT_USAGE;
     }
-    let code = if report.ok() { EXIT_OK } else { EXIT_FAILED };
+    let ok = match &delta {
+        Some(d) if args.fail_on_regression => !d.has_regressions(),
+        _ => report.ok(),
+    };
+    let code = if ok { EXIT_OK } else { EXIT_FAILED };
     // the process ends next: freeing millions of fact nodes one by one would only cost time
     std::mem::forget(report);
     code

@@ -32,6 +32,7 @@ macro_rules! errln {
 }
 
 mod check;
+mod compare;
 mod completions;
 mod controls;
 mod explain;
@@ -40,6 +41,7 @@ mod graph;
 mod init;
 mod inputs;
 mod lint;
+mod oscal;
 mod soa;
 mod test;
 

@@ -4,7 +4,7 @@ use annexa::unstable::audit::soa::{Applicability, render_csv, render_markdown, s
 use annexa::unstable::findings::Report;
 
 use super::inputs::load_policies_or_pack;
-use super::{EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
+use super::{EXIT_FAILED, EXIT_OK, EXIT_USAGE, UsageError, print_diagnostic};
 
 /// Arguments of `annexa soa`.
 #[derive(clap::Args, Debug)]
@@ -31,6 +31,14 @@ pub struct SoaArgs {
     /// The evaluation clock as `YYYY-MM-DD`, for reproducible runs.
     #[arg(long, value_name = "DATE")]
     now: Option<String>,
+    /// A statement of an earlier run (`soa --format json`): the output starts with which
+    /// controls changed status and which findings are new or fixed.
+    #[arg(long = "compare", value_name = "BASE.json")]
+    compare: Option<String>,
+    /// With --compare: exit 1 when the statement regressed against BASE (a control got worse
+    /// or a finding is new).
+    #[arg(long = "fail-on-regression", requires = "compare")]
+    fail_on_regression: bool,
 }
 
 /// Output formats of `annexa soa`.
@@ -44,11 +52,18 @@ pub enum SoaFormat {
     Json,
     /// One self-contained HTML page (docs/html.md).
     Html,
+    /// OSCAL assessment results (JSON).
+    Oscal,
 }
 
 /// Runs the command; returns the exit code (0, or 2 on a usage error: the statement is a
 /// document, not a gate).
 pub fn run(args: &SoaArgs) -> u8 {
+    let base = match args.compare.as_deref().map(super::compare::base_statement) {
+        Some(None) => return EXIT_USAGE,
+        Some(Some(side)) => Some(side),
+        None => None,
+    };
     let applicability = match &args.applicability {
         None => Applicability::default(),
         Some(file) => match read_applicability(file) {
@@ -112,11 +127,29 @@ pub fn run(args: &SoaArgs) -> u8 {
         SoaFormat::Csv => render_csv(&soa),
         SoaFormat::Json => serde_json::to_string_pretty(&soa).unwrap_or_default() + "\n",
         SoaFormat::Html => annexa::unstable::report::html::render_soa(&soa),
+        SoaFormat::Oscal => super::oscal::render_soa(&soa, report.as_ref(), args.now.as_deref()),
+    };
+    let delta = base.map(|b| super::compare::of_statement(&b, &soa, args.compare.as_deref()));
+    let text = match &delta {
+        Some(d) => {
+            use super::compare::SoaText;
+            let room = match args.format {
+                SoaFormat::Markdown => SoaText::Markdown,
+                SoaFormat::Json => SoaText::Json,
+                SoaFormat::Csv => SoaText::Csv,
+                _ => SoaText::Other,
+            };
+            super::compare::soa_with_delta(room, text, d)
+        }
+        None => text,
     };
     if !super::write_output(args.output.as_deref(), &text) {
         return EXIT_USAGE;
     }
-    EXIT_OK
+    match delta {
+        Some(d) if args.fail_on_regression && d.has_regressions() => EXIT_FAILED,
+        _ => EXIT_OK,
+    }
 }
 
 fn read_applicability(file: &str) -> Option<Applicability> {

@@ -205,7 +205,7 @@ fn plural(n: usize) -> &'static str {
 
 /// Escapes text for Markdown prose: HTML entities, backslashes before Markdown punctuation,
 /// line breaks folded into spaces.
-fn text(raw: &str) -> String {
+pub(crate) fn text(raw: &str) -> String {
     let chars: Vec<char> = raw.chars().collect();
     let mut out = String::with_capacity(raw.len());
     for (i, &c) in chars.iter().enumerate() {

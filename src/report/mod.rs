@@ -1,17 +1,20 @@
 //! Presentation of a [`Report`]: the only place that knows about formats and colour.
 
+mod delta;
 mod escape;
 mod github;
 pub mod html;
 mod human;
 mod junit;
 mod markdown;
+pub mod oscal;
 mod sarif;
 pub mod snippet;
 
 use crate::findings::Report;
 
 pub use crate::source::relative_path;
+pub use delta::{render_delta_github, render_delta_human, render_delta_markdown, with_delta_json};
 pub use escape::{escape_controls, terminal_safe};
 pub use github::render_github;
 pub use human::{render_human, render_human_with};
@@ -36,11 +39,13 @@ pub enum Format {
     Github,
     /// One self-contained HTML page for auditors.
     Html,
+    /// OSCAL assessment results (JSON).
+    Oscal,
 }
 
 impl Format {
     /// Every format with its name on the command line.
-    pub const ALL: [(&'static str, Format); 7] = [
+    pub const ALL: [(&'static str, Format); 8] = [
         ("human", Format::Human),
         ("json", Format::Json),
         ("sarif", Format::Sarif),
@@ -48,6 +53,7 @@ impl Format {
         ("markdown", Format::Markdown),
         ("github", Format::Github),
         ("html", Format::Html),
+        ("oscal", Format::Oscal),
     ];
 
     /// The name of the format on the command line.
@@ -58,7 +64,8 @@ impl Format {
             .map_or("human", |(n, _)| *n)
     }
 
-    /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`, `html`).
+    /// The format called `name` (`human`, `json`, `sarif`, `junit`, `markdown`, `github`, `html`,
+    /// `oscal`).
     pub fn by_name(name: &str) -> Option<Format> {
         Format::ALL
             .iter()
@@ -85,7 +92,15 @@ pub fn render(report: &Report, format: Format, colour: bool) -> String {
         Format::Markdown => render_markdown(report),
         Format::Github => render_github(report),
         Format::Html => html::render_check(report, &mut snippet::SourceCache::disabled()),
+        // the clock of a library render is today; `annexa check` passes `--now`
+        Format::Oscal => oscal::render_check(report, &today(), None),
     }
+}
+
+/// Today's date (UTC) as `YYYY-MM-DD`.
+pub fn today() -> String {
+    let d = time::OffsetDateTime::now_utc().date();
+    format!("{:04}-{:02}-{:02}", d.year(), u8::from(d.month()), d.day())
 }
 
 /// The JSON report, pretty-printed, ending with a newline.
