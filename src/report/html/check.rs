@@ -96,7 +96,7 @@ fn header(report: &Report) -> String {
     let (class, word) = if failed {
         ("bad", "FAILED")
     } else if report.summary.incomplete > 0 {
-        ("bad", "INCOMPLETE")
+        ("warn", "INCOMPLETE")
     } else {
         ("ok", "PASSED")
     };

@@ -25,7 +25,7 @@ code,pre,.mono{font-family:ui-monospace,SFMono-Regular,"DejaVu Sans Mono",Menlo,
 dl.meta{display:grid;grid-template-columns:max-content 1fr;gap:2px 16px;margin:8px 0 0;font-size:.9rem}
 dl.meta dt{color:var(--muted)}dl.meta dd{margin:0;word-break:break-all}
 .verdict{display:inline-block;padding:3px 12px;border-radius:4px;font-weight:700;color:#fff;font-size:.9rem;vertical-align:middle;margin-left:8px}
-.verdict.ok{background:var(--pass)}.verdict.bad{background:var(--fail)}
+.verdict.ok{background:var(--pass)}.verdict.bad{background:var(--fail)}.verdict.warn{background:var(--incomplete)}
 .cards{display:flex;flex-wrap:wrap;gap:10px;margin:14px 0}
 .card{border:1px solid var(--line);border-radius:6px;padding:8px 12px;min-width:90px;background:var(--soft)}
 .card .n{font-size:1.6rem;font-weight:700;line-height:1.1}.card .l{font-size:.8rem;color:var(--muted)}
