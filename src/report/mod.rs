@@ -6,13 +6,14 @@ mod human;
 mod junit;
 mod markdown;
 mod sarif;
+pub mod snippet;
 
 use crate::findings::Report;
 
 pub use crate::source::relative_path;
 pub use escape::{escape_controls, terminal_safe};
 pub use github::render_github;
-pub use human::{render_human, render_human_with};
+pub use human::{HumanOptions, render_human, render_human_options, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;
