@@ -97,11 +97,18 @@ impl Selection {
         if kept.is_empty() {
             return Err(Error::plain(
                 ErrorKind::Usage,
-                format!(
-                    "no rule matches {} (of {total} rules)",
-                    self.given.join(" ")
-                ),
-                "rule globs (`--rule`, `--exclude-rule`) match the full rule id (`ml.*`, `*.training_data_*`); control globs match 2022 ids (`A.5.*`, `A.8.2?`)",
+                if self.excluded.is_some() {
+                    format!(
+                        "no rule is left after {} (of {total} rules)",
+                        self.given.join(" ")
+                    )
+                } else {
+                    format!(
+                        "no rule matches {} (of {total} rules)",
+                        self.given.join(" ")
+                    )
+                },
+                "rule globs (`--rule`, `--exclude-rule`, `exclude-rules` of annexa.toml) match the full rule id (`ml.*`, `*.training_data_*`); control globs match 2022 ids (`A.5.*`, `A.8.2?`)",
             ));
         }
         let mut filtered = crate::eval::report(kept);
