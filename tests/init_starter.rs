@@ -41,7 +41,9 @@ fn the_starter_walks_end_to_end() {
         report.contains("PASS   ml.data_protection.datasets_encrypted_at_rest"),
         "{report}"
     );
-    assert!(report.contains("57 rules: 31 passed, 0 failed"), "{report}");
+    // (the pack's rule count is the pack's business: only the verdict is asserted)
+    assert!(report.contains("\nOK: ") && report.contains(" passed, 0 failed, "), "{report}");
+    assert!(!report.contains("INCOMPLETE"), "{report}");
     assert!(report.contains("config: annexa.toml"), "{report}");
 
     // the schema check is on (strict), and the facts pass it

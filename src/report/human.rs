@@ -299,27 +299,14 @@ fn last_segment(pointer: &str) -> Option<String> {
 }
 
 /// How many characters the value starting at character `start` of `line` spans: a quoted
-/// scalar to its closing quote, anything else up to a flow delimiter (`,` `]` `}`), a comment or
-/// the end of the line. At least 1, so a mark is always drawn.
+/// scalar to its closing quote, a flow collection (`[…]`, `{…}`) to its closing bracket when it
+/// closes on the line, anything else up to a flow delimiter (`,` `]` `}`), a comment or the end
+/// of the line. At least 1, so a mark is always drawn.
 fn token_width(line: &str, start: usize) -> usize {
     let rest: Vec<char> = line.chars().skip(start).collect();
     let width = match rest.first() {
-        Some(&quote) if quote == '"' || quote == '\'' => {
-            let mut escaped = false;
-            let mut end = None;
-            for (i, &c) in rest.iter().enumerate().skip(1) {
-                if quote == '"' && c == '\\' && !escaped {
-                    escaped = true;
-                    continue;
-                }
-                if c == quote && !escaped {
-                    end = Some(i + 1);
-                    break;
-                }
-                escaped = false;
-            }
-            end.unwrap_or(rest.len())
-        }
+        Some('"' | '\'') => closing_quote(&rest).unwrap_or(rest.len()),
+        Some('[' | '{') => closing_bracket(&rest).unwrap_or(1),
         _ => {
             let mut end = rest.len();
             for (i, &c) in rest.iter().enumerate() {
@@ -335,6 +322,47 @@ fn token_width(line: &str, start: usize) -> usize {
         }
     };
     width.max(1)
+}
+
+/// The length of the quoted scalar `rest` starts with, closing quote included (`\"` escapes
+/// in double quotes; `''` in single quotes reads as an end and a new start, which marks the
+/// same characters).
+fn closing_quote(rest: &[char]) -> Option<usize> {
+    let quote = *rest.first()?;
+    let mut escaped = false;
+    for (i, &c) in rest.iter().enumerate().skip(1) {
+        if quote == '"' && c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        if c == quote && !escaped {
+            return Some(i + 1);
+        }
+        escaped = false;
+    }
+    None
+}
+
+/// The length of the flow collection `rest` starts with, closing bracket included, skipping
+/// brackets inside quoted scalars; `None` when it does not close on this line.
+fn closing_bracket(rest: &[char]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&c) = rest.get(i) {
+        match c {
+            '"' | '\'' => i += closing_quote(rest.get(i..)?)?.saturating_sub(1),
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Gaps that sum up together: (construct, missing field, document), in order of appearance.
@@ -462,6 +490,9 @@ mod tests {
         assert_eq!(token_width("  - {role: admin, mfa: false}", 11), 5);
         assert_eq!(token_width("  region: us-east-1   # moved", 10), 9);
         assert_eq!(token_width("short", 40), 1);
+        assert_eq!(token_width("    feeds: []", 11), 2);
+        assert_eq!(token_width(r#"  x: [a, "]", {b: 1}] # c"#, 5), 16);
+        assert_eq!(token_width("  x: [a,", 5), 1);
     }
 
     #[test]
