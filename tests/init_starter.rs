@@ -1,7 +1,7 @@
 //! The first hour: `annexa init` writes a starter that runs the built-in `ml` pack next to its
 //! own policy (which `use`s a pack module without `-p`), with the fact-model check strict and a
 //! baseline wired in, and every command a newcomer runs next succeeds in it.
-#![allow(clippy::expect_used, clippy::unwrap_used)]
+#![allow(clippy::expect_used, clippy::unwrap_used, clippy::panic)]
 
 mod common;
 use common::*;
@@ -42,7 +42,10 @@ fn the_starter_walks_end_to_end() {
         "{report}"
     );
     // (the pack's rule count is the pack's business: only the verdict is asserted)
-    assert!(report.contains("\nOK: ") && report.contains(" passed, 0 failed, "), "{report}");
+    assert!(
+        report.contains("\nOK: ") && report.contains(" passed, 0 failed, "),
+        "{report}"
+    );
     assert!(!report.contains("INCOMPLETE"), "{report}");
     assert!(report.contains("config: annexa.toml"), "{report}");
 

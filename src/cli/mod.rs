@@ -64,6 +64,8 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// parsed once per process: boxing `check`'s many options would save nothing worth the noise
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Evaluate policies against fact files.
     #[command(
