@@ -74,9 +74,9 @@ impl EngineBuilder {
     ///     .build()?;
     /// let facts = annexa::Facts::new().value("f.json", serde_json::json!({}));
     /// let report = engine.check(&facts)?;
-    /// assert!(report.rules().any(|r| r.id() == "r"));
-    /// assert!(report.rules().any(|r| r.id().starts_with("kubernetes.")));
-    /// assert!(!report.rules().any(|r| r.id().starts_with("ml.")));
+    /// assert!(report.results().any(|r| r.rule() == "r"));
+    /// assert!(report.results().any(|r| r.rule().starts_with("kubernetes.")));
+    /// assert!(!report.results().any(|r| r.rule().starts_with("ml.")));
     /// # Ok::<(), annexa::Error>(())
     /// ```
     pub fn packs<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
