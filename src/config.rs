@@ -89,6 +89,14 @@ pub struct Config {
     pub waivers: Option<PathBuf>,
     /// `exclude`: globs of fact paths skipped when walking folders (added to `check --exclude`).
     pub exclude: Vec<String>,
+    /// `packs`: the built-in packs run next to `policies` (`["ml", "kubernetes"]`, or
+    /// `["all"]`), the default of `check --builtin=…`; checked against the pack names.
+    pub packs: Option<Vec<String>>,
+    /// `exclude-rules`: globs of rule ids left out of the report (added to `--exclude-rule`).
+    pub exclude_rules: Vec<String>,
+    /// `baseline`: a JSON report of an earlier run whose violations are accepted (the default
+    /// of `check --baseline`).
+    pub baseline: Option<PathBuf>,
     /// `[params]`: param overrides, sorted by name; `check --param` wins per param.
     pub params: Vec<ConfigParam>,
     /// `[lint]`: lint levels; `lint --allow/--deny` win per lint.
@@ -229,6 +237,9 @@ impl Config {
             format: None,
             waivers: raw.waivers.map(|w| dir.join(w.into_inner())),
             exclude: Vec::new(),
+            packs: None,
+            exclude_rules: Vec::new(),
+            baseline: raw.baseline.map(|b| dir.join(b.into_inner())),
             params: Vec::new(),
             lint: LintConfig::default(),
             limits: Limits::default(),
@@ -294,6 +305,44 @@ impl Config {
                     )
                     .with_help(
                         "globs use `*` for any text, `**` for any folders, `?` for one character",
+                    ),
+                ),
+            }
+        }
+        if let Some(packs) = raw.packs {
+            let known = crate::pack::names();
+            let mut chosen = Vec::new();
+            for pack in packs {
+                let name = pack.get_ref();
+                if name == "all" || known.contains(name) {
+                    chosen.push(name.clone());
+                    continue;
+                }
+                let near = close_names(name, known.iter().map(String::as_str))
+                    .first()
+                    .map(|n| format!("did you mean `{n}`? "))
+                    .unwrap_or_default();
+                errors.push(
+                    value_error(&file, &pack, format!("no built-in pack is called `{name}`"))
+                        .with_help(format!(
+                            "{near}the packs are {} (or `all`)",
+                            known.join(", ")
+                        )),
+                );
+            }
+            config.packs = Some(chosen);
+        }
+        for glob in raw.exclude_rules.unwrap_or_default() {
+            match globset::Glob::new(glob.get_ref()) {
+                Ok(_) => config.exclude_rules.push(glob.get_ref().clone()),
+                Err(e) => errors.push(
+                    value_error(
+                        &file,
+                        &glob,
+                        format!("`{}` is not a valid glob: {}", glob.get_ref(), e.kind()),
+                    )
+                    .with_help(
+                        "rule globs match the full rule id: `ml.data_protection.*`, `*.backups_*`",
                     ),
                 ),
             }
@@ -394,6 +443,9 @@ struct Raw {
     format: Option<Spanned<String>>,
     waivers: Option<Spanned<String>>,
     exclude: Option<Vec<Spanned<String>>>,
+    packs: Option<Vec<Spanned<String>>>,
+    exclude_rules: Option<Vec<Spanned<String>>>,
+    baseline: Option<Spanned<String>>,
     params: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     lint: Option<RawLint>,
     limits: Option<RawLimits>,

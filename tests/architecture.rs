@@ -31,10 +31,10 @@ const LAYERS: &[&str] = &[
     "ast",
     "syntax",
     "stdlib",
+    "pack",
     "facts",
     "schema",
     "compile",
-    "pack",
     "findings",
     "identity",
     "eval",
@@ -387,7 +387,7 @@ fn a_reference_to_a_later_layer_is_named_with_its_file_and_line() {
         problems,
         vec![
             "src/compile/mod.rs:4: `compile` refers to `findings` (`crate::findings::Severity`), \
-             a later layer: `compile` is layer 10 and may use only layers before it \
+             a later layer: `compile` is layer 11 and may use only layers before it \
              (docs/architecture.md)"
                 .to_string()
         ]

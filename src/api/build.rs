@@ -28,6 +28,7 @@ pub(crate) struct Parts {
     pub policy_paths: Vec<PathBuf>,
     pub sources: Vec<(String, String)>,
     pub builtin: Option<bool>,
+    pub packs: Option<Vec<String>>,
     pub params: Vec<(String, serde_json::Value)>,
     pub config: Option<PathBuf>,
     pub fail_on: Option<Severity>,
@@ -40,6 +41,7 @@ pub(crate) struct Parts {
     pub combine: bool,
     pub rule_globs: Vec<String>,
     pub control_globs: Vec<String>,
+    pub excluded_rule_globs: Vec<String>,
     pub functions: Vec<(String, usize, HostFn)>,
 }
 
@@ -73,7 +75,11 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
             .unwrap_or_default()
     };
     let has_policies = user_given || !paths.is_empty();
-    let builtin = parts.builtin.unwrap_or(!has_policies);
+    let packs = parts
+        .packs
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.packs.clone()));
+    let builtin = parts.builtin.unwrap_or(!has_policies || packs.is_some());
     if !has_policies && !builtin {
         return Err(Error::plain(
             ErrorKind::Usage,
@@ -93,7 +99,19 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
 
     let mut modules: Vec<Module> = Vec::new();
     if builtin {
-        modules.extend(crate::pack::modules().map_err(|d| Error::one(ErrorKind::Policy, d))?);
+        match packs.as_deref() {
+            Some(names) if !names.iter().any(|n| n == "all") => {
+                modules.extend(crate::pack::modules_of(names).map_err(|why| {
+                    Error::plain(
+                        ErrorKind::Usage,
+                        why,
+                        "name packs as `annexa controls` and docs/packs.md do, or `all`",
+                    )
+                })?)
+            }
+            _ => modules
+                .extend(crate::pack::modules().map_err(|d| Error::one(ErrorKind::Policy, d))?),
+        }
     }
     let mut parse_errors = Vec::new();
     for (name, text) in &sources {
@@ -173,7 +191,11 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
         .waivers
         .clone()
         .or_else(|| config.as_ref().and_then(|c| c.waivers.clone()));
-    let accepted = accepted(waivers.as_deref(), parts.baseline.as_deref(), &load)?;
+    let baseline = parts
+        .baseline
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.baseline.clone()));
+    let accepted = accepted(waivers.as_deref(), baseline.as_deref(), &load)?;
     let declared = match program.fact_model {
         Some(_) => SchemaMode::Warn,
         None => SchemaMode::Off,
@@ -187,7 +209,12 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
             .and_then(|c| c.schema.check)
             .unwrap_or(declared),
     };
-    let selection = Selection::new(&parts.rule_globs, &parts.control_globs)?;
+    let mut excluded = config
+        .as_ref()
+        .map(|c| c.exclude_rules.clone())
+        .unwrap_or_default();
+    excluded.extend(parts.excluded_rule_globs.iter().cloned());
+    let selection = Selection::new(&parts.rule_globs, &parts.control_globs, &excluded)?;
     Ok(Engine::from_assembled(Assembled {
         program,
         options,

@@ -23,6 +23,7 @@ pub struct EngineBuilder {
     policy_paths: Vec<PathBuf>,
     sources: Vec<(String, String)>,
     builtin: Option<bool>,
+    packs: Option<Vec<String>>,
     params: Vec<(String, serde_json::Value)>,
     config: Option<PathBuf>,
     fail_on: Option<Severity>,
@@ -35,6 +36,7 @@ pub struct EngineBuilder {
     combine: bool,
     rule_globs: Vec<String>,
     control_globs: Vec<String>,
+    excluded_rule_globs: Vec<String>,
     functions: Vec<(String, usize, HostFn)>,
 }
 
@@ -51,11 +53,36 @@ impl EngineBuilder {
         self
     }
 
-    /// Whether the built-in packs (`policies/` of the repository) are compiled in too. By
-    /// default they are when no policy is given (by path, source or `annexa.toml`), as
-    /// `annexa check` does without `-p`.
+    /// Whether the built-in packs (`policies/` of the repository) are compiled in too, next
+    /// to the policies given. By default they are when no policy is given (by path, source or
+    /// `annexa.toml`), as `annexa check` does without `-p`, or when packs are named (here or by
+    /// `packs` of `annexa.toml`).
     pub fn builtin_packs(mut self, yes: bool) -> Self {
         self.builtin = Some(yes);
+        self
+    }
+
+    /// Compiles in only these built-in packs (`"ml"`, `"kubernetes"`, as `annexa controls` and
+    /// `docs/packs.md` name them; `"all"` for every pack), next to the policies given, as
+    /// `annexa check --builtin=ml,kubernetes` does; over `packs` of `annexa.toml`. An unknown
+    /// name is a usage error with a "did you mean".
+    ///
+    /// ```
+    /// let engine = annexa::Engine::builder()
+    ///     .packs(["kubernetes"])
+    ///     .policy_source("own.policy", r#"rule r { controls A.5.9 require true }"#)
+    ///     .build()?;
+    /// let facts = annexa::Facts::new().value("f.json", serde_json::json!({}));
+    /// let report = engine.check(&facts)?;
+    /// assert!(report.results().any(|r| r.rule() == "r"));
+    /// assert!(report.results().any(|r| r.rule().starts_with("kubernetes.")));
+    /// assert!(!report.results().any(|r| r.rule().starts_with("ml.")));
+    /// # Ok::<(), annexa::Error>(())
+    /// ```
+    pub fn packs<S: Into<String>>(mut self, names: impl IntoIterator<Item = S>) -> Self {
+        self.packs
+            .get_or_insert_with(Vec::new)
+            .extend(names.into_iter().map(Into::into));
         self
     }
 
@@ -136,6 +163,16 @@ impl EngineBuilder {
         self
     }
 
+    /// Leaves out of the report the rules whose id matches one of these globs (a plain id is a
+    /// glob too: `ml.data_protection.backups_exist`), as `--exclude-rule`; added to
+    /// `exclude-rules` of `annexa.toml`. Excluded rules still run, so a `when` on one still
+    /// sees its outcome.
+    pub fn exclude_rules<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
+        self.excluded_rule_globs
+            .extend(globs.into_iter().map(Into::into));
+        self
+    }
+
     /// A host function policies may call by `name` with `arity` arguments, checked at compile
     /// time like a builtin. It gets the arguments as JSON and returns a value, or `Err` with a
     /// message (the rule ends in `error`). When an argument is a missing fact the function is
@@ -179,6 +216,7 @@ impl EngineBuilder {
             policy_paths: self.policy_paths,
             sources: self.sources,
             builtin: self.builtin,
+            packs: self.packs,
             params: self.params,
             config: self.config,
             fail_on: self.fail_on,
@@ -191,6 +229,7 @@ impl EngineBuilder {
             combine: self.combine,
             rule_globs: self.rule_globs,
             control_globs: self.control_globs,
+            excluded_rule_globs: self.excluded_rule_globs,
             functions: self.functions,
         }
     }

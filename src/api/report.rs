@@ -252,9 +252,33 @@ impl Report {
         crate::report::Format::by_name(format).map(|f| crate::report::render(&self.inner, f, false))
     }
 
-    /// The human report as `annexa check --verbose` prints it (colour on request).
+    /// The human report as `annexa check` prints it (colour on request; `verbose` as
+    /// `--verbose`), with the fact-file lines under each violation read from the files the
+    /// violations name.
     pub fn render_human(&self, colour: bool, verbose: bool) -> String {
-        crate::report::render_human_with(&self.inner, colour, verbose)
+        self.render_human_with(colour, verbose, true)
+    }
+
+    /// [`Report::render_human`]; `snippets: false` leaves the fact-file lines out, as
+    /// `annexa check --no-snippets` does (no file is read).
+    ///
+    /// ```
+    /// # let engine = annexa::Engine::builder().policy_source("p.policy", "rule r { controls A.8.24 require facts.n == 1 else \"n is {facts.n}\" }").build()?;
+    /// # let report = engine.check(&annexa::Facts::new().value("f.json", serde_json::json!({"n": 2})))?;
+    /// let text = report.render_human_with(false, false, false);
+    /// assert!(text.contains("n is 2"));
+    /// assert!(!text.contains('│'));
+    /// # Ok::<(), annexa::Error>(())
+    /// ```
+    pub fn render_human_with(&self, colour: bool, verbose: bool, snippets: bool) -> String {
+        crate::report::render_human_options(
+            &self.inner,
+            crate::report::HumanOptions {
+                colour,
+                verbose,
+                snippets,
+            },
+        )
     }
 }
 

@@ -23,6 +23,12 @@ pub struct CheckArgs {
     /// annexa.toml or, failing that, the built-in ML policy pack runs.
     #[arg(short = 'p', long = "policy", value_name = "POLICY")]
     policies: Vec<String>,
+    /// Also run the built-in packs next to the policies: `--builtin` all of them,
+    /// `--builtin=ml,kubernetes` those named (as `annexa controls` names them) [default:
+    /// `packs` of annexa.toml].
+    #[arg(long = "builtin", value_name = "PACKS", num_args = 0..=1, require_equals = true,
+          default_missing_value = "all")]
+    builtin: Option<String>,
     /// Output format [default: `format` of annexa.toml, else human].
     #[arg(long, value_parser = format_parser())]
     format: Option<Format>,
@@ -63,6 +69,10 @@ pub struct CheckArgs {
     /// Report only rules mapped to an Annex A control matching this glob (e.g. `A.5.*`); repeatable.
     #[arg(long = "control", value_name = "GLOB")]
     controls: Vec<String>,
+    /// Leave the rules whose id matches this glob out of the report (a plain id is a glob too,
+    /// e.g. `ml.operations.*`); repeatable, added to `exclude-rules` of annexa.toml.
+    #[arg(long = "exclude-rule", value_name = "GLOB")]
+    exclude_rules: Vec<String>,
     /// Skip fact files found in folders whose path matches this glob (e.g. `**/fixtures/**`); repeatable.
     #[arg(long = "exclude", value_name = "GLOB")]
     excludes: Vec<String>,
@@ -90,6 +100,9 @@ pub struct CheckArgs {
     /// Also list, in the human report, the rules no fact document was in scope of.
     #[arg(short = 'v', long = "verbose")]
     verbose: bool,
+    /// Leave out, in the human report, the fact-file lines shown under each violation.
+    #[arg(long = "no-snippets")]
+    no_snippets: bool,
 }
 
 /// The values of `--gaps`.
@@ -123,6 +136,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         ("--rule", &args.rules),
         ("--control", &args.controls),
         ("--exclude", &args.excludes),
+        ("--exclude-rule", &args.exclude_rules),
     ] {
         if let Err(e) = glob_set(option, globs) {
             print_diagnostic(&e);
@@ -184,7 +198,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
     let text = match format {
-        Format::Human => report.render_human(colour, args.verbose),
+        Format::Human => report.render_human_with(colour, args.verbose, !args.no_snippets),
         Format::Html => annexa::unstable::report::html::render_check(
             annexa::unstable::findings_of(&report),
             &mut annexa::unstable::report::snippet::SourceCache::new(),
@@ -250,6 +264,9 @@ fn build_engine(
     for policy in &args.policies {
         builder = builder.policy_path(policy);
     }
+    if let Some(packs) = &args.builtin {
+        builder = builder.packs(packs.split(',').map(str::trim).filter(|p| !p.is_empty()));
+    }
     if let Some(mode) = args.schema.as_deref() {
         builder = builder.schema_check(match mode {
             "strict" => SchemaCheck::Strict,
@@ -260,7 +277,8 @@ fn build_engine(
     builder = builder
         .combine(args.combine)
         .select_rules(args.rules.iter().cloned())
-        .select_controls(args.controls.iter().cloned());
+        .select_controls(args.controls.iter().cloned())
+        .exclude_rules(args.exclude_rules.iter().cloned());
     match builder.build() {
         Ok(engine) => Some(engine),
         Err(e) => {

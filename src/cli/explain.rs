@@ -22,6 +22,11 @@ pub struct ExplainArgs {
     /// A policy file or folder (`*.policy`, recursively); repeatable. Without it, the built-in ML policy pack.
     #[arg(short = 'p', long = "policy", value_name = "POLICY")]
     policies: Vec<String>,
+    /// Also load the built-in packs next to the policies, as `check --builtin[=PACKS]` does:
+    /// all of them, or those named (`--builtin=ml,kubernetes`).
+    #[arg(long = "builtin", value_name = "PACKS", num_args = 0..=1, require_equals = true,
+          default_missing_value = "all")]
+    builtin: Option<String>,
     /// Override a param: `NAME=JSON`; repeatable.
     #[arg(long = "param", value_name = "NAME=JSON")]
     params: Vec<String>,
@@ -67,7 +72,15 @@ pub fn run(args: &ExplainArgs) -> u8 {
         return EXIT_USAGE;
     };
     options.params.extend(params);
-    let Some(modules) = super::inputs::load_policies_or_pack(&args.policies) else {
+    let modules = match (&args.builtin, args.policies.is_empty()) {
+        (None, _) => super::inputs::load_policies_or_pack(&args.policies),
+        (Some(spec), true) => super::inputs::builtin_modules(spec),
+        (Some(spec), false) => super::inputs::load_policies(&args.policies).and_then(|mut own| {
+            own.extend(super::inputs::builtin_modules(spec)?);
+            Some(own)
+        }),
+    };
+    let Some(modules) = modules else {
         return EXIT_USAGE;
     };
     let Some(compiled) = super::inputs::compile_configured(modules) else {

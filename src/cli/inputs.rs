@@ -109,6 +109,30 @@ pub fn load_policies_or_pack(paths: &[String]) -> Option<Vec<Module>> {
     }
 }
 
+/// The built-in packs `--builtin[=PACKS]` names: `all`, or a comma list of pack names. Prints
+/// what is wrong (an unknown pack, with a "did you mean").
+pub fn builtin_modules(spec: &str) -> Option<Vec<Module>> {
+    let names: Vec<String> = spec
+        .split(',')
+        .map(str::trim)
+        .filter(|p| !p.is_empty())
+        .map(str::to_string)
+        .collect();
+    if names.is_empty() || names.iter().any(|n| n == "all") {
+        return load_policies_or_pack(&[]);
+    }
+    match annexa::unstable::pack::modules_of(&names) {
+        Ok(modules) => Some(modules),
+        Err(why) => {
+            print_diagnostic(&UsageError::new(
+                why,
+                "name packs as `annexa controls` and docs/packs.md do, or `all`",
+            ));
+            None
+        }
+    }
+}
+
 /// Parses every policy file named (folders: `*.policy`, recursively, sorted). Prints each
 /// diagnostic; returns `None` when anything could not be read or parsed.
 pub fn load_policies(paths: &[String]) -> Option<Vec<Module>> {

@@ -66,6 +66,8 @@ pub struct Cli {
 }
 
 #[derive(Subcommand, Debug)]
+// parsed once per process: boxing `check`'s many options would save nothing worth the noise
+#[allow(clippy::large_enum_variant)]
 enum Command {
     /// Evaluate policies against fact files.
     #[command(
@@ -112,9 +114,9 @@ enum Command {
         after_help = "Examples:\n  annexa explain training_data_encrypted examples/facts/pipeline.yaml -p examples/policies\n  annexa explain ml.data_protection.admins_use_mfa facts/ -p policies/ --now 2026-01-31\n  annexa explain pii_stays_in_region facts.yaml -p policies/ --format json\n\nExit codes: 0 the rule passed or was skipped, 1 it failed or is in error, 2 usage error (unknown rule, unreadable input)."
     )]
     Explain(explain::ExplainArgs),
-    /// Write a starter annexa.toml, policy, facts example and CI workflow into an empty folder.
+    /// Write a starter project into an empty folder: annexa.toml running the built-in ml pack next to your own policy, facts, a baseline and a CI workflow.
     #[command(
-        after_help = "Examples:\n  annexa init\n  annexa init my-policies && cd my-policies && annexa check && annexa test\n  annexa init . --force\n\nWrites annexa.toml, policies/example.policy, facts/pipeline.yaml and .github/workflows/annexa.yml."
+        after_help = "Examples:\n  annexa init\n  annexa init my-policies && cd my-policies && annexa check && annexa test\n  annexa init . --force\n\nWrites annexa.toml, policies/starter.policy, facts/pipeline.yaml, baseline.json and .github/workflows/annexa.yml."
     )]
     Init(init::InitArgs),
 }

@@ -203,7 +203,7 @@ pub fn compile_with_host(
     let mut diags = Vec::new();
     let user_count = modules.len();
     let mut all = modules;
-    load_stdlib(&mut all, &mut diags);
+    load_built_in_modules(&mut all, &mut diags);
     let infos = module_infos(&all, user_count, &mut diags);
 
     // declare every definition
@@ -526,12 +526,15 @@ pub fn qualify(namespace: &str, name: &str) -> String {
     }
 }
 
-/// Appends every stdlib module named by a `use std.X`, transitively.
-fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
+/// Appends every stdlib module named by a `use std.X`, and every built-in pack module named by
+/// a `use` that no given module declares (`use ml.common` without `-p policies/`),
+/// transitively. A pack module comes in whole, rules included, as if its file had been given.
+fn load_built_in_modules(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
     let mut loaded: Vec<String> = Vec::new();
+    let mut declared: Vec<String> = all.iter().map(Module::namespace).collect();
     let mut next = 0;
     while next < all.len() {
-        let wanted: Vec<(String, Span, SourceFile)> = all
+        let wanted: Vec<(String, bool, Span, SourceFile)> = all
             .get(next)
             .map(|m| {
                 m.items
@@ -541,15 +544,35 @@ fn load_stdlib(all: &mut Vec<Module>, diags: &mut Vec<Diagnostic>) {
                             if u.path.parts.len() == 2
                                 && u.path.parts.first().is_some_and(|p| p.name == "std") =>
                         {
-                            Some((u.path.last().to_string(), u.path.span, m.source.clone()))
+                            Some((
+                                u.path.last().to_string(),
+                                true,
+                                u.path.span,
+                                m.source.clone(),
+                            ))
                         }
+                        Item::Use(u) => Some((u.path.text(), false, u.path.span, m.source.clone())),
                         _ => None,
                     })
                     .collect()
             })
             .unwrap_or_default();
         next += 1;
-        for (name, span, file) in wanted {
+        for (name, std, span, file) in wanted {
+            if !std {
+                // an unknown namespace is reported with the aliases (`module_infos`)
+                if declared.contains(&name) {
+                    continue;
+                }
+                if let Some(parsed) = crate::pack::module(&name) {
+                    declared.push(name);
+                    match parsed {
+                        Ok(module) => all.push(module),
+                        Err(d) => diags.push(d),
+                    }
+                }
+                continue;
+            }
             if loaded.contains(&name) {
                 continue;
             }
@@ -592,7 +615,8 @@ fn module_infos(all: &[Module], user_count: usize, diags: &mut Vec<Diagnostic>) 
                 let target = u.path.text();
                 let is_std = u.path.parts.len() == 2 && u.path.parts.first().is_some_and(|p| p.name == "std");
                 if !is_std && !namespaces.contains(&target) {
-                    let known: Vec<&str> = namespaces.iter().take(user_count).filter(|n| !n.is_empty()).map(String::as_str).collect();
+                    let packs = crate::pack::namespaces();
+                    let known: Vec<&str> = namespaces.iter().take(user_count).chain(packs.iter()).filter(|n| !n.is_empty()).map(String::as_str).collect();
                     let mut d = Diagnostic::error(
                         "annexa::unknown_module",
                         format!("no loaded policy has the namespace `{target}`"),
@@ -601,7 +625,7 @@ fn module_infos(all: &[Module], user_count: usize, diags: &mut Vec<Diagnostic>) 
                     .with_label(u.path.span, "unknown namespace");
                     d = match crate::diagnostics::nearest(&target, known.iter().copied()) {
                         Some(n) => d.with_help(format!("did you mean `{n}`?")),
-                        None => d.with_help("load the policy that declares it with `-p`, or use a stdlib module `std.NAME`"),
+                        None => d.with_help("load the policy that declares it with `-p`; `use` also finds the built-in pack modules (docs/packs.md) and the stdlib (`std.NAME`)"),
                     };
                     diags.push(d);
                     continue;

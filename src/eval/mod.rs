@@ -526,7 +526,8 @@ fn plain_texts(rule: &Rule) -> RuleTexts {
                 .iter()
                 .map(|p| match p {
                     crate::compile::TemplatePart::Text(s) => s.to_string(),
-                    crate::compile::TemplatePart::Hole(_) => "<missing>".to_string(),
+                    // no document to read the hole from: say a value goes here, not that it is missing
+                    crate::compile::TemplatePart::Hole(_) => "…".to_string(),
                 })
                 .collect::<String>()
         })

@@ -2,7 +2,8 @@
 
 use std::fmt::Write;
 
-use crate::findings::{EvidenceGap, Report, RuleResult, Status};
+use super::snippet::SourceCache;
+use crate::findings::{EvidenceGap, Report, RuleResult, Status, Violation};
 
 /// Evidence gaps shown per rule before the rest are counted.
 const GAPS_SHOWN: usize = 10;
@@ -37,9 +38,36 @@ impl Paint {
     }
 }
 
-/// Renders the human report (`colour` adds ANSI colours, for terminals only).
+/// How the human report is drawn.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct HumanOptions {
+    /// ANSI colours, for terminals only.
+    pub colour: bool,
+    /// Also list the rules no fact document was in scope of.
+    pub verbose: bool,
+    /// Under each violation, the lines of the fact file with the offending value marked (read
+    /// from the file the violation names; a file that cannot be read has none).
+    pub snippets: bool,
+}
+
+/// Lines of the fact file shown before and after the marked one.
+const SNIPPET_CONTEXT: u32 = 1;
+
+/// Renders the human report (`colour` adds ANSI colours, for terminals only), with snippets.
 pub fn render_human(report: &Report, colour: bool) -> String {
     render_human_with(report, colour, false)
+}
+
+/// [`render_human`]; `verbose` also lists the rules no document was in scope of.
+pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String {
+    render_human_options(
+        report,
+        HumanOptions {
+            colour,
+            verbose,
+            snippets: true,
+        },
+    )
 }
 
 /// True for a rule no document was in scope of: counted, not listed, unless `--verbose`.
@@ -47,18 +75,27 @@ fn out_of_scope(r: &RuleResult) -> bool {
     r.status == Status::Skip && r.skip_reason.as_deref() == Some(crate::findings::NOT_IN_SCOPE)
 }
 
-/// [`render_human`]; `verbose` also lists the rules no document was in scope of.
-pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String {
+/// The human report: rules from most to least severe, then by id; under each failed rule its
+/// violations (with their fact-file lines when `snippets`) and its remediation, once.
+pub fn render_human_options(report: &Report, options: HumanOptions) -> String {
     let report = &super::terminal_safe(report);
-    let paint = Paint { on: colour };
+    let paint = Paint { on: options.colour };
+    let mut sources = options.snippets.then(SourceCache::new);
     let mut out = String::new();
     let mut hidden = 0;
-    for result in &report.results {
-        if !verbose && out_of_scope(result) {
+    let mut ordered: Vec<&RuleResult> = report.results.iter().collect();
+    // stable: rules of one severity keep the report's order, which is by rule id
+    ordered.sort_by(|a, b| {
+        a.severity
+            .cmp(&b.severity)
+            .then_with(|| a.rule.cmp(&b.rule))
+    });
+    for result in ordered {
+        if !options.verbose && out_of_scope(result) {
             hidden += 1;
             continue;
         }
-        rule_block(&mut out, result, &paint);
+        rule_block(&mut out, result, &paint, sources.as_mut());
     }
     if !report.results.is_empty() {
         out.push('\n');
@@ -133,7 +170,12 @@ pub fn render_human_with(report: &Report, colour: bool, verbose: bool) -> String
     out
 }
 
-fn rule_block(out: &mut String, r: &RuleResult, paint: &Paint) {
+fn rule_block(
+    out: &mut String,
+    r: &RuleResult,
+    paint: &Paint,
+    mut sources: Option<&mut SourceCache>,
+) {
     let _ = writeln!(
         out,
         "{} {}  {}  {}",
@@ -150,6 +192,18 @@ fn rule_block(out: &mut String, r: &RuleResult, paint: &Paint) {
             paint.wrap("36", &format!("{}:{}:{}", v.document, v.line, v.column)),
             v.message
         );
+        if let Some(cache) = sources.as_deref_mut() {
+            snippet(out, v, cache, paint);
+        }
+    }
+    if r.status == Status::Fail
+        && let Some(fix) = r
+            .source
+            .remediation
+            .as_deref()
+            .filter(|f| !f.trim().is_empty())
+    {
+        let _ = writeln!(out, "{indent}{} {fix}", paint.wrap("32", "help:"));
     }
     if !r.waived.is_empty() {
         let why = r.waiver.as_ref().map_or(String::new(), |w| {
@@ -174,6 +228,141 @@ fn rule_block(out: &mut String, r: &RuleResult, paint: &Paint) {
         let _ = writeln!(out, "{indent}{}", paint.dim(reason));
     }
     gap_lines(out, &r.evidence_gaps, paint);
+}
+
+/// The lines of the fact file around a violation, miette-style: a gutter of line numbers and
+/// `│`, and `^^^` under the value the violation is about (for a missing fact, under the
+/// nearest value present, saying which pointer is missing).
+fn snippet(out: &mut String, v: &Violation, cache: &mut SourceCache, paint: &Paint) {
+    let Some(excerpt) = cache.excerpt(&v.document, v.line, v.column, SNIPPET_CONTEXT) else {
+        return;
+    };
+    let last = excerpt
+        .first_line
+        .saturating_add(u32::try_from(excerpt.lines.len()).unwrap_or(u32::MAX))
+        .saturating_sub(1);
+    let width = last.to_string().len();
+    let indent = "       ";
+    let bar = paint.dim("│");
+    let _ = writeln!(out, "{indent}{:width$} {bar}", "");
+    for (n, text) in (excerpt.first_line..).zip(&excerpt.lines) {
+        let number = paint.dim(&format!("{n:>width$}"));
+        if text.is_empty() {
+            let _ = writeln!(out, "{indent}{number} {bar}");
+        } else {
+            let _ = writeln!(out, "{indent}{number} {bar} {text}");
+        }
+        if n != excerpt.line {
+            continue;
+        }
+        let column = usize::try_from(excerpt.column.saturating_sub(1)).unwrap_or(0);
+        let field = match v.reason {
+            crate::findings::Reason::Missing => None,
+            crate::findings::Reason::Failed => last_segment(&v.path),
+        };
+        let (start, len) = marked(text, column, field.as_deref());
+        let label = if v.reason == crate::findings::Reason::Missing && !v.path.is_empty() {
+            format!(" {} is missing", v.path)
+        } else {
+            String::new()
+        };
+        let marks = paint.wrap("31;1", &format!("{}{label}", "^".repeat(len)));
+        let _ = writeln!(out, "{indent}{:width$} {bar} {:start$}{marks}", "", "");
+    }
+}
+
+/// Where the mark goes on a line whose finding starts at character `column`. A fact is placed
+/// at its key (`mfa: false`): when the text there is the key `field` (the last segment of the
+/// violation's pointer) and a value follows on the same line, the value is marked; otherwise
+/// (a block below the key, an element of a list, a missing fact's nearest parent) the text at
+/// the column is.
+fn marked(line: &str, column: usize, field: Option<&str>) -> (usize, usize) {
+    let rest: String = line.chars().skip(column).collect();
+    let key = rest
+        .split_once(':')
+        .map(|(k, after)| (k.trim_matches(['"', '\'']), after.trim_start()));
+    if let (Some((key, value)), Some(field)) = (key, field)
+        && key == field
+        && !value.is_empty()
+        && !value.starts_with('#')
+    {
+        let start = column + rest.chars().count() - value.chars().count();
+        return (start, token_width(line, start));
+    }
+    (column, token_width(line, column))
+}
+
+/// The last segment of a JSON Pointer, unescaped (`/a/b~1c` → `b/c`).
+fn last_segment(pointer: &str) -> Option<String> {
+    let (_, last) = pointer.rsplit_once('/')?;
+    Some(last.replace("~1", "/").replace("~0", "~"))
+}
+
+/// How many characters the value starting at character `start` of `line` spans: a quoted
+/// scalar to its closing quote, a flow collection (`[…]`, `{…}`) to its closing bracket when it
+/// closes on the line, anything else up to a flow delimiter (`,` `]` `}`), a comment or the end
+/// of the line. At least 1, so a mark is always drawn.
+fn token_width(line: &str, start: usize) -> usize {
+    let rest: Vec<char> = line.chars().skip(start).collect();
+    let width = match rest.first() {
+        Some('"' | '\'') => closing_quote(&rest).unwrap_or(rest.len()),
+        Some('[' | '{') => closing_bracket(&rest).unwrap_or(1),
+        _ => {
+            let mut end = rest.len();
+            for (i, &c) in rest.iter().enumerate() {
+                let comment =
+                    c == '#' && i > 0 && rest.get(i - 1).is_some_and(|p| p.is_whitespace());
+                if matches!(c, ',' | ']' | '}') || comment {
+                    end = i;
+                    break;
+                }
+            }
+            let text: String = rest.iter().take(end).collect();
+            text.trim_end().chars().count()
+        }
+    };
+    width.max(1)
+}
+
+/// The length of the quoted scalar `rest` starts with, closing quote included (`\"` escapes
+/// in double quotes; `''` in single quotes reads as an end and a new start, which marks the
+/// same characters).
+fn closing_quote(rest: &[char]) -> Option<usize> {
+    let quote = *rest.first()?;
+    let mut escaped = false;
+    for (i, &c) in rest.iter().enumerate().skip(1) {
+        if quote == '"' && c == '\\' && !escaped {
+            escaped = true;
+            continue;
+        }
+        if c == quote && !escaped {
+            return Some(i + 1);
+        }
+        escaped = false;
+    }
+    None
+}
+
+/// The length of the flow collection `rest` starts with, closing bracket included, skipping
+/// brackets inside quoted scalars; `None` when it does not close on this line.
+fn closing_bracket(rest: &[char]) -> Option<usize> {
+    let mut depth = 0usize;
+    let mut i = 0;
+    while let Some(&c) = rest.get(i) {
+        match c {
+            '"' | '\'' => i += closing_quote(rest.get(i..)?)?.saturating_sub(1),
+            '[' | '{' => depth += 1,
+            ']' | '}' => {
+                depth = depth.saturating_sub(1);
+                if depth == 0 {
+                    return Some(i + 1);
+                }
+            }
+            _ => {}
+        }
+        i += 1;
+    }
+    None
 }
 
 /// Gaps that sum up together: (construct, missing field, document), in order of appearance.
@@ -272,6 +461,39 @@ fn collection_noun(construct: &str) -> String {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_value_after_a_key_is_marked() {
+        assert_eq!(marked("  mfa: false", 2, Some("mfa")), (7, 5));
+        assert_eq!(marked("  mfa: false", 2, None), (2, 10));
+        assert_eq!(
+            marked("  - {principal: d, mfa: false}", 19, Some("mfa")),
+            (24, 5)
+        );
+        assert_eq!(marked("  at_rest:", 2, Some("at_rest")), (2, 8));
+        assert_eq!(marked("  at_rest: # none", 2, Some("at_rest")), (2, 8));
+        assert_eq!(marked(r#"  "a b": "x y","#, 2, Some("a b")), (9, 5));
+        // the element of a list is marked where it starts, not at its first field's value
+        assert_eq!(marked("  - name: x", 4, Some("3")), (4, 7));
+        assert_eq!(
+            last_segment("/datasets/3/a~1b~0c").as_deref(),
+            Some("a/b~c")
+        );
+        assert_eq!(last_segment(""), None);
+    }
+
+    #[test]
+    fn marks_span_the_value() {
+        assert_eq!(token_width("  mfa: false", 7), 5);
+        assert_eq!(token_width(r#"  name: "a, b" # x"#, 8), 6);
+        assert_eq!(token_width(r#"{"a": "x\"y", "b": 1}"#, 6), 6);
+        assert_eq!(token_width("  - {role: admin, mfa: false}", 11), 5);
+        assert_eq!(token_width("  region: us-east-1   # moved", 10), 9);
+        assert_eq!(token_width("short", 40), 1);
+        assert_eq!(token_width("    feeds: []", 11), 2);
+        assert_eq!(token_width(r#"  x: [a, "]", {b: 1}] # c"#, 5), 16);
+        assert_eq!(token_width("  x: [a,", 5), 1);
+    }
 
     #[test]
     fn filters_are_named_by_their_collection() {

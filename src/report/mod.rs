@@ -17,7 +17,7 @@ pub use crate::source::relative_path;
 pub use delta::{render_delta_github, render_delta_human, render_delta_markdown, with_delta_json};
 pub use escape::{escape_controls, terminal_safe};
 pub use github::render_github;
-pub use human::{render_human, render_human_with};
+pub use human::{HumanOptions, render_human, render_human_options, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
 pub use sarif::render_sarif;
