@@ -189,8 +189,8 @@ rule data_stays_in_region {
   remediation "Move the dataset to an approved region, or approve its region in annexa.toml."
 
   for d in datasets {
-    require d.region in allowed_regions
-      else "dataset {d.name} is stored in {d.region}"
+    require d.storage.region in allowed_regions
+      else "dataset {d.name} is stored in {d.storage.region}"
   }
 }
 
@@ -205,7 +205,7 @@ rule every_dataset_owned {
 }
 
 test "an unencrypted training set fails" {
-  facts {datasets: [{name: "raw", kind: "training", region: "eu-west-1", owner: "data-team",
+  facts {datasets: [{name: "raw", kind: "training", storage: {region: "eu-west-1"}, owner: "data-team",
                      encryption: {at_rest: {enabled: false}}}]}
   expect training_data_encrypted fail 1
   expect data_stays_in_region pass
@@ -213,7 +213,7 @@ test "an unencrypted training set fails" {
 }
 
 test "a dataset outside the allowed regions fails" {
-  facts {datasets: [{name: "eval", kind: "evaluation", region: "us-east-1"}]}
+  facts {datasets: [{name: "eval", kind: "validation", storage: {region: "us-east-1"}}]}
   expect data_stays_in_region fail 1
   expect every_dataset_owned fail 1
   expect training_data_encrypted skip
@@ -230,15 +230,15 @@ const PIPELINE_FACTS: &str = r#"# Facts about an ML pipeline, as a generator or 
 datasets:
   - name: customer-churn-train
     kind: training
-    region: eu-west-1
+    storage: {region: eu-west-1}
     owner: data-platform
     encryption:
       at_rest:
         enabled: true
         algorithm: AES-256
   - name: customer-churn-eval
-    kind: evaluation
-    region: eu-central-1
+    kind: validation
+    storage: {region: eu-central-1}
     owner: data-platform
 "#;
 
