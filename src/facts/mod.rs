@@ -42,6 +42,7 @@
 
 mod build;
 mod combine;
+mod merge;
 mod decode;
 mod discover;
 mod embedded;
@@ -56,6 +57,7 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use combine::combine;
+pub use merge::{MergeConflict, merge};
 pub use discover::{Discovered, collect_fact_files, discover_fact_files};
 pub use embedded::{embedded_string, load_embedded};
 pub use error::{FactsError, FactsSource};
