@@ -15,14 +15,29 @@ fn extend_dir() -> std::path::PathBuf {
 fn an_extension_accepts_the_teams_fields_and_collections() {
     let out = annexa_in(&extend_dir(), &["check", "facts.yaml", "--now", NOW]);
     assert!(matches!(out.status.code(), Some(0 | 1)), "{}", stderr(&out));
-    assert!(!stderr(&out).contains("annexa::facts::schema"), "{}", stderr(&out));
+    assert!(
+        !stderr(&out).contains("annexa::facts::schema"),
+        "{}",
+        stderr(&out)
+    );
     // without the extension the same file departs from the model twice
     let bare = annexa_in(
         &extend_dir(),
-        &["check", "facts.yaml", "--no-config", "--schema", "--now", NOW],
+        &[
+            "check",
+            "facts.yaml",
+            "--no-config",
+            "--schema",
+            "--now",
+            NOW,
+        ],
     );
     assert_eq!(bare.status.code(), Some(2), "{}", stderr(&bare));
-    assert!(stderr(&bare).contains("/datasets/0/cost_center"), "{}", stderr(&bare));
+    assert!(
+        stderr(&bare).contains("/datasets/0/cost_center"),
+        "{}",
+        stderr(&bare)
+    );
     assert!(stderr(&bare).contains("/notebooks"), "{}", stderr(&bare));
 }
 
@@ -100,25 +115,45 @@ fn merged_files_are_one_pipeline_and_findings_point_into_their_file() {
     let v = &result(&report, "ml.data_protection.sensitive_storage_not_public")["violations"][0];
     assert_eq!(v["document"], "tests/fixtures/merge/datasets/b.yaml", "{v}");
     assert_eq!(v["path"], "/datasets/0/storage/public", "{v}");
-    assert_eq!((v["line"].as_u64(), v["column"].as_u64()), (Some(9), Some(63)), "{v}");
+    assert_eq!(
+        (v["line"].as_u64(), v["column"].as_u64()),
+        (Some(9), Some(63)),
+        "{v}"
+    );
 }
 
 #[test]
 fn a_value_given_twice_differently_is_a_merge_conflict() {
     let dir = common::scratch("facts_model", "conflict");
-    std::fs::write(dir.join("a.yaml"), "pipeline:\n  name: p\n  owner: team-a\n").unwrap();
-    std::fs::write(dir.join("b.yaml"), "pipeline:\n  name: p\n  owner: team-b\n").unwrap();
-    let out = annexa_in(&dir, &["check", "--no-config", "--merge", "a.yaml", "b.yaml"]);
+    std::fs::write(
+        dir.join("a.yaml"),
+        "pipeline:\n  name: p\n  owner: team-a\n",
+    )
+    .unwrap();
+    std::fs::write(
+        dir.join("b.yaml"),
+        "pipeline:\n  name: p\n  owner: team-b\n",
+    )
+    .unwrap();
+    let out = annexa_in(
+        &dir,
+        &["check", "--no-config", "--merge", "a.yaml", "b.yaml"],
+    );
     assert_eq!(out.status.code(), Some(2), "{}", stderr(&out));
     let err = stderr(&out);
     assert!(err.contains("annexa::facts::merge"), "{err}");
     assert!(
-        err.contains("/pipeline/owner is given twice with different values: at a.yaml:3:3 and at b.yaml:3:3"),
+        err.contains(
+            "/pipeline/owner is given twice with different values: at a.yaml:3:3 and at b.yaml:3:3"
+        ),
         "{err}"
     );
     // the same name twice is no conflict
     std::fs::write(dir.join("b.yaml"), "pipeline:\n  name: p\n").unwrap();
-    let ok = annexa_in(&dir, &["check", "--no-config", "--merge", "a.yaml", "b.yaml"]);
+    let ok = annexa_in(
+        &dir,
+        &["check", "--no-config", "--merge", "a.yaml", "b.yaml"],
+    );
     assert!(matches!(ok.status.code(), Some(0 | 1)), "{}", stderr(&ok));
 }
 

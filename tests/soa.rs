@@ -94,10 +94,7 @@ fn without_facts_the_statement_shows_coverage_only() {
         .iter()
         .map(|e| e["status"].as_str().unwrap())
         .collect();
-    assert_eq!(
-        statuses,
-        ["not-evaluated", "gap"].into_iter().collect()
-    );
+    assert_eq!(statuses, ["not-evaluated", "gap"].into_iter().collect());
 }
 
 #[test]

@@ -42,12 +42,12 @@
 
 mod build;
 mod combine;
-mod merge;
 mod decode;
 mod discover;
 mod embedded;
 mod error;
 mod json;
+mod merge;
 mod scalar;
 mod yaml;
 
@@ -57,10 +57,10 @@ use std::path::Path;
 use std::sync::Arc;
 
 pub use combine::combine;
-pub use merge::{MergeConflict, merge};
 pub use discover::{Discovered, collect_fact_files, discover_fact_files};
 pub use embedded::{embedded_string, load_embedded};
 pub use error::{FactsError, FactsSource};
+pub use merge::{MergeConflict, merge};
 
 /// Index of a node in its [`Document`].
 pub type NodeId = u32;
