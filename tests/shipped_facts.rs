@@ -2,6 +2,9 @@
 //! fact snippets of the README and `docs/*.md` (fenced as ```` ```yaml facts ````), and the
 //! facts `annexa init` writes. Each is checked with `check --schema` (strict): zero schema errors.
 
+// the helpers below are test code too: a shipped file that cannot be read should stop the test
+#![allow(clippy::expect_used)]
+
 mod common;
 
 use std::path::{Path, PathBuf};
