@@ -137,6 +137,7 @@ fn fraud_tabular_fails_as_listed() {
         [
             "ml.access_control.access_reviewed",
             "ml.access_control.human_access_uses_mfa",
+            "ml.access_control.public_endpoints_strongly_authenticated",
             "ml.data_protection.backup_restores_tested",
             "ml.data_protection.encryption_keys_rotated",
             "ml.data_protection.pii_training_data_masked",
@@ -175,10 +176,14 @@ fn llm_finetune_vendor_fails_as_listed() {
             "ml.transfers.third_party_transfers_under_agreement",
         ]
     );
-    // the only model is fine-tuned from open weights: internal lineage is not applicable
+    // the only model is fine-tuned from open weights: internal lineage is not applicable; its
+    // endpoint is not public
     assert_eq!(
         with_status(&report, Status::Skip),
-        ["ml.models.model_lineage_recorded"]
+        [
+            "ml.access_control.public_endpoints_strongly_authenticated",
+            "ml.models.model_lineage_recorded"
+        ]
     );
     assert!(with_status(&report, Status::Error).is_empty());
 }
@@ -190,7 +195,10 @@ fn vision_open_data_fails_as_listed() {
         with_status(&report, Status::Fail),
         [
             "ml.access_control.endpoints_authenticated",
+            "ml.access_control.endpoints_encrypted_in_transit",
+            "ml.access_control.human_access_uses_mfa",
             "ml.access_control.no_public_grants",
+            "ml.access_control.public_endpoints_strongly_authenticated",
             "ml.access_control.service_accounts_not_admin",
             "ml.data_protection.datasets_backed_up",
             "ml.data_protection.datasets_owned",
@@ -212,7 +220,8 @@ fn vision_open_data_fails_as_listed() {
         ]
     );
     // no suppliers, no transfers, no user grants, no test sets, no dev stages: not applicable
-    assert_eq!(with_status(&report, Status::Skip).len(), 14);
+    // (its group grant without MFA is judged like a user's: human_access_uses_mfa fails)
+    assert_eq!(with_status(&report, Status::Skip).len(), 13);
     assert!(with_status(&report, Status::Error).is_empty());
 }
 

@@ -927,11 +927,13 @@ rule r {
             {"alg": "AES-256", "tls": "1.2"},
             {"alg": "3DES", "tls": "1.3"},
             {"alg": "ChaCha20-Poly1305", "tls": "1.0"},
-            {"alg": "AES-256-GCM", "tls": 1.2}
+            {"alg": "AES-256-GCM", "tls": 1.2},
+            {"alg": "AES-256-GCM", "tls": 1.1}
         ]}),
     );
     let r = rule(&report, "r");
-    assert_eq!(messages(r), ["alg 3DES", "tls 1.0", "tls 1.2"]);
+    // TLS versions are compared as versions: YAML's number 1.2 is TLS 1.2, 1.1 is not enough
+    assert_eq!(messages(r), ["alg 3DES", "tls 1.0", "tls 1.1"]);
     assert_eq!(r.violations[0].path, "/ds/1/alg");
     assert_eq!(r.violations[1].path, "/ds/2/tls");
 }
@@ -1022,7 +1024,7 @@ fn spec_example(facts: &str) -> Report {
 
 #[test]
 fn spec_example_on_the_compliant_pipeline_passes() {
-    let report = spec_example("examples/compliant/pipeline.yaml");
+    let report = spec_example("tests/corpus/spec_example_compliant.yaml");
     for r in &report.results {
         assert_eq!(r.status, Status::Pass, "{r:#?}");
     }

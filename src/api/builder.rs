@@ -34,6 +34,7 @@ pub struct EngineBuilder {
     baseline: Option<PathBuf>,
     schema: Option<SchemaCheck>,
     combine: bool,
+    merge: bool,
     rule_globs: Vec<String>,
     control_globs: Vec<String>,
     excluded_rule_globs: Vec<String>,
@@ -151,6 +152,13 @@ impl EngineBuilder {
         self
     }
 
+    /// Reads every ML fact document of a check as one pipeline document (`--merge`, see
+    /// docs/facts.md): collections concatenated, objects merged, a conflicting value an error.
+    pub fn merge_pipeline(mut self, yes: bool) -> Self {
+        self.merge = yes;
+        self
+    }
+
     /// Reports only rules whose id matches one of these globs (`ml.data_protection.*`).
     pub fn select_rules<S: Into<String>>(mut self, globs: impl IntoIterator<Item = S>) -> Self {
         self.rule_globs.extend(globs.into_iter().map(Into::into));
@@ -227,6 +235,7 @@ impl EngineBuilder {
             baseline: self.baseline,
             schema: self.schema,
             combine: self.combine,
+            merge: self.merge,
             rule_globs: self.rule_globs,
             control_globs: self.control_globs,
             excluded_rule_globs: self.excluded_rule_globs,

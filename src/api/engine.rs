@@ -58,6 +58,7 @@ struct Inner {
     schema_mode: SchemaMode,
     model: Option<FactModel>,
     combine: bool,
+    merge: bool,
     clock_fixed: bool,
     selection: Selection,
     config_name: Option<String>,
@@ -139,6 +140,8 @@ impl Engine {
         self.schema_check(&loaded.documents, &mut warnings)?;
         let documents = if self.inner.combine {
             vec![crate::facts::combine(&loaded.documents)]
+        } else if self.inner.merge {
+            merge_pipeline(loaded.documents)?
         } else {
             loaded.documents
         };
@@ -237,6 +240,30 @@ impl Engine {
     }
 }
 
+/// The ML fact documents merged into one pipeline document (in input order, where the first of
+/// them was), the others as they are.
+fn merge_pipeline(
+    documents: Vec<crate::facts::Document>,
+) -> Result<Vec<crate::facts::Document>, Error> {
+    let (ml, other): (Vec<_>, Vec<_>) = documents
+        .into_iter()
+        .partition(crate::schema::is_ml_fact_document);
+    if ml.len() < 2 {
+        return Ok(ml.into_iter().chain(other).collect());
+    }
+    let merged = crate::facts::merge(&ml).map_err(|c| {
+        Error::one(
+            ErrorKind::Facts,
+            Plain::coded(
+                "annexa::facts::merge",
+                format!("cannot merge the pipeline's files: {c}"),
+                "give the value in one file only, or the same value in both",
+            ),
+        )
+    })?;
+    Ok(std::iter::once(merged).chain(other).collect())
+}
+
 /// Whether a report passes: no rule at or above `fail_on` failed (or, unless `gaps` is `warn`,
 /// is incomplete), and no rule is in error.
 fn passes(report: &findings::Report, fail_on: findings::Severity, gaps: findings::Gaps) -> bool {
@@ -261,6 +288,7 @@ pub(crate) struct Assembled {
     pub schema_mode: SchemaMode,
     pub model: Option<FactModel>,
     pub combine: bool,
+    pub merge: bool,
     pub clock_fixed: bool,
     pub selection: Selection,
     pub config: Option<Config>,
@@ -281,6 +309,7 @@ impl Engine {
                 schema_mode: a.schema_mode,
                 model: a.model,
                 combine: a.combine,
+                merge: a.merge,
                 clock_fixed: a.clock_fixed,
                 selection: a.selection,
                 config_name: a.config.map(|c| c.file.name().to_string()),

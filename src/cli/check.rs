@@ -53,6 +53,12 @@ pub struct CheckArgs {
     /// order) instead of each on its own; findings still name their own file and line.
     #[arg(long)]
     combine: bool,
+    /// Read every ML fact document of the run as ONE pipeline document: top-level collections
+    /// concatenated, objects merged, a value given twice differently an error (exit 2); other
+    /// documents are judged on their own. Findings name the file and line a value came from
+    /// (docs/facts.md, "One pipeline in several files").
+    #[arg(long, conflicts_with = "combine")]
+    merge: bool,
     /// Check fact documents against the ML pipeline fact model: `--schema` (or `=strict`): any
     /// departure stops the run with exit 2; `=warn`: unknown fields are warnings; `=off`.
     /// [default: `[schema] check` of annexa.toml, else warn when the policies declare
@@ -276,6 +282,7 @@ fn build_engine(
     }
     builder = builder
         .combine(args.combine)
+        .merge_pipeline(args.merge)
         .select_rules(args.rules.iter().cloned())
         .select_controls(args.controls.iter().cloned())
         .exclude_rules(args.exclude_rules.iter().cloned());

@@ -47,6 +47,7 @@ mod discover;
 mod embedded;
 mod error;
 mod json;
+mod merge;
 mod scalar;
 mod yaml;
 
@@ -59,6 +60,7 @@ pub use combine::combine;
 pub use discover::{Discovered, collect_fact_files, discover_fact_files};
 pub use embedded::{embedded_string, load_embedded};
 pub use error::{FactsError, FactsSource};
+pub use merge::{MergeConflict, merge};
 
 /// Index of a node in its [`Document`].
 pub type NodeId = u32;
