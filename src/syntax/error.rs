@@ -54,6 +54,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_controls | meta_controls => "`controls`",
         kw_severity | meta_severity => "`severity`",
         kw_tags | meta_tags => "`tags`",
+        kw_aspect | meta_aspect => "`aspect`",
+        kw_whole => "`whole`",
         kw_when | meta_when => "`when`",
         kw_expect | test_expect => "`expect`",
         kw_params | test_params => "`params`",

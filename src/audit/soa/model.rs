@@ -112,6 +112,19 @@ pub struct SoaEntry {
     pub waivers: Vec<WaiverRef>,
 }
 
+impl SoaEntry {
+    /// The status as Markdown and CSV print it: a pass of partially automated rules reads
+    /// "pass (partially automated)", never a bare "pass" (JSON keeps `status` and `automation`
+    /// apart).
+    pub fn status_text(&self) -> String {
+        if self.status == ControlStatus::Pass && self.automation == Automation::Partial {
+            format!("{} ({})", self.status.as_str(), self.automation.as_str())
+        } else {
+            self.status.as_str().to_string()
+        }
+    }
+}
+
 /// How much of a control automated rules evidence.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "kebab-case")]
