@@ -87,6 +87,9 @@ pub struct Config {
     pub format: Option<Format>,
     /// `waivers`: the waivers file (see docs/waivers.md).
     pub waivers: Option<PathBuf>,
+    /// `applicability`: the applicability file of the coverage number and `annexa soa`
+    /// (see docs/soa.md).
+    pub applicability: Option<PathBuf>,
     /// `exclude`: globs of fact paths skipped when walking folders (added to `check --exclude`).
     pub exclude: Vec<String>,
     /// `[params]`: param overrides, sorted by name; `check --param` wins per param.
@@ -228,6 +231,7 @@ impl Config {
             gaps: None,
             format: None,
             waivers: raw.waivers.map(|w| dir.join(w.into_inner())),
+            applicability: raw.applicability.map(|a| dir.join(a.into_inner())),
             exclude: Vec::new(),
             params: Vec::new(),
             lint: LintConfig::default(),
@@ -393,6 +397,7 @@ struct Raw {
     gaps: Option<Spanned<String>>,
     format: Option<Spanned<String>>,
     waivers: Option<Spanned<String>>,
+    applicability: Option<Spanned<String>>,
     exclude: Option<Vec<Spanned<String>>>,
     params: Option<BTreeMap<Spanned<String>, Spanned<toml::Value>>>,
     lint: Option<RawLint>,
@@ -476,13 +481,14 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 22] = [
+const KNOWN_KEYS: [&str; 23] = [
     "policies",
     "facts",
     "fail-on",
     "gaps",
     "format",
     "waivers",
+    "applicability",
     "exclude",
     "params",
     "lint",
@@ -619,6 +625,7 @@ fail-on = "medium"
 gaps = "warn"
 format = "json"
 waivers = "waivers.yaml"
+applicability = "applicability.yaml"
 exclude = ["fixtures/**"]
 [params]
 allowed_regions = ["eu-west-1"]
@@ -639,6 +646,10 @@ rule-steps = 500
         assert_eq!(c.gaps, Some(Gaps::Warn));
         assert_eq!(c.format, Some(Format::Json));
         assert_eq!(c.waivers, Some(PathBuf::from("root/waivers.yaml")));
+        assert_eq!(
+            c.applicability,
+            Some(PathBuf::from("root/applicability.yaml"))
+        );
         assert_eq!(c.exclude, vec!["fixtures/**".to_string()]);
         assert_eq!(c.params.len(), 2);
         assert_eq!(c.params[0].name, "allowed_regions");

@@ -296,3 +296,123 @@ fn temp_dir(tag: &str) -> std::path::PathBuf {
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
+
+/// A one-rule project: the coverage number of `check` without the weight of the packs.
+fn tiny_project(tag: &str) -> std::path::PathBuf {
+    let dir = temp_dir(tag);
+    std::fs::write(
+        dir.join("p.policy"),
+        "rule encrypted {\n  controls A.8.24, A.7.4\n  aspect \"encryption at rest\"\n  require facts.encrypted == true\n}\n",
+    )
+    .unwrap();
+    std::fs::write(dir.join("f.json"), "{\"encrypted\": false}\n").unwrap();
+    std::fs::write(
+        dir.join("applicability.yaml"),
+        "excluded:\n  A.7.4: cloud only\ncontrols:\n  A.5.1:\n    attestations: [{reference: DOC-1, by: CISO, date: 2026-01-01}]\n",
+    )
+    .unwrap();
+    dir
+}
+
+#[test]
+fn every_check_report_carries_the_coverage_number() {
+    let dir = tiny_project("check");
+    let at = |f: &str| dir.join(f).to_str().unwrap().to_string();
+    let (policy, facts, applicability) = (at("p.policy"), at("f.json"), at("applicability.yaml"));
+    let run = |extra: &[&str]| {
+        let mut args = vec!["check", "-p", policy.as_str(), facts.as_str(), "--now", NOW];
+        args.extend_from_slice(extra);
+        annexa(&args)
+    };
+    let json = run(&["--format", "json"]);
+    assert_eq!(json.status.code(), Some(1), "{}", stderr(&json));
+    let report: serde_json::Value = serde_json::from_slice(&json.stdout).unwrap();
+    assert_eq!(
+        report["coverage"],
+        serde_json::json!({"controls": 93, "checked": 2, "attested": 0, "excluded": 0, "gaps": 91})
+    );
+    let with = run(&[
+        "--format",
+        "json",
+        "--applicability",
+        applicability.as_str(),
+    ]);
+    let report: serde_json::Value = serde_json::from_slice(&with.stdout).unwrap();
+    assert_eq!(
+        report["coverage"],
+        serde_json::json!({"controls": 93, "checked": 1, "attested": 1, "excluded": 1, "gaps": 90})
+    );
+    let line = "1 of 93 controls checked by rules, 1 attested, 1 excluded, 90 gaps";
+    for (format, prefix) in [
+        ("human", "coverage: "),
+        ("markdown", "**Annex A coverage:** "),
+        ("github", "annexa coverage: "),
+        ("junit", "<!-- annexa coverage: "),
+    ] {
+        let out = stdout(&run(&[
+            "--format",
+            format,
+            "--applicability",
+            applicability.as_str(),
+        ]));
+        let hits: Vec<&str> = out.lines().filter(|l| l.contains(line)).collect();
+        assert_eq!(hits.len(), 1, "{format}: one line\n{out}");
+        assert!(hits[0].starts_with(prefix), "{format}: {}", hits[0]);
+    }
+
+    // annexa.toml's `applicability` is the default; a broken file is a configuration error
+    std::fs::write(
+        dir.join("annexa.toml"),
+        "applicability = \"applicability.yaml\"\n",
+    )
+    .unwrap();
+    let config = at("annexa.toml");
+    let configured = run(&["--format", "json", "--config", config.as_str()]);
+    let report: serde_json::Value = serde_json::from_slice(&configured.stdout).unwrap();
+    assert_eq!(report["coverage"]["excluded"], 1, "{}", stderr(&configured));
+    std::fs::write(
+        dir.join("applicability.yaml"),
+        "controls:\n  A.5.1: {ower: me}\n",
+    )
+    .unwrap();
+    let broken = run(&["--config", config.as_str()]);
+    assert_eq!(broken.status.code(), Some(2));
+    let err = stderr(&broken);
+    assert!(
+        err.contains("unknown key `ower`") && err.contains("did you mean `owner`?"),
+        "{err}"
+    );
+    assert!(err.contains("applicability.yaml:2:"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn the_commit_comes_from_the_ci_when_not_given() {
+    let dir = tiny_project("commit");
+    let policy = dir.join("p.policy");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(["soa", "-p", policy.to_str().unwrap(), "--format", "json"])
+        .env("GITHUB_SHA", "feedface")
+        .output()
+        .unwrap();
+    let soa: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(soa["run"]["commit"], "feedface", "{}", stderr(&out));
+    let a824 = soa["controls"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|e| e["id"] == "A.8.24")
+        .unwrap();
+    assert_eq!(a824["rules"][0]["aspect"], "encryption at rest");
+    let outside_git = std::process::Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(["soa", "-p", policy.to_str().unwrap(), "--format", "json"])
+        .current_dir(std::env::temp_dir())
+        .env_remove("GITHUB_SHA")
+        .env_remove("CI_COMMIT_SHA")
+        .env("GIT_CEILING_DIRECTORIES", std::env::temp_dir())
+        .output()
+        .unwrap();
+    let soa: serde_json::Value = serde_json::from_slice(&outside_git.stdout).unwrap();
+    assert!(soa["run"].get("commit").is_none(), "{}", soa["run"]);
+    std::fs::remove_dir_all(&dir).unwrap();
+}

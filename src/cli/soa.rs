@@ -54,7 +54,17 @@ pub enum SoaFormat {
 /// Runs the command; returns the exit code (0, or 2 on a usage error: the statement is a
 /// document, not a gate).
 pub fn run(args: &SoaArgs) -> u8 {
-    let applicability = match &args.applicability {
+    // `--applicability`, else `applicability` of the discovered annexa.toml
+    let file = match &args.applicability {
+        Some(file) => Some(file.clone()),
+        None => match super::inputs::load_config(None, false) {
+            Ok(config) => config
+                .and_then(|c| c.applicability)
+                .map(|p| p.display().to_string()),
+            Err(()) => return EXIT_USAGE,
+        },
+    };
+    let applicability = match &file {
         None => Applicability::default(),
         Some(file) => match read_applicability(file) {
             Some(a) => a,
@@ -149,7 +159,7 @@ pub fn run(args: &SoaArgs) -> u8 {
         policies,
         facts: fact_files(&args.facts),
         report: args.report.clone(),
-        applicability: args.applicability.clone(),
+        applicability: file.clone(),
     };
     let inputs = Inputs {
         rules: &rules,

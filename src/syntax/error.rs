@@ -220,13 +220,14 @@ fn summarize(mut expected: Vec<String>) -> Vec<String> {
         "`not`",
     ];
     const STATEMENTS: [&str; 4] = ["`require`", "`for`", "`if`", "`let`"];
-    const META: [&str; 7] = [
+    const META: [&str; 8] = [
         "`title`",
         "`description`",
         "`remediation`",
         "`controls`",
         "`severity`",
         "`tags`",
+        "`aspect`",
         "`when`",
     ];
     expected.retain(|e| e != "`#`" && e != "`_`");
@@ -371,13 +372,14 @@ fn help_for(
         "not", "and", "or", "in", "matches", "all", "any", "none", "true", "false", "null",
         "facts",
     ];
-    const META: [&str; 7] = [
+    const META: [&str; 8] = [
         "title",
         "description",
         "remediation",
         "controls",
         "severity",
         "tags",
+        "aspect",
         "when",
     ];
     let rest = text.get(offset..).unwrap_or("");

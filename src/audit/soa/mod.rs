@@ -19,7 +19,7 @@ pub use model::{
     Attestation, Automation, ControlStatus, Coverage, CoveringRule, Evidence, RunInfo, SoaEntry,
     Statement, WaiverRef,
 };
-pub use statement::{Inputs, SoaRule, build, coverage_of};
+pub use statement::{Inputs, SoaRule, build, coverage, coverage_of};
 
 use crate::findings::Report;
 

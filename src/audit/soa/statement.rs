@@ -237,6 +237,32 @@ fn evidence(r: &RuleResult) -> Vec<Evidence> {
     out
 }
 
+/// The coverage number of a run: the controls its rules map to, against the applicability
+/// file; the same count as [`build`]'s statement of the same report.
+pub fn coverage(results: &[RuleResult], applicability: &Applicability) -> Coverage {
+    let mapped: std::collections::BTreeSet<&str> = results
+        .iter()
+        .flat_map(|r| r.controls.iter().map(String::as_str))
+        .collect();
+    let mut c = Coverage {
+        controls: catalog().controls().len(),
+        ..Coverage::default()
+    };
+    for control in catalog().controls() {
+        let stated = applicability.control(&control.id);
+        if stated.is_some_and(|s| !s.applicable) {
+            c.excluded += 1;
+        } else if mapped.contains(control.id.as_str()) {
+            c.checked += 1;
+        } else if stated.is_some_and(|s| !s.attestations.is_empty()) {
+            c.attested += 1;
+        } else {
+            c.gaps += 1;
+        }
+    }
+    c
+}
+
 /// Divides the controls into checked, attested, excluded and gaps.
 pub fn coverage_of(entries: &[SoaEntry]) -> Coverage {
     let mut c = Coverage {
