@@ -216,6 +216,8 @@ pub enum MetaKey {
     Severity,
     /// `tags`
     Tags,
+    /// `aspect`
+    Aspect,
     /// `when`
     When,
     /// `scope`
@@ -232,6 +234,7 @@ impl MetaKey {
             MetaKey::Controls => "controls",
             MetaKey::Severity => "severity",
             MetaKey::Tags => "tags",
+            MetaKey::Aspect => "aspect",
             MetaKey::When => "when",
             MetaKey::Scope => "scope",
         }
@@ -249,6 +252,9 @@ pub enum MetaValue {
     Severity(Ident),
     /// `tags "a", "b"`.
     Tags(Vec<StrLit>),
+    /// `aspect "key rotation"` (the part of its controls the rule evidences), or
+    /// `aspect whole` (`None`: the rule evidences the whole of each control it lists).
+    Aspect(Option<StrLit>),
     /// `when rule_a, ns.rule_b`.
     When(Vec<Dotted>),
     /// `scope EXPR`.

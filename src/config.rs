@@ -87,6 +87,9 @@ pub struct Config {
     pub format: Option<Format>,
     /// `waivers`: the waivers file (see docs/waivers.md).
     pub waivers: Option<PathBuf>,
+    /// `applicability`: the applicability file of the coverage number and `annexa soa`
+    /// (see docs/soa.md).
+    pub applicability: Option<PathBuf>,
     /// `exclude`: globs of fact paths skipped when walking folders (added to `check --exclude`).
     pub exclude: Vec<String>,
     /// `packs`: the built-in packs run next to `policies` (`["ml", "kubernetes"]`, or
@@ -236,6 +239,7 @@ impl Config {
             gaps: None,
             format: None,
             waivers: raw.waivers.map(|w| dir.join(w.into_inner())),
+            applicability: raw.applicability.map(|a| dir.join(a.into_inner())),
             exclude: Vec::new(),
             packs: None,
             exclude_rules: Vec::new(),
@@ -442,6 +446,7 @@ struct Raw {
     gaps: Option<Spanned<String>>,
     format: Option<Spanned<String>>,
     waivers: Option<Spanned<String>>,
+    applicability: Option<Spanned<String>>,
     exclude: Option<Vec<Spanned<String>>>,
     packs: Option<Vec<Spanned<String>>>,
     exclude_rules: Option<Vec<Spanned<String>>>,
@@ -528,13 +533,14 @@ fn positive<T: TryFrom<i64>>(
 }
 
 /// Keys the file knows, for "did you mean" (every table).
-const KNOWN_KEYS: [&str; 22] = [
+const KNOWN_KEYS: [&str; 23] = [
     "policies",
     "facts",
     "fail-on",
     "gaps",
     "format",
     "waivers",
+    "applicability",
     "exclude",
     "params",
     "lint",
@@ -671,6 +677,7 @@ fail-on = "medium"
 gaps = "warn"
 format = "json"
 waivers = "waivers.yaml"
+applicability = "applicability.yaml"
 exclude = ["fixtures/**"]
 [params]
 allowed_regions = ["eu-west-1"]
@@ -691,6 +698,10 @@ rule-steps = 500
         assert_eq!(c.gaps, Some(Gaps::Warn));
         assert_eq!(c.format, Some(Format::Json));
         assert_eq!(c.waivers, Some(PathBuf::from("root/waivers.yaml")));
+        assert_eq!(
+            c.applicability,
+            Some(PathBuf::from("root/applicability.yaml"))
+        );
         assert_eq!(c.exclude, vec!["fixtures/**".to_string()]);
         assert_eq!(c.params.len(), 2);
         assert_eq!(c.params[0].name, "allowed_regions");

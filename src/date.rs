@@ -17,9 +17,40 @@ pub fn parse_iso_date(text: &str) -> Option<i64> {
     )
 }
 
+/// The `YYYY-MM-DD` of a day counted from 1970-01-01, the inverse of [`parse_iso_date`].
+///
+/// ```
+/// assert_eq!(annexa::unstable::date::format_iso_date(1).as_deref(), Some("1970-01-02"));
+/// ```
+pub fn format_iso_date(days: i64) -> Option<String> {
+    let epoch = time::Date::from_ordinal_date(1970, 1).ok()?;
+    let day = epoch.checked_add(time::Duration::days(days))?;
+    Some(format!(
+        "{:04}-{:02}-{:02}",
+        day.year(),
+        u8::from(day.month()),
+        day.day()
+    ))
+}
+
+/// Today (UTC), in days since 1970-01-01.
+pub fn today() -> i64 {
+    time::OffsetDateTime::now_utc()
+        .unix_timestamp()
+        .div_euclid(86_400)
+}
+
 #[cfg(test)]
 mod tests {
-    use super::parse_iso_date;
+    use super::{format_iso_date, parse_iso_date};
+
+    #[test]
+    fn formats_what_it_parses() {
+        for text in ["1969-12-31", "2000-02-29", "2026-12-01"] {
+            let days = parse_iso_date(text);
+            assert_eq!(days.and_then(format_iso_date).as_deref(), Some(text));
+        }
+    }
 
     #[test]
     fn counts_days_from_the_epoch_and_refuses_impossible_days() {

@@ -246,6 +246,38 @@ pub struct ControlResult {
     pub rules: Vec<String>,
 }
 
+/// How the 93 Annex A controls divide: every control is in exactly one of `checked`,
+/// `attested`, `excluded` and `gaps` (the Statement of Applicability's coverage number, also
+/// in every `check` report).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Coverage {
+    /// The controls in the catalog (93).
+    pub controls: usize,
+    /// Applicable controls with at least one rule that was evaluated (or could be).
+    pub checked: usize,
+    /// Applicable controls without rules but with attested evidence (valid or expired).
+    pub attested: usize,
+    /// Controls excluded by the applicability file.
+    pub excluded: usize,
+    /// Applicable controls with neither rules nor attestations.
+    pub gaps: usize,
+}
+
+impl Coverage {
+    /// The coverage number as one line, the same words in every format.
+    ///
+    /// ```
+    /// let c = annexa::unstable::audit::soa::Coverage { controls: 93, checked: 37, attested: 5, excluded: 3, gaps: 48 };
+    /// assert_eq!(c.sentence(), "37 of 93 controls checked by rules, 5 attested, 3 excluded, 48 gaps");
+    /// ```
+    pub fn sentence(&self) -> String {
+        format!(
+            "{} of {} controls checked by rules, {} attested, {} excluded, {} gaps",
+            self.checked, self.controls, self.attested, self.excluded, self.gaps
+        )
+    }
+}
+
 /// Everything a run concluded; serialises to the JSON report of `CLI.md`.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Report {
@@ -271,6 +303,10 @@ pub struct Report {
     /// The `annexa.toml` the run used, as its path was found or given (`null`: none).
     #[serde(default)]
     pub config: Option<String>,
+    /// The coverage number of the run's rules against the applicability file (every control
+    /// applicable without one); set by the engine, absent from reports built otherwise.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub coverage: Option<Coverage>,
 }
 
 impl Report {
@@ -335,6 +371,7 @@ impl Report {
             notes: Vec::new(),
             unreadable: Vec::new(),
             config: None,
+            coverage: None,
         }
     }
 }

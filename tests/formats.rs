@@ -372,13 +372,14 @@ fn markdown_lists_failing_rules_and_collapses_the_rest() {
 fn github_annotations_level_by_severity() {
     let text = failing("github");
     let lines: Vec<&str> = text.lines().collect();
-    assert_eq!(lines.len(), 7);
+    assert_eq!(lines.len(), 8);
     assert!(lines[0].starts_with(
         "::error file=examples/facts/pipeline.yaml,line=76,col=52,title=ml.data_protection.admins_use_mfa::"
     ));
     // the ownerless dataset itself: the first element of the filter the check counted
     assert!(lines[1].starts_with("::warning file=examples/facts/pipeline.yaml,line=81,col=5,"));
-    assert!(lines[6].starts_with("annexa FAILED: 5 rules"));
+    assert!(lines[6].starts_with("annexa coverage: 7 of 93 controls"));
+    assert!(lines[7].starts_with("annexa FAILED: 5 rules"));
 }
 
 // ---- selection -------------------------------------------------------------------------------

@@ -36,6 +36,7 @@ pub(crate) struct Parts {
     pub now: Option<i64>,
     pub limits: Limits,
     pub waivers: Option<PathBuf>,
+    pub applicability: Option<PathBuf>,
     pub baseline: Option<PathBuf>,
     pub schema: Option<SchemaCheck>,
     pub combine: bool,
@@ -197,6 +198,14 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
         .clone()
         .or_else(|| config.as_ref().and_then(|c| c.baseline.clone()));
     let accepted = accepted(waivers.as_deref(), baseline.as_deref(), &load)?;
+    let applicability = match parts
+        .applicability
+        .clone()
+        .or_else(|| config.as_ref().and_then(|c| c.applicability.clone()))
+    {
+        Some(path) => applicability(&path, &load)?,
+        None => crate::audit::soa::Applicability::default(),
+    };
     let declared = match program.fact_model {
         Some(_) => SchemaMode::Warn,
         None => SchemaMode::Off,
@@ -223,6 +232,7 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
         fail_on,
         gaps,
         accepted,
+        applicability,
         schema_mode,
         model,
         combine: parts.combine,
@@ -376,6 +386,28 @@ fn policy_text(name: &str, bytes: Vec<u8>) -> Result<String, Diagnostic> {
         )
         .with_help("policies are UTF-8 text files; is this a binary file?")
     })
+}
+
+/// The applicability file (docs/soa.md): its mistakes are configuration errors.
+fn applicability(
+    path: &Path,
+    load: &LoadOptions,
+) -> Result<crate::audit::soa::Applicability, Error> {
+    let name = shown(path);
+    let read = crate::facts::read_path(path, &name, load).and_then(|(text, format)| {
+        let source = SourceFile::new(name.as_str(), text.as_str());
+        crate::facts::load_text(&name, text, format, load).map(|l| (l, source))
+    });
+    let (loaded, source) = read.map_err(|e| Error::one(ErrorKind::Config, e))?;
+    let Some(doc) = loaded.documents.into_iter().next() else {
+        return Err(Error::plain(
+            ErrorKind::Config,
+            format!("`{name}` is empty"),
+            "write `controls:` or `excluded:` entries (docs/soa.md)",
+        ));
+    };
+    crate::audit::soa::Applicability::parse(&doc, &source)
+        .map_err(|d| Error::new(ErrorKind::Config, boxed(d)))
 }
 
 /// The waivers file and the baseline.

@@ -31,6 +31,7 @@ pub struct EngineBuilder {
     now: Option<i64>,
     limits: Limits,
     waivers: Option<PathBuf>,
+    applicability: Option<PathBuf>,
     baseline: Option<PathBuf>,
     schema: Option<SchemaCheck>,
     combine: bool,
@@ -124,6 +125,13 @@ impl EngineBuilder {
     /// Resource limits, over those of `annexa.toml`.
     pub fn limits(mut self, limits: Limits) -> Self {
         self.limits = limits;
+        self
+    }
+
+    /// The applicability file (docs/soa.md) the report's coverage number counts excluded and
+    /// attested controls from, over `applicability` of `annexa.toml`.
+    pub fn applicability_file(mut self, path: impl AsRef<Path>) -> Self {
+        self.applicability = Some(path.as_ref().to_path_buf());
         self
     }
 
@@ -232,6 +240,7 @@ impl EngineBuilder {
             now: self.now,
             limits: self.limits,
             waivers: self.waivers,
+            applicability: self.applicability,
             baseline: self.baseline,
             schema: self.schema,
             combine: self.combine,

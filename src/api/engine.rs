@@ -55,6 +55,7 @@ struct Inner {
     fail_on: findings::Severity,
     gaps: findings::Gaps,
     accepted: Accepted,
+    applicability: crate::audit::soa::Applicability,
     schema_mode: SchemaMode,
     model: Option<FactModel>,
     combine: bool,
@@ -160,6 +161,10 @@ impl Engine {
         let mut inner = self.inner.selection.apply(applied.report)?;
         inner.unreadable = loaded.unreadable;
         inner.config = self.inner.config_name.clone();
+        inner.coverage = Some(crate::audit::soa::coverage(
+            &inner.results,
+            &self.inner.applicability,
+        ));
         let ok = passes(&inner, self.inner.fail_on, self.inner.gaps);
         Ok(Report {
             inner,
@@ -285,6 +290,7 @@ pub(crate) struct Assembled {
     pub fail_on: findings::Severity,
     pub gaps: findings::Gaps,
     pub accepted: Accepted,
+    pub applicability: crate::audit::soa::Applicability,
     pub schema_mode: SchemaMode,
     pub model: Option<FactModel>,
     pub combine: bool,
@@ -306,6 +312,7 @@ impl Engine {
                 fail_on: a.fail_on,
                 gaps: a.gaps,
                 accepted: a.accepted,
+                applicability: a.applicability,
                 schema_mode: a.schema_mode,
                 model: a.model,
                 combine: a.combine,

@@ -86,6 +86,10 @@ pub struct CheckArgs {
     /// waived is `waived` and does not fail the run [default: `waivers` of annexa.toml].
     #[arg(long = "waivers", value_name = "FILE")]
     waivers: Option<String>,
+    /// The applicability file (docs/soa.md) of the report's coverage number: excluded and
+    /// attested controls [default: `applicability` of annexa.toml].
+    #[arg(long = "applicability", value_name = "FILE")]
+    applicability: Option<String>,
     /// A JSON report of an earlier run: the violations it lists are waived, so only new ones fail.
     #[arg(long = "baseline", value_name = "REPORT.json")]
     baseline: Option<String>,
@@ -257,6 +261,9 @@ fn build_engine(
     }
     if let Some(waivers) = &args.waivers {
         builder = builder.waivers_file(waivers);
+    }
+    if let Some(file) = &args.applicability {
+        builder = builder.applicability_file(file);
     }
     if let Some(baseline) = &args.baseline {
         builder = builder.baseline_file(baseline);

@@ -1,6 +1,8 @@
 //! `annexa soa`: the Statement of Applicability.
 
-use annexa::unstable::audit::soa::{Applicability, render_csv, render_markdown, statement};
+use annexa::unstable::audit::soa::{
+    Applicability, Inputs, RunInfo, SoaRule, build, render_csv, render_markdown,
+};
 use annexa::unstable::findings::Report;
 
 use super::inputs::load_policies_or_pack;
@@ -19,9 +21,14 @@ pub struct SoaArgs {
     /// Take the status from a JSON report of `annexa check` instead of evaluating.
     #[arg(long, value_name = "REPORT.json", conflicts_with = "facts")]
     report: Option<String>,
-    /// Controls that do not apply, with the reason (YAML/JSON: `excluded: {A.7.4: "…"}`).
+    /// The applicability file: exclusions with their reason, inclusion reasons, owners,
+    /// attestations (YAML/JSON, see docs/soa.md).
     #[arg(long, value_name = "FILE")]
     applicability: Option<String>,
+    /// The commit the statement is about (default: `$GITHUB_SHA`, `$CI_COMMIT_SHA`, else the
+    /// HEAD of the git checkout in the current folder, when there is one).
+    #[arg(long, value_name = "SHA")]
+    commit: Option<String>,
     /// Output format.
     #[arg(long, value_enum, default_value = "markdown")]
     format: SoaFormat,
@@ -48,7 +55,7 @@ pub enum SoaFormat {
     Markdown,
     /// CSV for a spreadsheet.
     Csv,
-    /// A JSON array.
+    /// The statement as a JSON object (docs/soa.md).
     Json,
     /// One self-contained HTML page (docs/html.md).
     Html,
@@ -64,7 +71,17 @@ pub fn run(args: &SoaArgs) -> u8 {
         Some(Some(side)) => Some(side),
         None => None,
     };
-    let applicability = match &args.applicability {
+    // `--applicability`, else `applicability` of the discovered annexa.toml
+    let file = match &args.applicability {
+        Some(file) => Some(file.clone()),
+        None => match super::inputs::load_config(None, false) {
+            Ok(config) => config
+                .and_then(|c| c.applicability)
+                .map(|p| p.display().to_string()),
+            Err(()) => return EXIT_USAGE,
+        },
+    };
+    let applicability = match &file {
         None => Applicability::default(),
         Some(file) => match read_applicability(file) {
             Some(a) => a,
@@ -83,10 +100,37 @@ pub fn run(args: &SoaArgs) -> u8 {
     let Some(program) = compiled.program else {
         return EXIT_USAGE;
     };
-    let rules: Vec<(String, Vec<String>)> = program
+    let today = match &args.now {
+        Some(now) => match annexa::unstable::date::parse_iso_date(now) {
+            Some(day) => day,
+            None => {
+                // the same diagnostic as every command's `--now`
+                let _ = super::parse_now(now);
+                return EXIT_USAGE;
+            }
+        },
+        None => annexa::unstable::date::today(),
+    };
+    let mut policies: Vec<String> = Vec::new();
+    for r in &program.rules {
+        let name = r.file.name().to_string();
+        if !policies.contains(&name) {
+            policies.push(name);
+        }
+    }
+    let aspects: std::collections::BTreeMap<&str, _> = program
         .rules
         .iter()
-        .map(|r| (r.id.clone(), r.controls.clone()))
+        .map(|r| (r.id.as_str(), r.aspect.clone()))
+        .collect();
+    let rules: Vec<SoaRule> = program
+        .rules
+        .iter()
+        .map(|r| SoaRule {
+            id: r.id.clone(),
+            controls: r.controls.clone(),
+            aspect: r.aspect.clone(),
+        })
         .collect();
     let report: Option<Report> = if let Some(file) = &args.report {
         let parsed = super::inputs::read_input(file)
@@ -112,16 +156,35 @@ pub fn run(args: &SoaArgs) -> u8 {
     } else {
         None
     };
-    // with a report, the rules are the report's (they were what ran)
+    // with a report, the rules are the report's (they were what ran); their aspects are the
+    // loaded policies' (a report does not carry metadata)
     let rules = match &report {
         Some(r) => r
             .results
             .iter()
-            .map(|x| (x.rule.clone(), x.controls.clone()))
+            .map(|x| SoaRule {
+                id: x.rule.clone(),
+                controls: x.controls.clone(),
+                aspect: aspects.get(x.rule.as_str()).cloned().flatten(),
+            })
             .collect(),
         None => rules,
     };
-    let soa = statement(&rules, report.as_ref(), &applicability);
+    let run = RunInfo {
+        date: annexa::unstable::date::format_iso_date(today).unwrap_or_default(),
+        commit: commit(args.commit.as_deref()),
+        policies,
+        facts: fact_files(&args.facts),
+        report: args.report.clone(),
+        applicability: file.clone(),
+    };
+    let inputs = Inputs {
+        rules: &rules,
+        report: report.as_ref(),
+        applicability: &applicability,
+        today,
+    };
+    let soa = build(inputs, run);
     let text = match args.format {
         SoaFormat::Markdown => render_markdown(&soa),
         SoaFormat::Csv => render_csv(&soa),
@@ -152,10 +215,46 @@ pub fn run(args: &SoaArgs) -> u8 {
     }
 }
 
+/// `--commit`, else the CI's variable, else the checkout's HEAD; `None` outside git.
+fn commit(given: Option<&str>) -> Option<String> {
+    if let Some(sha) = given {
+        return Some(sha.to_string());
+    }
+    for var in ["GITHUB_SHA", "CI_COMMIT_SHA"] {
+        if let Ok(sha) = std::env::var(var)
+            && !sha.trim().is_empty()
+        {
+            return Some(sha.trim().to_string());
+        }
+    }
+    let out = std::process::Command::new("git")
+        .args(["rev-parse", "HEAD"])
+        .stderr(std::process::Stdio::null())
+        .output()
+        .ok()?;
+    let sha = String::from_utf8(out.stdout).ok()?;
+    (out.status.success() && !sha.trim().is_empty()).then(|| sha.trim().to_string())
+}
+
+/// The fact files named, folders expanded in walk order (as `check` reads them).
+fn fact_files(given: &[String]) -> Vec<String> {
+    let mut files = Vec::new();
+    for name in given {
+        let path = std::path::Path::new(name);
+        if path.is_dir() {
+            let found = annexa::unstable::facts::collect_fact_files(path).unwrap_or_default();
+            files.extend(found.iter().map(|p| p.display().to_string()));
+        } else {
+            files.push(name.clone());
+        }
+    }
+    files
+}
+
 fn read_applicability(file: &str) -> Option<Applicability> {
     let (doc, source) = super::inputs::read_small_document(
         file,
-        "write `excluded:` followed by `A.x.y: justification` lines (docs/soa.md)",
+        "write `controls:` with one entry per control, or `excluded:` with `A.x.y: justification` lines (docs/soa.md)",
     )?;
     match Applicability::parse(&doc, &source) {
         Ok(a) => Some(a),

@@ -380,6 +380,15 @@ pub struct Function {
     pub slots: usize,
 }
 
+/// The part of its controls a rule evidences (`aspect` metadata).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Aspect {
+    /// `aspect whole`: the rule evidences each control it lists entirely.
+    Whole,
+    /// `aspect "…"`: the rule evidences this aspect only.
+    Part(String),
+}
+
 /// A compiled rule.
 #[derive(Debug, Clone)]
 pub struct Rule {
@@ -401,6 +410,9 @@ pub struct Rule {
     pub severity: Severity,
     /// `tags`.
     pub tags: Vec<String>,
+    /// `aspect`: which part of its controls the rule evidences (the Statement of
+    /// Applicability reads it); `None` when the rule does not say.
+    pub aspect: Option<Aspect>,
     /// Rules that must pass first.
     pub when: Vec<RuleId>,
     /// The body.

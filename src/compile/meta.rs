@@ -23,6 +23,7 @@ pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut 
         controls: Vec::new(),
         severity: Severity::Medium,
         tags: Vec::new(),
+        aspect: None,
         when: Vec::new(),
         body: Vec::new(),
         slots: 0,
@@ -90,6 +91,12 @@ pub(super) fn compile_rule(rule: &ast::RuleItem, info: &ModuleInfo, scope: &mut 
             }
             (MetaKey::Tags, MetaValue::Tags(tags)) => {
                 compiled.tags = tags.iter().map(|t| t.value.clone()).collect();
+            }
+            (MetaKey::Aspect, MetaValue::Aspect(aspect)) => {
+                compiled.aspect = Some(match aspect {
+                    Some(text) => super::ir::Aspect::Part(text.value.clone()),
+                    None => super::ir::Aspect::Whole,
+                });
             }
             (MetaKey::Scope, MetaValue::Expr(e)) => compiled.scope = Some(scope.expr(e)),
             // resolved once every rule is declared

@@ -759,3 +759,20 @@ fn the_spec_example_compiles_without_any_diagnostic() {
             .all(|r| r.id.starts_with("ml.data_protection."))
     );
 }
+
+#[test]
+fn aspect_states_what_part_of_its_controls_a_rule_evidences() {
+    let p = clean(
+        "rule a {\n  controls A.5.15\n  aspect \"MFA\"\n  require true\n}\nrule b {\n  controls A.8.24\n  aspect whole\n  require true\n}\nrule c {\n  controls A.8.24\n  require true\n}\n",
+    );
+    let aspects: Vec<Option<Aspect>> = p.rules.iter().map(|r| r.aspect.clone()).collect();
+    assert_eq!(
+        aspects,
+        [Some(Aspect::Part("MFA".into())), Some(Aspect::Whole), None]
+    );
+    let d = only(
+        "rule a {\n  controls A.5.15\n  aspect \"x\"\n  aspect whole\n  require true\n}\n",
+        "annexa::duplicate",
+    );
+    assert!(d.message().contains("`aspect` is given twice"), "{d:?}");
+}

@@ -354,6 +354,8 @@ impl<'m> Layout<'m> {
                 let tags: Vec<String> = tags.iter().map(|t| quote(&t.value)).collect();
                 tags.join(", ")
             }
+            MetaValue::Aspect(Some(aspect)) => quote(&aspect.value),
+            MetaValue::Aspect(None) => "whole".to_string(),
             MetaValue::When(names) => {
                 let names: Vec<String> = names.iter().map(Dotted::text).collect();
                 names.join(", ")

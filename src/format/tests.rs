@@ -149,3 +149,13 @@ fn the_schema_line_stays_under_the_header() {
 fn schema_is_still_a_name_and_a_field() {
     same("let schema = facts.schema\n");
 }
+
+#[test]
+fn aspect_metadata_round_trips() {
+    same("rule r {\n  controls A.5.15\n  aspect \"MFA for people\"\n  require true\n}\n");
+    same("rule r {\n  controls A.8.24\n  aspect whole\n  require true\n}\n");
+    assert_eq!(
+        fmt("rule r { controls A.8.24 aspect   \"a \\\"b\\\"\" require true }"),
+        "rule r {\n  controls A.8.24\n  aspect \"a \\\"b\\\"\"\n  require true\n}\n"
+    );
+}

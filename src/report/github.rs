@@ -114,6 +114,9 @@ pub fn render_github(report: &Report) -> String {
             escape_data(&format!("skipped: {}", u.message)),
         );
     }
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "annexa coverage: {}", coverage.sentence());
+    }
     let s = &report.summary;
     let verdict = if s.failed > 0 || s.errors > 0 {
         "FAILED"

@@ -112,6 +112,10 @@ pub fn render_human_options(report: &Report, options: HumanOptions) -> String {
     if !report.unreadable.is_empty() {
         out.push('\n');
     }
+    // before the verdict, so the verdict stays the line a CI log ends on
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "coverage: {}", coverage.sentence());
+    }
     let s = &report.summary;
     let plural = |n: usize, word: &str| format!("{n} {word}{}", if n == 1 { "" } else { "s" });
     let verdict = if s.failed > 0 || s.errors > 0 {

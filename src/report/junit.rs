@@ -82,6 +82,14 @@ fn write(report: &Report) -> io::Result<Vec<u8>> {
     }
     let mut w = Writer::new_with_indent(Vec::new(), b' ', 2);
     w.write_event(Event::Decl(BytesDecl::new("1.0", Some("UTF-8"), None)))?;
+    if let Some(coverage) = &report.coverage {
+        // a comment: the JUnit schemas have no place for it above a suite, and CI tools
+        // ignore comments rather than reject an unknown element
+        let text = format!(" annexa coverage: {} ", coverage.sentence());
+        w.write_event(Event::Comment(BytesText::from_escaped(
+            text.replace("--", "- -"),
+        )))?;
+    }
     let total = Counts::of(&report.results);
     let mut root = BytesStart::new("testsuites");
     root.push_attribute(("name", "annexa"));

@@ -58,6 +58,9 @@ pub fn render_markdown(report: &Report) -> String {
         "| {} | {} | {} | {} | {} | {} | {} |",
         s.rules, s.passed, s.failed, s.skipped, s.waived, s.errors, s.violations
     );
+    if let Some(coverage) = &report.coverage {
+        let _ = writeln!(out, "\n**Annex A coverage:** {}.", coverage.sentence());
+    }
 
     let failing: Vec<&RuleResult> = report
         .results

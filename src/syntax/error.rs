@@ -54,6 +54,8 @@ fn describe(rule: Rule) -> Option<&'static str> {
         kw_controls | meta_controls => "`controls`",
         kw_severity | meta_severity => "`severity`",
         kw_tags | meta_tags => "`tags`",
+        kw_aspect | meta_aspect => "`aspect`",
+        kw_whole => "`whole`",
         kw_when | meta_when => "`when`",
         kw_expect | test_expect => "`expect`",
         kw_params | test_params => "`params`",
@@ -218,13 +220,14 @@ fn summarize(mut expected: Vec<String>) -> Vec<String> {
         "`not`",
     ];
     const STATEMENTS: [&str; 4] = ["`require`", "`for`", "`if`", "`let`"];
-    const META: [&str; 7] = [
+    const META: [&str; 8] = [
         "`title`",
         "`description`",
         "`remediation`",
         "`controls`",
         "`severity`",
         "`tags`",
+        "`aspect`",
         "`when`",
     ];
     expected.retain(|e| e != "`#`" && e != "`_`");
@@ -369,13 +372,14 @@ fn help_for(
         "not", "and", "or", "in", "matches", "all", "any", "none", "true", "false", "null",
         "facts",
     ];
-    const META: [&str; 7] = [
+    const META: [&str; 8] = [
         "title",
         "description",
         "remediation",
         "controls",
         "severity",
         "tags",
+        "aspect",
         "when",
     ];
     let rest = text.get(offset..).unwrap_or("");

@@ -174,6 +174,7 @@ impl<'f> Lowerer<'f> {
                 | Rule::meta_controls
                 | Rule::meta_severity
                 | Rule::meta_tags
+                | Rule::meta_aspect
                 | Rule::meta_when
                 | Rule::meta_scope => meta.push(self.lower_meta(p)?),
                 _ => body.push(self.lower_stmt(p)?),
@@ -219,6 +220,14 @@ impl<'f> Lowerer<'f> {
                     .map(|p| self.lower_string(p))
                     .collect::<Result<Vec<_>>>()?;
                 (MetaKey::Tags, MetaValue::Tags(tags))
+            }
+            Rule::meta_aspect => {
+                let value = self.next(&mut inner, span)?;
+                let aspect = match value.as_rule() {
+                    Rule::kw_whole => None,
+                    _ => Some(self.lower_string(value)?),
+                };
+                (MetaKey::Aspect, MetaValue::Aspect(aspect))
             }
             Rule::meta_when => {
                 let names = inner

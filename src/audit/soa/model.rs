@@ -40,36 +40,8 @@ pub struct RunInfo {
     pub applicability: Option<String>,
 }
 
-/// How the 93 controls divide: every control is in exactly one of `checked`, `attested`,
-/// `excluded` and `gaps`.
-#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
-pub struct Coverage {
-    /// The controls in the catalog (93).
-    pub controls: usize,
-    /// Applicable controls with at least one rule that was evaluated (or could be).
-    pub checked: usize,
-    /// Applicable controls without rules but with attested evidence (valid or expired).
-    pub attested: usize,
-    /// Controls excluded by the applicability file.
-    pub excluded: usize,
-    /// Applicable controls with neither rules nor attestations.
-    pub gaps: usize,
-}
-
-impl Coverage {
-    /// The coverage number as one line, the same words in every format.
-    ///
-    /// ```
-    /// let c = annexa::unstable::audit::soa::Coverage { controls: 93, checked: 37, attested: 5, excluded: 3, gaps: 48 };
-    /// assert_eq!(c.sentence(), "37 of 93 controls checked by rules, 5 attested, 3 excluded, 48 gaps");
-    /// ```
-    pub fn sentence(&self) -> String {
-        format!(
-            "{} of {} controls checked by rules, {} attested, {} excluded, {} gaps",
-            self.checked, self.controls, self.attested, self.excluded, self.gaps
-        )
-    }
-}
+/// The coverage number lives with the findings: `check` reports carry it too.
+pub use crate::findings::Coverage;
 
 /// One control in the statement.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -110,6 +82,19 @@ pub struct SoaEntry {
     /// Waivers applied to the control's rules, with their expiry.
     #[serde(default)]
     pub waivers: Vec<WaiverRef>,
+}
+
+impl SoaEntry {
+    /// The status as Markdown and CSV print it: a pass of partially automated rules reads
+    /// "pass (partially automated)", never a bare "pass" (JSON keeps `status` and `automation`
+    /// apart).
+    pub fn status_text(&self) -> String {
+        if self.status == ControlStatus::Pass && self.automation == Automation::Partial {
+            format!("{} ({})", self.status.as_str(), self.automation.as_str())
+        } else {
+            self.status.as_str().to_string()
+        }
+    }
 }
 
 /// How much of a control automated rules evidence.
