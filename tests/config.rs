@@ -37,7 +37,8 @@ fn project(name: &str, toml: Option<&str>) -> PathBuf {
 }
 
 /// Facts that fail `data_stays_in_region` (medium) of the starter policy.
-const OUT_OF_REGION: &str = "datasets:\n  - name: logs\n    kind: validation\n    storage: {region: us-east-1}\n    owner: ops\n";
+const OUT_OF_REGION: &str =
+    "datasets:\n  - name: logs\n    kind: evaluation\n    region: us-east-1\n    owner: ops\n";
 
 fn write(dir: &Path, file: &str, text: &str) {
     let path = dir.join(file);

@@ -229,16 +229,12 @@ fn article(word: &str) -> &'static str {
 }
 
 /// Renders a value into a template: strings as themselves, whole numbers without a fraction,
-/// lists and objects as compact JSON in document order. A missing value says what is missing,
-/// the fact's pointer (`(missing /datasets/3/encryption/cipher)`), or `(missing)` for a computed
-/// value with no fact behind it: a message reads "uses cipher (missing …)", never a bare
-/// placeholder (docs/language.md, "Missing values in messages").
+/// lists and objects as compact JSON in document order, missing as `<missing>` (the contract's
+/// text, kept in every machine-readable report; the human, Markdown, GitHub and HTML reports
+/// show the missing pointer in its place: `report::readable_message`).
 pub fn render(v: &Val<'_>) -> String {
     match v.view() {
-        View::Missing => match v.absent() {
-            Some(a) if !a.pointer.is_empty() => format!("(missing {})", a.pointer),
-            _ => MISSING.into(),
-        },
+        View::Missing => MISSING.into(),
         View::Str(s) => s.to_string(),
         View::Date(d) => time::format(d),
         // JSON has no spelling for these; say what they are
@@ -249,8 +245,8 @@ pub fn render(v: &Val<'_>) -> String {
     }
 }
 
-/// A missing value with no pointer, as a template renders it.
-const MISSING: &str = "(missing)";
+/// A missing value as a template renders it (LANGUAGE.md, "Templates").
+pub const MISSING: &str = "<missing>";
 
 /// `v` as compact JSON, the text `serde_json` gives for [`to_json`]'s value, written straight
 /// from the value: serialising (and dropping) a `serde_json::Value` recurses once per level
@@ -443,7 +439,7 @@ mod tests {
         assert_eq!(render(&Val::Float(312.0)), "312");
         assert_eq!(render(&Val::Float(1.5)), "1.5");
         assert_eq!(render(&Val::Str("x".into())), "x");
-        assert_eq!(render(&Val::Missing(None)), "(missing)");
+        assert_eq!(render(&Val::Missing(None)), "<missing>");
         assert_eq!(render(&Val::Float(f64::NAN)), "NaN");
         assert_eq!(render(&Val::Float(f64::NEG_INFINITY)), "-inf");
         let obj = Const::Object(vec![

@@ -33,7 +33,7 @@ pub fn render_delta_human(delta: &Delta) -> String {
             escape_controls(&f.rule),
             escape_controls(&f.document),
             f.line,
-            escape_controls(&f.message)
+            escape_controls(&super::readable(&f.message, None))
         );
     }
     if delta.new_findings.len() > FINDINGS_SHOWN {
@@ -88,7 +88,7 @@ pub fn render_delta_markdown(delta: &Delta) -> String {
                 f.rule.replace('`', "'"),
                 text(&f.document),
                 f.line,
-                text(&f.message),
+                text(&super::readable(&f.message, None)),
                 f.controls.join(", ")
             );
         }

@@ -52,7 +52,7 @@ pub fn render_github(report: &Report) -> String {
                     escape_property(&r.rule),
                     escape_data(&format!(
                         "{} [{}; {}]",
-                        v.message,
+                        super::violation_message(v),
                         r.severity.as_str(),
                         r.controls.join(", ")
                     )),
@@ -91,7 +91,7 @@ pub fn render_github(report: &Report) -> String {
                 g.line.max(1),
                 g.column.max(1),
                 escape_property(&format!("{} (evidence gap)", r.rule)),
-                escape_data(&g.message),
+                escape_data(&super::gap_message(g)),
             );
         }
         if r.status == Status::Error {

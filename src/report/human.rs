@@ -194,7 +194,7 @@ fn rule_block(
             out,
             "{indent}{}  {}",
             paint.wrap("36", &format!("{}:{}:{}", v.document, v.line, v.column)),
-            v.message
+            super::violation_message(v)
         );
         if let Some(cache) = sources.as_deref_mut() {
             snippet(out, v, cache, paint);
@@ -398,7 +398,12 @@ fn gap_lines(out: &mut String, gaps: &[EvidenceGap], paint: &Paint) {
             |g: &EvidenceGap| paint.wrap("36", &format!("{}:{}:{}", g.document, g.line, g.column));
         match (members.as_slice(), members.first().and_then(|g| g.of)) {
             ([one], _) | ([one, ..], None) => {
-                let _ = writeln!(out, "{indent}{label} {}  {}", at(one), one.message);
+                let _ = writeln!(
+                    out,
+                    "{indent}{label} {}  {}",
+                    at(one),
+                    super::gap_message(one)
+                );
             }
             (many, Some(of)) => {
                 // one absent fact outside the elements is one place, however many elements

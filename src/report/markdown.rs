@@ -94,7 +94,7 @@ pub fn render_markdown(report: &Report) -> String {
                     out,
                     "- {} {}",
                     code(&format!("{}:{}", v.document, v.line)),
-                    text(&v.message)
+                    text(&super::violation_message(v))
                 );
             }
             if r.violations.len() > VIOLATIONS_SHOWN {
@@ -123,7 +123,7 @@ pub fn render_markdown(report: &Report) -> String {
                 format!(
                     ": {} {}",
                     code(&format!("{}:{}", g.document, g.line)),
-                    text(&g.message)
+                    text(&super::gap_message(g))
                 )
             });
             let _ = writeln!(

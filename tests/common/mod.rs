@@ -28,6 +28,9 @@ pub fn annexa_in(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NO_COLOR", "1")
+        // a CI's commit variables would leak into statements and OSCAL documents
+        .env_remove("GITHUB_SHA")
+        .env_remove("CI_COMMIT_SHA")
         .output()
         .expect("the binary runs")
 }
@@ -44,6 +47,9 @@ pub fn annexa_stdin(args: &[&str], input: &[u8]) -> Output {
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
         .env("NO_COLOR", "1")
+        // a CI's commit variables would leak into statements and OSCAL documents
+        .env_remove("GITHUB_SHA")
+        .env_remove("CI_COMMIT_SHA")
         .stdin(Stdio::piped())
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())

@@ -353,7 +353,7 @@ fn violation(v: &Violation, waived: bool, sources: &mut SourceCache) -> String {
     }
     out.push_str(&format!(
         "</span></div><div class=\"msg\">{}</div>",
-        esc(&v.message)
+        esc(&crate::report::violation_message(v))
     ));
     if let Some(e) = sources.excerpt(&v.document, v.line, v.column, CONTEXT) {
         out.push_str(&excerpt_html(&e));
@@ -372,7 +372,7 @@ fn gap(g: &EvidenceGap, sources: &mut SourceCache) -> String {
     }
     out.push_str(&format!(
         "</span></div><div class=\"msg\">{}</div>",
-        esc(&g.message)
+        esc(&crate::report::gap_message(g))
     ));
     if let Some(e) = sources.excerpt(&g.document, g.line, g.column, CONTEXT) {
         out.push_str(&excerpt_html(&e));
