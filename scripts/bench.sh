@@ -102,7 +102,8 @@ annexa_checks=$(python3 -c '
 import json, sys
 r = json.load(open(sys.argv[1]))
 judged = [x for x in r["results"] if x["status"] != "skip"]
-print(f"{len(r[\"results\"])} rules, {len(judged)} of them judged some file")' "$out/repo-1.json")
+total = len(r["results"])
+print(f"{total} rules, {len(judged)} of them judged some file")' "$out/repo-1.json")
 checkov_checks="not run"
 if [ -n "$checkov" ]; then
   "$checkov" -d "$repo" --quiet --compact -o json >"$out/checkov.json" 2>/dev/null || true

@@ -25,6 +25,9 @@ pub(super) struct DocRun {
     pub marks: Vec<bool>,
 }
 
+/// What one run of documents gave, or why it stopped.
+type RunResult = Result<Vec<DocRun>, EvalError>;
+
 /// Documents per unit of work, at least: a thread takes a run of this many (or more, for many
 /// documents) so that a repository of small files is not one hand-off per file.
 const MIN_RUN: usize = 4;
@@ -56,8 +59,7 @@ pub(super) fn documents(
     let run_len = documents.len().div_ceil(jobs * 4).max(MIN_RUN);
     let runs: Vec<&[Document]> = documents.chunks(run_len).collect();
     let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<Result<Vec<DocRun>, EvalError>>>> =
-        Mutex::new(runs.iter().map(|_| None).collect());
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(runs.iter().map(|_| None).collect());
     std::thread::scope(|s| {
         for _ in 0..jobs {
             s.spawn(|| {
