@@ -1,80 +1,155 @@
 #!/usr/bin/env bash
-# Whole-process timings of annexa on the six benchmark rules (benches/peers/bench.policy) over
-# synthetic facts, checked against the reference counts, and of the peers when they are
-# installed (see benches/peers/README.md), all in the same run so figures compare as ratios.
+# Whole-process benchmarks of annexa against its own parse-only run, a plain serde_json pass,
+# regorus and Checkov, all in one run so the figures compare as ratios; prints every target of
+# issue 14 with its measured ratio and PASS or FALL SHORT.
 #
-#   scripts/bench.sh                 # N = 1000 10000, 5 runs each
-#   SIZES="1000 10000 100000" RUNS=3 PEERS=$HOME/peers scripts/bench.sh
+#   scripts/bench.sh                          # N = 100,000, 5 runs, 5,000-file repository
+#   N=10000 RUNS=3 REPO_FILES=500 scripts/bench.sh     # a quick run (no docs rewritten)
+#   DOCS=1 scripts/bench.sh                   # also rewrite the measured block of
+#                                             # docs/performance.md and README.md
 #
-# Needs python3 (the fact generator, the reference checker and the timer).
+# Settings (environment):
+#   N           datasets of the synthetic facts (default 100000; the linearity target uses N/10)
+#   RUNS        runs of each command, alternating (default 5); CHECKOV_RUNS for Checkov (1)
+#   RULES       rules of the small compile-time policy; the large one has 10× (default 2000)
+#   REPO_FILES  files of the generated repository (default 5000)
+#   PEERS       where regorus is installed, else built (default target/peers)
+#   REGORUS=0   skip regorus;  REPO_PEER=0  skip Checkov (installed from PyPI into a venv
+#               under target/peers on first use)
+#   JOBS        the thread count of the threaded runs (default: every core)
+#   DOCS        1: rewrite the docs blocks (default 1 at N = 100000 with RUNS >= 3, else 0)
+#
+# Needs python3 (generators, reference checker, timer) and, for the peers, cargo and pip.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-sizes="${SIZES:-1000 10000}"
+n="${N:-100000}"
 runs="${RUNS:-5}"
-peers="${PEERS:-}"
+rules="${RULES:-2000}"
+repo_files="${REPO_FILES:-5000}"
+peers="${PEERS:-target/peers}"
+jobs="${JOBS:-$(nproc 2>/dev/null || echo 2)}"
+if [ -z "${DOCS:-}" ]; then
+  if [ "$n" = 100000 ] && [ "$runs" -ge 3 ]; then DOCS=1; else DOCS=0; fi
+fi
 out=target/bench
-mkdir -p "$out"
+mkdir -p "$out" "$peers"
 
-cargo build --release --quiet
+cargo build --release --quiet --bin annexa
+cargo build --release --quiet --manifest-path benches/peers/json-validate/Cargo.toml --target-dir target/json-validate
 annexa=target/release/annexa
+validate=target/json-validate/release/json-validate
 
-# median wall seconds and peak RSS (MB) of `runs` runs of a command (wall time from a
-# monotonic clock, RSS from the child's own rusage)
-measure() {
-  python3 - "$runs" "$@" <<'PY'
-import os, statistics, subprocess, sys, time
-runs, cmd = int(sys.argv[1]), sys.argv[2:]
-walls, rss = [], []
-for _ in range(runs):
-    start = time.perf_counter()
-    child = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    _, _, usage = os.wait4(child.pid, 0)
-    walls.append(time.perf_counter() - start)
-    rss.append(usage.ru_maxrss)
-print(f"{statistics.median(walls):.3f} {max(rss) / 1024:.0f}")
-PY
-}
+# --- peers --------------------------------------------------------------------------------
+regorus=""
+if [ "${REGORUS:-1}" != 0 ]; then
+  regorus="$peers/regorus/bin/regorus"
+  if [ ! -x "$regorus" ]; then
+    echo "building regorus 0.14.1 into $peers/regorus (once)" >&2
+    cargo install regorus --version 0.14.1 --example regorus --locked --root "$peers/regorus" --quiet
+  fi
+fi
+checkov=""
+if [ "${REPO_PEER:-1}" != 0 ]; then
+  checkov="$peers/checkov-venv/bin/checkov"
+  if [ ! -x "$checkov" ]; then
+    echo "installing checkov 3.3 from PyPI into $peers/checkov-venv (once)" >&2
+    python3 -m venv "$peers/checkov-venv"
+    "$peers/checkov-venv/bin/pip" install --quiet 'checkov==3.3.*'
+  fi
+fi
 
-printf '%-10s %-10s %10s %10s %8s\n' engine N "wall (s)" "RSS (MB)" ratio
-for n in $sizes; do
-  facts="$out/facts-$n.json"
-  [ -f "$facts" ] || python3 benches/peers/gen_facts.py "$n" --out-dir "$out" >/dev/null
+# --- inputs -------------------------------------------------------------------------------
+small=$((n / 10))
+for size in "$n" "$small"; do
+  [ -f "$out/facts-$size.json" ] && [ -f "$out/facts-$size.yaml" ] ||
+    python3 benches/peers/gen_facts.py "$size" --out-dir "$out" >/dev/null
+done
+facts="$out/facts-$n.json"
+repo="$out/repo-$repo_files"
+[ -d "$repo" ] || python3 benches/repo/gen_repo.py "$repo" --files "$repo_files" >/dev/null
+python3 benches/repo/gen_rules.py "$rules" --out "$out/rules-$rules.policy"
+python3 benches/repo/gen_rules.py "$((rules * 10))" --out "$out/rules-$((rules * 10)).policy"
+echo '{"enabled": true, "name": "x"}' >"$out/one.json"
 
-  # the counts must match the independent reference before any timing means anything
-  expected=$(python3 benches/peers/check_counts.py "$facts")
-  "$annexa" check "$facts" -p benches/peers/bench.policy --format json -o "$out/report-$n.json" || true
-  got=$(python3 - "$out/report-$n.json" <<'PY'
+# --- correctness before any timing --------------------------------------------------------
+# annexa's counts must equal the independent reference, on the JSON and on the YAML facts
+counts() {
+  python3 - "$1" <<'PY'
 import json, sys
 report = json.load(open(sys.argv[1]))
 counts = {r["rule"].split(".")[-1].upper(): len(r["violations"]) for r in report["results"]}
 print(json.dumps(dict(sorted(counts.items()))))
 PY
-)
-  if [ "$(echo "$expected" | python3 -c 'import json,sys; print(json.dumps(dict(sorted(json.load(sys.stdin).items()))))')" != "$got" ]; then
-    echo "annexa's counts differ from the reference at N=$n: $got vs $expected" >&2
+}
+expected=$(python3 benches/peers/check_counts.py "$facts" | python3 -c 'import json,sys; print(json.dumps(dict(sorted(json.load(sys.stdin).items()))))')
+for f in "$facts" "$out/facts-$n.yaml"; do
+  "$annexa" check "$f" -p benches/peers/bench.policy --format json -o "$out/report.json" || true
+  got=$(counts "$out/report.json")
+  if [ "$got" != "$expected" ]; then
+    echo "annexa's counts differ from the reference on $f: $got vs $expected" >&2
     exit 1
   fi
-
-  read -r base_t base_m < <(measure "$annexa" check "$facts" -p benches/peers/bench.policy --format json -o /dev/null)
-  printf '%-10s %-10s %10s %10s %8s\n' annexa "$n" "$base_t" "$base_m" "1.00"
-
-  if [ -n "$peers" ] && [ -x "$peers/regorus/bin/regorus" ]; then
-    read -r t m < <(measure "$peers/regorus/bin/regorus" eval -d benches/peers/bench.rego -i "$facts" data.bench.report)
-    printf '%-10s %-10s %10s %10s %8s\n' regorus "$n" "$t" "$m" "$(python3 -c "print(f'{$t / $base_t:.2f}')")"
-  fi
-  if [ -n "$peers" ] && [ -x "$peers/guard/bin/cfn-guard" ]; then
-    read -r t m < <(measure "$peers/guard/bin/cfn-guard" validate -r benches/peers/bench.guard -d "$facts" --structured -o json --show-summary none)
-    printf '%-10s %-10s %10s %10s %8s\n' cfn-guard "$n" "$t" "$m" "$(python3 -c "print(f'{$t / $base_t:.2f}')")"
-  fi
 done
-echo "ratio: a peer's median wall time divided by annexa's, same run (higher is slower than annexa)"
+# the threaded run must give the same bytes as one thread
+"$annexa" check "$repo" --format json --jobs 1 -o "$out/repo-1.json" || true
+"$annexa" check "$repo" --format json --jobs "$jobs" -o "$out/repo-n.json" || true
+"$annexa" check "$facts" -p benches/peers/bench.policy --format json --jobs 1 -o "$out/facts-1.json" || true
+"$annexa" check "$facts" -p benches/peers/bench.policy --format json --jobs "$jobs" -o "$out/facts-n.json" || true
+identical=true
+cmp -s "$out/repo-1.json" "$out/repo-n.json" && cmp -s "$out/facts-1.json" "$out/facts-n.json" || identical=false
+annexa_checks=$(python3 -c '
+import json, sys
+r = json.load(open(sys.argv[1]))
+judged = [x for x in r["results"] if x["status"] != "skip"]
+total = len(r["results"])
+print(f"{total} rules, {len(judged)} of them judged some file")' "$out/repo-1.json")
+checkov_checks="not run"
+if [ -n "$checkov" ]; then
+  "$checkov" -d "$repo" --quiet --compact -o json >"$out/checkov.json" 2>/dev/null || true
+  checkov_checks=$(python3 -c '
+import json, sys
+data = json.load(open(sys.argv[1]))
+reports = data if isinstance(data, list) else [data]
+passed = sum(r.get("summary", {}).get("passed", 0) for r in reports)
+failed = sum(r.get("summary", {}).get("failed", 0) for r in reports)
+ids = {c["check_id"] for r in reports for k in ("passed_checks", "failed_checks") for c in r.get("results", {}).get(k, [])}
+print(f"{len(ids)} distinct checks, {passed + failed} results ({failed} failed)")' "$out/checkov.json")
+fi
 
-# Every built-in pack over the real corpus (tests/corpus/real: 20 files of 9 formats), so the cost of
-# the packs on real files is watched; a parse-only run of the same files is the baseline.
-printf '%-24s %10s %10s %8s\n' corpus wall_s peak_mb ratio
-read -r parse_t parse_m < <(measure "$annexa" check tests/corpus/real -p benches/peers/parse_only.policy --format json -o /dev/null)
-printf '%-24s %10s %10s %8s\n' "parse only" "$parse_t" "$parse_m" "1.00"
-read -r packs_t packs_m < <(measure "$annexa" check tests/corpus/real --format json -o /dev/null)
-printf '%-24s %10s %10s %8s\n' "all built-in packs" "$packs_t" "$packs_m" "$(python3 -c "print(f'{$packs_t / $parse_t:.2f}')")"
-echo "ratio: the packs' median wall time divided by the parse-only run's, same run"
+# --- timings ------------------------------------------------------------------------------
+python3 scripts/bench_targets.py <<JSON
+{
+  "runs": $runs, "n": $n, "rules": $rules, "repo_files": $repo_files, "jobs": $jobs,
+  "write_docs": $([ "$DOCS" = 1 ] && echo true || echo false),
+  "identical": $identical,
+  "command": "N=$n RUNS=$runs RULES=$rules REPO_FILES=$repo_files scripts/bench.sh",
+  "sizes": {"json": $(stat -c %s "$facts")},
+  "annexa_checks": "$annexa_checks",
+  "checkov_checks": "$checkov_checks",
+  "commands": {
+    "annexa_json": {"label": "annexa, R1–R6, N = $n JSON", "ok_codes": [1],
+      "cmd": ["$annexa", "check", "$facts", "-p", "benches/peers/bench.policy", "--format", "json", "-o", "/dev/null"]},
+    "annexa_parse": {"label": "annexa parse only, N = $n JSON", "ok_codes": [0],
+      "cmd": ["$annexa", "check", "$facts", "-p", "benches/peers/parse_only.policy", "--format", "json", "-o", "/dev/null"]},
+    "serde_validate": {"label": "serde_json IgnoredAny pass, N = $n JSON", "ok_codes": [0],
+      "cmd": ["$validate", "$facts"]},
+    "annexa_yaml": {"label": "annexa, R1–R6, N = $n YAML", "ok_codes": [1],
+      "cmd": ["$annexa", "check", "$out/facts-$n.yaml", "-p", "benches/peers/bench.policy", "--format", "json", "-o", "/dev/null"]},
+    "annexa_json_small": {"label": "annexa, R1–R6, N = $small JSON", "ok_codes": [1],
+      "cmd": ["$annexa", "check", "$out/facts-$small.json", "-p", "benches/peers/bench.policy", "--format", "json", "-o", "/dev/null"]},
+    "compile_small": {"label": "annexa, $rules rules, one tiny file", "ok_codes": [0, 1],
+      "cmd": ["$annexa", "check", "$out/one.json", "-p", "$out/rules-$rules.policy", "--format", "json", "-o", "/dev/null"]},
+    "compile_large": {"label": "annexa, $((rules * 10)) rules, one tiny file", "ok_codes": [0, 1],
+      "cmd": ["$annexa", "check", "$out/one.json", "-p", "$out/rules-$((rules * 10)).policy", "--format", "json", "-o", "/dev/null"]},
+    "annexa_repo": {"label": "annexa check, $repo_files-file repository, built-in packs, --jobs $jobs", "ok_codes": [0, 1],
+      "cmd": ["$annexa", "check", "$repo", "--format", "json", "--jobs", "$jobs", "-o", "/dev/null"]},
+    "repo_jobs1": {"label": "annexa check, $repo_files-file repository, built-in packs, --jobs 1", "ok_codes": [0, 1],
+      "cmd": ["$annexa", "check", "$repo", "--format", "json", "--jobs", "1", "-o", "/dev/null"]}
+    $( [ -n "$regorus" ] && echo ", \"regorus\": {\"label\": \"regorus 0.14.1, R1–R6, N = $n JSON\", \"ok_codes\": [0],
+      \"cmd\": [\"$regorus\", \"eval\", \"-d\", \"benches/peers/bench.rego\", \"-i\", \"$facts\", \"data.bench.report\"]}" )
+    $( [ -n "$checkov" ] && echo ", \"checkov\": {\"label\": \"checkov 3.3, $repo_files-file repository\", \"ok_codes\": [0, 1], \"runs\": ${CHECKOV_RUNS:-1},
+      \"cmd\": [\"$checkov\", \"-d\", \"$repo\", \"--quiet\", \"--compact\", \"-o\", \"json\"]}" )
+  }
+}
+JSON

@@ -37,7 +37,9 @@ fn the_check_page_of_the_fraud_example() {
 
 #[test]
 fn the_statement_page_of_the_fraud_example() {
-    let out = annexa(&["soa", FRAUD, "--now", NOW, "--commit", "0000000", "--format", "html"]);
+    let out = annexa(&[
+        "soa", FRAUD, "--now", NOW, "--commit", "0000000", "--format", "html",
+    ]);
     assert_exit(&out, 0);
     let page = stdout(&out);
     assert_eq!(page.matches("<tr class=\"row\"").count(), 93);
@@ -54,7 +56,12 @@ fn the_pages_are_the_same_bytes_on_every_run_and_in_a_file() {
     let written = annexa(&["check", FRAUD, "--now", NOW, "--format", "html", "-o", file]);
     assert_exit(&written, 1);
     assert_eq!(std::fs::read(file).unwrap(), first.stdout);
-    let soa = |_| annexa(&["soa", FRAUD, "--now", NOW, "--commit", "0000000", "--format", "html"]).stdout;
+    let soa = |_| {
+        annexa(&[
+            "soa", FRAUD, "--now", NOW, "--commit", "0000000", "--format", "html",
+        ])
+        .stdout
+    };
     assert_eq!(soa(1), soa(2));
 }
 

@@ -45,6 +45,7 @@ pub(crate) struct Parts {
     pub control_globs: Vec<String>,
     pub excluded_rule_globs: Vec<String>,
     pub functions: Vec<(String, usize, HostFn)>,
+    pub jobs: Option<usize>,
 }
 
 fn boxed(diagnostics: Vec<Diagnostic>) -> Vec<Boxed> {
@@ -152,6 +153,11 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
     if let Some(now) = parts.now {
         options.now = now;
     }
+    options.jobs = match parts.jobs {
+        Some(0) => std::thread::available_parallelism().map_or(1, usize::from),
+        Some(n) => n,
+        None => 1,
+    };
     // the file's params first, so that a builder param for the same param wins
     if let Some(config) = &config {
         for param in &config.params {

@@ -40,6 +40,7 @@ pub struct EngineBuilder {
     control_globs: Vec<String>,
     excluded_rule_globs: Vec<String>,
     functions: Vec<(String, usize, HostFn)>,
+    jobs: Option<usize>,
 }
 
 impl EngineBuilder {
@@ -220,6 +221,28 @@ impl EngineBuilder {
         self
     }
 
+    /// Evaluates the documents of one check on up to `threads` threads (default 1: the calling
+    /// thread; 0 means as many as the machine has cores). The report is the same bytes for any
+    /// count: documents are merged back in input order.
+    ///
+    /// ```
+    /// use serde_json::json;
+    /// let engine = annexa::Engine::builder()
+    ///     .policy_source("p.policy", r#"rule r { controls A.5.9 for d in datasets { require d.ok == true } }"#)
+    ///     .jobs(4)
+    ///     .build()?;
+    /// let mut facts = annexa::Facts::new();
+    /// for i in 0..20 {
+    ///     facts = facts.value(format!("f{i}.json"), json!({"datasets": [{"ok": i % 2 == 0}]}));
+    /// }
+    /// assert!(!engine.check(&facts)?.ok());
+    /// # Ok::<(), annexa::Error>(())
+    /// ```
+    pub fn jobs(mut self, threads: usize) -> Self {
+        self.jobs = Some(threads);
+        self
+    }
+
     /// Reads, parses and compiles everything; every problem found is in the error.
     pub fn build(self) -> Result<Engine, Error> {
         super::build::build(self.into_parts())
@@ -249,6 +272,7 @@ impl EngineBuilder {
             control_globs: self.control_globs,
             excluded_rule_globs: self.excluded_rule_globs,
             functions: self.functions,
+            jobs: self.jobs,
         }
     }
 }

@@ -113,6 +113,10 @@ pub struct CheckArgs {
     /// Leave out, in the human report, the fact-file lines shown under each violation.
     #[arg(long = "no-snippets")]
     no_snippets: bool,
+    /// Threads evaluating fact documents at once (default: `ANNEXA_JOBS`, else every core; 1:
+    /// one thread). The report is the same for any count.
+    #[arg(short = 'j', long = "jobs", value_name = "N")]
+    jobs: Option<usize>,
 }
 
 /// The values of `--gaps`.
@@ -237,12 +241,36 @@ pub fn run(args: &CheckArgs) -> u8 {
     code
 }
 
+/// The thread count: `--jobs`, else `ANNEXA_JOBS`, else 0 (every core). Prints what is wrong.
+fn jobs(args: &CheckArgs) -> Option<usize> {
+    if let Some(n) = args.jobs {
+        return Some(n);
+    }
+    let Some(given) = std::env::var_os("ANNEXA_JOBS") else {
+        return Some(0);
+    };
+    match given.to_str().map(str::trim).and_then(|s| s.parse().ok()) {
+        Some(n) => Some(n),
+        None => {
+            print_diagnostic(&UsageError::new(
+                format!(
+                    "ANNEXA_JOBS is `{}`, not a thread count",
+                    given.to_string_lossy()
+                ),
+                "set it to a whole number (0: every core, 1: one thread), or unset it",
+            ));
+            None
+        }
+    }
+}
+
 /// The engine of this run: the command line over annexa.toml. Prints what is wrong.
 fn build_engine(
     args: &CheckArgs,
     config: Option<&annexa::unstable::config::Config>,
 ) -> Option<Engine> {
     let mut builder = Engine::builder();
+    builder = builder.jobs(jobs(args)?);
     if let Some(config) = config {
         builder = builder.config_file(config.file.name());
     }

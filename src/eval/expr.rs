@@ -54,7 +54,7 @@ pub(crate) struct Ctx<'a> {
     /// Rendered messages are cut at this many characters.
     pub message_limit: usize,
     /// Join indexes of equality filters, by filter and base (see `join`).
-    joins: HashMap<(usize, BaseKey), Option<JoinIndex<'a>>>,
+    joins: HashMap<(usize, BaseKey), Option<JoinIndex<'a>>, join::FastHash>,
     /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
     /// normal run.
     pub trace: Option<Vec<TraceEvent>>,
@@ -85,7 +85,7 @@ impl<'a> Ctx<'a> {
             gaps: Vec::new(),
             budget: super::budget::Budget::new(options),
             message_limit: options.message_limit,
-            joins: HashMap::new(),
+            joins: HashMap::default(),
             trace: None,
             reached: None,
             embedded: Default::default(),
@@ -496,10 +496,10 @@ impl<'a> Ctx<'a> {
                 });
                 if let Some(index) = index {
                     let kept: Vec<Val<'a>> = index
-                        .by_key
-                        .get(&probe_key)
-                        .map(|hits| hits.iter().filter_map(|i| items.at(*i as usize)).collect())
-                        .unwrap_or_default();
+                        .hits(&probe_key)
+                        .iter()
+                        .filter_map(|i| items.at(*i as usize))
+                        .collect();
                     // elements without the key could not be decided, exactly as in the scan
                     let undecided = index.missing.clone();
                     for i in undecided {

@@ -111,11 +111,34 @@ pub(crate) fn key_of<'k>(view: View<'k, '_>) -> Option<Key<'k>> {
     })
 }
 
+/// The hasher of join indexes: foldhash (what `hashbrown` itself defaults to) instead of
+/// SipHash. The keys are fact values, not attacker-chosen table sizes that matter: a flood of
+/// colliding keys slows one check, which the step budget and the deadline already bound. Fixed
+/// seed, so a run does the same work every time.
+pub(crate) type FastHash = foldhash::fast::FixedState;
+
 /// Element positions by key, and the positions whose key is missing.
+///
+/// Every key's positions are one run of a single vector (`positions`), in list order: one
+/// allocation for the whole index, not one per distinct key.
 #[derive(Debug, Default)]
 pub(crate) struct JoinIndex<'a> {
-    pub by_key: HashMap<Key<'a>, Vec<u32>>,
+    by_key: HashMap<Key<'a>, (u32, u32), FastHash>,
+    positions: Vec<u32>,
     pub missing: Vec<u32>,
+}
+
+impl JoinIndex<'_> {
+    /// The positions, in list order, of the elements whose key equals `key`.
+    pub(crate) fn hits(&self, key: &Key<'_>) -> &[u32] {
+        match self.by_key.get(key) {
+            Some(&(start, len)) => self
+                .positions
+                .get(start as usize..start as usize + len as usize)
+                .unwrap_or(&[]),
+            None => &[],
+        }
+    }
 }
 
 /// Indexes `elements` by `key`; `None` when some element's key is not hashable.
@@ -123,16 +146,73 @@ pub(crate) fn build<'a>(
     elements: impl Iterator<Item = Val<'a>>,
     key: &str,
 ) -> Option<JoinIndex<'a>> {
-    let mut index = JoinIndex::default();
+    let elements = elements.into_iter();
+    let mut keyed: Vec<(Key<'a>, u32)> = Vec::with_capacity(elements.size_hint().0);
+    let mut missing = Vec::new();
     for (i, element) in elements.enumerate() {
         let position = u32::try_from(i).ok()?;
         let value = element.field(key);
         if value.is_missing() {
-            index.missing.push(position);
+            missing.push(position);
             continue;
         }
-        let k = key_of(value.lasting_view()?)?;
-        index.by_key.entry(k).or_default().push(position);
+        keyed.push((key_of(value.lasting_view()?)?, position));
     }
-    Some(index)
+    // count per key, then give each key its run of `positions`, then fill the runs in order
+    let mut by_key: HashMap<Key<'a>, (u32, u32), FastHash> =
+        HashMap::with_capacity_and_hasher(keyed.len(), FastHash::default());
+    for (k, _) in &keyed {
+        by_key.entry(*k).or_insert((0, 0)).1 += 1;
+    }
+    let mut start = 0u32;
+    for run in by_key.values_mut() {
+        *run = (start, run.1);
+        start += run.1;
+        run.1 = 0;
+    }
+    let mut positions = vec![0u32; keyed.len()];
+    for (k, position) in keyed {
+        if let Some(run) = by_key.get_mut(&k) {
+            if let Some(slot) = positions.get_mut(run.0 as usize + run.1 as usize) {
+                *slot = position;
+            }
+            run.1 += 1;
+        }
+    }
+    Some(JoinIndex {
+        by_key,
+        positions,
+        missing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::Document;
+
+    #[test]
+    fn hits_keep_list_order_and_missing_keys_are_listed() {
+        let doc = Document::from_json(
+            "f.json",
+            &serde_json::json!([
+                {"k": "a"}, {"k": "b"}, {}, {"k": "a"}, {"k": 1}, {"k": 1.0}, {"k": "b"}, {"x": 0}
+            ]),
+        );
+        let root = Val::Node(&doc, doc.root());
+        let index = build(root.elements().into_iter().flatten(), "k").unwrap();
+        assert_eq!(index.hits(&Key::Str("a")), &[0, 3]);
+        assert_eq!(index.hits(&Key::Str("b")), &[1, 6]);
+        // 1 == 1.0, as `==` says
+        assert_eq!(index.hits(&Key::Int(1)), &[4, 5]);
+        assert_eq!(index.hits(&Key::Str("c")), &[] as &[u32]);
+        assert_eq!(index.missing, vec![2, 7]);
+    }
+
+    #[test]
+    fn an_unhashable_key_gives_no_index() {
+        let doc = Document::from_json("f.json", &serde_json::json!([{"k": "a"}, {"k": [1]}]));
+        let root = Val::Node(&doc, doc.root());
+        assert!(build(root.elements().into_iter().flatten(), "k").is_none());
+    }
 }

@@ -12,6 +12,7 @@ mod host;
 mod join;
 mod ops;
 mod rule;
+mod run;
 mod scope;
 mod time;
 pub mod trace;
@@ -56,6 +57,9 @@ pub struct EvalOptions {
     /// Set from any thread to stop the evaluation: [`evaluate`] then returns
     /// [`EvalError::Cancelled`] and no report.
     pub cancel: Option<Arc<AtomicBool>>,
+    /// Most threads evaluating documents at once (0 or 1: the calling thread only). The report
+    /// is the same bytes for any value.
+    pub jobs: usize,
 }
 
 impl Default for EvalOptions {
@@ -68,6 +72,7 @@ impl Default for EvalOptions {
             message_limit: 4_096,
             deadline: None,
             cancel: None,
+            jobs: 1,
         }
     }
 }
@@ -254,72 +259,35 @@ fn evaluate_inner(
     program: &Program,
     documents: &[Document],
     options: &EvalOptions,
-    mut reached: Option<&mut ReachedRequires>,
+    reached: Option<&mut ReachedRequires>,
 ) -> Result<Report, EvalError> {
     let overrides = param_overrides(program, options)?;
-    let mut budget = budget::Budget::new(options);
+    let mut recognition = scope::Recognition::new(program);
+    let runs = run::documents(
+        program,
+        documents,
+        &overrides,
+        options,
+        &recognition,
+        reached,
+    )?;
     let mut per_rule: Vec<Vec<DocOutcome>> = program.rules.iter().map(|_| Vec::new()).collect();
     let mut texts: Vec<Option<RuleTexts>> = program.rules.iter().map(|_| None).collect();
-    let mut recognition = scope::Recognition::new(program);
-    for doc in documents {
-        let fallback_file = crate::source::SourceFile::new("", "");
-        let arena = embedded::Arena::new();
-        let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
-        ctx.embedded = embedded::Docs::new(&arena);
-        // one budget for the call: the poll interval and a stop carry over between documents
-        std::mem::swap(&mut ctx.budget, &mut budget);
-        ctx.budget.start_rule();
-        ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
-        let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
-        let mut scopes = scope::ScopeMemo::new(program);
-        let mut marks = recognition.marks();
-        for &rule_id in &program.order {
-            let Some(rule) = program.rules.get(rule_id) else {
-                continue;
-            };
-            // also between rules: many small rules may each stay under the poll interval
-            if let Some(stop) = ctx.budget.poll() {
-                return Err(stop.into());
-            }
-            let outcome = match scopes.in_scope(&mut ctx, rule) {
-                // a document out of scope leaves no outcome: it is not the rule's business
-                // (`when` reads it as a skip); `merge` says `not in scope` when none is left
-                Ok(false) => {
-                    if let Some(s) = statuses.get_mut(rule_id) {
-                        *s = Some(Status::Skip);
-                    }
-                    continue;
-                }
-                Err(message) => DocOutcome::failed(message),
-                Ok(true) => {
-                    recognition.mark(&mut marks, rule_id);
-                    match blocked(program, rule, &statuses) {
-                        Some(reason) => DocOutcome::skipped(reason),
-                        None => run_rule(&mut ctx, rule_id, rule),
-                    }
-                }
-            };
-            if let Some(s) = statuses.get_mut(rule_id) {
-                *s = Some(outcome.status);
-            }
-            if let Some(slot) = texts.get_mut(rule_id)
-                && slot.is_none()
-            {
-                *slot = Some(rule_texts(&mut ctx, rule));
-            }
-            // the rule error a stop left is not the rule's result
-            if let Some(stop) = ctx.budget.stopped() {
-                return Err(stop.into());
-            }
+    // merged in document order whatever the thread count, so the report is the same bytes
+    for (doc, run) in documents.iter().zip(runs) {
+        for (rule_id, outcome) in run.outcomes {
             if let Some(list) = per_rule.get_mut(rule_id) {
                 list.push(outcome);
             }
         }
-        std::mem::swap(&mut ctx.budget, &mut budget);
-        recognition.document(doc.name(), &marks);
-        if let (Some(sink), Some(set)) = (reached.as_mut(), ctx.reached.take()) {
-            sink.set = set;
+        for (rule_id, t) in run.texts {
+            if let Some(slot) = texts.get_mut(rule_id)
+                && slot.is_none()
+            {
+                *slot = Some(t);
+            }
         }
+        recognition.document(doc.name(), &run.marks);
     }
     let any_documents = !documents.is_empty();
     let mut results: Vec<RuleResult> = program

@@ -17,11 +17,11 @@ use crate::findings::Report;
 pub use crate::source::relative_path;
 pub use delta::{render_delta_github, render_delta_human, render_delta_markdown, with_delta_json};
 pub use escape::{escape_controls, terminal_safe};
-pub use message::{gap_message, readable, violation_message};
 pub use github::render_github;
 pub use human::{HumanOptions, render_human, render_human_options, render_human_with};
 pub use junit::render_junit;
 pub use markdown::render_markdown;
+pub use message::{gap_message, readable, violation_message};
 pub use sarif::render_sarif;
 
 /// Output formats of `annexa check`.

@@ -1,0 +1,208 @@
+//! The per-document loop of [`super::evaluate`], on one thread or several.
+//!
+//! Documents are independent (each has its own lets, joins and `when` statuses), so they are
+//! cut into contiguous runs that threads take in turn; the caller merges the runs' results in
+//! document order, which makes the report the same bytes for any thread count. A rule's title
+//! and remediation are rendered on the first document of each run that has it in scope, so the
+//! first document of all (the one the merge keeps) renders them exactly as one thread would.
+
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+
+use super::expr::Ctx;
+use super::rule::{DocOutcome, run_rule};
+use super::scope::{Recognition, ScopeMemo};
+use super::{EvalError, EvalOptions, ReachedRequires, RuleTexts, blocked, budget, embedded};
+use crate::compile::Program;
+use crate::facts::Document;
+use crate::findings::Status;
+
+/// What one document gave: the outcome of each rule that had it in scope, in evaluation order;
+/// the texts rendered on it; which packs recognised it.
+pub(super) struct DocRun {
+    pub outcomes: Vec<(usize, DocOutcome)>,
+    pub texts: Vec<(usize, RuleTexts)>,
+    pub marks: Vec<bool>,
+}
+
+/// What one run of documents gave, or why it stopped.
+type RunResult = Result<Vec<DocRun>, EvalError>;
+
+/// Documents per unit of work, at least: a thread takes a run of this many (or more, for many
+/// documents) so that a repository of small files is not one hand-off per file.
+const MIN_RUN: usize = 4;
+
+/// Evaluates every document, on up to `options.jobs` threads (one when coverage is recorded:
+/// the set of reached `require`s is threaded through the documents in order).
+pub(super) fn documents(
+    program: &Program,
+    documents: &[Document],
+    overrides: &[Option<Document>],
+    options: &EvalOptions,
+    recognition: &Recognition,
+    reached: Option<&mut ReachedRequires>,
+) -> Result<Vec<DocRun>, EvalError> {
+    let jobs = options.jobs.max(1).min(documents.len().div_ceil(MIN_RUN));
+    if jobs <= 1 || reached.is_some() {
+        let mut budget = budget::Budget::new(options);
+        return sequence(
+            program,
+            documents,
+            overrides,
+            options,
+            recognition,
+            &mut budget,
+            reached,
+        );
+    }
+    // several runs per thread, so one slow document does not leave the other threads idle
+    let run_len = documents.len().div_ceil(jobs * 4).max(MIN_RUN);
+    let runs: Vec<&[Document]> = documents.chunks(run_len).collect();
+    let next = AtomicUsize::new(0);
+    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(runs.iter().map(|_| None).collect());
+    std::thread::scope(|s| {
+        for _ in 0..jobs {
+            s.spawn(|| {
+                let mut budget = budget::Budget::new(options);
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(run) = runs.get(i) else {
+                        break;
+                    };
+                    let result = sequence(
+                        program,
+                        run,
+                        overrides,
+                        options,
+                        recognition,
+                        &mut budget,
+                        None,
+                    );
+                    let stop = result.is_err();
+                    if let Ok(mut slots) = results.lock()
+                        && let Some(slot) = slots.get_mut(i)
+                    {
+                        *slot = Some(result);
+                    }
+                    if stop {
+                        break;
+                    }
+                }
+            });
+        }
+    });
+    let slots = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut all = Vec::with_capacity(documents.len());
+    for slot in slots {
+        match slot {
+            Some(Ok(runs)) => all.extend(runs),
+            Some(Err(e)) => return Err(e),
+            // a run nobody took: another thread stopped (its error comes first) or the stop
+            // came between runs; either way no report
+            None => return Err(stopped(options)),
+        }
+    }
+    Ok(all)
+}
+
+/// The error of a run that never ran because the evaluation stopped.
+fn stopped(options: &EvalOptions) -> EvalError {
+    if options
+        .cancel
+        .as_ref()
+        .is_some_and(|c| c.load(Ordering::Relaxed))
+    {
+        EvalError::Cancelled
+    } else {
+        EvalError::Deadline
+    }
+}
+
+/// Evaluates `documents` one after the other; one budget for all of them (the poll interval
+/// and a stop carry over between documents).
+fn sequence(
+    program: &Program,
+    documents: &[Document],
+    overrides: &[Option<Document>],
+    options: &EvalOptions,
+    recognition: &Recognition,
+    budget: &mut budget::Budget,
+    mut reached: Option<&mut ReachedRequires>,
+) -> Result<Vec<DocRun>, EvalError> {
+    let mut rendered: Vec<bool> = program.rules.iter().map(|_| false).collect();
+    let mut out = Vec::with_capacity(documents.len());
+    for doc in documents {
+        let fallback_file = crate::source::SourceFile::new("", "");
+        let arena = embedded::Arena::new();
+        let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
+        ctx.embedded = embedded::Docs::new(&arena);
+        std::mem::swap(&mut ctx.budget, budget);
+        ctx.budget.start_rule();
+        ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
+        let result = one(&mut ctx, program, recognition, &mut rendered);
+        std::mem::swap(&mut ctx.budget, budget);
+        if let (Some(sink), Some(set)) = (reached.as_mut(), ctx.reached.take()) {
+            sink.set = set;
+        }
+        out.push(result?);
+    }
+    Ok(out)
+}
+
+/// Every rule in graph order on the document of `ctx`.
+fn one<'a>(
+    ctx: &mut Ctx<'a>,
+    program: &'a Program,
+    recognition: &Recognition,
+    rendered: &mut [bool],
+) -> Result<DocRun, EvalError> {
+    let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
+    let mut scopes = ScopeMemo::new(program);
+    let mut run = DocRun {
+        outcomes: Vec::new(),
+        texts: Vec::new(),
+        marks: recognition.marks(),
+    };
+    for &rule_id in &program.order {
+        let Some(rule) = program.rules.get(rule_id) else {
+            continue;
+        };
+        // also between rules: many small rules may each stay under the poll interval
+        if let Some(stop) = ctx.budget.poll() {
+            return Err(stop.into());
+        }
+        let outcome = match scopes.in_scope(ctx, rule) {
+            // a document out of scope leaves no outcome: it is not the rule's business
+            // (`when` reads it as a skip); `merge` says `not in scope` when none is left
+            Ok(false) => {
+                if let Some(s) = statuses.get_mut(rule_id) {
+                    *s = Some(Status::Skip);
+                }
+                continue;
+            }
+            Err(message) => DocOutcome::failed(message),
+            Ok(true) => {
+                recognition.mark(&mut run.marks, rule_id);
+                match blocked(program, rule, &statuses) {
+                    Some(reason) => DocOutcome::skipped(reason),
+                    None => run_rule(ctx, rule_id, rule),
+                }
+            }
+        };
+        if let Some(s) = statuses.get_mut(rule_id) {
+            *s = Some(outcome.status);
+        }
+        if let Some(done) = rendered.get_mut(rule_id)
+            && !*done
+        {
+            *done = true;
+            run.texts.push((rule_id, super::rule_texts(ctx, rule)));
+        }
+        // the rule error a stop left is not the rule's result
+        if let Some(stop) = ctx.budget.stopped() {
+            return Err(stop.into());
+        }
+        run.outcomes.push((rule_id, outcome));
+    }
+    Ok(run)
+}

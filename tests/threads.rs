@@ -1,0 +1,245 @@
+//! `--jobs` / `ANNEXA_JOBS`: documents evaluated on several threads give the same report, byte
+//! for byte, as one thread, and a bad thread count is a usage error.
+#![allow(clippy::unwrap_used, clippy::expect_used, clippy::indexing_slicing)]
+
+mod common;
+
+use std::path::Path;
+use std::process::{Command, Output};
+
+use common::{NOW, annexa, assert_exit, scratch, stderr};
+
+fn with_env(args: &[&str], jobs: &str) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_annexa"))
+        .args(args)
+        .current_dir(env!("CARGO_MANIFEST_DIR"))
+        .env("NO_COLOR", "1")
+        .env("ANNEXA_JOBS", jobs)
+        .output()
+        .expect("the binary runs")
+}
+
+/// A policy with violations, evidence gaps, an error on some documents and a `when` chain, so
+/// every part of a rule's result is merged from many documents.
+const POLICY: &str = r#"policy threads
+rule owned {
+  controls A.5.9
+  for d in datasets {
+    require d.owner != "" else "{d.name} has no owner"
+  }
+}
+rule encrypted {
+  controls A.8.24
+  when owned
+  for d in datasets[.kind == "training"] {
+    require d.encrypted == true else "{d.name} is not encrypted"
+  }
+}
+rule joined {
+  controls A.5.14
+  for t in transfers {
+    let src = datasets[.name == t.from]
+    require count(src) > 0 else "{t.id} reads an unknown dataset"
+  }
+}
+rule divides {
+  controls A.8.9
+  for d in datasets {
+    require 10 / d.shards > 1 else "{d.name}"
+  }
+}
+"#;
+
+/// 60 fact files whose verdicts differ from file to file.
+fn facts(dir: &Path) {
+    std::fs::write(dir.join("p.policy"), POLICY).unwrap();
+    let facts = dir.join("facts");
+    std::fs::create_dir_all(&facts).unwrap();
+    for i in 0..60 {
+        let datasets: Vec<serde_json::Value> = (0..12)
+            .map(|j| {
+                let mut d = serde_json::json!({
+                    "name": format!("ds-{i}-{j}"),
+                    "kind": if j % 3 == 0 { "training" } else { "eval" },
+                    "encrypted": (i + j) % 5 != 0,
+                    "shards": (i * j) % 4,
+                });
+                // some names are missing (an evidence gap of the join), some owners too (a
+                // violation: a missing fact never passes), some are empty (a violation)
+                if (i + j) % 13 == 5 {
+                    d.as_object_mut().unwrap().remove("name");
+                }
+                if (i + j) % 7 != 0 {
+                    d["owner"] = serde_json::json!(if (i * j) % 11 == 1 { "" } else { "team" });
+                }
+                d
+            })
+            .collect();
+        let transfers: Vec<serde_json::Value> = (0..10)
+            .map(|j| serde_json::json!({"id": format!("t-{i}-{j}"), "from": format!("ds-{i}-{}", j * 2)}))
+            .collect();
+        let doc = serde_json::json!({"datasets": datasets, "transfers": transfers});
+        std::fs::write(
+            facts.join(format!("f{i:02}.json")),
+            serde_json::to_vec_pretty(&doc).unwrap(),
+        )
+        .unwrap();
+    }
+}
+
+fn check(dir: &Path, format: &str, jobs: &str) -> Output {
+    let policy = dir.join("p.policy");
+    let facts = dir.join("facts");
+    annexa(&[
+        "check",
+        facts.to_str().unwrap(),
+        "-p",
+        policy.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--format",
+        format,
+        "--jobs",
+        jobs,
+    ])
+}
+
+#[test]
+fn any_thread_count_gives_the_bytes_of_one_thread() {
+    let dir = scratch("threads", "same_bytes");
+    facts(&dir);
+    for format in ["json", "human", "sarif", "junit"] {
+        let one = check(&dir, format, "1");
+        assert_exit(&one, 1);
+        for jobs in ["2", "3", "8", "0"] {
+            let many = check(&dir, format, jobs);
+            assert_exit(&many, 1);
+            assert_eq!(
+                one.stdout, many.stdout,
+                "--format {format} --jobs {jobs} differs from --jobs 1"
+            );
+        }
+    }
+    // the report is not trivially the same: every kind of result is in it
+    let report: serde_json::Value =
+        serde_json::from_slice(&check(&dir, "json", "4").stdout).unwrap();
+    let status = |rule: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .map(|r| {
+                (
+                    r["status"].clone(),
+                    r["violations"].as_array().unwrap().len(),
+                )
+            })
+            .unwrap()
+    };
+    assert_eq!(status("threads.owned").0, "fail");
+    assert!(status("threads.owned").1 > 10);
+    assert_eq!(status("threads.divides").0, "error");
+    assert_eq!(status("threads.joined").0, "fail");
+    assert!(status("threads.joined").1 >= 60 * 4);
+    assert!(
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .any(|r| !r["evidence_gaps"].as_array().unwrap().is_empty()),
+        "some rule has evidence gaps"
+    );
+}
+
+#[test]
+fn the_built_in_packs_on_the_real_corpus_give_the_same_bytes_threaded() {
+    let args = |jobs: &'static str| {
+        vec![
+            "check",
+            "tests/corpus/real",
+            "examples/repo",
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--jobs",
+            jobs,
+        ]
+    };
+    let one = annexa(&args("1"));
+    assert_exit(&one, 1);
+    let many = annexa(&args("4"));
+    assert_eq!(one.stdout, many.stdout);
+    assert_eq!(one.status.code(), many.status.code());
+}
+
+#[test]
+fn annexa_jobs_sets_the_thread_count_and_a_bad_one_is_a_usage_error() {
+    let dir = scratch("threads", "env");
+    facts(&dir);
+    let policy = dir.join("p.policy");
+    let facts = dir.join("facts");
+    let args = [
+        "check",
+        facts.to_str().unwrap(),
+        "-p",
+        policy.to_str().unwrap(),
+        "--now",
+        NOW,
+        "--format",
+        "json",
+    ];
+    let one = check(&dir, "json", "1");
+    let env = with_env(&args, "3");
+    assert_exit(&env, 1);
+    assert_eq!(one.stdout, env.stdout);
+
+    let bad = with_env(&args, "many");
+    assert_exit(&bad, 2);
+    assert!(
+        stderr(&bad).contains("ANNEXA_JOBS is `many`, not a thread count"),
+        "{}",
+        stderr(&bad)
+    );
+}
+
+#[test]
+fn missing_facts_never_pass_on_many_threads() {
+    let dir = scratch("threads", "fail_closed");
+    std::fs::write(
+        dir.join("p.policy"),
+        "rule r { controls A.8.24 for d in datasets { require d.encrypted == true } }",
+    )
+    .unwrap();
+    let facts = dir.join("facts");
+    std::fs::create_dir_all(&facts).unwrap();
+    for i in 0..20 {
+        // one file in twenty lacks the field: the run must not pass
+        let d = if i == 13 {
+            serde_json::json!({"datasets": [{"name": "x"}]})
+        } else {
+            serde_json::json!({"datasets": [{"name": "x", "encrypted": true}]})
+        };
+        std::fs::write(facts.join(format!("f{i:02}.json")), d.to_string()).unwrap();
+    }
+    let out = annexa(&[
+        "check",
+        facts.to_str().unwrap(),
+        "-p",
+        dir.join("p.policy").to_str().unwrap(),
+        "--jobs",
+        "4",
+        "--format",
+        "json",
+    ]);
+    assert_exit(&out, 1);
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    assert_eq!(report["results"][0]["status"], "fail");
+    let violations = report["results"][0]["violations"].as_array().unwrap();
+    assert_eq!(violations.len(), 1);
+    assert!(
+        violations[0].to_string().contains("f13.json"),
+        "{violations:?}"
+    );
+}
