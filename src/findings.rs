@@ -398,3 +398,29 @@ pub struct FileCounts {
     /// The files no scoped rule was about, in input order.
     pub unrecognised: Vec<String>,
 }
+
+/// Messages as people read them: a template renders a missing value as `<missing>` (the
+/// contract's text, kept in JSON, SARIF, JUnit and OSCAL); the reports people read say what is
+/// missing instead.
+/// The contract's rendering of a missing value in a template.
+const MISSING_TEXT: &str = "<missing>";
+
+/// `message` with each `<missing>` replaced by `(missing POINTER)` when `pointer` names the
+/// absent fact, else by `(missing)`.
+///
+/// ```
+/// use annexa::unstable::findings::readable;
+/// assert_eq!(readable("uses cipher <missing>", Some("/d/0/cipher")), "uses cipher (missing /d/0/cipher)");
+/// assert_eq!(readable("uses cipher <missing>", None), "uses cipher (missing)");
+/// assert_eq!(readable("uses cipher AES", Some("/d/0/cipher")), "uses cipher AES");
+/// ```
+pub fn readable<'a>(message: &'a str, pointer: Option<&str>) -> std::borrow::Cow<'a, str> {
+    if !message.contains(MISSING_TEXT) {
+        return std::borrow::Cow::Borrowed(message);
+    }
+    let with = match pointer {
+        Some(p) if !p.is_empty() => format!("(missing {p})"),
+        _ => "(missing)".to_string(),
+    };
+    std::borrow::Cow::Owned(message.replace(MISSING_TEXT, &with))
+}

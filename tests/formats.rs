@@ -349,7 +349,7 @@ fn junit_is_well_formed_xml_with_right_counts() {
     assert_eq!(failures, 4);
     assert_eq!(skipped, 1);
     assert!(xml.contains(
-        "examples/facts/pipeline.yaml:41:7 dataset fraud-train-2025q3 uses cipher (missing /datasets/1/encryption/at_rest/algorithm)"
+        "examples/facts/pipeline.yaml:41:7 dataset fraud-train-2025q3 uses cipher &lt;missing&gt;"
     ));
 }
 

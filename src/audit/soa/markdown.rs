@@ -187,7 +187,10 @@ fn section(out: &mut String, e: &SoaEntry) {
             ev.rule,
             ev.document,
             ev.line,
-            inline(&ev.message)
+            inline(&crate::findings::readable(
+                &ev.message,
+                (ev.outcome == "missing").then_some(ev.path.as_str())
+            ))
         ));
     }
     if e.evidence.len() > EVIDENCE_SHOWN {

@@ -259,7 +259,13 @@ fn evidence(e: &SoaEntry) -> String {
                 out.push_str(&format!(" <code>{}</code>", esc(&ev.path)));
             }
             if !ev.message.is_empty() {
-                out.push_str(&format!("<div>{}</div>", esc(&ev.message)));
+                out.push_str(&format!(
+                    "<div>{}</div>",
+                    esc(&crate::findings::readable(
+                        &ev.message,
+                        (ev.outcome == "missing").then_some(ev.path.as_str())
+                    ))
+                ));
             }
             out.push_str("</li>");
         }
