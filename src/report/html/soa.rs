@@ -162,7 +162,15 @@ fn table(entries: &[&SoaEntry]) -> String {
         out.push_str("<td>");
         out.push_str(&evidence(e));
         out.push_str("</td>");
-        out.push_str(&format!("<td>{}</td></tr>\n", badge(e.status.as_str())));
+        // a pass of narrow rules is never a bare "pass": the automation is said beside it
+        let mut status = badge(e.status.as_str());
+        if e.status_text() != e.status.as_str() {
+            status.push_str(&format!(
+                "<div class=\"sub\">{}</div>",
+                esc(e.automation.as_str())
+            ));
+        }
+        out.push_str(&format!("<td>{status}</td></tr>\n"));
     }
     out.push_str("</tbody>\n</table>\n");
     out
