@@ -399,21 +399,36 @@ fn applicability(
     path: &Path,
     load: &LoadOptions,
 ) -> Result<crate::audit::soa::Applicability, Error> {
+    let (doc, source) = first_document(
+        path,
+        load,
+        "write `controls:` or `excluded:` entries (docs/soa.md)",
+    )?;
+    crate::audit::soa::Applicability::parse(&doc, &source)
+        .map_err(|d| Error::new(ErrorKind::Config, boxed(d)))
+}
+
+/// The first document of a small configuration file (applicability, waivers) with its source
+/// for diagnostics; an empty file is an error saying what to write (`empty_help`).
+fn first_document(
+    path: &Path,
+    load: &LoadOptions,
+    empty_help: &str,
+) -> Result<(crate::facts::Document, SourceFile), Error> {
     let name = shown(path);
     let read = crate::facts::read_path(path, &name, load).and_then(|(text, format)| {
         let source = SourceFile::new(name.as_str(), text.as_str());
         crate::facts::load_text(&name, text, format, load).map(|l| (l, source))
     });
     let (loaded, source) = read.map_err(|e| Error::one(ErrorKind::Config, e))?;
-    let Some(doc) = loaded.documents.into_iter().next() else {
-        return Err(Error::plain(
+    match loaded.documents.into_iter().next() {
+        Some(doc) => Ok((doc, source)),
+        None => Err(Error::plain(
             ErrorKind::Config,
             format!("`{name}` is empty"),
-            "write `controls:` or `excluded:` entries (docs/soa.md)",
-        ));
-    };
-    crate::audit::soa::Applicability::parse(&doc, &source)
-        .map_err(|d| Error::new(ErrorKind::Config, boxed(d)))
+            empty_help,
+        )),
+    }
 }
 
 /// The waivers file and the baseline.
@@ -424,19 +439,11 @@ fn accepted(
 ) -> Result<Accepted, Error> {
     let mut accepted = Accepted::default();
     if let Some(path) = waivers {
-        let name = shown(path);
-        let read = crate::facts::read_path(path, &name, load).and_then(|(text, format)| {
-            let source = SourceFile::new(name.as_str(), text.as_str());
-            crate::facts::load_text(&name, text, format, load).map(|l| (l, source))
-        });
-        let (loaded, source) = read.map_err(|e| Error::one(ErrorKind::Config, e))?;
-        let Some(doc) = loaded.documents.into_iter().next() else {
-            return Err(Error::plain(
-                ErrorKind::Config,
-                format!("`{name}` is empty"),
-                "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
-            ));
-        };
+        let (doc, source) = first_document(
+            path,
+            load,
+            "write `waivers:` followed by entries with `rule` and `reason` (docs/waivers.md)",
+        )?;
         accepted.waivers = crate::audit::parse_waivers(&doc, &source)
             .map_err(|d| Error::new(ErrorKind::Config, boxed(d)))?;
     }

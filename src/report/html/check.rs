@@ -7,7 +7,7 @@ use crate::findings::{EvidenceGap, NOT_IN_SCOPE, Reason, Report, RuleResult, Sta
 use crate::report::snippet::SourceCache;
 
 use super::chart::{THEMES, status_by_theme};
-use super::page::{badge, filters, page};
+use super::page::{badge, cards, filters, page};
 use super::{esc, excerpt_html};
 
 /// Lines of context shown above and below a finding's line.
@@ -149,30 +149,21 @@ fn header(report: &Report) -> String {
 
 fn summary(report: &Report, soa: &crate::audit::soa::Statement) -> String {
     let s = &report.summary;
-    let c = &soa.coverage;
-    let mut out = String::from("<h2>Summary</h2>\n<div class=\"cards\">\n");
-    out.push_str(&format!(
-        "<div class=\"card hero\"><div class=\"n\">{} / {}</div><div class=\"l\">Annex A controls checked by rules</div></div>\n",
-        c.checked, c.controls
-    ));
-    for (n, label) in [
-        (s.rules, "rules"),
-        (s.passed, "passed"),
-        (s.failed, "failed"),
-        (s.incomplete, "incomplete"),
-        (s.waived, "waived"),
-        (s.skipped, "skipped"),
-        (s.errors, "errors"),
-        (s.violations, "violations"),
-    ] {
-        out.push_str(&format!(
-            "<div class=\"card\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>\n"
-        ));
-    }
-    out.push_str("</div>\n");
-    out.push_str(&format!(
-        "<p class=\"coverage\">Coverage: {}.</p>\n",
-        esc(&c.sentence())
+    let mut out = String::from("<h2>Summary</h2>\n");
+    out.push_str(&cards(
+        &soa.coverage,
+        "Annex A controls checked by rules",
+        &[
+            (s.rules, "rules"),
+            (s.passed, "passed"),
+            (s.failed, "failed"),
+            (s.incomplete, "incomplete"),
+            (s.waived, "waived"),
+            (s.skipped, "skipped"),
+            (s.errors, "errors"),
+            (s.violations, "violations"),
+        ],
+        "Coverage: ",
     ));
     out
 }

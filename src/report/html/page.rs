@@ -152,6 +152,35 @@ pub(super) fn filters(selects: &[(&str, &str, Vec<String>)]) -> String {
 }
 
 /// A status badge; the class is the status with spaces as dashes (`evidence-expired`).
+/// The summary cards: the coverage card first (`checked / controls`, `hero_label` under it),
+/// then one card per count, then the coverage sentence.
+pub(super) fn cards(
+    coverage: &crate::findings::Coverage,
+    hero_label: &str,
+    counts: &[(usize, &str)],
+    sentence_prefix: &str,
+) -> String {
+    let mut out = String::from("<div class=\"cards\">\n");
+    out.push_str(&format!(
+        "<div class=\"card hero\"><div class=\"n\">{} / {}</div><div class=\"l\">{}</div></div>\n",
+        coverage.checked,
+        coverage.controls,
+        esc(hero_label)
+    ));
+    for (n, label) in counts {
+        out.push_str(&format!(
+            "<div class=\"card\"><div class=\"n\">{n}</div><div class=\"l\">{}</div></div>\n",
+            esc(label)
+        ));
+    }
+    out.push_str("</div>\n");
+    out.push_str(&format!(
+        "<p class=\"coverage\">{sentence_prefix}{}.</p>\n",
+        esc(&coverage.sentence())
+    ));
+    out
+}
+
 pub(super) fn badge(status: &str) -> String {
     format!(
         "<span class=\"badge s-{}\">{}</span>",

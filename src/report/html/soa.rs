@@ -6,7 +6,7 @@ use crate::audit::soa::{SoaEntry, Statement};
 
 use super::chart::{THEMES, status_by_theme};
 use super::esc;
-use super::page::{badge, filters, page};
+use super::page::{badge, cards, filters, page};
 
 /// The statement as one HTML page.
 pub fn render_soa(soa: &Statement) -> String {
@@ -16,24 +16,16 @@ pub fn render_soa(soa: &Statement) -> String {
     body.push_str(&run_info(soa));
     body.push_str("</header>\n");
     let c = &soa.coverage;
-    body.push_str("<h2>Coverage</h2>\n<div class=\"cards\">\n");
-    body.push_str(&format!(
-        "<div class=\"card hero\"><div class=\"n\">{} / {}</div><div class=\"l\">controls checked by rules</div></div>\n",
-        c.checked, c.controls
-    ));
-    for (n, label) in [
-        (c.attested, "attested"),
-        (c.excluded, "excluded"),
-        (c.gaps, "gaps"),
-    ] {
-        body.push_str(&format!(
-            "<div class=\"card\"><div class=\"n\">{n}</div><div class=\"l\">{label}</div></div>\n"
-        ));
-    }
-    body.push_str("</div>\n");
-    body.push_str(&format!(
-        "<p class=\"coverage\">{}.</p>\n",
-        esc(&c.sentence())
+    body.push_str("<h2>Coverage</h2>\n");
+    body.push_str(&cards(
+        c,
+        "controls checked by rules",
+        &[
+            (c.attested, "attested"),
+            (c.excluded, "excluded"),
+            (c.gaps, "gaps"),
+        ],
+        "",
     ));
     body.push_str("<h2>Control status by theme</h2>\n");
     body.push_str(&status_by_theme(&soa.controls));
