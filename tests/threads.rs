@@ -153,6 +153,61 @@ fn any_thread_count_gives_the_bytes_of_one_thread() {
 }
 
 #[test]
+fn one_document_shares_its_rules_among_threads_and_gives_the_bytes_of_one_thread() {
+    let dir = scratch("threads", "one_document");
+    facts(&dir);
+    // one fact file: the threads take rules, not documents (`encrypted` waits for `owned`)
+    let file = dir.join("facts").join("f07.json");
+    let policy = dir.join("p.policy");
+    let run = |format: &str, jobs: &str| {
+        annexa(&[
+            "check",
+            file.to_str().unwrap(),
+            "-p",
+            policy.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--format",
+            format,
+            "--jobs",
+            jobs,
+        ])
+    };
+    for format in ["json", "human", "sarif", "junit"] {
+        let one = run(format, "1");
+        assert_exit(&one, 1);
+        for jobs in ["2", "3", "8"] {
+            let many = run(format, jobs);
+            assert_exit(&many, 1);
+            assert_eq!(
+                one.stdout, many.stdout,
+                "--format {format} --jobs {jobs} differs from --jobs 1 on one document"
+            );
+        }
+    }
+    let report: serde_json::Value = serde_json::from_slice(&run("json", "2").stdout).unwrap();
+    let statuses: Vec<(&str, &str)> = report["results"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["rule"].as_str().unwrap(), r["status"].as_str().unwrap()))
+        .collect();
+    // `owned` fails on this file, so `encrypted` is skipped: the wave after it saw the status
+    assert!(
+        statuses.contains(&("threads.owned", "fail")),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("threads.encrypted", "skip")),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses.contains(&("threads.divides", "error")),
+        "{statuses:?}"
+    );
+}
+
+#[test]
 fn the_built_in_packs_on_the_real_corpus_give_the_same_bytes_threaded() {
     let args = |jobs: &'static str| {
         vec![

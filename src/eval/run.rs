@@ -33,7 +33,8 @@ type RunResult = Result<Vec<DocRun>, EvalError>;
 const MIN_RUN: usize = 4;
 
 /// Evaluates every document, on up to `options.jobs` threads (one when coverage is recorded:
-/// the set of reached `require`s is threaded through the documents in order).
+/// the set of reached `require`s is threaded through the documents in order): threads take
+/// runs of documents, or, with fewer documents than that needs, the rules of each document.
 pub(super) fn documents(
     program: &Program,
     documents: &[Document],
@@ -43,6 +44,24 @@ pub(super) fn documents(
     reached: Option<&mut ReachedRequires>,
 ) -> Result<Vec<DocRun>, EvalError> {
     let jobs = options.jobs.max(1).min(documents.len().div_ceil(MIN_RUN));
+    if jobs <= 1 && options.jobs > 1 && reached.is_none() && program.rules.len() > 1 {
+        // too few documents to share: share each one's rules instead
+        let mut rendered: Vec<bool> = program.rules.iter().map(|_| false).collect();
+        return documents
+            .iter()
+            .map(|doc| {
+                one_threaded(
+                    program,
+                    doc,
+                    overrides,
+                    options,
+                    recognition,
+                    &mut rendered,
+                    options.jobs,
+                )
+            })
+            .collect();
+    }
     if jobs <= 1 || reached.is_some() {
         let mut budget = budget::Budget::new(options);
         return sequence(
@@ -164,45 +183,193 @@ fn one<'a>(
         marks: recognition.marks(),
     };
     for &rule_id in &program.order {
-        let Some(rule) = program.rules.get(rule_id) else {
-            continue;
-        };
-        // also between rules: many small rules may each stay under the poll interval
-        if let Some(stop) = ctx.budget.poll() {
-            return Err(stop.into());
-        }
-        let outcome = match scopes.in_scope(ctx, rule) {
-            // a document out of scope leaves no outcome: it is not the rule's business
-            // (`when` reads it as a skip); `merge` says `not in scope` when none is left
-            Ok(false) => {
-                if let Some(s) = statuses.get_mut(rule_id) {
-                    *s = Some(Status::Skip);
-                }
-                continue;
-            }
-            Err(message) => DocOutcome::failed(message),
-            Ok(true) => {
-                recognition.mark(&mut run.marks, rule_id);
-                match blocked(program, rule, &statuses) {
-                    Some(reason) => DocOutcome::skipped(reason),
-                    None => run_rule(ctx, rule_id, rule),
-                }
-            }
-        };
-        if let Some(s) = statuses.get_mut(rule_id) {
-            *s = Some(outcome.status);
-        }
-        if let Some(done) = rendered.get_mut(rule_id)
-            && !*done
-        {
-            *done = true;
-            run.texts.push((rule_id, super::rule_texts(ctx, rule)));
-        }
-        // the rule error a stop left is not the rule's result
-        if let Some(stop) = ctx.budget.stopped() {
-            return Err(stop.into());
-        }
-        run.outcomes.push((rule_id, outcome));
+        let wants_texts = rendered.get(rule_id).is_some_and(|done| !done);
+        let judged = judge(
+            ctx,
+            program,
+            rule_id,
+            &statuses,
+            &mut scopes,
+            recognition,
+            &mut run.marks,
+            wants_texts,
+        )?;
+        record(&mut run, &mut statuses, rendered, rule_id, judged);
     }
     Ok(run)
+}
+
+/// What one rule gave on one document: nothing when the document is out of its scope (or the
+/// rule does not exist), else its outcome and, when asked for, its rendered texts.
+type Judged = Option<(DocOutcome, Option<RuleTexts>)>;
+
+/// One rule on the document of `ctx`, given the statuses of the rules before it in graph order.
+#[allow(clippy::too_many_arguments)]
+fn judge<'a>(
+    ctx: &mut Ctx<'a>,
+    program: &'a Program,
+    rule_id: usize,
+    statuses: &[Option<Status>],
+    scopes: &mut ScopeMemo,
+    recognition: &Recognition,
+    marks: &mut [bool],
+    wants_texts: bool,
+) -> Result<Judged, EvalError> {
+    let Some(rule) = program.rules.get(rule_id) else {
+        return Ok(None);
+    };
+    // also between rules: many small rules may each stay under the poll interval
+    if let Some(stop) = ctx.budget.poll() {
+        return Err(stop.into());
+    }
+    let outcome = match scopes.in_scope(ctx, rule) {
+        // a document out of scope leaves no outcome: it is not the rule's business
+        // (`when` reads it as a skip); `merge` says `not in scope` when none is left
+        Ok(false) => return Ok(None),
+        Err(message) => DocOutcome::failed(message),
+        Ok(true) => {
+            recognition.mark(marks, rule_id);
+            match blocked(program, rule, statuses) {
+                Some(reason) => DocOutcome::skipped(reason),
+                None => run_rule(ctx, rule_id, rule),
+            }
+        }
+    };
+    let texts = wants_texts.then(|| super::rule_texts(ctx, rule));
+    // the rule error a stop left is not the rule's result
+    if let Some(stop) = ctx.budget.stopped() {
+        return Err(stop.into());
+    }
+    Ok(Some((outcome, texts)))
+}
+
+/// Adds what a rule gave to the document's run, in graph order.
+fn record(
+    run: &mut DocRun,
+    statuses: &mut [Option<Status>],
+    rendered: &mut [bool],
+    rule_id: usize,
+    judged: Judged,
+) {
+    let status = match &judged {
+        Some((outcome, _)) => outcome.status,
+        None => Status::Skip,
+    };
+    if let Some(s) = statuses.get_mut(rule_id) {
+        *s = Some(status);
+    }
+    let Some((outcome, texts)) = judged else {
+        return;
+    };
+    if let Some(texts) = texts {
+        if let Some(done) = rendered.get_mut(rule_id) {
+            *done = true;
+        }
+        run.texts.push((rule_id, texts));
+    }
+    run.outcomes.push((rule_id, outcome));
+}
+
+/// Every rule on one document, the rules shared among `jobs` threads: for a run with fewer
+/// documents than threads (one large fact file), where threads over documents would leave
+/// cores idle. Rules go in waves of consecutive rules (in graph order) of which none waits
+/// for another of the same wave (`when`), so every rule sees the statuses it depends on; each
+/// thread has its own context (lets, joins, budget), and the results are put back in graph
+/// order, so the report is the same bytes as on one thread.
+pub(super) fn one_threaded(
+    program: &Program,
+    doc: &Document,
+    overrides: &[Option<Document>],
+    options: &EvalOptions,
+    recognition: &Recognition,
+    rendered: &mut [bool],
+    jobs: usize,
+) -> Result<DocRun, EvalError> {
+    let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
+    let mut run = DocRun {
+        outcomes: Vec::new(),
+        texts: Vec::new(),
+        marks: recognition.marks(),
+    };
+    for wave in waves(program) {
+        let next = AtomicUsize::new(0);
+        let done: Mutex<Vec<(usize, Result<Judged, EvalError>)>> = Mutex::new(Vec::new());
+        let marks: Mutex<Vec<bool>> = Mutex::new(recognition.marks());
+        let (statuses_now, rendered_now) = (&statuses, &*rendered);
+        std::thread::scope(|s| {
+            for _ in 0..jobs.min(wave.len()) {
+                s.spawn(|| {
+                    let fallback_file = crate::source::SourceFile::new("", "");
+                    let arena = embedded::Arena::new();
+                    let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
+                    ctx.embedded = embedded::Docs::new(&arena);
+                    let mut scopes = ScopeMemo::new(program);
+                    let mut my_marks = recognition.marks();
+                    let mut mine = Vec::new();
+                    while let Some(&rule_id) = wave.get(next.fetch_add(1, Ordering::Relaxed)) {
+                        let wants_texts = rendered_now.get(rule_id).is_some_and(|done| !done);
+                        let judged = judge(
+                            &mut ctx,
+                            program,
+                            rule_id,
+                            statuses_now,
+                            &mut scopes,
+                            recognition,
+                            &mut my_marks,
+                            wants_texts,
+                        );
+                        let stop = judged.is_err();
+                        mine.push((rule_id, judged));
+                        if stop {
+                            break;
+                        }
+                    }
+                    if let Ok(mut all) = marks.lock() {
+                        for (mark, mine) in all.iter_mut().zip(my_marks) {
+                            *mark |= mine;
+                        }
+                    }
+                    if let Ok(mut done) = done.lock() {
+                        done.extend(mine);
+                    }
+                });
+            }
+        });
+        let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        let position = |rule_id: usize| wave.iter().position(|&r| r == rule_id);
+        done.sort_by_key(|(rule_id, _)| position(*rule_id));
+        // a rule nobody took: a thread stopped on an error, which comes first
+        if done.len() < wave.len() && !done.iter().any(|(_, r)| r.is_err()) {
+            return Err(stopped(options));
+        }
+        for (rule_id, judged) in done {
+            record(&mut run, &mut statuses, rendered, rule_id, judged?);
+        }
+        let marks = marks.into_inner().unwrap_or_else(|p| p.into_inner());
+        for (mark, wave_mark) in run.marks.iter_mut().zip(marks) {
+            *mark |= wave_mark;
+        }
+    }
+    Ok(run)
+}
+
+/// The rules in graph order, cut into runs in which no rule waits (`when`) for another rule
+/// of the same run.
+fn waves(program: &Program) -> Vec<Vec<usize>> {
+    let mut waves: Vec<Vec<usize>> = Vec::new();
+    let mut current: Vec<usize> = Vec::new();
+    for &rule_id in &program.order {
+        let waits_on_current = program
+            .rules
+            .get(rule_id)
+            .is_some_and(|rule| rule.when.iter().any(|dep| current.contains(dep)));
+        if waits_on_current {
+            waves.push(std::mem::take(&mut current));
+        }
+        current.push(rule_id);
+    }
+    if !current.is_empty() {
+        waves.push(current);
+    }
+    waves
 }

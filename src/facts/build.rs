@@ -1,12 +1,10 @@
 //! The arena builder shared by the JSON and YAML loaders, and an incremental line counter.
 
-use std::collections::HashMap;
-use std::fmt::Write as _;
 use std::sync::Arc;
 
 use super::{
-    Document, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, STR_LONG,
-    STR_LONG_DIGITS, Slot, StrRef, str_in,
+    Document, FastMap, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId,
+    Slot, StrRef, str_in,
 };
 use crate::source::line_col;
 
@@ -18,26 +16,27 @@ use crate::source::line_col;
 /// end up contiguous without an allocation per collection.
 pub(crate) struct Builder {
     pub(crate) nodes: Vec<Node>,
-    strings: String,
+    /// Strings that are not a run of the source text (see [`Builder::text_string`]).
+    decoded: String,
     items: Vec<NodeId>,
     members: Vec<Member>,
     /// Object keys repeat (every dataset has a `name`): each distinct key is stored once.
     keys: Vec<Arc<str>>,
-    key_ids: HashMap<Arc<str>, KeyId>,
-    large: HashMap<(u32, KeyId), u32>,
+    key_ids: FastMap<Arc<str>, KeyId>,
+    large: FastMap<(u32, KeyId), u32>,
     open_items: Vec<NodeId>,
     open_members: Vec<Member>,
     /// Set when more nodes (or string bytes) were pushed than the arena can number.
     overflow: bool,
     /// YAML tags as written, by node (few nodes have one).
-    tags: HashMap<NodeId, Arc<str>>,
+    tags: FastMap<NodeId, Arc<str>>,
 }
 
 /// An object being built (see [`Builder::open_object`]).
 pub(crate) struct OpenObject {
     mark: usize,
     /// Past [`INDEX_THRESHOLD`] members: position by key, for the duplicate check.
-    seen: Option<HashMap<KeyId, u32>>,
+    seen: Option<FastMap<KeyId, u32>>,
 }
 
 impl Builder {
@@ -46,20 +45,21 @@ impl Builder {
     }
 
     /// A builder expecting about `text_len` bytes of input (a hint: the arena is sized for
-    /// typical fact files, so it rarely has to grow and copy itself).
+    /// typical fact files, so it rarely has to grow and copy itself). A reservation costs no
+    /// memory until it is written, so erring large is cheap and growing is not.
     pub(crate) fn with_capacity(text_len: usize) -> Builder {
         Builder {
             nodes: Vec::with_capacity(text_len / 16),
-            strings: String::with_capacity(text_len / 3),
-            items: Vec::new(),
+            decoded: String::new(),
+            items: Vec::with_capacity(text_len / 64),
             members: Vec::with_capacity(text_len / 16),
             keys: Vec::new(),
-            key_ids: HashMap::new(),
-            large: HashMap::new(),
+            key_ids: FastMap::default(),
+            large: FastMap::default(),
             open_items: Vec::new(),
             open_members: Vec::new(),
             overflow: false,
-            tags: HashMap::new(),
+            tags: FastMap::default(),
         }
     }
 
@@ -85,15 +85,19 @@ impl Builder {
 
     /// Stores a string value.
     pub(crate) fn string(&mut self, s: &str) -> Slot {
-        let start = self.strings.len();
-        let len = u64::try_from(s.len()).unwrap_or(u64::MAX);
-        let handle = if len < STR_LONG {
-            StrRef::new(start, len)
-        } else {
-            let _ = write!(self.strings, "{len:0width$x}", width = STR_LONG_DIGITS);
-            StrRef::new(start, STR_LONG)
-        };
-        self.strings.push_str(s);
+        let handle = StrRef::decoded(self.decoded.len(), s.len());
+        self.decoded.push_str(s);
+        self.string_slot(handle)
+    }
+
+    /// A string value that is the run `start..start + len` of the source text, which the
+    /// document will keep ([`Builder::finish_with_text`]): nothing is copied.
+    pub(crate) fn text_string(&mut self, start: usize, len: usize) -> Slot {
+        let handle = StrRef::in_text(start, len);
+        self.string_slot(handle)
+    }
+
+    fn string_slot(&mut self, handle: Option<StrRef>) -> Slot {
         match handle {
             Some(handle) => Slot::Str(handle),
             None => {
@@ -103,9 +107,11 @@ impl Builder {
         }
     }
 
-    /// The text of a string value stored here.
+    /// The text of a decoded string value stored here (empty for a run of the source text,
+    /// which the builder does not hold: only the YAML loader asks, and it decodes every
+    /// string).
     pub(crate) fn str(&self, s: StrRef) -> &str {
-        str_in(&self.strings, s)
+        str_in("", &self.decoded, s)
     }
 
     /// Adds a node and returns its id.
@@ -113,7 +119,6 @@ impl Builder {
         &mut self,
         value: Slot,
         parent: NodeId,
-        slot: usize,
         (line, column): (u32, u32),
     ) -> NodeId {
         let id = match NodeId::try_from(self.nodes.len()) {
@@ -126,7 +131,6 @@ impl Builder {
         self.nodes.push(Node {
             value,
             parent,
-            slot: u32::try_from(slot).unwrap_or(u32::MAX),
             line,
             column,
         });
@@ -163,11 +167,6 @@ impl Builder {
         self.open_items.len()
     }
 
-    /// Number of elements so far of the array opened at `mark`.
-    pub(crate) fn array_len(&self, mark: usize) -> usize {
-        self.open_items.len().saturating_sub(mark)
-    }
-
     /// Adds an element to the innermost open array.
     pub(crate) fn add_item(&mut self, id: NodeId) {
         self.open_items.push(id);
@@ -195,13 +194,9 @@ impl Builder {
         }
     }
 
-    /// Number of members so far of an open object.
-    pub(crate) fn object_len(&self, object: &OpenObject) -> usize {
-        self.open_members.len().saturating_sub(object.mark)
-    }
-
-    /// Whether node `id` is `{"Ref": "AWS::NoValue"}`, CloudFormation's "no value here".
-    pub(crate) fn is_cfn_no_value(&self, id: NodeId) -> bool {
+    /// Whether node `id` is `{"Ref": "AWS::NoValue"}`, CloudFormation's "no value here";
+    /// `text` is the source text that in-place strings are runs of.
+    pub(crate) fn is_cfn_no_value(&self, id: NodeId, text: &str) -> bool {
         let Some(Slot::Object(object)) = self.node(id).map(|n| n.value) else {
             return false;
         };
@@ -209,7 +204,7 @@ impl Builder {
         match (members.next(), members.next()) {
             (Some((key, value)), None) => {
                 self.key_str(key) == "Ref"
-                    && matches!(self.node(value).map(|n| n.value), Some(Slot::Str(s)) if self.str(s) == "AWS::NoValue")
+                    && matches!(self.node(value).map(|n| n.value), Some(Slot::Str(s)) if str_in(text, &self.decoded, s) == "AWS::NoValue")
             }
             _ => false,
         }
@@ -252,7 +247,8 @@ impl Builder {
                     return Err(m.id);
                 }
                 if open.len() >= INDEX_THRESHOLD {
-                    let mut seen = HashMap::with_capacity(open.len() * 2);
+                    let mut seen =
+                        FastMap::with_capacity_and_hasher(open.len() * 2, Default::default());
                     seen.extend(open.iter().zip(0u32..).map(|(m, i)| (m.key, i)));
                     seen.insert(key, len);
                     object.seen = Some(seen);
@@ -295,43 +291,38 @@ impl Builder {
     }
 
     /// Adds a copy of `value` (recursively) at position (1, 1).
-    pub(crate) fn add_json(
-        &mut self,
-        value: &serde_json::Value,
-        parent: NodeId,
-        slot: usize,
-    ) -> NodeId {
+    pub(crate) fn add_json(&mut self, value: &serde_json::Value, parent: NodeId) -> NodeId {
         use serde_json::Value;
         let at = (1, 1);
         match value {
-            Value::Null => self.push(Slot::Null, parent, slot, at),
-            Value::Bool(b) => self.push(Slot::Bool(*b), parent, slot, at),
+            Value::Null => self.push(Slot::Null, parent, at),
+            Value::Bool(b) => self.push(Slot::Bool(*b), parent, at),
             Value::Number(n) => {
                 let v = match n.as_i64() {
-                    Some(i) => Slot::Int(i),
-                    None => Slot::Float(n.as_f64().unwrap_or(f64::NAN)),
+                    Some(i) => Slot::int(i),
+                    None => Slot::float(n.as_f64().unwrap_or(f64::NAN)),
                 };
-                self.push(v, parent, slot, at)
+                self.push(v, parent, at)
             }
             Value::String(s) => {
                 let v = self.string(s);
-                self.push(v, parent, slot, at)
+                self.push(v, parent, at)
             }
             Value::Array(items) => {
-                let id = self.push(Slot::Null, parent, slot, at);
+                let id = self.push(Slot::Null, parent, at);
                 let mark = self.open_array();
-                for (i, v) in items.iter().enumerate() {
-                    let child = self.add_json(v, id, i);
+                for v in items {
+                    let child = self.add_json(v, id);
                     self.add_item(child);
                 }
                 self.close_array(id, mark);
                 id
             }
             Value::Object(map) => {
-                let id = self.push(Slot::Null, parent, slot, at);
+                let id = self.push(Slot::Null, parent, at);
                 let mut object = self.open_object();
-                for (i, (k, v)) in map.iter().enumerate() {
-                    let child = self.add_json(v, id, i);
+                for (k, v) in map {
+                    let child = self.add_json(v, id);
                     let key = self.key(k);
                     // serde_json maps have unique keys
                     let _ = self.add_member(&mut object, key, child);
@@ -343,9 +334,21 @@ impl Builder {
     }
 
     pub(crate) fn finish(self, name: Arc<str>, index: usize, root: NodeId) -> Document {
+        self.finish_with_text(name, index, root, Arc::default())
+    }
+
+    /// The document, keeping `text`: the source text that [`Builder::text_string`] values are
+    /// runs of.
+    pub(crate) fn finish_with_text(
+        self,
+        name: Arc<str>,
+        index: usize,
+        root: NodeId,
+        text: Arc<String>,
+    ) -> Document {
         let Builder {
             mut nodes,
-            mut strings,
+            mut decoded,
             mut items,
             mut members,
             keys,
@@ -355,7 +358,7 @@ impl Builder {
             ..
         } = self;
         nodes.shrink_to_fit();
-        strings.shrink_to_fit();
+        decoded.shrink_to_fit();
         items.shrink_to_fit();
         members.shrink_to_fit();
         Document {
@@ -363,7 +366,8 @@ impl Builder {
             index,
             root,
             nodes,
-            strings,
+            text,
+            decoded,
             items,
             members,
             keys,
@@ -407,20 +411,33 @@ impl<'a> LineCursor<'a> {
             (self.offset, self.line, self.column) = (offset, line, column);
             return (line, column);
         }
-        // one pass over the bytes: line breaks, and characters (non-continuation bytes) since
-        // the last of them
+        // counts the compiler turns into vector code: line breaks, then the characters
+        // (bytes that do not continue a UTF-8 sequence) after the last of them. A byte-at-a-
+        // time loop with a branch per byte was a third of the loader's time.
         let chunk = self.text.as_bytes().get(self.offset..offset).unwrap_or(&[]);
-        for &b in chunk {
-            if b == b'\n' {
-                self.line = self.line.saturating_add(1);
-                self.column = 1;
-            } else if b & 0xC0 != 0x80 {
-                self.column = self.column.saturating_add(1);
-            }
-        }
+        let breaks = chunk.iter().filter(|&&b| b == b'\n').count();
+        let tail = if breaks == 0 {
+            chunk
+        } else {
+            self.line = self.line.saturating_add(saturate(breaks));
+            self.column = 1;
+            let last = chunk.iter().rposition(|&b| b == b'\n').unwrap_or(0);
+            chunk.get(last + 1..).unwrap_or(&[])
+        };
+        let chars = tail.iter().filter(|&&b| !is_continuation(b)).count();
+        self.column = self.column.saturating_add(saturate(chars));
         self.offset = offset;
         (self.line, self.column)
     }
+}
+
+/// Whether `b` continues a UTF-8 sequence (`10xxxxxx`).
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
 }
 
 #[cfg(test)]

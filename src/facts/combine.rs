@@ -2,10 +2,11 @@
 //! document's nodes as a contiguous block under a new array root, so every node still knows
 //! which file and document it came from and its pointer inside that document.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use super::{Document, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Slot};
+use super::{
+    Document, FastMap, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Slot,
+};
 
 /// One document whose root is the list of `documents`' roots, in order.
 ///
@@ -22,23 +23,25 @@ use super::{Document, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Pa
 pub fn combine(documents: &[Document]) -> Document {
     let total: usize = documents.iter().map(|d| d.nodes.len()).sum();
     let mut nodes: Vec<Node> = Vec::with_capacity(total + 1);
-    let mut strings = String::with_capacity(documents.iter().map(|d| d.strings.len()).sum());
+    // one source text for all: the documents' texts one after another
+    let mut text = String::with_capacity(documents.iter().map(|d| d.text.len()).sum());
+    let mut decoded = String::with_capacity(documents.iter().map(|d| d.decoded.len()).sum());
     let mut items: Vec<NodeId> = Vec::with_capacity(
         documents.iter().map(|d| d.items.len()).sum::<usize>() + documents.len(),
     );
     let mut members: Vec<Member> =
         Vec::with_capacity(documents.iter().map(|d| d.members.len()).sum());
     let mut keys: Vec<Arc<str>> = Vec::new();
-    let mut key_ids: HashMap<Arc<str>, KeyId> = HashMap::new();
-    let mut large: HashMap<(u32, KeyId), u32> = HashMap::new();
+    let mut key_ids: FastMap<Arc<str>, KeyId> = FastMap::default();
+    let mut large: FastMap<(u32, KeyId), u32> = FastMap::default();
     let root = NodeId::try_from(total).unwrap_or(NodeId::MAX - 1);
     let mut parts = Vec::with_capacity(documents.len());
     let mut roots = Vec::with_capacity(documents.len());
-    let mut tags: HashMap<NodeId, Arc<str>> = HashMap::new();
-    for (k, doc) in documents.iter().enumerate() {
+    let mut tags: FastMap<NodeId, Arc<str>> = FastMap::default();
+    for doc in documents {
         let offset = NodeId::try_from(nodes.len()).unwrap_or(0);
         let shift = |id: NodeId| id.saturating_add(offset);
-        let string_offset = strings.len();
+        let (text_offset, decoded_offset) = (text.len(), decoded.len());
         let item_offset = u32::try_from(items.len()).unwrap_or(u32::MAX);
         let member_offset = u32::try_from(members.len()).unwrap_or(u32::MAX);
         // this document's key ids in the combined table
@@ -53,7 +56,8 @@ pub fn combine(documents: &[Document]) -> Document {
             })
             .collect();
         let rekey = |key: KeyId| key_map.get(key as usize).copied().unwrap_or(KeyId::MAX);
-        strings.push_str(&doc.strings);
+        text.push_str(&doc.text);
+        decoded.push_str(&doc.decoded);
         tags.extend(doc.tags.iter().map(|(&id, t)| (shift(id), Arc::clone(t))));
         items.extend(doc.items.iter().map(|&id| shift(id)));
         members.extend(doc.members.iter().map(|m| Member {
@@ -68,7 +72,10 @@ pub fn combine(documents: &[Document]) -> Document {
         for node in &doc.nodes {
             let mut copy = node.clone();
             copy.value = match copy.value {
-                Slot::Str(s) => Slot::Str(s.shifted(string_offset)),
+                // past 2 GiB of text together a string cannot be addressed: it reads empty
+                Slot::Str(s) => s
+                    .shifted(text_offset, decoded_offset)
+                    .map_or(Slot::Null, Slot::Str),
                 Slot::Array(a) => Slot::Array(Items {
                     start: a.start.saturating_add(item_offset),
                     len: a.len,
@@ -81,7 +88,6 @@ pub fn combine(documents: &[Document]) -> Document {
             };
             if copy.parent == NO_PARENT {
                 copy.parent = root;
-                copy.slot = u32::try_from(k).unwrap_or(u32::MAX);
             } else {
                 copy.parent = shift(copy.parent);
             }
@@ -102,7 +108,6 @@ pub fn combine(documents: &[Document]) -> Document {
     nodes.push(Node {
         value: Slot::Array(roots_array),
         parent: NO_PARENT,
-        slot: 0,
         line: 1,
         column: 1,
     });
@@ -111,7 +116,8 @@ pub fn combine(documents: &[Document]) -> Document {
         index: 0,
         root,
         nodes,
-        strings,
+        text: Arc::new(text),
+        decoded,
         items,
         members,
         keys,

@@ -30,7 +30,7 @@ pub fn embedded_string(host: &Document, host_id: NodeId, text: &str) -> Document
     let (name, _) = host.source_of(host_id);
     let mut b = Builder::new();
     let value = b.string(text);
-    let root = b.push(value, super::NO_PARENT, 0, (1, 1));
+    let root = b.push(value, super::NO_PARENT, (1, 1));
     let mut doc = b.finish(Arc::from(name), 0, root);
     place_at(&mut doc, host, host_id);
     doc

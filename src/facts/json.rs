@@ -35,7 +35,7 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
         max_depth: opts.max_depth,
     };
     let root = conv
-        .next_value(NO_PARENT, 0, None, 0)
+        .next_value(NO_PARENT, None, 0)
         .and_then(|root| conv.jiter.finish().map(|()| root).map_err(ConvError::Json));
     let root = match root {
         Ok(root) => root,
@@ -48,7 +48,8 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
             limit: opts.max_file_bytes,
         });
     }
-    let document = conv.builder.finish(name, 0, root);
+    let builder = conv.builder;
+    let document = builder.finish_with_text(name, 0, root, Arc::new(text));
     Ok(Loaded {
         documents: vec![document],
         notes: Vec::new(),
@@ -209,12 +210,11 @@ impl Converter<'_> {
     fn next_value(
         &mut self,
         parent: NodeId,
-        slot: usize,
         key_at: Option<usize>,
         depth: usize,
     ) -> Result<NodeId, ConvError> {
         let peek = self.jiter.peek()?;
-        self.value(peek, parent, slot, key_at, depth)
+        self.value(peek, parent, key_at, depth)
     }
 
     /// Adds the value announced by `peek`; `key_at` is the key's byte offset for object members
@@ -224,7 +224,6 @@ impl Converter<'_> {
         &mut self,
         peek: Peek,
         parent: NodeId,
-        slot: usize,
         key_at: Option<usize>,
         depth: usize,
     ) -> Result<NodeId, ConvError> {
@@ -238,23 +237,28 @@ impl Converter<'_> {
             Peek::True | Peek::False => Slot::Bool(self.jiter.known_bool(peek)?),
             Peek::String => {
                 let s = self.jiter.known_str()?;
-                self.builder.string(s)
+                // jiter hands out a string without escapes as a slice of the input: the
+                // document keeps the text, so such a string is stored as its place in it
+                let text = self.text.as_bytes().as_ptr_range();
+                if !s.is_empty() && text.contains(&s.as_ptr()) {
+                    let start = s.as_ptr().addr() - text.start.addr();
+                    self.builder.text_string(start, s.len())
+                } else {
+                    self.builder.string(s)
+                }
             }
             Peek::Array => {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
-                let id = self.builder.push(Slot::Null, parent, slot, pos);
+                let id = self.builder.push(Slot::Null, parent, pos);
                 let mark = self.builder.open_array();
-                let mut i = 0;
                 let mut next = self.jiter.known_array()?;
                 while let Some(peek) = next {
                     // bounded by `max_depth`, but a debug frame is large: 128 of them overflow a 256 KiB
                     // thread, and an embedder may lift the limit
-                    let child =
-                        crate::source::grow_stack(|| self.value(peek, id, i, None, depth + 1))?;
+                    let child = on_stack(depth, || self.value(peek, id, None, depth + 1))?;
                     self.builder.add_item(child);
-                    i += 1;
                     next = self.jiter.array_step()?;
                 }
                 self.builder.close_array(id, mark);
@@ -264,17 +268,15 @@ impl Converter<'_> {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
-                let id = self.builder.push(Slot::Null, parent, slot, pos);
+                let id = self.builder.push(Slot::Null, parent, pos);
                 let mut object = self.builder.open_object();
                 let mut key_start = self.next_quote(start);
                 let mut key = self.jiter.known_object()?.map(|k| self.builder.key(k));
                 while let Some(k) = key {
                     let key_end = self.key_end(key_start);
-                    let slot = self.builder.object_len(&object);
-                    let child = crate::source::grow_stack(|| {
-                        self.next_value(id, slot, Some(key_start), depth + 1)
-                    })?;
-                    if self.builder.is_cfn_no_value(child) {
+                    let child =
+                        on_stack(depth, || self.next_value(id, Some(key_start), depth + 1))?;
+                    if self.builder.is_cfn_no_value(child, self.text) {
                         // CloudFormation treats the member as absent, as the YAML loader does
                         // with `!Ref AWS::NoValue`
                         key_start = self.next_quote(self.jiter.current_index());
@@ -300,7 +302,7 @@ impl Converter<'_> {
             }
             _ => number(bytes_str(self.jiter.known_number_bytes(peek)?)),
         };
-        Ok(self.builder.push(scalar, parent, slot, pos))
+        Ok(self.builder.push(scalar, parent, pos))
     }
 
     /// The offset of the next `"` at or after `from`: between a value (or `{`) and the next
@@ -328,6 +330,17 @@ impl Converter<'_> {
     }
 }
 
+/// Runs the conversion of a value one level down, making sure of the stack every few levels:
+/// asking on every value cost a twentieth of the loader's time, and a few levels' frames fit
+/// well within [`crate::source::grow_stack`]'s red zone.
+fn on_stack<R>(depth: usize, f: impl FnOnce() -> R) -> R {
+    if depth % 4 == 0 {
+        crate::source::grow_stack(f)
+    } else {
+        f()
+    }
+}
+
 fn bytes_str(bytes: &[u8]) -> &str {
     std::str::from_utf8(bytes).unwrap_or("")
 }
@@ -337,7 +350,7 @@ pub(crate) fn number(raw: &str) -> Slot {
     if !raw.contains(['.', 'e', 'E'])
         && let Ok(i) = raw.parse::<i64>()
     {
-        return Slot::Int(i);
+        return Slot::int(i);
     }
-    Slot::Float(raw.parse::<f64>().unwrap_or(f64::NAN))
+    Slot::float(raw.parse::<f64>().unwrap_or(f64::NAN))
 }

@@ -61,7 +61,6 @@ pub fn merge(documents: &[Document]) -> Result<Document, MergeConflict> {
     for &r in &roots {
         if let Some(node) = doc.nodes.get_mut(r as usize) {
             node.parent = NO_PARENT;
-            node.slot = 0;
         }
     }
     let members = merge_objects(&mut doc, &roots)?;

@@ -96,11 +96,11 @@ pub(crate) fn resolve_plain(s: &str) -> Option<Slot> {
         "" | "~" | "null" | "Null" | "NULL" => return Some(Slot::Null),
         "true" | "True" | "TRUE" => return Some(Slot::Bool(true)),
         "false" | "False" | "FALSE" => return Some(Slot::Bool(false)),
-        ".nan" | ".NaN" | ".NAN" => return Some(Slot::Float(f64::NAN)),
+        ".nan" | ".NaN" | ".NAN" => return Some(Slot::float(f64::NAN)),
         ".inf" | ".Inf" | ".INF" | "+.inf" | "+.Inf" | "+.INF" => {
-            return Some(Slot::Float(f64::INFINITY));
+            return Some(Slot::float(f64::INFINITY));
         }
-        "-.inf" | "-.Inf" | "-.INF" => return Some(Slot::Float(f64::NEG_INFINITY)),
+        "-.inf" | "-.Inf" | "-.INF" => return Some(Slot::float(f64::NEG_INFINITY)),
         _ => {}
     }
     if let Some(hex) = s.strip_prefix("0x") {
@@ -113,13 +113,13 @@ pub(crate) fn resolve_plain(s: &str) -> Option<Slot> {
         }
     } else if is_decimal_int(s) {
         return Some(match s.parse::<i64>() {
-            Ok(i) => Slot::Int(i),
-            Err(_) => Slot::Float(s.parse::<f64>().unwrap_or(f64::NAN)),
+            Ok(i) => Slot::int(i),
+            Err(_) => Slot::float(s.parse::<f64>().unwrap_or(f64::NAN)),
         });
     } else if is_float(s)
         && let Ok(f) = s.parse::<f64>()
     {
-        return Some(Slot::Float(f));
+        return Some(Slot::float(f));
     }
     None
 }
@@ -167,5 +167,5 @@ fn radix(digits: &str, base: u32) -> Option<Slot> {
             .and_then(|v| v.checked_add(i64::from(d)));
         approx = approx * f64::from(base) + f64::from(d);
     }
-    Some(exact.map_or(Slot::Float(approx), Slot::Int))
+    Some(exact.map_or(Slot::float(approx), Slot::int))
 }

@@ -213,7 +213,6 @@ fn pos(m: Marker) -> (u32, u32) {
 /// Where a new value goes.
 struct Place {
     parent: NodeId,
-    slot: usize,
     pos: (u32, u32),
     key: Option<PendingKey>,
     depth: usize,
@@ -411,8 +410,8 @@ impl Loader<'_> {
         Some(match value {
             Slot::Null => "null".into(),
             Slot::Bool(b) => b.to_string().into(),
-            Slot::Int(i) => i.to_string().into(),
-            Slot::Float(f) => f.to_string().into(),
+            Slot::Int(i) => i.int().to_string().into(),
+            Slot::Float(f) => f.float().to_string().into(),
             Slot::Str(s) => self.doc.as_ref()?.builder.str(*s).into(),
             Slot::Array(_) | Slot::Object(_) => return None,
         })
@@ -424,36 +423,29 @@ impl Loader<'_> {
         let Some(doc) = self.doc.as_mut() else {
             return Place {
                 parent: NO_PARENT,
-                slot: 0,
                 pos: at,
                 key: None,
                 depth: 0,
             };
         };
         let depth = doc.stack.len();
-        let builder = &doc.builder;
         match doc.stack.last_mut() {
             None | Some(Frame::MergeList { .. }) => Place {
                 parent: NO_PARENT,
-                slot: 0,
                 pos: at,
                 key: None,
                 depth,
             },
-            Some(Frame::Seq { id, items, .. }) => Place {
+            Some(Frame::Seq { id, .. }) => Place {
                 parent: *id,
-                slot: builder.array_len(*items),
                 pos: at,
                 key: None,
                 depth,
             },
-            Some(Frame::Map {
-                id, object, key, ..
-            }) => {
+            Some(Frame::Map { id, key, .. }) => {
                 let key = key.take();
                 Place {
                     parent: *id,
-                    slot: builder.object_len(object),
                     pos: key.as_ref().map_or(at, |k| k.1),
                     key,
                     depth,
@@ -467,7 +459,7 @@ impl Loader<'_> {
         let Some(doc) = self.doc.as_mut() else {
             return Ok(0);
         };
-        let id = doc.builder.push(value, place.parent, place.slot, place.pos);
+        let id = doc.builder.push(value, place.parent, place.pos);
         if doc.builder.overflowed() {
             return Err(Failure::TooManyNodes);
         }
@@ -556,7 +548,7 @@ impl Loader<'_> {
             && is_kubernetes_object(&doc.builder, root)
         {
             for (&id, &octal) in &doc.octal {
-                doc.builder.set_value(id, Slot::Int(octal));
+                doc.builder.set_value(id, Slot::int(octal));
             }
         }
         match doc.root {
@@ -617,7 +609,7 @@ impl Loader<'_> {
             let is_object = matches!(node.value, Slot::Object(_));
             let items = doc.builder.open_array();
             let mut object = doc.builder.open_object();
-            for (slot, (key, child)) in children.into_iter().enumerate() {
+            for (key, child) in children {
                 self.expansions += 1;
                 if self.expansions > limit {
                     return Err(Failure::AliasLimit(mark));
@@ -630,7 +622,7 @@ impl Loader<'_> {
                 };
                 let value = child_node.value.clone_shallow();
                 let at = (child_node.line, child_node.column);
-                let copy = doc.builder.push(value, dst, slot, at);
+                let copy = doc.builder.push(value, dst, at);
                 if doc.builder.overflowed() {
                     return Err(Failure::TooManyNodes);
                 }

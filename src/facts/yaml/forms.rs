@@ -84,7 +84,7 @@ impl Loader<'_> {
             });
             return Ok(true);
         }
-        let id = doc.builder.push(Slot::Null, parent, 0, pos(mark));
+        let id = doc.builder.push(Slot::Null, parent, pos(mark));
         if doc.builder.overflowed() {
             return Err(Failure::TooManyNodes);
         }
@@ -130,9 +130,9 @@ impl Loader<'_> {
                     return Ok(true);
                 };
                 let items = doc.builder.open_array();
-                for (slot, part) in [resource, attribute].into_iter().enumerate() {
+                for part in [resource, attribute] {
                     let text = doc.builder.string(part);
-                    let id = doc.builder.push(text, list, slot, at);
+                    let id = doc.builder.push(text, list, at);
                     doc.builder.add_item(id);
                 }
                 doc.builder.close_array(list, items);
@@ -226,11 +226,8 @@ impl Loader<'_> {
                 let Some(doc) = self.doc.as_mut() else {
                     return Ok(());
                 };
-                let (slot, present) = match doc.stack.last() {
-                    Some(Frame::Map { object, .. }) => (
-                        doc.builder.object_len(object),
-                        doc.builder.has_member(object, key),
-                    ),
+                let present = match doc.stack.last() {
+                    Some(Frame::Map { object, .. }) => doc.builder.has_member(object, key),
                     _ => return Ok(()),
                 };
                 if present {
@@ -244,7 +241,6 @@ impl Loader<'_> {
                     .map_or((1, 1), |n| (n.line, n.column));
                 let place = Place {
                     parent: id,
-                    slot,
                     pos: at,
                     key: Some((key, at, mark, 1)),
                     depth: doc.stack.len(),
