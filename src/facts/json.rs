@@ -334,7 +334,7 @@ impl Converter<'_> {
 /// asking on every value cost a twentieth of the loader's time, and a few levels' frames fit
 /// well within [`crate::source::grow_stack`]'s red zone.
 fn on_stack<R>(depth: usize, f: impl FnOnce() -> R) -> R {
-    if depth % 4 == 0 {
+    if depth.is_multiple_of(4) {
         crate::source::grow_stack(f)
     } else {
         f()
