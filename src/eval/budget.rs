@@ -81,6 +81,17 @@ impl Budget {
         }
     }
 
+    /// The steps and bytes charged to the rule under way so far.
+    pub(crate) fn used(&self) -> (u64, u64) {
+        (self.steps, self.memory)
+    }
+
+    /// Whether charging `steps` and `bytes` more stays within both limits.
+    pub(crate) fn affords(&self, steps: u64, bytes: u64) -> bool {
+        self.steps.saturating_add(steps) <= self.step_limit
+            && self.memory.saturating_add(bytes) <= self.memory_limit
+    }
+
     /// Counts `bytes` of computed values.
     pub(crate) fn bytes(&mut self, bytes: u64) -> Result<(), String> {
         self.memory = self.memory.saturating_add(bytes);

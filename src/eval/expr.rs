@@ -6,6 +6,7 @@ use std::rc::Rc;
 use std::collections::{HashMap, HashSet};
 
 use super::builtins;
+use super::calls::{CallKey, CallMemo};
 use super::join::{self, BaseKey, JoinIndex};
 use super::ops::{self, Tri};
 use super::trace::TraceEvent;
@@ -62,6 +63,10 @@ pub(crate) struct Ctx<'a> {
     pub reached: Option<HashSet<(RuleId, usize)>>,
     /// Documents parsed out of strings (`parse_json`, …).
     pub(crate) embedded: super::embedded::Docs<'a>,
+    /// Function calls computed on this document (see `calls`).
+    calls: HashMap<CallKey, CallMemo<'a>, join::FastHash>,
+    /// Host functions called so far: a call that reached one is not remembered.
+    host_calls: u64,
 }
 
 impl<'a> Ctx<'a> {
@@ -89,6 +94,8 @@ impl<'a> Ctx<'a> {
             trace: None,
             reached: None,
             embedded: Default::default(),
+            calls: HashMap::default(),
+            host_calls: 0,
         }
     }
 
@@ -168,6 +175,24 @@ impl<'a> Ctx<'a> {
 
     fn tick(&mut self, span: Span) -> Result<()> {
         self.charge(1, span)
+    }
+
+    /// The value of a call computed before on this document, with its gaps and its cost
+    /// charged again; `None` when it was not, or when the charge would break a limit (the
+    /// call is then computed, and fails where it fails).
+    fn remembered(&mut self, key: &CallKey, span: Span) -> Option<Val<'a>> {
+        let memo = self.calls.get(key)?;
+        if !self.budget.affords(memo.steps, memo.bytes) {
+            return None;
+        }
+        let (value, steps, bytes) = (memo.value.clone(), memo.steps, memo.bytes);
+        let gaps = memo.gaps.clone();
+        // within the limits (checked above); a stop seen while charging still ends the rule
+        if self.charge(steps, span).is_err() || self.budget.bytes(bytes).is_err() {
+            return None;
+        }
+        self.gaps.extend(gaps);
+        Some(value)
     }
 
     /// Counts `steps` of work against the rule's limit: operations that scan a collection
@@ -388,7 +413,27 @@ impl<'a> Ctx<'a> {
                 for a in args {
                     values.push(self.eval(a)?);
                 }
-                self.with_frame(def.slots, &def.file, values, |ctx| ctx.eval(&def.body))?
+                let key = CallKey::of(*id, &values);
+                if let Some(value) = key.as_ref().and_then(|k| self.remembered(k, e.span)) {
+                    return Ok(value);
+                }
+                let (steps, bytes) = self.budget.used();
+                let (gaps, hosts) = (self.gaps.len(), self.host_calls);
+                let value =
+                    self.with_frame(def.slots, &def.file, values, |ctx| ctx.eval(&def.body))?;
+                if let Some(key) = key
+                    && self.host_calls == hosts
+                {
+                    let (steps_now, bytes_now) = self.budget.used();
+                    let memo = CallMemo {
+                        value: value.clone(),
+                        gaps: self.gaps.get(gaps..).unwrap_or(&[]).to_vec(),
+                        steps: steps_now.saturating_sub(steps),
+                        bytes: bytes_now.saturating_sub(bytes),
+                    };
+                    self.calls.insert(key, memo);
+                }
+                value
             }
             ExprKind::CallBuiltin(b, args) => {
                 let mut values = Vec::with_capacity(args.len());
@@ -413,6 +458,7 @@ impl<'a> Ctx<'a> {
                 let Some(f) = self.program.hosts.get(*id) else {
                     return Ok(Val::Missing(None));
                 };
+                self.host_calls += 1;
                 let (value, nodes) = super::host::call(f, &values, &mut self.embedded)
                     .map_err(|m| self.error(e.span, m))?;
                 // building the result document is work of the rule like any other

@@ -5,6 +5,7 @@
 
 mod budget;
 mod builtins;
+mod calls;
 mod embedded;
 mod expr;
 mod gap;
