@@ -1,12 +1,11 @@
-//! The arena builder shared by the JSON and YAML loaders, and an incremental line counter.
+//! The arena builder shared by the JSON and YAML loaders.
 
 use std::sync::Arc;
 
 use super::{
     Document, FastMap, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId,
-    Slot, StrRef, str_in,
+    Place, Slot, StrRef, str_in,
 };
-use crate::source::line_col;
 
 /// Builds one [`Document`]'s arena.
 ///
@@ -114,13 +113,8 @@ impl Builder {
         str_in("", &self.decoded, s)
     }
 
-    /// Adds a node and returns its id.
-    pub(crate) fn push(
-        &mut self,
-        value: Slot,
-        parent: NodeId,
-        (line, column): (u32, u32),
-    ) -> NodeId {
+    /// Adds a node at `at` (see [`Place`]) and returns its id.
+    pub(crate) fn push(&mut self, value: Slot, parent: NodeId, at: usize) -> NodeId {
         let id = match NodeId::try_from(self.nodes.len()) {
             Ok(id) if id != NO_PARENT => id,
             _ => {
@@ -128,12 +122,11 @@ impl Builder {
                 return 0;
             }
         };
-        self.nodes.push(Node {
-            value,
-            parent,
-            line,
-            column,
-        });
+        let Ok(at) = u32::try_from(at) else {
+            self.overflow = true;
+            return 0;
+        };
+        self.nodes.push(Node { value, parent, at });
         id
     }
 
@@ -290,10 +283,10 @@ impl Builder {
         members.iter().map(|m| (m.key, m.id))
     }
 
-    /// Adds a copy of `value` (recursively) at position (1, 1).
+    /// Adds a copy of `value` (recursively); the document places it at (1, 1).
     pub(crate) fn add_json(&mut self, value: &serde_json::Value, parent: NodeId) -> NodeId {
         use serde_json::Value;
-        let at = (1, 1);
+        let at = 0;
         match value {
             Value::Null => self.push(Slot::Null, parent, at),
             Value::Bool(b) => self.push(Slot::Bool(*b), parent, at),
@@ -334,17 +327,18 @@ impl Builder {
     }
 
     pub(crate) fn finish(self, name: Arc<str>, index: usize, root: NodeId) -> Document {
-        self.finish_with_text(name, index, root, Arc::default())
+        self.finish_with_text(name, index, root, Arc::default(), Place::Fixed(1, 1))
     }
 
     /// The document, keeping `text`: the source text that [`Builder::text_string`] values are
-    /// runs of.
+    /// runs of, and that `place` says the nodes' places are in.
     pub(crate) fn finish_with_text(
         self,
         name: Arc<str>,
         index: usize,
         root: NodeId,
         text: Arc<String>,
+        place: Place,
     ) -> Document {
         let Builder {
             mut nodes,
@@ -368,6 +362,8 @@ impl Builder {
             nodes,
             text,
             decoded,
+            place,
+            lines: std::sync::OnceLock::new(),
             items,
             members,
             keys,
@@ -378,80 +374,6 @@ impl Builder {
             embedded_at: None,
             host: 0,
             host_node: 0,
-        }
-    }
-}
-
-/// Turns byte offsets into 1-based (line, column-in-characters), in linear time overall when the
-/// offsets come in increasing order (as a parser visits them).
-pub(crate) struct LineCursor<'a> {
-    text: &'a str,
-    offset: usize,
-    line: u32,
-    column: u32,
-}
-
-impl<'a> LineCursor<'a> {
-    pub(crate) fn new(text: &'a str) -> LineCursor<'a> {
-        LineCursor {
-            text,
-            offset: 0,
-            line: 1,
-            column: 1,
-        }
-    }
-
-    pub(crate) fn at(&mut self, offset: usize) -> (u32, u32) {
-        let mut offset = offset.min(self.text.len());
-        while !self.text.is_char_boundary(offset) {
-            offset -= 1;
-        }
-        if offset < self.offset {
-            let (line, column) = line_col(self.text, offset);
-            (self.offset, self.line, self.column) = (offset, line, column);
-            return (line, column);
-        }
-        // counts the compiler turns into vector code: line breaks, then the characters
-        // (bytes that do not continue a UTF-8 sequence) after the last of them. A byte-at-a-
-        // time loop with a branch per byte was a third of the loader's time.
-        let chunk = self.text.as_bytes().get(self.offset..offset).unwrap_or(&[]);
-        let breaks = chunk.iter().filter(|&&b| b == b'\n').count();
-        let tail = if breaks == 0 {
-            chunk
-        } else {
-            self.line = self.line.saturating_add(saturate(breaks));
-            self.column = 1;
-            let last = chunk.iter().rposition(|&b| b == b'\n').unwrap_or(0);
-            chunk.get(last + 1..).unwrap_or(&[])
-        };
-        let chars = tail.iter().filter(|&&b| !is_continuation(b)).count();
-        self.column = self.column.saturating_add(saturate(chars));
-        self.offset = offset;
-        (self.line, self.column)
-    }
-}
-
-/// Whether `b` continues a UTF-8 sequence (`10xxxxxx`).
-fn is_continuation(b: u8) -> bool {
-    b & 0xC0 == 0x80
-}
-
-fn saturate(n: usize) -> u32 {
-    u32::try_from(n).unwrap_or(u32::MAX)
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn cursor_matches_line_col_forwards_and_backwards() {
-        let text = "{\r\n  \"é\": [1,\n 2]}\n";
-        let mut cursor = LineCursor::new(text);
-        for offset in (0..=text.len()).chain([9, 3, 0, 15]) {
-            if text.is_char_boundary(offset) {
-                assert_eq!(cursor.at(offset), line_col(text, offset), "offset {offset}");
-            }
         }
     }
 }

@@ -5,7 +5,7 @@
 use std::sync::Arc;
 
 use super::{
-    Document, FastMap, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Slot,
+    Document, FastMap, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Place, Slot,
 };
 
 /// One document whose root is the list of `documents`' roots, in order.
@@ -38,10 +38,29 @@ pub fn combine(documents: &[Document]) -> Document {
     let mut parts = Vec::with_capacity(documents.len());
     let mut roots = Vec::with_capacity(documents.len());
     let mut tags: FastMap<NodeId, Arc<str>> = FastMap::default();
+    // the texts copied so far, with where each starts in bytes and in characters: the
+    // documents of one YAML stream share their file's text, which is copied once
+    let mut texts: Vec<(&Arc<String>, usize, usize)> = Vec::new();
+    let mut chars = 0usize;
     for doc in documents {
         let offset = NodeId::try_from(nodes.len()).unwrap_or(0);
         let shift = |id: NodeId| id.saturating_add(offset);
-        let (text_offset, decoded_offset) = (text.len(), decoded.len());
+        let (text_offset, char_offset) = match texts.iter().find(|t| Arc::ptr_eq(t.0, &doc.text)) {
+            Some(&(_, bytes, before)) => (bytes, before),
+            None => {
+                let start = (text.len(), chars);
+                texts.push((&doc.text, start.0, start.1));
+                text.push_str(&doc.text);
+                chars += doc.text.chars().count();
+                start
+            }
+        };
+        let decoded_offset = decoded.len();
+        let at_offset = match doc.place {
+            Place::Bytes => text_offset,
+            Place::Chars => char_offset,
+            Place::Fixed(..) => 0,
+        };
         let item_offset = u32::try_from(items.len()).unwrap_or(u32::MAX);
         let member_offset = u32::try_from(members.len()).unwrap_or(u32::MAX);
         // this document's key ids in the combined table
@@ -56,7 +75,6 @@ pub fn combine(documents: &[Document]) -> Document {
             })
             .collect();
         let rekey = |key: KeyId| key_map.get(key as usize).copied().unwrap_or(KeyId::MAX);
-        text.push_str(&doc.text);
         decoded.push_str(&doc.decoded);
         tags.extend(doc.tags.iter().map(|(&id, t)| (shift(id), Arc::clone(t))));
         items.extend(doc.items.iter().map(|&id| shift(id)));
@@ -71,6 +89,7 @@ pub fn combine(documents: &[Document]) -> Document {
         );
         for node in &doc.nodes {
             let mut copy = node.clone();
+            copy.at = u32::try_from(copy.at as usize + at_offset).unwrap_or(u32::MAX);
             copy.value = match copy.value {
                 // past 2 GiB of text together a string cannot be addressed: it reads empty
                 Slot::Str(s) => s
@@ -98,6 +117,8 @@ pub fn combine(documents: &[Document]) -> Document {
             name: Arc::clone(&doc.name),
             index: doc.index,
             first: offset,
+            text_start: text_offset,
+            place: doc.place,
         });
     }
     let roots_array = Items {
@@ -108,8 +129,7 @@ pub fn combine(documents: &[Document]) -> Document {
     nodes.push(Node {
         value: Slot::Array(roots_array),
         parent: NO_PARENT,
-        line: 1,
-        column: 1,
+        at: 0,
     });
     Document {
         name: Arc::from("<combined>"),
@@ -118,6 +138,9 @@ pub fn combine(documents: &[Document]) -> Document {
         nodes,
         text: Arc::new(text),
         decoded,
+        // every node's place is read by its part's
+        place: Place::Fixed(1, 1),
+        lines: std::sync::OnceLock::new(),
         items,
         members,
         keys,
@@ -128,5 +151,71 @@ pub fn combine(documents: &[Document]) -> Document {
         embedded_at: None,
         host: 0,
         host_node: 0,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::facts::{Format, LoadOptions, load_bytes};
+
+    fn load(name: &str, text: &str, format: Format) -> Vec<Document> {
+        load_bytes(name, text.as_bytes(), format, &LoadOptions::default())
+            .unwrap()
+            .documents
+    }
+
+    /// Every node of every part keeps the line and column it has in its own file.
+    #[test]
+    fn combined_nodes_keep_their_own_files_positions() {
+        let mut documents = load(
+            "a.json",
+            "{\"x\": 1,\n \"é\": [true,\n  \"s\"]}",
+            Format::Json,
+        );
+        // two documents of one YAML stream share their text; the second starts mid-file
+        documents.extend(load(
+            "b.yaml",
+            "a: 1\nb:\n  - ü: 2\n---\nc:\n  d: x\n",
+            Format::Yaml,
+        ));
+        documents.push(Document::from_json(
+            "c.json",
+            &serde_json::json!({"z": [1]}),
+        ));
+        let all = combine(&documents);
+        for (k, doc) in documents.iter().enumerate() {
+            let root = all.element(all.root(), k).unwrap();
+            let mut pairs = vec![(doc.root(), root)];
+            while let Some((original, copy)) = pairs.pop() {
+                assert_eq!(
+                    doc.position(original),
+                    all.position(copy),
+                    "{} {}",
+                    doc.name(),
+                    doc.pointer(original)
+                );
+                assert_eq!(doc.pointer(original), all.pointer(copy));
+                match doc.value(original) {
+                    crate::facts::NodeValue::Array(items) => {
+                        for (i, &child) in items.iter().enumerate() {
+                            pairs.push((child, all.element(copy, i).unwrap()));
+                        }
+                    }
+                    crate::facts::NodeValue::Object(o) => {
+                        for (key, child) in o.iter() {
+                            pairs.push((child, all.field(copy, key).unwrap()));
+                        }
+                    }
+                    _ => {}
+                }
+            }
+        }
+        let second = all.element(all.root(), 2).unwrap();
+        let d = all.field(all.field(second, "c").unwrap(), "d").unwrap();
+        assert_eq!(all.position(d), (6, 3));
+        assert_eq!(all.source_of(d), ("b.yaml", 1));
+        assert_eq!(all.str_of(d), Some("x"));
+        assert_eq!(all.position(all.root()), (1, 1));
     }
 }

@@ -30,7 +30,7 @@ pub fn embedded_string(host: &Document, host_id: NodeId, text: &str) -> Document
     let (name, _) = host.source_of(host_id);
     let mut b = Builder::new();
     let value = b.string(text);
-    let root = b.push(value, super::NO_PARENT, (1, 1));
+    let root = b.push(value, super::NO_PARENT, 0);
     let mut doc = b.finish(Arc::from(name), 0, root);
     place_at(&mut doc, host, host_id);
     doc
@@ -40,10 +40,7 @@ pub fn embedded_string(host: &Document, host_id: NodeId, text: &str) -> Document
 fn place_at(doc: &mut Document, host: &Document, host_id: NodeId) {
     let (line, column) = host.position(host_id);
     let (_, index) = host.source_of(host_id);
-    for node in &mut doc.nodes {
-        node.line = line;
-        node.column = column;
-    }
+    doc.place = super::Place::Fixed(line, column);
     doc.index = index;
     doc.embedded_at = Some(Arc::from(host.pointer(host_id)));
     // a string inside a string still belongs to the fact file the outer one came from

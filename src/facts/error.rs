@@ -231,9 +231,11 @@ impl ErrCtx {
     }
 
     /// A duplicate key; `first` is the 1-based (line, column) of the first key.
-    pub(crate) fn duplicate_key(&self, key: &str, first: (u32, u32), second: Span) -> FactsError {
+    /// `first` is the byte offset of the key's first occurrence.
+    pub(crate) fn duplicate_key(&self, key: &str, first: usize, second: Span) -> FactsError {
         let text = self.file.text();
-        let first_offset = crate::source::offset_of(text, first.0, first.1);
+        let first_offset = first.min(text.len());
+        let first_line = self.file.line_col(first_offset).0;
         let key_len = |offset: usize| {
             // label the key as written: up to the end of the line or a `:`
             text.get(offset..)
@@ -249,7 +251,7 @@ impl ErrCtx {
         FactsError::DuplicateKey {
             key: key.to_string(),
             name: self.name(),
-            first_line: first.0,
+            first_line,
             second_line,
             src: self.src(),
             first: Span::new(first_offset, first_offset + key_len(first_offset)).into(),

@@ -9,9 +9,9 @@ use std::sync::Arc;
 
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
-use super::build::{Builder, LineCursor};
+use super::build::Builder;
 use super::error::{ErrCtx, FactsError};
-use super::{LoadOptions, Loaded, NO_PARENT, NodeId, Slot};
+use super::{LoadOptions, Loaded, NO_PARENT, NodeId, Place, Slot};
 use crate::source::{SourceFile, Span};
 
 const FORMAT: &str = "JSON";
@@ -30,7 +30,6 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
     let mut conv = Converter {
         text: &text,
         jiter: Jiter::new(text.as_bytes()),
-        cursor: LineCursor::new(&text),
         builder: Builder::with_capacity(text.len()),
         max_depth: opts.max_depth,
     };
@@ -49,7 +48,7 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
         });
     }
     let builder = conv.builder;
-    let document = builder.finish_with_text(name, 0, root, Arc::new(text));
+    let document = builder.finish_with_text(name, 0, root, Arc::new(text), Place::Bytes);
     Ok(Loaded {
         documents: vec![document],
         notes: Vec::new(),
@@ -176,7 +175,8 @@ enum ConvError {
     TooDeep(usize),
     Duplicate {
         key: String,
-        first: (u32, u32),
+        /// Byte offset of the first occurrence's key.
+        first: usize,
         second: Span,
     },
 }
@@ -200,7 +200,6 @@ impl From<JiterError> for ConvError {
 struct Converter<'t> {
     text: &'t str,
     jiter: Jiter<'t>,
-    cursor: LineCursor<'t>,
     builder: Builder,
     max_depth: usize,
 }
@@ -228,7 +227,7 @@ impl Converter<'_> {
         depth: usize,
     ) -> Result<NodeId, ConvError> {
         let start = self.jiter.current_index();
-        let pos = self.cursor.at(key_at.unwrap_or(start));
+        let pos = key_at.unwrap_or(start);
         let scalar = match peek {
             Peek::Null => {
                 self.jiter.known_null()?;
@@ -284,10 +283,7 @@ impl Converter<'_> {
                         continue;
                     }
                     if let Err(first) = self.builder.add_member(&mut object, k, child) {
-                        let first = self
-                            .builder
-                            .node(first)
-                            .map_or((1, 1), |n| (n.line, n.column));
+                        let first = self.builder.node(first).map_or(0, |n| n.at as usize);
                         return Err(ConvError::Duplicate {
                             key: self.builder.key_str(k).to_string(),
                             first,

@@ -47,6 +47,7 @@ mod discover;
 mod embedded;
 mod error;
 mod json;
+mod lines;
 mod merge;
 mod scalar;
 mod yaml;
@@ -54,7 +55,7 @@ mod yaml;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 pub use combine::combine;
 pub use discover::{Discovered, collect_fact_files, discover_fact_files};
@@ -333,31 +334,33 @@ pub(crate) type KeyId = u32;
 pub struct Node {
     value: Slot,
     parent: NodeId,
-    line: u32,
-    column: u32,
+    /// Where the node is in its text, read by the document's [`Place`]: the key's place for
+    /// an object member, else the value's.
+    at: u32,
 }
 
 static NULL_NODE: Node = Node {
     value: Slot::Null,
     parent: NO_PARENT,
-    line: 1,
-    column: 1,
+    at: 0,
 };
+
+/// How a document's nodes say where they are.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Place {
+    /// A node's `at` is a byte offset into the document's text (JSON).
+    Bytes,
+    /// A node's `at` is a character index into the document's text (YAML).
+    Chars,
+    /// Every node is at this line and column: inline facts (1, 1), and a document parsed out
+    /// of a string, which sits where that string is.
+    Fixed(u32, u32),
+}
 
 impl Node {
     /// The parent node (`None` for the root).
     pub fn parent(&self) -> Option<NodeId> {
         (self.parent != NO_PARENT).then_some(self.parent)
-    }
-
-    /// 1-based line (of the key for an object member, else of the value).
-    pub fn line(&self) -> u32 {
-        self.line
-    }
-
-    /// 1-based column in characters (of the key for an object member, else of the value).
-    pub fn column(&self) -> u32 {
-        self.column
     }
 }
 
@@ -374,6 +377,10 @@ pub struct Document {
     text: Arc<String>,
     /// Strings that are not a run of the source text, one after another.
     decoded: String,
+    /// What the nodes' `at` means.
+    place: Place,
+    /// The lines of `text`, counted the first time a position is asked for.
+    lines: OnceLock<lines::LineIndex>,
     /// The elements of every array, each array a contiguous run.
     items: Vec<NodeId>,
     /// The members of every object, each object a contiguous run.
@@ -405,6 +412,11 @@ struct Part {
     name: Arc<str>,
     index: usize,
     first: NodeId,
+    /// Where the document's text starts in the combined text, in bytes.
+    text_start: usize,
+    /// How its nodes say where they are (their `at` counts from the start of the combined
+    /// text).
+    place: Place,
 }
 
 impl Document {
@@ -564,8 +576,23 @@ impl Document {
     /// 1-based (line, column) of a node in its file: the key's for an object member, the value's
     /// for array elements and the root.
     pub fn position(&self, id: NodeId) -> (u32, u32) {
-        let node = self.node(id);
-        (node.line, node.column)
+        let at = self.node(id).at as usize;
+        let (place, from) = match self.parts.get(self.part_of(id)) {
+            // the root of a combined document is the list of the documents: no text of its own
+            Some(_) if id == self.root => return (1, 1),
+            Some(part) => (part.place, part.text_start),
+            None => (self.place, 0),
+        };
+        let text = self.text.as_str();
+        let lines = || self.lines.get_or_init(|| lines::LineIndex::new(text));
+        match place {
+            Place::Fixed(line, column) => (line, column),
+            Place::Bytes => lines().at_byte(text, from, at),
+            Place::Chars => {
+                let lines = lines();
+                lines.at_byte(text, from, lines.byte_of_char(text, at))
+            }
+        }
     }
 
     /// A document from a JSON value (inline test facts); every position is (1, 1).

@@ -543,7 +543,7 @@ fn from_json_builds_a_document() {
 fn nodes_stay_compact() {
     // four million nodes at 100,000 datasets: each byte here is 4 MB of fresh pages
     assert!(
-        std::mem::size_of::<Node>() == 24,
+        std::mem::size_of::<Node>() == 20,
         "{}",
         std::mem::size_of::<Node>()
     );

@@ -19,9 +19,12 @@ mod forms;
 const FORMAT: &str = "YAML";
 
 pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {
+    // every document of the stream keeps the file's text, to place its nodes when asked
+    let text = Arc::new(text);
     let ctx = || ErrCtx::new(SourceFile::new(Arc::clone(&name), text.as_str()));
     let mut loader = Loader {
         name: Arc::clone(&name),
+        text: Arc::clone(&text),
         opts,
         expansions: 0,
         loaded: Loaded::default(),
@@ -57,7 +60,8 @@ enum Failure {
     AliasLimit(Marker),
     Duplicate {
         key: Box<str>,
-        first: (u32, u32),
+        /// Character index of the first occurrence's key.
+        first: usize,
         second: Marker,
         second_len: usize,
     },
@@ -105,7 +109,7 @@ impl Failure {
             } => {
                 let start = ctx.char_to_byte(second.index());
                 let end = ctx.char_to_byte(second.index() + second_len.max(1));
-                ctx.duplicate_key(&key, first, Span::new(start, end))
+                ctx.duplicate_key(&key, ctx.char_to_byte(first), Span::new(start, end))
             }
             Failure::TooManyNodes => FactsError::TooLarge {
                 name: ctx.name(),
@@ -117,7 +121,7 @@ impl Failure {
 }
 
 /// A mapping key waiting for its value: key, position, char index and char length.
-type PendingKey = (KeyId, (u32, u32), Marker, usize);
+type PendingKey = (KeyId, usize, Marker, usize);
 
 /// An open collection.
 enum Frame {
@@ -196,6 +200,8 @@ struct Doc {
 
 struct Loader<'a> {
     name: Arc<str>,
+    /// The file's text, which every document keeps.
+    text: Arc<String>,
     opts: &'a LoadOptions,
     expansions: usize,
     loaded: Loaded,
@@ -203,17 +209,16 @@ struct Loader<'a> {
     doc: Option<Doc>,
 }
 
-fn pos(m: Marker) -> (u32, u32) {
-    (
-        u32::try_from(m.line()).unwrap_or(u32::MAX),
-        u32::try_from(m.col().saturating_add(1)).unwrap_or(u32::MAX),
-    )
+/// Where a node starts: saphyr counts characters, and so do YAML documents' nodes
+/// ([`super::Place::Chars`]).
+fn pos(m: Marker) -> usize {
+    m.index()
 }
 
 /// Where a new value goes.
 struct Place {
     parent: NodeId,
-    pos: (u32, u32),
+    pos: usize,
     key: Option<PendingKey>,
     depth: usize,
 }
@@ -471,10 +476,7 @@ impl Loader<'_> {
                 if let Some((key, _, mark, len)) = place.key
                     && let Err(first) = doc.builder.add_member(object, key, id)
                 {
-                    let first = doc
-                        .builder
-                        .node(first)
-                        .map_or((1, 1), |n| (n.line, n.column));
+                    let first = doc.builder.node(first).map_or(0, |n| n.at as usize);
                     return Err(Failure::Duplicate {
                         key: Box::from(doc.builder.key_str(key)),
                         first,
@@ -553,7 +555,13 @@ impl Loader<'_> {
         }
         match doc.root {
             Some(root) if !doc.empty => {
-                let document: Document = doc.builder.finish(Arc::clone(&self.name), index, root);
+                let document: Document = doc.builder.finish_with_text(
+                    Arc::clone(&self.name),
+                    index,
+                    root,
+                    Arc::clone(&self.text),
+                    super::Place::Chars,
+                );
                 self.loaded.documents.push(document);
             }
             _ => self.loaded.notes.push(format!(
@@ -621,7 +629,7 @@ impl Loader<'_> {
                     continue;
                 };
                 let value = child_node.value.clone_shallow();
-                let at = (child_node.line, child_node.column);
+                let at = child_node.at as usize;
                 let copy = doc.builder.push(value, dst, at);
                 if doc.builder.overflowed() {
                     return Err(Failure::TooManyNodes);

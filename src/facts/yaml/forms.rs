@@ -235,10 +235,7 @@ impl Loader<'_> {
                     self.count(mark, self.opts.max_alias_expansions)?;
                     continue;
                 }
-                let at = doc
-                    .builder
-                    .node(child)
-                    .map_or((1, 1), |n| (n.line, n.column));
+                let at = doc.builder.node(child).map_or(0, |n| n.at as usize);
                 let place = Place {
                     parent: id,
                     pos: at,

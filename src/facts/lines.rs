@@ -1,0 +1,144 @@
+//! Lines and columns of fact values, worked out when asked for: the loaders store each
+//! node's place as one number (a byte offset for JSON, a character index for YAML, whose
+//! parser counts characters), and a document computes line and column only for the values a
+//! report names. Counting lines for every value while loading was a fifth of the JSON
+//! loader's time; most values are never reported.
+
+/// Bytes per block of [`LineIndex::chars`]: a lookup counts the characters of at most one
+/// block, and the table costs 4 bytes per block.
+const BLOCK: usize = 256;
+
+/// Where the lines of a text start, and how many characters come before each block of it.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct LineIndex {
+    /// Byte offset of each line's first byte (the first is 0).
+    starts: Vec<u32>,
+    /// Characters before byte `k * BLOCK`, for each block `k`.
+    chars: Vec<u32>,
+}
+
+impl LineIndex {
+    /// The index of `text`, in one pass.
+    pub(crate) fn new(text: &str) -> LineIndex {
+        let bytes = text.as_bytes();
+        let mut starts = vec![0];
+        let mut chars = Vec::with_capacity(bytes.len() / BLOCK + 1);
+        let mut count: u32 = 0;
+        for (k, block) in bytes.chunks(BLOCK).enumerate() {
+            chars.push(count);
+            count = count.saturating_add(char_count(block));
+            let base = k * BLOCK;
+            starts.extend(
+                block
+                    .iter()
+                    .enumerate()
+                    .filter(|&(_, &b)| b == b'\n')
+                    .map(|(i, _)| saturate(base + i + 1)),
+            );
+        }
+        LineIndex { starts, chars }
+    }
+
+    /// 1-based line and column (in characters) of byte `offset` of `text` (the text this
+    /// index was made of), counted from byte `from` (the start of the document in a text
+    /// that holds several one after another).
+    pub(crate) fn at_byte(&self, text: &str, from: usize, offset: usize) -> (u32, u32) {
+        let offset = offset.min(text.len());
+        let from = from.min(offset);
+        let line = self.starts.partition_point(|&s| s as usize <= offset);
+        let first = self.starts.partition_point(|&s| s as usize <= from);
+        let line_start = self
+            .starts
+            .get(line.saturating_sub(1))
+            .map_or(0, |&s| s as usize)
+            .max(from);
+        let column = self
+            .chars_before(text, offset)
+            .saturating_sub(self.chars_before(text, line_start));
+        (saturate(line - first + 1), column.saturating_add(1))
+    }
+
+    /// The byte offset of character `index` of `text`.
+    pub(crate) fn byte_of_char(&self, text: &str, index: usize) -> usize {
+        let index = u32::try_from(index).unwrap_or(u32::MAX);
+        // the last block that starts at or before the character
+        let block = self
+            .chars
+            .partition_point(|&c| c <= index)
+            .saturating_sub(1);
+        let start = block * BLOCK;
+        let mut left = index.saturating_sub(self.chars.get(block).copied().unwrap_or(0));
+        let rest = text.as_bytes().get(start..).unwrap_or(&[]);
+        for (i, &b) in rest.iter().enumerate() {
+            if !is_continuation(b) {
+                if left == 0 {
+                    return start + i;
+                }
+                left -= 1;
+            }
+        }
+        text.len()
+    }
+
+    /// Characters of `text` before byte `offset`.
+    fn chars_before(&self, text: &str, offset: usize) -> u32 {
+        let block = offset / BLOCK;
+        let counted = self.chars.get(block).copied().unwrap_or(0);
+        let tail = text.as_bytes().get(block * BLOCK..offset).unwrap_or(&[]);
+        counted.saturating_add(char_count(tail))
+    }
+}
+
+/// Characters in `bytes`: the bytes that do not continue a UTF-8 sequence (a count the
+/// compiler turns into vector code).
+fn char_count(bytes: &[u8]) -> u32 {
+    saturate(bytes.iter().filter(|&&b| !is_continuation(b)).count())
+}
+
+/// Whether `b` continues a UTF-8 sequence (`10xxxxxx`).
+fn is_continuation(b: u8) -> bool {
+    b & 0xC0 == 0x80
+}
+
+fn saturate(n: usize) -> u32 {
+    u32::try_from(n).unwrap_or(u32::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::source::line_col;
+
+    #[test]
+    fn every_offset_has_the_line_and_column_of_a_plain_count() {
+        // long enough to span blocks, with CRLF, multi-byte characters and an empty line
+        let mut text = String::new();
+        for i in 0..120 {
+            text.push_str(&format!("{{\"é{i}\": [1,\r\n 2, \"日本\"]}}\n\n"));
+        }
+        let index = LineIndex::new(&text);
+        for offset in 0..=text.len() {
+            if text.is_char_boundary(offset) {
+                assert_eq!(
+                    index.at_byte(&text, 0, offset),
+                    line_col(&text, offset),
+                    "offset {offset}"
+                );
+            }
+        }
+        for (i, (byte, _)) in text.char_indices().enumerate() {
+            assert_eq!(index.byte_of_char(&text, i), byte, "character {i}");
+        }
+        assert_eq!(index.byte_of_char(&text, usize::MAX), text.len());
+    }
+
+    #[test]
+    fn positions_count_from_the_start_of_a_document_in_a_longer_text() {
+        let first = "{\"a\":\n 1}";
+        let text = format!("{first}[\n  2]");
+        let index = LineIndex::new(&text);
+        let two = text.rfind('2').unwrap();
+        assert_eq!(index.at_byte(&text, first.len(), two), (2, 3));
+        assert_eq!(index.at_byte(&text, first.len(), first.len()), (1, 1));
+    }
+}
