@@ -128,8 +128,10 @@ python3 scripts/bench_targets.py <<JSON
   "annexa_checks": "$annexa_checks",
   "checkov_checks": "$checkov_checks",
   "commands": {
-    "annexa_json": {"label": "annexa, R1–R6, N = $n JSON", "ok_codes": [1],
+    "annexa_json": {"label": "annexa, R1–R6, N = $n JSON (every core)", "ok_codes": [1],
       "cmd": ["$annexa", "check", "$facts", "-p", "benches/peers/bench.policy", "--format", "json", "-o", "/dev/null"]},
+    "annexa_json_jobs1": {"label": "annexa, R1–R6, N = $n JSON, --jobs 1", "ok_codes": [1],
+      "cmd": ["$annexa", "check", "$facts", "-p", "benches/peers/bench.policy", "--format", "json", "--jobs", "1", "-o", "/dev/null"]},
     "annexa_parse": {"label": "annexa parse only, N = $n JSON", "ok_codes": [0],
       "cmd": ["$annexa", "check", "$facts", "-p", "benches/peers/parse_only.policy", "--format", "json", "-o", "/dev/null"]},
     "serde_validate": {"label": "serde_json IgnoredAny pass, N = $n JSON", "ok_codes": [0],

@@ -106,6 +106,9 @@ def main():
     threads = plan["jobs"]
     target(f"repository, --jobs 1 / --jobs {threads}", f"{r:.2f}×", "> 1.3× (both cores used)", r > 1.3,
            "output compared byte for byte: identical" if plan["identical"] else "OUTPUT DIFFERS")
+    r = ratio(wall("annexa_json_jobs1"), wall("annexa_json"))
+    target(f"one fact file (its rules shared), --jobs 1 / --jobs {threads}", f"{r:.2f}×", "> 1.3× (both cores used)", r > 1.3,
+           "output compared byte for byte: identical" if plan["identical"] else "OUTPUT DIFFERS")
     r = ratio(wall("checkov"), wall("annexa_repo"))
     files = plan["repo_files"]
     if r is not None:

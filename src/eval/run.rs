@@ -293,7 +293,9 @@ pub(super) fn one_threaded(
     };
     for wave in waves(program) {
         let next = AtomicUsize::new(0);
-        let done: Mutex<Vec<(usize, Result<Judged, EvalError>)>> = Mutex::new(Vec::new());
+        // (position in the wave, rule, what it gave)
+        type Done = (usize, usize, Result<Judged, EvalError>);
+        let done: Mutex<Vec<Done>> = Mutex::new(Vec::new());
         let marks: Mutex<Vec<bool>> = Mutex::new(recognition.marks());
         let (statuses_now, rendered_now) = (&statuses, &*rendered);
         std::thread::scope(|s| {
@@ -306,7 +308,11 @@ pub(super) fn one_threaded(
                     let mut scopes = ScopeMemo::new(program);
                     let mut my_marks = recognition.marks();
                     let mut mine = Vec::new();
-                    while let Some(&rule_id) = wave.get(next.fetch_add(1, Ordering::Relaxed)) {
+                    loop {
+                        let i = next.fetch_add(1, Ordering::Relaxed);
+                        let Some(&rule_id) = wave.get(i) else {
+                            break;
+                        };
                         let wants_texts = rendered_now.get(rule_id).is_some_and(|done| !done);
                         let judged = judge(
                             &mut ctx,
@@ -319,7 +325,7 @@ pub(super) fn one_threaded(
                             wants_texts,
                         );
                         let stop = judged.is_err();
-                        mine.push((rule_id, judged));
+                        mine.push((i, rule_id, judged));
                         if stop {
                             break;
                         }
@@ -336,13 +342,12 @@ pub(super) fn one_threaded(
             }
         });
         let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
-        let position = |rule_id: usize| wave.iter().position(|&r| r == rule_id);
-        done.sort_by_key(|(rule_id, _)| position(*rule_id));
+        done.sort_unstable_by_key(|&(i, _, _)| i);
         // a rule nobody took: a thread stopped on an error, which comes first
-        if done.len() < wave.len() && !done.iter().any(|(_, r)| r.is_err()) {
+        if done.len() < wave.len() && !done.iter().any(|(_, _, r)| r.is_err()) {
             return Err(stopped(options));
         }
-        for (rule_id, judged) in done {
+        for (_, rule_id, judged) in done {
             record(&mut run, &mut statuses, rendered, rule_id, judged?);
         }
         let marks = marks.into_inner().unwrap_or_else(|p| p.into_inner());
@@ -358,13 +363,25 @@ pub(super) fn one_threaded(
 fn waves(program: &Program) -> Vec<Vec<usize>> {
     let mut waves: Vec<Vec<usize>> = Vec::new();
     let mut current: Vec<usize> = Vec::new();
+    // whether a rule is in the current wave, by rule id
+    let mut in_current: Vec<bool> = program.rules.iter().map(|_| false).collect();
     for &rule_id in &program.order {
-        let waits_on_current = program
-            .rules
-            .get(rule_id)
-            .is_some_and(|rule| rule.when.iter().any(|dep| current.contains(dep)));
+        let waits_on_current = program.rules.get(rule_id).is_some_and(|rule| {
+            rule.when
+                .iter()
+                .any(|&dep| in_current.get(dep).copied().unwrap_or(false))
+        });
         if waits_on_current {
-            waves.push(std::mem::take(&mut current));
+            let wave = std::mem::take(&mut current);
+            for &done in &wave {
+                if let Some(flag) = in_current.get_mut(done) {
+                    *flag = false;
+                }
+            }
+            waves.push(wave);
+        }
+        if let Some(flag) = in_current.get_mut(rule_id) {
+            *flag = true;
         }
         current.push(rule_id);
     }

@@ -30,10 +30,25 @@ const PEST_STACK: usize = 32 * 1024 * 1024;
 pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {
     let text = file.text();
     let comments = scan(file)?;
-    pest::set_error_detail(true);
     // pest recurses about a dozen rules per bracket level: 256 levels want a few MiB
-    let mut pairs = crate::source::with_stack(PEST_STACK, || PolicyParser::parse(Rule::file, text))
-        .map_err(|e| error::to_diagnostic(&e, file))?;
+    let parse = || crate::source::with_stack(PEST_STACK, || PolicyParser::parse(Rule::file, text));
+    // pest's record of what it tried at the furthest position (what makes a syntax error say
+    // "expected …") cost half of parsing a large policy, and only a failed parse reads it:
+    // parse without it, and again with it when the policy does not parse
+    let mut pairs = match parse() {
+        Ok(pairs) => pairs,
+        Err(_) => {
+            let e = with_error_detail(parse).err();
+            return Err(match e {
+                Some(e) => error::to_diagnostic(&e, file),
+                None => Diagnostic::error(
+                    "annexa::internal",
+                    "internal error: the policy parsed only on the second attempt",
+                    file,
+                ),
+            });
+        }
+    };
     let file_pair = pairs.next().ok_or_else(|| {
         Diagnostic::error(
             "annexa::internal",
@@ -49,6 +64,19 @@ pub fn parse(file: &SourceFile) -> Result<Module, Diagnostic> {
         items,
         comments,
     })
+}
+
+/// Runs `f` with pest's error detail on. The setting is one flag for the process: only this
+/// function turns it on, one caller at a time, so every detailed parse sees it on (a parse on
+/// another thread that starts meanwhile records the detail too, which costs time, not
+/// correctness).
+fn with_error_detail<T>(f: impl FnOnce() -> T) -> T {
+    static DETAIL: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    let _one_at_a_time = DETAIL.lock().unwrap_or_else(|p| p.into_inner());
+    pest::set_error_detail(true);
+    let out = f();
+    pest::set_error_detail(false);
+    out
 }
 
 /// A cheap lexical pass before pest: rejects bracket nesting beyond the limit (so the recursive
