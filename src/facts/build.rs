@@ -337,7 +337,7 @@ impl Builder {
         name: Arc<str>,
         index: usize,
         root: NodeId,
-        text: Arc<String>,
+        text: Arc<super::lines::SourceText>,
         place: Place,
     ) -> Document {
         let Builder {
@@ -363,7 +363,6 @@ impl Builder {
             text,
             decoded,
             place,
-            lines: std::sync::OnceLock::new(),
             items,
             members,
             keys,

@@ -4,6 +4,8 @@
 
 use std::sync::Arc;
 
+use super::lines::SourceText;
+
 use super::{
     Document, FastMap, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Place, Slot,
 };
@@ -40,7 +42,7 @@ pub fn combine(documents: &[Document]) -> Document {
     let mut tags: FastMap<NodeId, Arc<str>> = FastMap::default();
     // the texts copied so far, with where each starts in bytes and in characters: the
     // documents of one YAML stream share their file's text, which is copied once
-    let mut texts: Vec<(&Arc<String>, usize, usize)> = Vec::new();
+    let mut texts: Vec<(&Arc<SourceText>, usize, usize)> = Vec::new();
     let mut chars = 0usize;
     for doc in documents {
         let offset = NodeId::try_from(nodes.len()).unwrap_or(0);
@@ -136,11 +138,10 @@ pub fn combine(documents: &[Document]) -> Document {
         index: 0,
         root,
         nodes,
-        text: Arc::new(text),
+        text: Arc::new(SourceText::new(text)),
         decoded,
         // every node's place is read by its part's
         place: Place::Fixed(1, 1),
-        lines: std::sync::OnceLock::new(),
         items,
         members,
         keys,

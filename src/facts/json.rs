@@ -48,7 +48,13 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
         });
     }
     let builder = conv.builder;
-    let document = builder.finish_with_text(name, 0, root, Arc::new(text), Place::Bytes);
+    let document = builder.finish_with_text(
+        name,
+        0,
+        root,
+        Arc::new(super::lines::SourceText::new(text)),
+        Place::Bytes,
+    );
     Ok(Loaded {
         documents: vec![document],
         notes: Vec::new(),

@@ -4,6 +4,42 @@
 //! report names. Counting lines for every value while loading was a fifth of the JSON
 //! loader's time; most values are never reported.
 
+use std::sync::OnceLock;
+
+/// A fact file's text, shared by every document parsed from it (a YAML stream's documents),
+/// with its line index, built once for all of them the first time a position is asked for.
+#[derive(Debug, Default)]
+pub(crate) struct SourceText {
+    text: String,
+    lines: OnceLock<LineIndex>,
+}
+
+impl SourceText {
+    pub(crate) fn new(text: String) -> SourceText {
+        SourceText {
+            text,
+            lines: OnceLock::new(),
+        }
+    }
+
+    pub(crate) fn as_str(&self) -> &str {
+        &self.text
+    }
+
+    /// The line index of the text.
+    pub(crate) fn lines(&self) -> &LineIndex {
+        self.lines.get_or_init(|| LineIndex::new(&self.text))
+    }
+}
+
+impl std::ops::Deref for SourceText {
+    type Target = str;
+
+    fn deref(&self) -> &str {
+        &self.text
+    }
+}
+
 /// Bytes per block of [`LineIndex::chars`]: a lookup counts the characters of at most one
 /// block, and the table costs 4 bytes per block.
 const BLOCK: usize = 256;
@@ -140,5 +176,39 @@ mod tests {
         let two = text.rfind('2').unwrap();
         assert_eq!(index.at_byte(&text, first.len(), two), (2, 3));
         assert_eq!(index.at_byte(&text, first.len(), first.len()), (1, 1));
+    }
+}
+
+#[cfg(test)]
+mod shared_tests {
+    use std::sync::Arc;
+
+    use crate::facts::{Format, LoadOptions, load_bytes};
+
+    /// The documents of one YAML stream share one text and one line index: a stream of many
+    /// documents, each with a finding, counts the file's lines once, not once per document.
+    #[test]
+    fn the_documents_of_a_stream_share_their_text_and_its_lines() {
+        let text = "a: 1\n---\nb: 2\n---\nc:\n  d: 3\n";
+        let docs = load_bytes(
+            "s.yaml",
+            text.as_bytes(),
+            Format::Yaml,
+            &LoadOptions::default(),
+        )
+        .unwrap()
+        .documents;
+        assert_eq!(docs.len(), 3);
+        assert!(Arc::ptr_eq(&docs[0].text, &docs[2].text));
+        let c = docs[2].field(docs[2].root(), "c").unwrap();
+        let d = docs[2].field(c, "d").unwrap();
+        assert_eq!(docs[2].position(d), (6, 3));
+        assert_eq!(
+            docs[1].position(docs[1].field(docs[1].root(), "b").unwrap()),
+            (3, 1)
+        );
+        // the index the third document built is the one the first one reads
+        let lines: *const _ = docs[0].text.lines();
+        assert!(std::ptr::eq(lines, docs[2].text.lines()));
     }
 }

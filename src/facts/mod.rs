@@ -55,7 +55,7 @@ mod yaml;
 use std::collections::HashMap;
 use std::fmt::Write as _;
 use std::path::Path;
-use std::sync::{Arc, OnceLock};
+use std::sync::Arc;
 
 pub use combine::combine;
 pub use discover::{Discovered, collect_fact_files, discover_fact_files};
@@ -374,13 +374,11 @@ pub struct Document {
     nodes: Vec<Node>,
     /// The source text the document was parsed from, where most of its strings are (empty
     /// when every string was decoded: YAML, inline facts).
-    text: Arc<String>,
+    text: Arc<lines::SourceText>,
     /// Strings that are not a run of the source text, one after another.
     decoded: String,
     /// What the nodes' `at` means.
     place: Place,
-    /// The lines of `text`, counted the first time a position is asked for.
-    lines: OnceLock<lines::LineIndex>,
     /// The elements of every array, each array a contiguous run.
     items: Vec<NodeId>,
     /// The members of every object, each object a contiguous run.
@@ -584,7 +582,7 @@ impl Document {
             None => (self.place, 0),
         };
         let text = self.text.as_str();
-        let lines = || self.lines.get_or_init(|| lines::LineIndex::new(text));
+        let lines = || self.text.lines();
         match place {
             Place::Fixed(line, column) => (line, column),
             Place::Bytes => lines().at_byte(text, from, at),

@@ -20,7 +20,7 @@ const FORMAT: &str = "YAML";
 
 pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {
     // every document of the stream keeps the file's text, to place its nodes when asked
-    let text = Arc::new(text);
+    let text = Arc::new(super::lines::SourceText::new(text));
     let ctx = || ErrCtx::new(SourceFile::new(Arc::clone(&name), text.as_str()));
     let mut loader = Loader {
         name: Arc::clone(&name),
@@ -201,7 +201,7 @@ struct Doc {
 struct Loader<'a> {
     name: Arc<str>,
     /// The file's text, which every document keeps.
-    text: Arc<String>,
+    text: Arc<super::lines::SourceText>,
     opts: &'a LoadOptions,
     expansions: usize,
     loaded: Loaded,
