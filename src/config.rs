@@ -299,21 +299,12 @@ impl Config {
                 );
             }
         }
-        for glob in raw.exclude.unwrap_or_default() {
-            match globset::Glob::new(glob.get_ref()) {
-                Ok(_) => config.exclude.push(glob.get_ref().clone()),
-                Err(e) => errors.push(
-                    value_error(
-                        &file,
-                        &glob,
-                        format!("`{}` is not a valid glob: {}", glob.get_ref(), e.kind()),
-                    )
-                    .with_help(
-                        "globs use `*` for any text, `**` for any folders, `?` for one character",
-                    ),
-                ),
-            }
-        }
+        config.exclude = valid_globs(
+            &file,
+            raw.exclude.unwrap_or_default(),
+            "globs use `*` for any text, `**` for any folders, `?` for one character",
+            &mut errors,
+        );
         if let Some(packs) = raw.packs {
             let known = crate::pack::names();
             let mut chosen = Vec::new();
@@ -337,21 +328,12 @@ impl Config {
             }
             config.packs = Some(chosen);
         }
-        for glob in raw.exclude_rules.unwrap_or_default() {
-            match globset::Glob::new(glob.get_ref()) {
-                Ok(_) => config.exclude_rules.push(glob.get_ref().clone()),
-                Err(e) => errors.push(
-                    value_error(
-                        &file,
-                        &glob,
-                        format!("`{}` is not a valid glob: {}", glob.get_ref(), e.kind()),
-                    )
-                    .with_help(
-                        "rule globs match the full rule id: `ml.data_protection.*`, `*.backups_*`",
-                    ),
-                ),
-            }
-        }
+        config.exclude_rules = valid_globs(
+            &file,
+            raw.exclude_rules.unwrap_or_default(),
+            "rule globs match the full rule id: `ml.data_protection.*`, `*.backups_*`",
+            &mut errors,
+        );
         for (key, value) in raw.params.unwrap_or_default() {
             let span = Span::new(key.span().start, key.span().end);
             match toml_to_json(value.get_ref()) {
@@ -484,6 +466,30 @@ fn paths(dir: &Path, given: Option<Vec<String>>) -> Vec<PathBuf> {
         .into_iter()
         .map(|p| dir.join(p))
         .collect()
+}
+
+/// The globs that parse; one diagnostic (with `help`) for each that does not.
+fn valid_globs(
+    file: &SourceFile,
+    globs: Vec<Spanned<String>>,
+    help: &str,
+    errors: &mut Vec<Diagnostic>,
+) -> Vec<String> {
+    let mut valid = Vec::new();
+    for glob in globs {
+        match globset::Glob::new(glob.get_ref()) {
+            Ok(_) => valid.push(glob.into_inner()),
+            Err(e) => errors.push(
+                value_error(
+                    file,
+                    &glob,
+                    format!("`{}` is not a valid glob: {}", glob.get_ref(), e.kind()),
+                )
+                .with_help(help),
+            ),
+        }
+    }
+    valid
 }
 
 /// A diagnostic pointing at a value of the file.

@@ -88,8 +88,12 @@ fn facts(dir: &Path) {
 }
 
 fn check(dir: &Path, format: &str, jobs: &str) -> Output {
+    check_facts(dir, &dir.join("facts"), format, jobs)
+}
+
+/// `check` of `facts` (a folder or one file) with the policy of `dir`.
+fn check_facts(dir: &Path, facts: &Path, format: &str, jobs: &str) -> Output {
     let policy = dir.join("p.policy");
-    let facts = dir.join("facts");
     annexa(&[
         "check",
         facts.to_str().unwrap(),
@@ -158,21 +162,7 @@ fn one_document_shares_its_rules_among_threads_and_gives_the_bytes_of_one_thread
     facts(&dir);
     // one fact file: the threads take rules, not documents (`encrypted` waits for `owned`)
     let file = dir.join("facts").join("f07.json");
-    let policy = dir.join("p.policy");
-    let run = |format: &str, jobs: &str| {
-        annexa(&[
-            "check",
-            file.to_str().unwrap(),
-            "-p",
-            policy.to_str().unwrap(),
-            "--now",
-            NOW,
-            "--format",
-            format,
-            "--jobs",
-            jobs,
-        ])
-    };
+    let run = |format: &str, jobs: &str| check_facts(&dir, &file, format, jobs);
     for format in ["json", "human", "sarif", "junit"] {
         let one = run(format, "1");
         assert_exit(&one, 1);

@@ -93,7 +93,8 @@ pub fn combine(documents: &[Document]) -> Document {
             let mut copy = node.clone();
             copy.at = u32::try_from(copy.at as usize + at_offset).unwrap_or(u32::MAX);
             copy.value = match copy.value {
-                // past 2 GiB of text together a string cannot be addressed: it reads empty
+                // past 2 GiB of text together a string cannot be addressed: it becomes null
+                // (only `--combine` of files over 2 GiB together; see the note on issue 14)
                 Slot::Str(s) => s
                     .shifted(text_offset, decoded_offset)
                     .map_or(Slot::Null, Slot::Str),

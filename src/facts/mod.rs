@@ -582,12 +582,11 @@ impl Document {
             None => (self.place, 0),
         };
         let text = self.text.as_str();
-        let lines = || self.text.lines();
         match place {
             Place::Fixed(line, column) => (line, column),
-            Place::Bytes => lines().at_byte(text, from, at),
+            Place::Bytes => self.text.lines().at_byte(text, from, at),
             Place::Chars => {
-                let lines = lines();
+                let lines = self.text.lines();
                 lines.at_byte(text, from, lines.byte_of_char(text, at))
             }
         }
