@@ -374,7 +374,8 @@ mod tests {
         let facts = json!({"datasets": [{"name": "x", "on": false}]});
         let alone = Document::from_json("b.json", &facts);
         let all =
-            crate::facts::combine(&[Document::from_json("a.json", &json!({})), alone.clone()]);
+            crate::facts::combine(&[Document::from_json("a.json", &json!({})), alone.clone()])
+                .unwrap();
         let part = all.element(all.root(), 1).unwrap();
         let subject = all
             .element(all.field(part, "datasets").unwrap(), 0)

@@ -140,7 +140,17 @@ impl Engine {
         let mut warnings = Vec::new();
         self.schema_check(&loaded.documents, &mut warnings)?;
         let documents = if self.inner.combine {
-            vec![crate::facts::combine(&loaded.documents)]
+            let combined = crate::facts::combine(&loaded.documents).map_err(|t| {
+                Error::one(
+                    ErrorKind::Facts,
+                    Plain::coded(
+                        "annexa::facts::combine",
+                        format!("cannot combine the fact files: {t}"),
+                        "check fewer files at once, or without --combine",
+                    ),
+                )
+            })?;
+            vec![combined]
         } else if self.inner.merge {
             merge_pipeline(loaded.documents)?
         } else {
@@ -257,12 +267,18 @@ fn merge_pipeline(
         return Ok(ml.into_iter().chain(other).collect());
     }
     let merged = crate::facts::merge(&ml).map_err(|c| {
+        let help = match c {
+            crate::facts::MergeError::Conflict(_) => {
+                "give the value in one file only, or the same value in both"
+            }
+            crate::facts::MergeError::TooLarge(_) => "check fewer files at once, or without --merge",
+        };
         Error::one(
             ErrorKind::Facts,
             Plain::coded(
                 "annexa::facts::merge",
                 format!("cannot merge the pipeline's files: {c}"),
-                "give the value in one file only, or the same value in both",
+                help,
             ),
         )
     })?;

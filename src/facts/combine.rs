@@ -7,22 +7,97 @@ use std::sync::Arc;
 use super::lines::SourceText;
 
 use super::{
-    Document, FastMap, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Place, Slot,
+    Document, FastMap, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Place,
+    STR_DECODED, Slot,
 };
 
-/// One document whose root is the list of `documents`' roots, in order.
+/// The documents are too large to be one document: a combined arena addresses its text, its
+/// decoded strings, its nodes and its element and member buffers with 31- or 32-bit offsets.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TooLargeToCombine {
+    /// What overflows ("bytes of text", "values", ...).
+    pub what: &'static str,
+    /// How many the documents have together.
+    pub total: u64,
+    /// How many one document can hold.
+    pub limit: u64,
+}
+
+impl std::fmt::Display for TooLargeToCombine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "the files together have {} {}; one combined document holds at most {}",
+            self.total, self.what, self.limit
+        )
+    }
+}
+
+/// Sizes of the buffers a combined document would have.
+#[derive(Debug, Default, Clone, Copy)]
+struct Totals {
+    text: u64,
+    decoded: u64,
+    nodes: u64,
+    items: u64,
+    members: u64,
+}
+
+impl Totals {
+    fn of(documents: &[Document]) -> Totals {
+        let mut seen: Vec<&Arc<SourceText>> = Vec::new();
+        let mut t = Totals::default();
+        for doc in documents {
+            if !seen.iter().any(|s| Arc::ptr_eq(s, &doc.text)) {
+                seen.push(&doc.text);
+                t.text += doc.text.len() as u64;
+            }
+            t.decoded += doc.decoded.len() as u64;
+            t.nodes += doc.nodes.len() as u64;
+            t.items += doc.items.len() as u64;
+            t.members += doc.members.len() as u64;
+        }
+        // the new root and its elements
+        t.nodes += 1;
+        t.items += documents.len() as u64;
+        t
+    }
+
+    /// Every offset of the combined document fits its field. A string past the 31-bit text
+    /// offsets could not be addressed at all, and silently making it something else (null)
+    /// could make a rule pass on a value it never read.
+    fn check(self) -> Result<(), TooLargeToCombine> {
+        let string_limit = u64::from(STR_DECODED - 1);
+        let id_limit = u64::from(NO_PARENT - 1);
+        let limits = [
+            ("bytes of text", self.text, string_limit),
+            ("bytes of decoded strings", self.decoded, string_limit),
+            ("values", self.nodes, id_limit),
+            ("array elements", self.items, u64::from(u32::MAX)),
+            ("object members", self.members, u64::from(u32::MAX)),
+        ];
+        match limits.into_iter().find(|&(_, total, limit)| total > limit) {
+            Some((what, total, limit)) => Err(TooLargeToCombine { what, total, limit }),
+            None => Ok(()),
+        }
+    }
+}
+
+/// One document whose root is the list of `documents`' roots, in order, or an error when
+/// together they are too large for one document.
 ///
 /// ```
 /// use annexa::unstable::facts::Document;
 /// let a = Document::from_json("a.json", &serde_json::json!({"x": 1}));
 /// let b = Document::from_json("b.json", &serde_json::json!({"x": 2}));
-/// let all = annexa::unstable::facts::combine(&[a, b]);
+/// let all = annexa::unstable::facts::combine(&[a, b]).unwrap();
 /// let second = all.element(all.root(), 1).unwrap();
 /// let x = all.field(second, "x").unwrap();
 /// assert_eq!(all.pointer(x), "/x");
 /// assert_eq!(all.source_of(x), ("b.json", 0));
 /// ```
-pub fn combine(documents: &[Document]) -> Document {
+pub fn combine(documents: &[Document]) -> Result<Document, TooLargeToCombine> {
+    Totals::of(documents).check()?;
     let total: usize = documents.iter().map(|d| d.nodes.len()).sum();
     let mut nodes: Vec<Node> = Vec::with_capacity(total + 1);
     // one source text for all: the documents' texts one after another
@@ -93,8 +168,8 @@ pub fn combine(documents: &[Document]) -> Document {
             let mut copy = node.clone();
             copy.at = u32::try_from(copy.at as usize + at_offset).unwrap_or(u32::MAX);
             copy.value = match copy.value {
-                // past 2 GiB of text together a string cannot be addressed: it becomes null
-                // (only `--combine` of files over 2 GiB together; see the note on issue 14)
+                // `Totals::check` keeps every shifted string addressable; the fallback
+                // cannot be reached
                 Slot::Str(s) => s
                     .shifted(text_offset, decoded_offset)
                     .map_or(Slot::Null, Slot::Str),
@@ -134,7 +209,7 @@ pub fn combine(documents: &[Document]) -> Document {
         parent: NO_PARENT,
         at: 0,
     });
-    Document {
+    Ok(Document {
         name: Arc::from("<combined>"),
         index: 0,
         root,
@@ -153,7 +228,7 @@ pub fn combine(documents: &[Document]) -> Document {
         embedded_at: None,
         host: 0,
         host_node: 0,
-    }
+    })
 }
 
 #[cfg(test)]
@@ -185,7 +260,7 @@ mod tests {
             "c.json",
             &serde_json::json!({"z": [1]}),
         ));
-        let all = combine(&documents);
+        let all = combine(&documents).unwrap();
         for (k, doc) in documents.iter().enumerate() {
             let root = all.element(all.root(), k).unwrap();
             let mut pairs = vec![(doc.root(), root)];
@@ -219,5 +294,40 @@ mod tests {
         assert_eq!(all.source_of(d), ("b.yaml", 1));
         assert_eq!(all.str_of(d), Some("x"));
         assert_eq!(all.position(all.root()), (1, 1));
+    }
+
+    /// Past the 31-bit string offsets the combined document is refused, never built with
+    /// strings that cannot be read.
+    #[test]
+    fn sizes_past_the_offsets_are_refused() {
+        let fits = Totals {
+            text: u64::from(STR_DECODED - 1),
+            nodes: 10,
+            ..Totals::default()
+        };
+        assert_eq!(fits.check(), Ok(()));
+        let err = Totals {
+            text: u64::from(STR_DECODED),
+            ..fits
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(err.what, "bytes of text");
+        assert!(err.to_string().contains("2147483648 bytes of text"), "{err}");
+        let err = Totals {
+            members: u64::from(u32::MAX) + 1,
+            ..Totals::default()
+        }
+        .check()
+        .unwrap_err();
+        assert_eq!(err.what, "object members");
+    }
+
+    #[test]
+    fn totals_count_a_shared_text_once() {
+        let documents = load("b.yaml", "a: 1\n---\nb: 2\n", Format::Yaml);
+        let t = Totals::of(&documents);
+        assert_eq!(t.text, documents[0].text.len() as u64);
+        assert_eq!(t.items, 2);
     }
 }

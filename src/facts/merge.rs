@@ -12,7 +12,8 @@
 use std::collections::HashMap;
 
 use super::{
-    Document, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, NodeId, Slot, combine,
+    Document, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, NodeId, Slot,
+    TooLargeToCombine, combine,
 };
 
 /// Two files that give different values at the same place.
@@ -36,6 +37,30 @@ impl std::fmt::Display for MergeConflict {
     }
 }
 
+/// Why files cannot be merged.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum MergeError {
+    /// Two files disagree at one place.
+    Conflict(MergeConflict),
+    /// Together they are too large for one document.
+    TooLarge(TooLargeToCombine),
+}
+
+impl std::fmt::Display for MergeError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            MergeError::Conflict(c) => c.fmt(f),
+            MergeError::TooLarge(t) => t.fmt(f),
+        }
+    }
+}
+
+impl From<MergeConflict> for MergeError {
+    fn from(c: MergeConflict) -> MergeError {
+        MergeError::Conflict(c)
+    }
+}
+
 /// One document merging `documents` (in order), or the first conflict found.
 ///
 /// ```
@@ -50,8 +75,8 @@ impl std::fmt::Display for MergeConflict {
 /// assert_eq!(one.pointer(second), "/datasets/0");
 /// assert!(one.field(one.root(), "suppliers").is_some());
 /// ```
-pub fn merge(documents: &[Document]) -> Result<Document, MergeConflict> {
-    let mut doc = combine(documents);
+pub fn merge(documents: &[Document]) -> Result<Document, MergeError> {
+    let mut doc = combine(documents).map_err(MergeError::TooLarge)?;
     let list = doc.root;
     let roots: Vec<NodeId> = match doc.node(list).value {
         Slot::Array(a) => doc.items(a).to_vec(),
@@ -206,7 +231,9 @@ mod tests {
     fn different_scalars_at_one_place_are_a_conflict() {
         let a = doc("a.yaml", json!({"pipeline": {"owner": "x"}}));
         let b = doc("b.yaml", json!({"pipeline": {"owner": "y"}}));
-        let err = merge(&[a, b]).unwrap_err();
+        let Err(MergeError::Conflict(err)) = merge(&[a, b]) else {
+            panic!("no conflict")
+        };
         assert_eq!(err.pointer, "/pipeline/owner");
         assert_eq!(err.first, "a.yaml:1:1");
         assert_eq!(err.second, "b.yaml:1:1");

@@ -57,11 +57,11 @@ use std::fmt::Write as _;
 use std::path::Path;
 use std::sync::Arc;
 
-pub use combine::combine;
+pub use combine::{TooLargeToCombine, combine};
 pub use discover::{Discovered, collect_fact_files, discover_fact_files};
 pub use embedded::{embedded_string, load_embedded};
 pub use error::{FactsError, FactsSource};
-pub use merge::{MergeConflict, merge};
+pub use merge::{MergeConflict, MergeError, merge};
 
 /// Index of a node in its [`Document`].
 pub type NodeId = u32;

@@ -602,7 +602,7 @@ fn strings_and_keys_live_in_document_buffers() {
         members.join(",")
     )));
     let b = one(yaml("k39: other\nz: [r]\nnew: s\n"));
-    let all = combine(&[b, a]);
+    let all = combine(&[b, a]).unwrap();
     let first = all.element(all.root(), 0).unwrap();
     let second = all.element(all.root(), 1).unwrap();
     assert_eq!(all.str_of(all.field(first, "k39").unwrap()), Some("other"));
