@@ -10,7 +10,7 @@ use super::calls::{CallKey, CallMemo};
 use super::join::{self, BaseKey, JoinIndex};
 use super::ops::{self, Tri};
 use super::trace::TraceEvent;
-use super::value::{Absent, Val, View};
+use super::value::{Val, View};
 use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, RuleId, Slot};
 use crate::facts::Document;
 use crate::findings::EvidenceGap;
@@ -151,7 +151,7 @@ impl<'a> Ctx<'a> {
         let origin = origin.filter(|v| is_fact_of(v, self.doc));
         let doc = origin.map_or(self.doc, |v| super::embedded::located(v, self.doc));
         let (path, node) = match origin.and_then(Val::absent) {
-            Some(a) => (a.pointer.clone(), a.at),
+            Some(a) => (a.pointer(), a.at),
             None => (String::new(), doc.root()),
         };
         let (line, column) = doc.position(node);
@@ -586,7 +586,7 @@ impl<'a> Ctx<'a> {
             Some(of),
         );
         let lacks = match origin.and_then(Val::absent) {
-            Some(a) if !element.is_empty() => super::gap::relative_field(&element, &a.pointer),
+            Some(a) if !element.is_empty() => super::gap::relative_field(&element, &a.pointer()),
             _ => String::new(),
         };
         if let Some(g) = self.gaps.last_mut() {
@@ -835,7 +835,7 @@ fn tri_value(c: Cond<'_>) -> Val<'_> {
 /// `` `/datasets/3/contains_pii` `` for an absent fact, or a generic phrase.
 pub(crate) fn absent_name(origin: Option<&Val<'_>>) -> String {
     match origin.and_then(Val::absent) {
-        Some(Absent { pointer, .. }) => format!("`{pointer}`"),
+        Some(a) => format!("`{}`", a.pointer()),
         None => "a value".to_string(),
     }
 }

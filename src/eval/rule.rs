@@ -191,7 +191,7 @@ impl<'a> Exec<'_, 'a> {
                     .map_or(doc, |v| super::embedded::located(v, doc));
                 let (node, path) = match &origin {
                     Some(Val::Node(_, id)) => (*id, at.pointer(*id)),
-                    Some(Val::Missing(Some(a))) => (a.at, a.pointer.clone()),
+                    Some(Val::Missing(Some(a))) => (a.at, a.pointer()),
                     _ => (subject_id, doc.pointer(subject_id)),
                 };
                 let (line, column) = at.position(node);
@@ -501,7 +501,7 @@ fn fact_loc(v: &Val<'_>, doc: &Document) -> Option<FactLoc> {
     let doc = super::embedded::located(v, doc);
     let (node, pointer, missing) = match v {
         Val::Node(_, id) => (*id, doc.pointer(*id), false),
-        Val::Missing(Some(a)) => (a.at, a.pointer.clone(), true),
+        Val::Missing(Some(a)) => (a.at, a.pointer(), true),
         _ => return None,
     };
     let (line, column) = doc.position(node);

@@ -14,8 +14,20 @@ pub struct Absent<'a> {
     pub doc: &'a Document,
     /// The nearest present parent.
     pub at: NodeId,
+    /// The path read below `at` and found absent, as JSON Pointer segments (`/encryption/kms`).
+    /// The whole pointer is worked out only when a finding names it: most missing reads end in
+    /// `??` and are never reported, and walking up to the root for each was a tenth of an
+    /// evaluation over optional fields.
+    pub rest: String,
+}
+
+impl Absent<'_> {
     /// The JSON Pointer that was read and found absent.
-    pub pointer: String,
+    pub fn pointer(&self) -> String {
+        let mut pointer = self.doc.pointer(self.at);
+        pointer.push_str(&self.rest);
+        pointer
+    }
 }
 
 /// A value during evaluation.
@@ -157,24 +169,20 @@ impl<'a> Val<'a> {
             Val::Node(doc, id) => match doc.field(*id, key) {
                 Some(child) => Val::Node(doc, child),
                 None => {
-                    let mut pointer = doc.pointer(*id);
-                    pointer.push('/');
-                    push_escaped(&mut pointer, key);
-                    Val::Missing(Some(Rc::new(Absent {
-                        doc,
-                        at: *id,
-                        pointer,
-                    })))
+                    let mut rest = String::with_capacity(key.len() + 1);
+                    rest.push('/');
+                    push_escaped(&mut rest, key);
+                    Val::Missing(Some(Rc::new(Absent { doc, at: *id, rest })))
                 }
             },
             Val::Missing(Some(a)) => {
-                let mut pointer = a.pointer.clone();
-                pointer.push('/');
-                push_escaped(&mut pointer, key);
+                let mut rest = a.rest.clone();
+                rest.push('/');
+                push_escaped(&mut rest, key);
                 Val::Missing(Some(Rc::new(Absent {
                     doc: a.doc,
                     at: a.at,
-                    pointer,
+                    rest,
                 })))
             }
             Val::Missing(None) => Val::Missing(None),
@@ -191,17 +199,16 @@ impl<'a> Val<'a> {
             match self {
                 Val::Node(doc, id) => {
                     let shown = if i < 0 { i + len as i64 } else { i };
-                    let pointer = format!("{}/{shown}", doc.pointer(*id));
                     Val::Missing(Some(Rc::new(Absent {
                         doc,
                         at: *id,
-                        pointer,
+                        rest: format!("/{shown}"),
                     })))
                 }
                 Val::Missing(Some(a)) => Val::Missing(Some(Rc::new(Absent {
                     doc: a.doc,
                     at: a.at,
-                    pointer: format!("{}/{i}", a.pointer),
+                    rest: format!("{}/{i}", a.rest),
                 }))),
                 _ => Val::Missing(None),
             }
