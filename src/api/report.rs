@@ -237,6 +237,21 @@ impl Report {
         crate::report::render_json(&self.inner)
     }
 
+    /// [`Report::to_json`] written to `w` while it is serialised, never held whole in memory.
+    /// Wrap a file or a socket in a [`std::io::BufWriter`].
+    ///
+    /// ```
+    /// # let engine = annexa::Engine::builder().policy_source("p.policy", "rule r { controls A.8.24 require 1 == 1 }").build()?;
+    /// # let report = engine.check(&annexa::Facts::new().value("f.json", serde_json::json!({})))?;
+    /// let mut bytes = Vec::new();
+    /// report.write_json(&mut bytes)?;
+    /// assert_eq!(bytes, report.to_json().into_bytes());
+    /// # Ok::<(), Box<dyn std::error::Error>>(())
+    /// ```
+    pub fn write_json(&self, mut w: impl std::io::Write) -> std::io::Result<()> {
+        crate::report::write_json(&self.inner, &mut w)
+    }
+
     /// The report in one of the CLI's formats without colour: `human`, `json`, `sarif`,
     /// `junit`, `markdown`, `github`, `html` (without the fact files' lines, which the CLI
     /// adds), `oscal` (dated today); `None` for another name.

@@ -211,24 +211,30 @@ pub fn run(args: &CheckArgs) -> u8 {
     let colour = args.output.is_none()
         && std::io::stdout().is_terminal()
         && std::env::var_os("NO_COLOR").is_none();
-    let text = match format {
-        Format::Human => report.render_human_with(colour, args.verbose, !args.no_snippets),
-        Format::Html => annexa::unstable::report::html::render_check(
-            annexa::unstable::findings_of(&report),
-            &mut annexa::unstable::report::snippet::SourceCache::new(),
-        ),
-        Format::Oscal => super::oscal::render(&report, args.now.as_deref()),
-        _ => report.render(format.name()).unwrap_or_default(),
-    };
     let delta = match (&base, &args.compare) {
         (Some(side), Some(file)) => super::compare::of_report(side, &report, file),
         _ => None,
     };
-    let text = match &delta {
-        Some(d) => super::compare::with_delta(format, text, d),
-        None => text,
+    let written = if format == Format::Json && delta.is_none() {
+        // streamed: a report of 100,000 violations is 30 MB the process need not hold
+        super::write_output_with(args.output.as_deref(), |w| report.write_json(w))
+    } else {
+        let text = match format {
+            Format::Human => report.render_human_with(colour, args.verbose, !args.no_snippets),
+            Format::Html => annexa::unstable::report::html::render_check(
+                annexa::unstable::findings_of(&report),
+                &mut annexa::unstable::report::snippet::SourceCache::new(),
+            ),
+            Format::Oscal => super::oscal::render(&report, args.now.as_deref()),
+            _ => report.render(format.name()).unwrap_or_default(),
+        };
+        let text = match &delta {
+            Some(d) => super::compare::with_delta(format, text, d),
+            None => text,
+        };
+        super::write_output(args.output.as_deref(), &text)
     };
-    if !super::write_output(args.output.as_deref(), &text) {
+    if !written {
         return EXIT_USAGE;
     }
     let ok = match &delta {

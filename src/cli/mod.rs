@@ -187,18 +187,21 @@ pub fn out(text: &str) -> bool {
         .and_then(|()| stdout.flush())
     {
         Ok(()) => true,
-        Err(e) => {
-            STDOUT_CLOSED.store(true, Ordering::Relaxed);
-            if e.kind() == std::io::ErrorKind::BrokenPipe {
-                return true;
-            }
-            print_diagnostic(&UsageError::new(
-                format!("cannot write standard output: {e}"),
-                "check where standard output goes (a full disk?)",
-            ));
-            false
-        }
+        Err(e) => stdout_failed(&e),
     }
+}
+
+/// Remembers that standard output failed and says why, unless the reader has gone.
+fn stdout_failed(e: &std::io::Error) -> bool {
+    STDOUT_CLOSED.store(true, Ordering::Relaxed);
+    if e.kind() == std::io::ErrorKind::BrokenPipe {
+        return true;
+    }
+    print_diagnostic(&UsageError::new(
+        format!("cannot write standard output: {e}"),
+        "check where standard output goes (a full disk?)",
+    ));
+    false
 }
 
 /// Parses `--now YYYY-MM-DD` (midnight UTC) into seconds since the epoch; prints the
@@ -220,17 +223,45 @@ pub fn parse_now(now: &str) -> Option<i64> {
 /// file cannot be written.
 pub fn write_output(path: Option<&str>, text: &str) -> bool {
     match path {
-        Some(path) => match std::fs::write(path, text) {
-            Ok(()) => true,
-            Err(e) => {
-                print_diagnostic(&UsageError::new(
-                    format!("cannot write `{path}`: {e}"),
-                    "check that the folder exists and is writable",
-                ));
-                false
-            }
-        },
+        Some(_) => write_output_with(path, |w| w.write_all(text.as_bytes())),
         None => out(text),
+    }
+}
+
+/// [`write_output`] for output produced while it is written (`write` gets a buffered file or
+/// standard output), so that a large report is never held whole in memory.
+pub fn write_output_with(
+    path: Option<&str>,
+    write: impl FnOnce(&mut dyn Write) -> std::io::Result<()>,
+) -> bool {
+    match path {
+        Some(path) => {
+            let written = std::fs::File::create(path).and_then(|file| {
+                let mut w = std::io::BufWriter::with_capacity(1 << 16, file);
+                write(&mut w)?;
+                w.flush()
+            });
+            match written {
+                Ok(()) => true,
+                Err(e) => {
+                    print_diagnostic(&UsageError::new(
+                        format!("cannot write `{path}`: {e}"),
+                        "check that the folder exists and is writable",
+                    ));
+                    false
+                }
+            }
+        }
+        None => {
+            if STDOUT_CLOSED.load(Ordering::Relaxed) {
+                return true;
+            }
+            let mut stdout = std::io::BufWriter::with_capacity(1 << 16, std::io::stdout().lock());
+            match write(&mut stdout).and_then(|()| stdout.flush()) {
+                Ok(()) => true,
+                Err(e) => stdout_failed(&e),
+            }
+        }
     }
 }
 

