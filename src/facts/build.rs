@@ -22,6 +22,10 @@ pub(crate) struct Builder {
     /// Object keys repeat (every dataset has a `name`): each distinct key is stored once.
     keys: Vec<Arc<str>>,
     key_ids: FastMap<Arc<str>, KeyId>,
+    /// By key id: the key that came next in an object the last time this key was seen (or
+    /// `KeyId::MAX`). Objects of one kind repeat their keys in one order, so the guess is
+    /// usually right and one comparison replaces a hash lookup ([`Builder::key_after`]).
+    follows: Vec<KeyId>,
     large: FastMap<(u32, KeyId), u32>,
     open_items: Vec<NodeId>,
     open_members: Vec<Member>,
@@ -54,6 +58,7 @@ impl Builder {
             members: Vec::with_capacity(text_len / 16),
             keys: Vec::new(),
             key_ids: FastMap::default(),
+            follows: Vec::new(),
             large: FastMap::default(),
             open_items: Vec::new(),
             open_members: Vec::new(),
@@ -74,6 +79,23 @@ impl Builder {
         let shared: Arc<str> = Arc::from(key);
         self.keys.push(Arc::clone(&shared));
         self.key_ids.insert(shared, id);
+        self.follows.push(KeyId::MAX);
+        id
+    }
+
+    /// [`Builder::key`] for the key that comes after `previous` in the same object: the key
+    /// that followed `previous` last time is tried first.
+    pub(crate) fn key_after(&mut self, previous: KeyId, key: &str) -> KeyId {
+        let guess = self.follows.get(previous as usize).copied();
+        if let Some(guess) = guess
+            && self.keys.get(guess as usize).is_some_and(|k| **k == *key)
+        {
+            return guess;
+        }
+        let id = self.key(key);
+        if let Some(slot) = self.follows.get_mut(previous as usize) {
+            *slot = id;
+        }
         id
     }
 

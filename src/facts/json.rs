@@ -278,14 +278,13 @@ impl Converter<'_> {
                 let mut key_start = self.next_quote(start);
                 let mut key = self.jiter.known_object()?.map(|k| self.builder.key(k));
                 while let Some(k) = key {
-                    let key_end = self.key_end(key_start);
                     let child =
                         on_stack(depth, || self.next_value(id, Some(key_start), depth + 1))?;
                     if self.builder.is_cfn_no_value(child, self.text) {
                         // CloudFormation treats the member as absent, as the YAML loader does
                         // with `!Ref AWS::NoValue`
                         key_start = self.next_quote(self.jiter.current_index());
-                        key = self.jiter.next_key()?.map(|k| self.builder.key(k));
+                        key = self.jiter.next_key()?.map(|next| self.builder.key_after(k, next));
                         continue;
                     }
                     if let Err(first) = self.builder.add_member(&mut object, k, child) {
@@ -293,11 +292,11 @@ impl Converter<'_> {
                         return Err(ConvError::Duplicate {
                             key: self.builder.key_str(k).to_string(),
                             first,
-                            second: Span::new(key_start, key_end),
+                            second: Span::new(key_start, self.key_end(key_start)),
                         });
                     }
                     key_start = self.next_quote(self.jiter.current_index());
-                    key = self.jiter.next_key()?.map(|k| self.builder.key(k));
+                    key = self.jiter.next_key()?.map(|next| self.builder.key_after(k, next));
                 }
                 self.builder.close_object(id, object);
                 return Ok(id);

@@ -49,8 +49,10 @@ const BLOCK: usize = 256;
 pub(crate) struct LineIndex {
     /// Byte offset of each line's first byte (the first is 0).
     starts: Vec<u32>,
-    /// Characters before byte `k * BLOCK`, for each block `k`.
+    /// Characters before byte `k * BLOCK`, for each block `k`; empty when the text is ASCII,
+    /// where characters are bytes.
     chars: Vec<u32>,
+    ascii: bool,
 }
 
 impl LineIndex {
@@ -62,13 +64,21 @@ impl LineIndex {
         let starts = std::iter::once(0)
             .chain(memchr::memchr_iter(b'\n', bytes).map(|i| saturate(i + 1)))
             .collect();
-        let mut chars = Vec::with_capacity(bytes.len() / BLOCK + 1);
-        let mut count: u32 = 0;
-        for block in bytes.chunks(BLOCK) {
-            chars.push(count);
-            count = count.saturating_add(char_count(block));
+        let ascii = bytes.is_ascii();
+        let mut chars = Vec::new();
+        if !ascii {
+            chars.reserve(bytes.len() / BLOCK + 1);
+            let mut count: u32 = 0;
+            for block in bytes.chunks(BLOCK) {
+                chars.push(count);
+                count = count.saturating_add(char_count(block));
+            }
         }
-        LineIndex { starts, chars }
+        LineIndex {
+            starts,
+            chars,
+            ascii,
+        }
     }
 
     /// 1-based line and column (in characters) of byte `offset` of `text` (the text this
@@ -92,6 +102,9 @@ impl LineIndex {
 
     /// The byte offset of character `index` of `text`.
     pub(crate) fn byte_of_char(&self, text: &str, index: usize) -> usize {
+        if self.ascii {
+            return index.min(text.len());
+        }
         let index = u32::try_from(index).unwrap_or(u32::MAX);
         // the last block that starts at or before the character
         let block = self
@@ -114,6 +127,9 @@ impl LineIndex {
 
     /// Characters of `text` before byte `offset`.
     fn chars_before(&self, text: &str, offset: usize) -> u32 {
+        if self.ascii {
+            return saturate(offset);
+        }
         let block = offset / BLOCK;
         let counted = self.chars.get(block).copied().unwrap_or(0);
         let tail = text.as_bytes().get(block * BLOCK..offset).unwrap_or(&[]);
@@ -145,9 +161,19 @@ mod tests {
     fn every_offset_has_the_line_and_column_of_a_plain_count() {
         // long enough to span blocks, with CRLF, multi-byte characters and an empty line
         let mut text = String::new();
+        let mut ascii = String::new();
         for i in 0..120 {
             text.push_str(&format!("{{\"é{i}\": [1,\r\n 2, \"日本\"]}}\n\n"));
+            ascii.push_str(&format!("{{\"e{i}\": [1,\r\n 2, \"ja\"]}}\n\n"));
         }
+        assert!(!LineIndex::new(&text).ascii);
+        assert!(LineIndex::new(&ascii).ascii);
+        agrees_with_a_plain_count(&text);
+        agrees_with_a_plain_count(&ascii);
+    }
+
+    fn agrees_with_a_plain_count(text: &str) {
+        let text = text.to_string();
         let index = LineIndex::new(&text);
         for offset in 0..=text.len() {
             if text.is_char_boundary(offset) {
