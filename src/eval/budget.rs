@@ -65,12 +65,25 @@ impl Budget {
     }
 
     /// Counts `steps` of work; the error is the sentence for the rule error.
+    ///
+    /// Called for every expression evaluated: the common case (under the limit, no poll due,
+    /// no stop) is two additions and one test, inlined; the rest is [`Budget::steps_checked`].
+    #[inline]
     pub(crate) fn steps(&mut self, steps: u64) -> Result<(), String> {
         self.steps = self.steps.saturating_add(steps);
+        self.unpolled = self.unpolled.saturating_add(steps);
+        if self.steps > self.step_limit || self.unpolled >= POLL_EVERY || self.stopped.is_some()
+        {
+            return self.steps_checked();
+        }
+        Ok(())
+    }
+
+    #[cold]
+    fn steps_checked(&mut self) -> Result<(), String> {
         if self.steps > self.step_limit {
             return Err(format!("evaluation exceeded {} steps", self.step_limit));
         }
-        self.unpolled = self.unpolled.saturating_add(steps);
         if self.unpolled >= POLL_EVERY {
             self.unpolled = 0;
             self.poll();

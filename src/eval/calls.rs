@@ -13,16 +13,22 @@
 
 use std::rc::Rc;
 
+use smallvec::SmallVec;
+
 use super::value::Val;
 use crate::findings::EvidenceGap;
 
 /// What identifies a call: the function and each argument by identity (a fact node, a policy
 /// constant) or by value (scalars, computed strings). Calls with a computed list, object or a
 /// missing value among their arguments are not remembered.
+///
+/// The arguments are held inline up to three (nearly every pack helper takes one or two): a
+/// key is made on every call, remembered or not, and a heap allocation per call showed in the
+/// evaluator's profile.
 #[derive(Clone, PartialEq, Eq, Hash)]
 pub(crate) struct CallKey {
     function: usize,
-    args: Vec<ArgKey>,
+    args: SmallVec<[ArgKey; 3]>,
 }
 
 #[derive(Clone, PartialEq, Eq, Hash)]
@@ -53,7 +59,7 @@ impl CallKey {
                     Val::Missing(_) | Val::List(_) | Val::Object(_) => return None,
                 })
             })
-            .collect::<Option<Vec<_>>>()?;
+            .collect::<Option<SmallVec<_>>>()?;
         Some(CallKey { function, args })
     }
 }
