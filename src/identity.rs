@@ -146,7 +146,7 @@ pub fn gap_fingerprint(
 
 /// The `require`'s part of the identity: its condition text without any whitespace.
 pub fn require_text(text: &str) -> String {
-    text.chars().filter(|c| !c.is_whitespace()).collect()
+    crate::compile::require_identity(text)
 }
 
 /// The fingerprint of a violation of `rule`: SHA-256 (hex) of [`VERSION`], the rule id, the

@@ -303,6 +303,9 @@ pub enum Stmt {
         message: Option<Template>,
         /// The check's source text.
         text: Arc<str>,
+        /// That text without whitespace: the require's part of every violation's identity
+        /// ([`crate::identity::require_text`]), worked out once, not per violation.
+        identity: Arc<str>,
         /// Byte offset of the `require`, for ordering violations.
         order: usize,
     },
@@ -430,3 +433,15 @@ pub struct Rule {
     /// Where the `rule` keyword is.
     pub span: Span,
 }
+
+/// A require's condition text without any whitespace: its part of every violation's identity,
+/// so that reformatting a policy keeps its findings' fingerprints.
+///
+/// ```
+/// use annexa::unstable::compile::require_identity;
+/// assert_eq!(require_identity("d.a  ==\n  1"), "d.a==1");
+/// ```
+pub fn require_identity(text: &str) -> String {
+    text.chars().filter(|c| !c.is_whitespace()).collect()
+}
+

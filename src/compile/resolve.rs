@@ -90,12 +90,16 @@ impl<'c> Scope<'c> {
                 cond,
                 message,
                 span,
-            } => ir::Stmt::Require {
-                cond: self.expr(cond),
-                message: message.as_ref().map(|m| self.template(m)),
-                text: self.text(cond.span),
-                order: span.start,
-            },
+            } => {
+                let text = self.text(cond.span);
+                ir::Stmt::Require {
+                    cond: self.expr(cond),
+                    message: message.as_ref().map(|m| self.template(m)),
+                    identity: Arc::from(ir::require_identity(&text)),
+                    text,
+                    order: span.start,
+                }
+            }
             ast::Stmt::For {
                 var, iter, body, ..
             } => {

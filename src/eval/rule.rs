@@ -141,6 +141,7 @@ impl<'a> Exec<'_, 'a> {
                 cond,
                 message,
                 text,
+                identity,
                 order,
             } => {
                 self.reached = true;
@@ -206,7 +207,7 @@ impl<'a> Exec<'_, 'a> {
                     origin.as_ref(),
                     id_node,
                     &path,
-                    text,
+                    identity,
                 );
                 self.violations.push(Violation {
                     message,
@@ -656,7 +657,7 @@ fn identity_of(
     origin: Option<&Val<'_>>,
     node: NodeId,
     path: &str,
-    text: &str,
+    require_identity: &str,
 ) -> crate::identity::Located {
     let node_pointer = match origin {
         Some(Val::Missing(Some(_))) => doc.pointer(node),
@@ -664,9 +665,7 @@ fn identity_of(
     };
     let mut located = crate::identity::locate(doc, subject_id, subject, node, &node_pointer, path);
     located.locator.push('\0');
-    located
-        .locator
-        .push_str(&crate::identity::require_text(text));
+    located.locator.push_str(require_identity);
     located
 }
 
