@@ -12,6 +12,8 @@ pub mod oscal;
 mod sarif;
 pub mod snippet;
 
+use std::io::Write as _;
+
 use crate::findings::Report;
 
 pub use crate::source::relative_path;
@@ -117,6 +119,10 @@ pub fn render_json(report: &Report) -> String {
 /// [`render_json`] written to `w` as it is serialised: a large report is never held whole in
 /// memory (30 MB for 100,000 violations).
 pub fn write_json(report: &Report, w: &mut impl std::io::Write) -> std::io::Result<()> {
-    serde_json::to_writer_pretty(&mut *w, report)?;
-    w.write_all(b"\n")
+    // serde_json writes a few bytes at a time: through a buffer of its own, those writes are
+    // inlined copies, not a call each into `w` (often a `dyn Write`)
+    let mut buffered = std::io::BufWriter::with_capacity(1 << 16, w);
+    serde_json::to_writer_pretty(&mut buffered, report)?;
+    buffered.write_all(b"\n")?;
+    buffered.flush()
 }
