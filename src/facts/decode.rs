@@ -20,6 +20,14 @@ pub(crate) fn decode_owned(name: &str, mut owned: Vec<u8>) -> Result<String, Fac
     } else {
         0
     };
+    if bom == 0 && !utf16 && !owned.contains(&0) {
+        // the common case, validated once (a text without the UTF-8 BOM cannot start with
+        // U+FEFF, whose UTF-8 encoding is the BOM)
+        return match String::from_utf8(owned) {
+            Ok(text) => Ok(text),
+            Err(e) => decode_slow(name, e.as_bytes()),
+        };
+    }
     let fast = !utf16
         && !owned.contains(&0)
         && std::str::from_utf8(owned.get(bom..).unwrap_or(&[]))
