@@ -120,8 +120,9 @@ impl Failure {
     }
 }
 
-/// A mapping key waiting for its value: key, position, char index and char length.
-type PendingKey = (KeyId, usize, Marker, usize);
+/// A mapping key waiting for its value: key, position, char index and the char length of its
+/// label in a duplicate-key error (`None`: the key's own length, counted only for that error).
+type PendingKey = (KeyId, usize, Marker, Option<usize>);
 
 /// An open collection.
 enum Frame {
@@ -137,6 +138,9 @@ enum Frame {
         anchor: usize,
         /// The key waiting for its value: text, position, char index and char length.
         key: Option<PendingKey>,
+        /// The mapping's previous key (`KeyId::MAX` before the first), for
+        /// [`crate::facts::build::Builder::key_after`].
+        last_key: KeyId,
         /// A merge key `<<` is waiting for its value.
         merge_pending: bool,
         /// The mappings merged into this one, earlier ones winning.
@@ -162,6 +166,7 @@ impl Frame {
             object,
             anchor,
             key,
+            last_key: KeyId::MAX,
             merge_pending: false,
             merges: Vec::new(),
             role,
@@ -396,12 +401,18 @@ impl Loader<'_> {
     }
 
     fn set_key(&mut self, key: &str, mark: Marker) {
-        let len = key.chars().count();
         let Some(doc) = self.doc.as_mut() else {
             return;
         };
-        if let Some(Frame::Map { key: slot, .. }) = doc.stack.last_mut() {
-            *slot = Some((doc.builder.key(key), pos(mark), mark, len));
+        if let Some(Frame::Map {
+            key: slot,
+            last_key,
+            ..
+        }) = doc.stack.last_mut()
+        {
+            let id = doc.builder.key_after(*last_key, key);
+            *last_key = id;
+            *slot = Some((id, pos(mark), mark, None));
         }
     }
 
@@ -477,11 +488,12 @@ impl Loader<'_> {
                     && let Err(first) = doc.builder.add_member(object, key, id)
                 {
                     let first = doc.builder.node(first).map_or(0, |n| n.at as usize);
+                    let key = doc.builder.key_str(key);
                     return Err(Failure::Duplicate {
-                        key: Box::from(doc.builder.key_str(key)),
+                        key: Box::from(key),
                         first,
                         second: mark,
-                        second_len: len,
+                        second_len: len.unwrap_or_else(|| key.chars().count()),
                     });
                 }
             }

@@ -171,7 +171,7 @@ impl Loader<'_> {
         }
         let key = doc.builder.key(function);
         let object = doc.builder.open_object();
-        let key = Some((key, pos(mark), mark, 1));
+        let key = Some((key, pos(mark), mark, Some(1)));
         doc.stack
             .push(Frame::map(id, object, anchor, key, MapRole::Wrapper));
         Ok(())
@@ -239,7 +239,7 @@ impl Loader<'_> {
                 let place = Place {
                     parent: id,
                     pos: at,
-                    key: Some((key, at, mark, 1)),
+                    key: Some((key, at, mark, Some(1))),
                     depth: doc.stack.len(),
                 };
                 self.copy(child, place, mark)?;
