@@ -271,7 +271,9 @@ fn merge_pipeline(
             crate::facts::MergeError::Conflict(_) => {
                 "give the value in one file only, or the same value in both"
             }
-            crate::facts::MergeError::TooLarge(_) => "check fewer files at once, or without --merge",
+            crate::facts::MergeError::TooLarge(_) => {
+                "check fewer files at once, or without --merge"
+            }
         };
         Error::one(
             ErrorKind::Facts,

@@ -444,4 +444,3 @@ pub struct Rule {
 pub fn require_identity(text: &str) -> String {
     text.chars().filter(|c| !c.is_whitespace()).collect()
 }
-

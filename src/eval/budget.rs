@@ -72,8 +72,7 @@ impl Budget {
     pub(crate) fn steps(&mut self, steps: u64) -> Result<(), String> {
         self.steps = self.steps.saturating_add(steps);
         self.unpolled = self.unpolled.saturating_add(steps);
-        if self.steps > self.step_limit || self.unpolled >= POLL_EVERY || self.stopped.is_some()
-        {
+        if self.steps > self.step_limit || self.unpolled >= POLL_EVERY || self.stopped.is_some() {
             return self.steps_checked();
         }
         Ok(())

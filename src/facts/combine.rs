@@ -13,6 +13,12 @@ use super::{
 
 /// The documents are too large to be one document: a combined arena addresses its text, its
 /// decoded strings, its nodes and its element and member buffers with 31- or 32-bit offsets.
+///
+/// ```
+/// use annexa::unstable::facts::TooLargeToCombine;
+/// let e = TooLargeToCombine { what: "bytes of text", total: 3 << 30, limit: (1 << 31) - 1 };
+/// assert!(e.to_string().starts_with("the files together have 3221225472 bytes of text"));
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct TooLargeToCombine {
     /// What overflows ("bytes of text", "values", ...).
@@ -313,7 +319,10 @@ mod tests {
         .check()
         .unwrap_err();
         assert_eq!(err.what, "bytes of text");
-        assert!(err.to_string().contains("2147483648 bytes of text"), "{err}");
+        assert!(
+            err.to_string().contains("2147483648 bytes of text"),
+            "{err}"
+        );
         let err = Totals {
             members: u64::from(u32::MAX) + 1,
             ..Totals::default()

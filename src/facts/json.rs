@@ -284,7 +284,10 @@ impl Converter<'_> {
                         // CloudFormation treats the member as absent, as the YAML loader does
                         // with `!Ref AWS::NoValue`
                         key_start = self.next_quote(self.jiter.current_index());
-                        key = self.jiter.next_key()?.map(|next| self.builder.key_after(k, next));
+                        key = self
+                            .jiter
+                            .next_key()?
+                            .map(|next| self.builder.key_after(k, next));
                         continue;
                     }
                     if let Err(first) = self.builder.add_member(&mut object, k, child) {
@@ -296,7 +299,10 @@ impl Converter<'_> {
                         });
                     }
                     key_start = self.next_quote(self.jiter.current_index());
-                    key = self.jiter.next_key()?.map(|next| self.builder.key_after(k, next));
+                    key = self
+                        .jiter
+                        .next_key()?
+                        .map(|next| self.builder.key_after(k, next));
                 }
                 self.builder.close_object(id, object);
                 return Ok(id);

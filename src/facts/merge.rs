@@ -38,6 +38,14 @@ impl std::fmt::Display for MergeConflict {
 }
 
 /// Why files cannot be merged.
+///
+/// ```
+/// use annexa::unstable::facts::{Document, MergeError, merge};
+/// let a = Document::from_json("a.yaml", &serde_json::json!({"pipeline": {"owner": "x"}}));
+/// let b = Document::from_json("b.yaml", &serde_json::json!({"pipeline": {"owner": "y"}}));
+/// let Err(MergeError::Conflict(c)) = merge(&[a, b]) else { panic!() };
+/// assert_eq!(c.pointer, "/pipeline/owner");
+/// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum MergeError {
     /// Two files disagree at one place.
