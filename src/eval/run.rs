@@ -6,7 +6,6 @@
 //! and remediation are rendered on the first document of each run that has it in scope, so the
 //! first document of all (the one the merge keeps) renders them exactly as one thread would.
 
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
 
 use super::expr::Ctx;
@@ -77,40 +76,33 @@ pub(super) fn documents(
     // several runs per thread, so one slow document does not leave the other threads idle
     let run_len = documents.len().div_ceil(jobs * 4).max(MIN_RUN);
     let runs: Vec<&[Document]> = documents.chunks(run_len).collect();
-    let next = AtomicUsize::new(0);
-    let results: Mutex<Vec<Option<RunResult>>> = Mutex::new(runs.iter().map(|_| None).collect());
-    std::thread::scope(|s| {
-        for _ in 0..jobs {
-            s.spawn(|| {
-                let mut budget = budget::Budget::new(options);
-                loop {
-                    let i = next.fetch_add(1, Ordering::Relaxed);
-                    let Some(run) = runs.get(i) else {
-                        break;
-                    };
-                    let result = sequence(
-                        program,
-                        run,
-                        overrides,
-                        options,
-                        recognition,
-                        &mut budget,
-                        None,
-                    );
-                    let stop = result.is_err();
-                    if let Ok(mut slots) = results.lock()
-                        && let Some(slot) = slots.get_mut(i)
-                    {
-                        *slot = Some(result);
-                    }
-                    if stop {
-                        break;
-                    }
-                }
-            });
+    let per_thread = on_threads(jobs, runs.len(), |next| {
+        let mut budget = budget::Budget::new(options);
+        let mut mine = Vec::new();
+        while let Some((i, run)) = next().and_then(|i| Some((i, *runs.get(i)?))) {
+            let result = sequence(
+                program,
+                run,
+                overrides,
+                options,
+                recognition,
+                &mut budget,
+                None,
+            );
+            let stop = result.is_err();
+            mine.push((i, result));
+            if stop {
+                break;
+            }
         }
+        mine
     });
-    let slots = results.into_inner().unwrap_or_else(|p| p.into_inner());
+    let mut slots: Vec<Option<RunResult>> = runs.iter().map(|_| None).collect();
+    for (i, result) in per_thread.into_iter().flatten() {
+        if let Some(slot) = slots.get_mut(i) {
+            *slot = Some(result);
+        }
+    }
     let mut all = Vec::with_capacity(documents.len());
     for slot in slots {
         match slot {
@@ -292,56 +284,44 @@ pub(super) fn one_threaded(
         marks: recognition.marks(),
     };
     for wave in waves(program) {
-        let next = AtomicUsize::new(0);
-        // (position in the wave, rule, what it gave)
-        type Done = (usize, usize, Result<Judged, EvalError>);
-        let done: Mutex<Vec<Done>> = Mutex::new(Vec::new());
-        let marks: Mutex<Vec<bool>> = Mutex::new(recognition.marks());
         let (statuses_now, rendered_now) = (&statuses, &*rendered);
-        std::thread::scope(|s| {
-            for _ in 0..jobs.min(wave.len()) {
-                s.spawn(|| {
-                    let fallback_file = crate::source::SourceFile::new("", "");
-                    let arena = embedded::Arena::new();
-                    let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
-                    ctx.embedded = embedded::Docs::new(&arena);
-                    let mut scopes = ScopeMemo::new(program);
-                    let mut my_marks = recognition.marks();
-                    let mut mine = Vec::new();
-                    loop {
-                        let i = next.fetch_add(1, Ordering::Relaxed);
-                        let Some(&rule_id) = wave.get(i) else {
-                            break;
-                        };
-                        let wants_texts = rendered_now.get(rule_id).is_some_and(|done| !done);
-                        let judged = judge(
-                            &mut ctx,
-                            program,
-                            rule_id,
-                            statuses_now,
-                            &mut scopes,
-                            recognition,
-                            &mut my_marks,
-                            wants_texts,
-                        );
-                        let stop = judged.is_err();
-                        mine.push((i, rule_id, judged));
-                        if stop {
-                            break;
-                        }
-                    }
-                    if let Ok(mut all) = marks.lock() {
-                        for (mark, mine) in all.iter_mut().zip(my_marks) {
-                            *mark |= mine;
-                        }
-                    }
-                    if let Ok(mut done) = done.lock() {
-                        done.extend(mine);
-                    }
-                });
+        let per_thread = on_threads(jobs.min(wave.len()), wave.len(), |next| {
+            let fallback_file = crate::source::SourceFile::new("", "");
+            let arena = embedded::Arena::new();
+            let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
+            ctx.embedded = embedded::Docs::new(&arena);
+            let mut scopes = ScopeMemo::new(program);
+            let mut my_marks = recognition.marks();
+            // (position in the wave, rule, what it gave)
+            let mut mine = Vec::new();
+            while let Some((i, rule_id)) = next().and_then(|i| Some((i, *wave.get(i)?))) {
+                let wants_texts = rendered_now.get(rule_id).is_some_and(|done| !done);
+                let judged = judge(
+                    &mut ctx,
+                    program,
+                    rule_id,
+                    statuses_now,
+                    &mut scopes,
+                    recognition,
+                    &mut my_marks,
+                    wants_texts,
+                );
+                let stop = judged.is_err();
+                mine.push((i, rule_id, judged));
+                if stop {
+                    break;
+                }
             }
+            (mine, my_marks)
         });
-        let mut done = done.into_inner().unwrap_or_else(|p| p.into_inner());
+        let mut done = Vec::with_capacity(wave.len());
+        let mut marks = recognition.marks();
+        for (mine, my_marks) in per_thread {
+            done.extend(mine);
+            for (mark, mine) in marks.iter_mut().zip(my_marks) {
+                *mark |= mine;
+            }
+        }
         done.sort_unstable_by_key(|&(i, _, _)| i);
         // a rule nobody took: a thread stopped on an error, which comes first
         if done.len() < wave.len() && !done.iter().any(|(_, _, r)| r.is_err()) {
@@ -350,12 +330,34 @@ pub(super) fn one_threaded(
         for (_, rule_id, judged) in done {
             record(&mut run, &mut statuses, rendered, rule_id, judged?);
         }
-        let marks = marks.into_inner().unwrap_or_else(|p| p.into_inner());
         for (mark, wave_mark) in run.marks.iter_mut().zip(marks) {
             *mark |= wave_mark;
         }
     }
     Ok(run)
+}
+
+/// Runs `worker` on `jobs` scoped threads and gives what each returned, in spawn order. Every
+/// call of a worker's `next` hands out the next of the indexes `0..count` (`None` once all are
+/// out), so a thread that finishes early takes more. A worker's panic is raised again here, as
+/// `std::thread::scope` would.
+fn on_threads<R: Send>(
+    jobs: usize,
+    count: usize,
+    worker: impl Fn(&dyn Fn() -> Option<usize>) -> R + Sync,
+) -> Vec<R> {
+    let counter = AtomicUsize::new(0);
+    let next = || {
+        let i = counter.fetch_add(1, Ordering::Relaxed);
+        (i < count).then_some(i)
+    };
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..jobs).map(|_| s.spawn(|| worker(&next))).collect();
+        handles
+            .into_iter()
+            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
+            .collect()
+    })
 }
 
 /// The rules in graph order, cut into runs in which no rule waits (`when`) for another rule
