@@ -62,6 +62,7 @@ mod source;
 mod stdlib;
 mod syntax;
 mod testing;
+mod threads;
 mod walk;
 
 pub use api::{
@@ -116,6 +117,7 @@ pub mod unstable {
         stdlib,
         syntax,
         testing,
+        threads,
         walk
     );
 

@@ -40,10 +40,23 @@ pub fn files() -> Vec<(String, &'static str)> {
 /// assert!(compiled.program.is_some());
 /// ```
 pub fn modules() -> Result<Vec<Module>, Diagnostic> {
-    files()
-        .iter()
-        .map(|(name, text)| crate::syntax::parse(&SourceFile::new(name.as_str(), *text)))
-        .collect()
+    modules_on(1)
+}
+
+/// [`modules`] parsed on up to `jobs` threads (the same modules, in the same order): every
+/// run that uses the packs parses them before it reads a fact.
+///
+/// ```
+/// let one = annexa::unstable::pack::modules().unwrap();
+/// let two = annexa::unstable::pack::modules_on(2).unwrap();
+/// assert_eq!(one.len(), two.len());
+/// ```
+pub fn modules_on(jobs: usize) -> Result<Vec<Module>, Diagnostic> {
+    crate::threads::map_ordered(jobs, &files(), |(name, text)| {
+        crate::syntax::parse(&SourceFile::new(name.as_str(), *text))
+    })
+    .into_iter()
+    .collect()
 }
 
 /// The namespace a pack file declares (`policy ml.common "…"`), read from its header line

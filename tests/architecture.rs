@@ -24,6 +24,7 @@ use petgraph::graphmap::DiGraphMap;
 /// The table of docs/architecture.md lists the same names in the same order.
 const LAYERS: &[&str] = &[
     "source",
+    "threads",
     "walk",
     "date",
     "diagnostics",
@@ -387,7 +388,7 @@ fn a_reference_to_a_later_layer_is_named_with_its_file_and_line() {
         problems,
         vec![
             "src/compile/mod.rs:4: `compile` refers to `findings` (`crate::findings::Severity`), \
-             a later layer: `compile` is layer 11 and may use only layers before it \
+             a later layer: `compile` is layer 12 and may use only layers before it \
              (docs/architecture.md)"
                 .to_string()
         ]

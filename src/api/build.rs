@@ -100,6 +100,12 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
     }
     sources.extend(parts.sources.iter().cloned());
 
+    // policies are parsed on as many threads as evaluation gets
+    let jobs = match parts.jobs {
+        Some(0) => std::thread::available_parallelism().map_or(1, usize::from),
+        Some(n) => n,
+        None => 1,
+    };
     let mut modules: Vec<Module> = Vec::new();
     if builtin {
         match packs.as_deref() {
@@ -112,13 +118,17 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
                     )
                 })?)
             }
-            _ => modules
-                .extend(crate::pack::modules().map_err(|d| Error::one(ErrorKind::Policy, d))?),
+            _ => modules.extend(
+                crate::pack::modules_on(jobs).map_err(|d| Error::one(ErrorKind::Policy, d))?,
+            ),
         }
     }
     let mut parse_errors = Vec::new();
-    for (name, text) in &sources {
-        match crate::syntax::parse(&SourceFile::new(name.as_str(), text.as_str())) {
+    let parsed = crate::threads::map_ordered(jobs, &sources, |(name, text)| {
+        crate::syntax::parse(&SourceFile::new(name.as_str(), text.as_str()))
+    });
+    for result in parsed {
+        match result {
             Ok(m) => modules.push(m),
             Err(d) => parse_errors.push(Box::new(d) as Boxed),
         }
@@ -153,11 +163,7 @@ pub(crate) fn build(parts: Parts) -> Result<Engine, Error> {
     if let Some(now) = parts.now {
         options.now = now;
     }
-    options.jobs = match parts.jobs {
-        Some(0) => std::thread::available_parallelism().map_or(1, usize::from),
-        Some(n) => n,
-        None => 1,
-    };
+    options.jobs = jobs;
     // the file's params first, so that a builder param for the same param wins
     if let Some(config) = &config {
         for param in &config.params {

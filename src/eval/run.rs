@@ -6,7 +6,7 @@
 //! and remediation are rendered on the first document of each run that has it in scope, so the
 //! first document of all (the one the merge keeps) renders them exactly as one thread would.
 
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::Ordering;
 
 use super::expr::Ctx;
 use super::rule::{DocOutcome, run_rule};
@@ -15,6 +15,7 @@ use super::{EvalError, EvalOptions, ReachedRequires, RuleTexts, blocked, budget,
 use crate::compile::Program;
 use crate::facts::Document;
 use crate::findings::Status;
+use crate::threads::on_threads;
 
 /// What one document gave: the outcome of each rule that had it in scope, in evaluation order;
 /// the texts rendered on it; which packs recognised it.
@@ -335,29 +336,6 @@ pub(super) fn one_threaded(
         }
     }
     Ok(run)
-}
-
-/// Runs `worker` on `jobs` scoped threads and gives what each returned, in spawn order. Every
-/// call of a worker's `next` hands out the next of the indexes `0..count` (`None` once all are
-/// out), so a thread that finishes early takes more. A worker's panic is raised again here, as
-/// `std::thread::scope` would.
-fn on_threads<R: Send>(
-    jobs: usize,
-    count: usize,
-    worker: impl Fn(&dyn Fn() -> Option<usize>) -> R + Sync,
-) -> Vec<R> {
-    let counter = AtomicUsize::new(0);
-    let next = || {
-        let i = counter.fetch_add(1, Ordering::Relaxed);
-        (i < count).then_some(i)
-    };
-    std::thread::scope(|s| {
-        let handles: Vec<_> = (0..jobs).map(|_| s.spawn(|| worker(&next))).collect();
-        handles
-            .into_iter()
-            .map(|h| h.join().unwrap_or_else(|p| std::panic::resume_unwind(p)))
-            .collect()
-    })
 }
 
 /// The rules in graph order, cut into runs in which no rule waits (`when`) for another rule
