@@ -67,6 +67,11 @@ pub(crate) struct Ctx<'a> {
     calls: HashMap<CallKey, CallMemo<'a>, join::FastHash>,
     /// Host functions called so far: a call that reached one is not remembered.
     host_calls: u64,
+    /// Set while a `scope` is decided: only its truth matters (not the fact that decided it,
+    /// nor its gaps), so a function call in it is answered like a value, from the calls
+    /// remembered on this document, instead of through its body for the deciding fact. Every
+    /// rule of a pack asks its scope of every document; the same few helpers answer them all.
+    pub(crate) scoping: bool,
 }
 
 impl<'a> Ctx<'a> {
@@ -96,6 +101,7 @@ impl<'a> Ctx<'a> {
             embedded: Default::default(),
             calls: HashMap::default(),
             host_calls: 0,
+            scoping: false,
         }
     }
 
@@ -206,7 +212,7 @@ impl<'a> Ctx<'a> {
         &mut self,
         slots: usize,
         file: &'a SourceFile,
-        args: Vec<Val<'a>>,
+        args: impl IntoIterator<Item = Val<'a>>,
         f: impl FnOnce(&mut Ctx<'a>) -> Result<T>,
     ) -> Result<T> {
         let saved_base = self.base;
@@ -409,7 +415,9 @@ impl<'a> Ctx<'a> {
                 let Some(def) = self.program.fns.get(*id) else {
                     return Ok(Val::Missing(None));
                 };
-                let mut values = Vec::with_capacity(args.len());
+                // inline: most calls are answered from the remembered ones, and an argument
+                // vector on the heap was one allocation per call
+                let mut values: smallvec::SmallVec<[Val<'a>; 3]> = smallvec::SmallVec::new();
                 for a in args {
                     values.push(self.eval(a)?);
                 }
@@ -694,6 +702,14 @@ impl<'a> Ctx<'a> {
                 over,
                 pred,
             } => self.quantifier(*kind, *slot, over, pred, e.span),
+            ExprKind::CallFn(..) if self.scoping => {
+                let v = self.eval(e)?;
+                let truth = self.truth(&v, e.span)?;
+                Ok(Cond {
+                    truth,
+                    origin: None,
+                })
+            }
             ExprKind::CallFn(id, args) => {
                 // through the body, so the fact that decided is the caller's argument
                 let Some(def) = self.program.fns.get(*id) else {

@@ -66,7 +66,9 @@ impl ScopeMemo {
 /// and what the scope could not decide is no evidence gap of the rule.
 fn holds<'a>(ctx: &mut Ctx<'a>, expr: &'a crate::compile::Expr) -> Result<bool, String> {
     let gaps = ctx.gaps.len();
+    ctx.scoping = true;
     let result = ctx.cond(expr).map(|c| c.truth == Tri::True);
+    ctx.scoping = false;
     ctx.gaps.truncate(gaps);
     result.map_err(|e| e.message)
 }
