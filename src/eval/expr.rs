@@ -7,6 +7,9 @@ use std::collections::{HashMap, HashSet};
 
 use super::builtins;
 use super::calls::{CallKey, CallMemo};
+
+/// A call's argument values (see `Ctx::args`).
+type Args<'a> = smallvec::SmallVec<[Val<'a>; 3]>;
 use super::join::{self, BaseKey, JoinIndex};
 use super::ops::{self, Tri};
 use super::trace::TraceEvent;
@@ -308,6 +311,16 @@ impl<'a> Ctx<'a> {
 
     // ------------------------------------------------------------ values
 
+    /// The values of a call's arguments, held inline up to three (nearly every call): calls
+    /// run per subject and per rule, and a vector on the heap was one allocation per call.
+    fn args(&mut self, args: &'a [Expr]) -> Result<Args<'a>> {
+        let mut values = Args::new();
+        for a in args {
+            values.push(self.eval(a)?);
+        }
+        Ok(values)
+    }
+
     /// Evaluates an expression to a value.
     pub(crate) fn eval(&mut self, e: &'a Expr) -> Result<Val<'a>> {
         let value = crate::source::grow_stack(|| self.eval_here(e))?;
@@ -415,12 +428,7 @@ impl<'a> Ctx<'a> {
                 let Some(def) = self.program.fns.get(*id) else {
                     return Ok(Val::Missing(None));
                 };
-                // inline: most calls are answered from the remembered ones, and an argument
-                // vector on the heap was one allocation per call
-                let mut values: smallvec::SmallVec<[Val<'a>; 3]> = smallvec::SmallVec::new();
-                for a in args {
-                    values.push(self.eval(a)?);
-                }
+                let values = self.args(args)?;
                 let key = CallKey::of(*id, &values);
                 if let Some(value) = key.as_ref().and_then(|k| self.remembered(k, e.span)) {
                     return Ok(value);
@@ -444,10 +452,7 @@ impl<'a> Ctx<'a> {
                 value
             }
             ExprKind::CallBuiltin(b, args) => {
-                let mut values = Vec::with_capacity(args.len());
-                for a in args {
-                    values.push(self.eval(a)?);
-                }
+                let values = self.args(args)?;
                 self.charge(builtins::cost(*b, &values), e.span)?;
                 if super::embedded::handles(*b) {
                     let arg = values.first().cloned().unwrap_or(Val::Missing(None));
@@ -458,10 +463,7 @@ impl<'a> Ctx<'a> {
                 }
             }
             ExprKind::CallHost(id, args) => {
-                let mut values = Vec::with_capacity(args.len());
-                for a in args {
-                    values.push(self.eval(a)?);
-                }
+                let values = self.args(args)?;
                 self.charge(builtins::cost_of_args(&values), e.span)?;
                 let Some(f) = self.program.hosts.get(*id) else {
                     return Ok(Val::Missing(None));
@@ -718,10 +720,7 @@ impl<'a> Ctx<'a> {
                         origin: None,
                     });
                 };
-                let mut values = Vec::with_capacity(args.len());
-                for a in args {
-                    values.push(self.eval(a)?);
-                }
+                let values = self.args(args)?;
                 self.with_frame(def.slots, &def.file, values, |ctx| ctx.cond(&def.body))
             }
             _ => {
