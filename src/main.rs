@@ -12,10 +12,9 @@ use std::process::ExitCode;
 /// Turns transparent huge pages off for this process. mimalloc asks for them (`madvise`), and
 /// where the kernel compacts memory to serve such a request (`defrag` of `madvise`, the
 /// default of many distributions), a run that starts while memory is fragmented, for instance
-/// right after another large process ended, stalls in the kernel: on the benchmark's VM, 1 s
-/// of system time for a 1.5 s run, against 0.25 s with 4 KiB pages (docs/performance.md). A
-/// short-lived process gains little from huge pages' fewer TLB misses. Failure (an old kernel)
-/// changes nothing but speed.
+/// right after another large process ended, stalls in the kernel (docs/performance.md; the
+/// measurements are in the commit that added this). A short-lived process gains little from
+/// huge pages' fewer TLB misses. Failure (an old kernel) changes nothing but speed.
 fn avoid_huge_page_stalls() {
     #[cfg(target_os = "linux")]
     let _ = rustix::thread::disable_transparent_huge_pages(true);

@@ -216,7 +216,7 @@ pub fn run(args: &CheckArgs) -> u8 {
         _ => None,
     };
     let written = if format == Format::Json && delta.is_none() {
-        // streamed: a report of 100,000 violations is 30 MB the process need not hold
+        // streamed: the report of a large fact file is tens of megabytes the process need not hold
         super::write_output_with(args.output.as_deref(), |w| report.write_json(w))
     } else {
         let text = match format {

@@ -117,7 +117,7 @@ pub fn render_json(report: &Report) -> String {
 }
 
 /// [`render_json`] written to `w` as it is serialised: a large report is never held whole in
-/// memory (30 MB for 100,000 violations).
+/// memory (tens of megabytes for a large fact file).
 pub fn write_json(report: &Report, w: &mut impl std::io::Write) -> std::io::Result<()> {
     // serde_json writes a few bytes at a time: through a buffer of its own, those writes are
     // inlined copies, not a call each into `w` (often a `dyn Write`)
