@@ -155,9 +155,13 @@ pub fn require_text(text: &str) -> String {
 /// are the same finding (a list with two elements of the same key gives two, told apart only
 /// by the SARIF occurrence counter).
 pub fn fingerprint(rule: &str, v: &Violation, cwd: Option<&std::path::Path>) -> String {
-    let document = relative_path(&v.document, cwd);
+    fingerprint_in(rule, v, &relative_path(&v.document, cwd))
+}
+
+/// [`fingerprint`] with the document's relative path worked out already.
+fn fingerprint_in(rule: &str, v: &Violation, document: &str) -> String {
     let index = v.document_index.to_string();
-    digest(&[VERSION, rule, &document, &index, &v.locator])
+    digest(&[VERSION, rule, document, &index, &v.locator])
 }
 
 /// SHA-256 (hex) of `parts`, each followed by a NUL byte: the hash of every fingerprint.
@@ -173,9 +177,18 @@ fn digest(parts: &[&str]) -> String {
 /// Fills the `fingerprint` of every violation (kept and waived) of a report.
 pub fn stamp(report: &mut Report) {
     let cwd = std::env::current_dir().ok();
+    // a rule's violations come a document at a time: its relative path is worked out once
+    let mut last: Option<(String, String)> = None;
     for r in &mut report.results {
         for v in r.violations.iter_mut().chain(r.waived.iter_mut()) {
-            v.fingerprint = fingerprint(&r.rule, v, cwd.as_deref());
+            let document = match &last {
+                Some((name, relative)) if *name == v.document => relative,
+                _ => {
+                    let relative = relative_path(&v.document, cwd.as_deref());
+                    &last.insert((v.document.clone(), relative)).1
+                }
+            };
+            v.fingerprint = fingerprint_in(&r.rule, v, document);
         }
     }
 }

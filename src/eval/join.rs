@@ -94,7 +94,31 @@ pub(crate) enum Key<'k> {
     Bool(bool),
     Int(i64),
     Float(u64),
+    /// A string of at most [`SHORT`] bytes, held in the key (see [`Key::str`]).
+    Short([u8; SHORT], u8),
     Str(&'k str),
+}
+
+/// Strings up to this length are held in the key itself: a lookup then compares bytes in the
+/// table instead of following a pointer into the fact file's text, a cache miss per probe of a
+/// large index (the names and ids that joins match on are short).
+const SHORT: usize = 22;
+
+impl<'k> Key<'k> {
+    /// The key of a string: [`Key::Short`] when it fits, so a string has one key form only.
+    pub(crate) fn str(s: &'k str) -> Key<'k> {
+        let bytes = s.as_bytes();
+        match u8::try_from(bytes.len()) {
+            Ok(len) if bytes.len() <= SHORT => {
+                let mut inline = [0u8; SHORT];
+                if let Some(head) = inline.get_mut(..bytes.len()) {
+                    head.copy_from_slice(bytes);
+                }
+                Key::Short(inline, len)
+            }
+            _ => Key::Str(s),
+        }
+    }
 }
 
 /// The key of a scalar, or `None` when `==` on it cannot be expressed by hashing.
@@ -106,7 +130,7 @@ pub(crate) fn key_of<'k>(view: View<'k, '_>) -> Option<Key<'k>> {
         View::Float(f) if f.is_nan() => return None,
         View::Float(f) if f.fract() == 0.0 && f.abs() < 9.0e18 => Key::Int(f as i64),
         View::Float(f) => Key::Float(f.to_bits()),
-        View::Str(s) => Key::Str(s),
+        View::Str(s) => Key::str(s),
         View::Missing | View::Date(_) | View::List(_) | View::Object(_) => return None,
     })
 }
@@ -201,12 +225,30 @@ mod tests {
         );
         let root = Val::Node(&doc, doc.root());
         let index = build(root.elements().into_iter().flatten(), "k").unwrap();
-        assert_eq!(index.hits(&Key::Str("a")), &[0, 3]);
-        assert_eq!(index.hits(&Key::Str("b")), &[1, 6]);
+        assert_eq!(index.hits(&Key::str("a")), &[0, 3]);
+        assert_eq!(index.hits(&Key::str("b")), &[1, 6]);
         // 1 == 1.0, as `==` says
         assert_eq!(index.hits(&Key::Int(1)), &[4, 5]);
-        assert_eq!(index.hits(&Key::Str("c")), &[] as &[u32]);
+        assert_eq!(index.hits(&Key::str("c")), &[] as &[u32]);
         assert_eq!(index.missing, vec![2, 7]);
+    }
+
+    #[test]
+    fn short_and_long_strings_match_only_themselves() {
+        let long = "a-key-longer-than-the-inline-bytes-0001";
+        let doc = Document::from_json(
+            "f.json",
+            &serde_json::json!([{"k": long}, {"k": "a"}, {"k": "a\0"}, {"k": long}, {"k": ""}]),
+        );
+        let root = Val::Node(&doc, doc.root());
+        let index = build(root.elements().into_iter().flatten(), "k").unwrap();
+        assert_eq!(index.hits(&Key::str(long)), &[0, 3]);
+        assert_eq!(index.hits(&Key::str(&long[..30])), &[] as &[u32]);
+        // the inline bytes are padded with NULs: a key ending in NUL is still another key
+        assert_eq!(index.hits(&Key::str("a")), &[1]);
+        assert_eq!(index.hits(&Key::str("a\0")), &[2]);
+        assert_eq!(index.hits(&Key::str("")), &[4]);
+        assert_eq!(index.hits(&Key::str(&"x".repeat(22))), &[] as &[u32]);
     }
 
     #[test]
