@@ -138,7 +138,7 @@ impl Builder {
     /// Adds a node at `at` (see [`Place`]) and returns its id.
     pub(crate) fn push(&mut self, value: Slot, parent: NodeId, at: usize) -> NodeId {
         let id = match NodeId::try_from(self.nodes.len()) {
-            Ok(id) if id != NO_PARENT => id,
+            Ok(id) if id < NO_PARENT => id,
             _ => {
                 self.overflow = true;
                 return 0;
@@ -148,7 +148,7 @@ impl Builder {
             self.overflow = true;
             return 0;
         };
-        self.nodes.push(Node { value, parent, at });
+        self.nodes.push(Node::new(value, parent, at));
         id
     }
 
@@ -173,7 +173,7 @@ impl Builder {
 
     pub(crate) fn set_value(&mut self, id: NodeId, value: Slot) {
         if let Some(node) = usize::try_from(id).ok().and_then(|i| self.nodes.get_mut(i)) {
-            node.value = value;
+            node.set_slot(value);
         }
     }
 
@@ -212,14 +212,14 @@ impl Builder {
     /// Whether node `id` is `{"Ref": "AWS::NoValue"}`, CloudFormation's "no value here";
     /// `text` is the source text that in-place strings are runs of.
     pub(crate) fn is_cfn_no_value(&self, id: NodeId, text: &str) -> bool {
-        let Some(Slot::Object(object)) = self.node(id).map(|n| n.value) else {
+        let Some(Slot::Object(object)) = self.node(id).map(Node::slot) else {
             return false;
         };
         let mut members = self.members(&object);
         match (members.next(), members.next()) {
             (Some((key, value)), None) => {
                 self.key_str(key) == "Ref"
-                    && matches!(self.node(value).map(|n| n.value), Some(Slot::Str(s)) if str_in(text, &self.decoded, s) == "AWS::NoValue")
+                    && matches!(self.node(value).map(Node::slot), Some(Slot::Str(s)) if str_in(text, &self.decoded, s) == "AWS::NoValue")
             }
             _ => false,
         }

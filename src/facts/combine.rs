@@ -173,7 +173,7 @@ pub fn combine(documents: &[Document]) -> Result<Document, TooLargeToCombine> {
         for node in &doc.nodes {
             let mut copy = node.clone();
             copy.at = u32::try_from(copy.at as usize + at_offset).unwrap_or(u32::MAX);
-            copy.value = match copy.value {
+            let value = match copy.slot() {
                 // `Totals::check` keeps every shifted string addressable; the fallback
                 // cannot be reached
                 Slot::Str(s) => s
@@ -189,11 +189,13 @@ pub fn combine(documents: &[Document]) -> Result<Document, TooLargeToCombine> {
                 }),
                 other => other,
             };
-            if copy.parent == NO_PARENT {
-                copy.parent = root;
+            copy.set_slot(value);
+            let parent = copy.parent_id();
+            copy.set_parent(if parent == NO_PARENT {
+                root
             } else {
-                copy.parent = shift(copy.parent);
-            }
+                shift(parent)
+            });
             nodes.push(copy);
         }
         roots.push(shift(doc.root));
@@ -210,11 +212,7 @@ pub fn combine(documents: &[Document]) -> Result<Document, TooLargeToCombine> {
         len: u32::try_from(roots.len()).unwrap_or(u32::MAX),
     };
     items.extend(roots);
-    nodes.push(Node {
-        value: Slot::Array(roots_array),
-        parent: NO_PARENT,
-        at: 0,
-    });
+    nodes.push(Node::new(Slot::Array(roots_array), NO_PARENT, 0));
     Ok(Document {
         name: Arc::from("<combined>"),
         index: 0,

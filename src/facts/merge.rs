@@ -86,20 +86,20 @@ impl From<MergeConflict> for MergeError {
 pub fn merge(documents: &[Document]) -> Result<Document, MergeError> {
     let mut doc = combine(documents).map_err(MergeError::TooLarge)?;
     let list = doc.root;
-    let roots: Vec<NodeId> = match doc.node(list).value {
+    let roots: Vec<NodeId> = match doc.node(list).slot() {
         Slot::Array(a) => doc.items(a).to_vec(),
         _ => Vec::new(),
     };
     // each file's root is a root again: its pointers start inside that file
     for &r in &roots {
         if let Some(node) = doc.nodes.get_mut(r as usize) {
-            node.parent = NO_PARENT;
+            node.set_parent(NO_PARENT);
         }
     }
     let members = merge_objects(&mut doc, &roots)?;
     if let Some(node) = doc.nodes.get_mut(list as usize) {
-        node.value = Slot::Object(members);
-        node.parent = NO_PARENT;
+        node.set_slot(Slot::Object(members));
+        node.set_parent(NO_PARENT);
     }
     if let Some(first) = documents.first() {
         doc.name = first.name.clone();
@@ -113,7 +113,7 @@ fn merge_objects(doc: &mut Document, objects: &[NodeId]) -> Result<Members, Merg
     let mut order: Vec<KeyId> = Vec::new();
     let mut values: HashMap<KeyId, Vec<NodeId>> = HashMap::new();
     for &o in objects {
-        if let Slot::Object(m) = doc.node(o).value {
+        if let Slot::Object(m) = doc.node(o).slot() {
             for member in doc.members.get(m.range()).unwrap_or(&[]) {
                 let entry = values.entry(member.key).or_default();
                 if entry.is_empty() {
@@ -150,7 +150,7 @@ fn merge_values(doc: &mut Document, values: &[NodeId]) -> Result<NodeId, MergeCo
     if rest.is_empty() {
         return Ok(first);
     }
-    let kinds: Vec<Slot> = values.iter().map(|&v| doc.node(v).value).collect();
+    let kinds: Vec<Slot> = values.iter().map(|&v| doc.node(v).slot()).collect();
     if kinds.iter().all(|k| matches!(k, Slot::Array(_))) {
         let mut items = Vec::new();
         for k in &kinds {
@@ -184,7 +184,7 @@ fn merge_values(doc: &mut Document, values: &[NodeId]) -> Result<NodeId, MergeCo
 
 fn set_value(doc: &mut Document, id: NodeId, value: Slot) {
     if let Some(node) = doc.nodes.get_mut(id as usize) {
-        node.value = value;
+        node.set_slot(value);
     }
 }
 

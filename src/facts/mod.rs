@@ -66,8 +66,13 @@ pub use merge::{MergeConflict, MergeError, merge};
 /// Index of a node in its [`Document`].
 pub type NodeId = u32;
 
-/// "No parent": the root's parent.
-const NO_PARENT: NodeId = NodeId::MAX;
+/// "No parent": the root's parent, and one past the largest node id. A node keeps its
+/// parent's id in 29 bits and the kind of its value in the other 3 (see [`Node`]), so a
+/// document holds at most 536,870,910 nodes; a fact file with more is "too large".
+const NO_PARENT: NodeId = (1 << PARENT_BITS) - 1;
+
+/// The bits of [`Node`]'s packed word that hold the parent's id.
+const PARENT_BITS: u32 = 29;
 
 /// The hash maps of the arena (key interning, large objects' index, tags): foldhash, several
 /// times faster than SipHash on short keys, which the loader hashes once per object member;
@@ -202,9 +207,8 @@ impl PartialEq for Object<'_> {
 }
 
 /// A value as stored in the arena: scalars inline, strings and collections as handles into the
-/// document's buffers. 12 bytes, 4-aligned, so that a [`Node`] is 24: at 100,000 datasets the
-/// arena has four million nodes, and every byte of a node is four megabytes of fresh pages the
-/// kernel zeroes before the loader can write them.
+/// document's buffers. A [`Node`] keeps it packed: the kind in 3 bits beside the parent's id,
+/// the 8 bytes of payload in two 32-bit words.
 #[derive(Clone, Copy, Debug, PartialEq)]
 pub(crate) enum Slot {
     Null,
@@ -330,20 +334,88 @@ pub(crate) struct Member {
 pub(crate) type KeyId = u32;
 
 /// One value in a [`Document`], with its place in the tree and in the file.
-#[derive(Clone, Debug, PartialEq)]
+///
+/// 16 bytes: at 100,000 datasets the arena has four million nodes, and every byte of a node is
+/// four megabytes of fresh pages the kernel zeroes before the loader can write them, and of
+/// memory an evaluation reads through (a [`Slot`] beside a 32-bit parent made it 20).
+#[derive(Clone, PartialEq)]
 pub struct Node {
-    value: Slot,
-    parent: NodeId,
+    /// The value's payload (see [`Node::slot`]).
+    payload: [u32; 2],
+    /// The kind of value in the top 3 bits, the parent's id in the low [`PARENT_BITS`].
+    kind_parent: u32,
     /// Where the node is in its text, read by the document's [`Place`]: the key's place for
     /// an object member, else the value's.
     at: u32,
 }
 
 static NULL_NODE: Node = Node {
-    value: Slot::Null,
-    parent: NO_PARENT,
+    payload: [0, 0],
+    kind_parent: NO_PARENT,
     at: 0,
 };
+
+const PARENT_MASK: u32 = (1 << PARENT_BITS) - 1;
+
+impl Node {
+    pub(crate) fn new(value: Slot, parent: NodeId, at: u32) -> Node {
+        let mut node = Node {
+            payload: [0, 0],
+            kind_parent: parent & PARENT_MASK,
+            at,
+        };
+        node.set_slot(value);
+        node
+    }
+
+    /// The value, unpacked.
+    #[inline]
+    pub(crate) fn slot(&self) -> Slot {
+        let [a, b] = self.payload;
+        match self.kind_parent >> PARENT_BITS {
+            1 => Slot::Bool(a != 0),
+            2 => Slot::Int(Bits64([a, b])),
+            3 => Slot::Float(Bits64([a, b])),
+            4 => Slot::Str(StrRef { start: a, len: b }),
+            5 => Slot::Array(Items { start: a, len: b }),
+            6 => Slot::Object(Members { start: a, len: b }),
+            _ => Slot::Null,
+        }
+    }
+
+    pub(crate) fn set_slot(&mut self, value: Slot) {
+        let (kind, payload) = match value {
+            Slot::Null => (0, [0, 0]),
+            Slot::Bool(b) => (1, [u32::from(b), 0]),
+            Slot::Int(Bits64(bits)) => (2, bits),
+            Slot::Float(Bits64(bits)) => (3, bits),
+            Slot::Str(StrRef { start, len }) => (4, [start, len]),
+            Slot::Array(Items { start, len }) => (5, [start, len]),
+            Slot::Object(Members { start, len }) => (6, [start, len]),
+        };
+        self.payload = payload;
+        self.kind_parent = (kind << PARENT_BITS) | (self.kind_parent & PARENT_MASK);
+    }
+
+    /// The parent's id, [`NO_PARENT`] for a root.
+    pub(crate) fn parent_id(&self) -> NodeId {
+        self.kind_parent & PARENT_MASK
+    }
+
+    pub(crate) fn set_parent(&mut self, parent: NodeId) {
+        self.kind_parent = (self.kind_parent & !PARENT_MASK) | (parent & PARENT_MASK);
+    }
+}
+
+impl std::fmt::Debug for Node {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Node")
+            .field("value", &self.slot())
+            .field("parent", &self.parent())
+            .field("at", &self.at)
+            .finish()
+    }
+}
 
 /// How a document's nodes say where they are.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -360,7 +432,8 @@ pub(crate) enum Place {
 impl Node {
     /// The parent node (`None` for the root).
     pub fn parent(&self) -> Option<NodeId> {
-        (self.parent != NO_PARENT).then_some(self.parent)
+        let parent = self.parent_id();
+        (parent != NO_PARENT).then_some(parent)
     }
 }
 
@@ -459,7 +532,7 @@ impl Document {
     /// The value of a node (see [`Document::node`]).
     #[inline]
     pub fn value(&self, id: NodeId) -> NodeValue<'_> {
-        match self.node(id).value {
+        match self.node(id).slot() {
             Slot::Null => NodeValue::Null,
             Slot::Bool(b) => NodeValue::Bool(b),
             Slot::Int(i) => NodeValue::Int(i.int()),
@@ -472,7 +545,7 @@ impl Document {
 
     /// The text of a string node (`None` if the node is not a string).
     pub fn str_of(&self, id: NodeId) -> Option<&str> {
-        match self.node(id).value {
+        match self.node(id).slot() {
             Slot::Str(s) => Some(self.str(s)),
             _ => None,
         }
@@ -492,7 +565,7 @@ impl Document {
 
     /// Member `key` of an object node (`None` if absent or not an object).
     pub fn field(&self, id: NodeId, key: &str) -> Option<NodeId> {
-        match self.node(id).value {
+        match self.node(id).slot() {
             Slot::Object(members) => Object { doc: self, members }.get(key),
             _ => None,
         }
@@ -500,7 +573,7 @@ impl Document {
 
     /// Element `index` of an array node (`None` if out of range or not an array).
     pub fn element(&self, id: NodeId, index: usize) -> Option<NodeId> {
-        match self.node(id).value {
+        match self.node(id).slot() {
             Slot::Array(a) => self.items(a).get(index).copied(),
             _ => None,
         }
@@ -509,7 +582,7 @@ impl Document {
     /// The key or index under which `id` sits in its parent (`None` for the root).
     pub fn segment(&self, id: NodeId) -> Option<Segment<'_>> {
         let parent = self.node(id).parent()?;
-        match self.node(parent).value {
+        match self.node(parent).slot() {
             Slot::Array(a) => position_of(self.items(a), id, |&c| c).map(Segment::Index),
             Slot::Object(o) => {
                 let members = self.members.get(o.range()).unwrap_or(&[]);
@@ -549,11 +622,11 @@ impl Document {
         let mut current = id;
         let combined = !self.parts.is_empty();
         while let Some(segment) = self.segment(current) {
-            if combined && self.node(current).parent == self.root {
+            if combined && self.node(current).parent_id() == self.root {
                 break;
             }
             segments.push(segment);
-            current = self.node(current).parent;
+            current = self.node(current).parent_id();
             if segments.len() > self.nodes.len() {
                 break; // not reachable for a well-formed arena; guards against a cycle
             }

@@ -543,10 +543,44 @@ fn from_json_builds_a_document() {
 fn nodes_stay_compact() {
     // four million nodes at 100,000 datasets: each byte here is 4 MB of fresh pages
     assert!(
-        std::mem::size_of::<Node>() == 20,
+        std::mem::size_of::<Node>() == 16,
         "{}",
         std::mem::size_of::<Node>()
     );
+}
+
+#[test]
+fn a_packed_node_gives_back_every_kind_of_value_and_its_parent() {
+    let values = [
+        Slot::Null,
+        Slot::Bool(false),
+        Slot::Bool(true),
+        Slot::int(i64::MIN),
+        Slot::int(-1),
+        Slot::float(f64::NAN),
+        Slot::float(-0.0),
+        Slot::Str(StrRef {
+            start: STR_DECODED | 7,
+            len: u32::MAX,
+        }),
+        Slot::Array(Items {
+            start: u32::MAX,
+            len: 3,
+        }),
+        Slot::Object(Members { start: 1, len: 0 }),
+    ];
+    for value in values {
+        for parent in [0, 1, NO_PARENT - 1, NO_PARENT] {
+            let mut node = Node::new(value, parent, 9);
+            assert_eq!(node.slot(), value);
+            assert_eq!(node.parent_id(), parent);
+            assert_eq!(node.parent(), (parent != NO_PARENT).then_some(parent));
+            node.set_parent(5);
+            node.set_slot(Slot::Null);
+            node.set_slot(value);
+            assert_eq!((node.slot(), node.parent_id(), node.at), (value, 5, 9));
+        }
+    }
 }
 
 #[test]

@@ -418,7 +418,7 @@ impl Loader<'_> {
 
     /// The string form of an aliased scalar used as a key.
     fn alias_key(&self, source: NodeId) -> Option<Box<str>> {
-        self.string_form(&self.doc.as_ref()?.builder.node(source)?.value)
+        self.string_form(&self.doc.as_ref()?.builder.node(source)?.slot())
     }
 
     /// The string form of a scalar (`None` for a collection).
@@ -593,7 +593,7 @@ impl Loader<'_> {
             .doc
             .as_ref()
             .and_then(|d| d.builder.node(source))
-            .map(|n| n.value.clone_shallow());
+            .map(|n| n.slot().clone_shallow());
         let Some(first) = first else {
             return Ok(());
         };
@@ -609,7 +609,7 @@ impl Loader<'_> {
             let Some(node) = doc.builder.node(src) else {
                 continue;
             };
-            let children: Vec<(Option<KeyId>, NodeId)> = match &node.value {
+            let children: Vec<(Option<KeyId>, NodeId)> = match &node.slot() {
                 Slot::Array(items) => doc
                     .builder
                     .items(items)
@@ -626,7 +626,7 @@ impl Loader<'_> {
             if depth >= max_depth {
                 return Err(Failure::TooDeep(mark));
             }
-            let is_object = matches!(node.value, Slot::Object(_));
+            let is_object = matches!(node.slot(), Slot::Object(_));
             let items = doc.builder.open_array();
             let mut object = doc.builder.open_object();
             for (key, child) in children {
@@ -640,7 +640,7 @@ impl Loader<'_> {
                 let Some(child_node) = doc.builder.node(child) else {
                     continue;
                 };
-                let value = child_node.value.clone_shallow();
+                let value = child_node.slot().clone_shallow();
                 let at = child_node.at as usize;
                 let copy = doc.builder.push(value, dst, at);
                 if doc.builder.overflowed() {
@@ -694,7 +694,7 @@ impl Loader<'_> {
 /// Whether a document is a Kubernetes object (`apiVersion` and `kind` at the top), which
 /// Kubernetes reads as YAML 1.1: `defaultMode: 0777` is octal there.
 fn is_kubernetes_object(builder: &Builder, root: NodeId) -> bool {
-    let Some(Slot::Object(object)) = builder.node(root).map(|n| n.value) else {
+    let Some(Slot::Object(object)) = builder.node(root).map(super::Node::slot) else {
         return false;
     };
     let (mut api, mut kind) = (false, false);

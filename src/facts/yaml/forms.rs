@@ -32,7 +32,7 @@ impl Loader<'_> {
             return Ok(true);
         };
         let is_map = matches!(
-            doc.builder.node(source).map(|n| n.value),
+            doc.builder.node(source).map(crate::facts::Node::slot),
             Some(Slot::Object(_))
         );
         if !is_map {
@@ -218,10 +218,11 @@ impl Loader<'_> {
             let Some(doc) = self.doc.as_mut() else {
                 return Ok(());
             };
-            let members: Vec<(KeyId, NodeId)> = match doc.builder.node(source).map(|n| n.value) {
-                Some(Slot::Object(object)) => doc.builder.members(&object).collect(),
-                _ => continue,
-            };
+            let members: Vec<(KeyId, NodeId)> =
+                match doc.builder.node(source).map(crate::facts::Node::slot) {
+                    Some(Slot::Object(object)) => doc.builder.members(&object).collect(),
+                    _ => continue,
+                };
             for (key, child) in members {
                 let Some(doc) = self.doc.as_mut() else {
                     return Ok(());
