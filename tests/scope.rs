@@ -115,6 +115,22 @@ fn a_scope_that_fails_at_run_time_puts_the_rule_in_error() {
 }
 
 #[test]
+fn a_scope_function_that_is_no_predicate_is_an_error_at_the_call() {
+    // the function's value is a string: the scope, not the function's body, is what needed a
+    // boolean, so the error quotes the call and its place
+    let (report, code) = json_report(&[&path("pod.yaml"), "-p", &path("scope_fn_not_bool.policy")]);
+    assert_eq!(code, 1);
+    let r = result(&report, "bad.r");
+    assert_eq!(r["status"], "error");
+    let error = r["error"].as_str().unwrap();
+    assert!(
+        error.contains("expected true or false, got the string \"Pod\" in `kind_of(facts)`")
+            && error.contains("scope_fn_not_bool.policy:5:7"),
+        "{error}"
+    );
+}
+
+#[test]
 fn two_file_scopes_are_a_compile_error() {
     let out = annexa(&["check", &path("pod.yaml"), "-p", &path("two_scopes.policy")]);
     assert_eq!(out.status.code(), Some(2));
