@@ -19,7 +19,8 @@ use super::{
 /// let e = TooLargeToCombine { what: "bytes of text", total: 3 << 30, limit: (1 << 31) - 1 };
 /// assert!(e.to_string().starts_with("the files together have 3221225472 bytes of text"));
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("the files together have {total} {what}; one combined document holds at most {limit}")]
 pub struct TooLargeToCombine {
     /// What overflows ("bytes of text", "values", ...).
     pub what: &'static str,
@@ -27,16 +28,6 @@ pub struct TooLargeToCombine {
     pub total: u64,
     /// How many one document can hold.
     pub limit: u64,
-}
-
-impl std::fmt::Display for TooLargeToCombine {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "the files together have {} {}; one combined document holds at most {}",
-            self.total, self.what, self.limit
-        )
-    }
 }
 
 /// Sizes of the buffers a combined document would have.

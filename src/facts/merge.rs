@@ -17,7 +17,8 @@ use super::{
 };
 
 /// Two files that give different values at the same place.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{pointer} is given twice with different values: at {first} and at {second}")]
 pub struct MergeConflict {
     /// JSON Pointer of the place (the same in both files).
     pub pointer: String,
@@ -25,16 +26,6 @@ pub struct MergeConflict {
     pub first: String,
     /// `FILE:LINE:COL` of the value that disagrees with it.
     pub second: String,
-}
-
-impl std::fmt::Display for MergeConflict {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(
-            f,
-            "{} is given twice with different values: at {} and at {}",
-            self.pointer, self.first, self.second
-        )
-    }
 }
 
 /// Why files cannot be merged.
@@ -46,27 +37,14 @@ impl std::fmt::Display for MergeConflict {
 /// let Err(MergeError::Conflict(c)) = merge(&[a, b]) else { panic!() };
 /// assert_eq!(c.pointer, "/pipeline/owner");
 /// ```
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum MergeError {
     /// Two files disagree at one place.
-    Conflict(MergeConflict),
+    #[error(transparent)]
+    Conflict(#[from] MergeConflict),
     /// Together they are too large for one document.
+    #[error(transparent)]
     TooLarge(TooLargeToCombine),
-}
-
-impl std::fmt::Display for MergeError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            MergeError::Conflict(c) => c.fmt(f),
-            MergeError::TooLarge(t) => t.fmt(f),
-        }
-    }
-}
-
-impl From<MergeConflict> for MergeError {
-    fn from(c: MergeConflict) -> MergeError {
-        MergeError::Conflict(c)
-    }
 }
 
 /// One document merging `documents` (in order), or the first conflict found.
