@@ -209,7 +209,7 @@ pub(crate) fn hex(bytes: &[u8]) -> String {
 
 /// Number of reference tokens of a JSON Pointer (`/` never occurs escaped, as `~1`).
 fn depth(pointer: &str) -> usize {
-    pointer.matches('/').count()
+    memchr::memchr_iter(b'/', pointer.as_bytes()).count()
 }
 
 /// The `depth` segments above and including `id`, root first, each with the node it leads to.

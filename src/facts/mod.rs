@@ -728,7 +728,19 @@ pub enum Segment<'a> {
 }
 
 /// Appends `key` escaped for a JSON Pointer (`~` as `~0`, `/` as `~1`).
+///
+/// ```
+/// let mut pointer = String::from("/paths/");
+/// annexa::unstable::facts::push_escaped(&mut pointer, "a/b~c");
+/// annexa::unstable::facts::push_escaped(&mut pointer, "-é");
+/// assert_eq!(pointer, "/paths/a~1b~0c-é");
+/// ```
 pub fn push_escaped(out: &mut String, key: &str) {
+    // most keys need no escape: one copy, not a push per character
+    if memchr::memchr2(b'~', b'/', key.as_bytes()).is_none() {
+        out.push_str(key);
+        return;
+    }
     for c in key.chars() {
         match c {
             '~' => out.push_str("~0"),
