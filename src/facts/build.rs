@@ -38,8 +38,16 @@ pub(crate) struct Builder {
 /// An object being built (see [`Builder::open_object`]).
 pub(crate) struct OpenObject {
     mark: usize,
+    /// Bit `key % 64` of each key added so far: a key whose bit is clear is no duplicate, and
+    /// needs no scan of the members (keys are numbered densely, so the bits rarely collide).
+    keys_seen: u64,
     /// Past [`INDEX_THRESHOLD`] members: position by key, for the duplicate check.
     seen: Option<FastMap<KeyId, u32>>,
+}
+
+/// The bit of [`OpenObject::keys_seen`] for `key`.
+fn key_bit(key: KeyId) -> u64 {
+    1 << (key % 64)
 }
 
 impl Builder {
@@ -205,6 +213,7 @@ impl Builder {
     pub(crate) fn open_object(&self) -> OpenObject {
         OpenObject {
             mark: self.open_members.len(),
+            keys_seen: 0,
             seen: None,
         }
     }
@@ -229,12 +238,15 @@ impl Builder {
     pub(crate) fn has_member(&self, object: &OpenObject, key: KeyId) -> bool {
         match &object.seen {
             Some(seen) => seen.contains_key(&key),
-            None => self
-                .open_members
-                .get(object.mark..)
-                .unwrap_or(&[])
-                .iter()
-                .any(|m| m.key == key),
+            None => {
+                object.keys_seen & key_bit(key) != 0
+                    && self
+                        .open_members
+                        .get(object.mark..)
+                        .unwrap_or(&[])
+                        .iter()
+                        .any(|m| m.key == key)
+            }
         }
     }
 
@@ -258,9 +270,13 @@ impl Builder {
                 }
             },
             None => {
-                if let Some(m) = open.iter().find(|m| m.key == key) {
+                let bit = key_bit(key);
+                if object.keys_seen & bit != 0
+                    && let Some(m) = open.iter().find(|m| m.key == key)
+                {
                     return Err(m.id);
                 }
+                object.keys_seen |= bit;
                 if open.len() >= INDEX_THRESHOLD {
                     let mut seen =
                         FastMap::with_capacity_and_hasher(open.len() * 2, Default::default());

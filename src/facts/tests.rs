@@ -298,6 +298,28 @@ fn duplicate_keys_name_both_lines() {
 }
 
 #[test]
+fn keys_that_share_a_bit_of_the_duplicate_filter_are_told_apart() {
+    // keys k0..k69 get ids 0..69, so k0 and k64 share bit 0 of an open object's key filter
+    let first: Vec<String> = (0..70).map(|i| format!("\"k{i}\": {i}")).collect();
+    let wide = format!("{{{}}}", first.join(", "));
+    for (small, duplicate) in [
+        (r#"{"k0": 1, "k64": 2, "k1": 3, "k65": 4}"#, false),
+        (r#"{"k0": 1, "k64": 2, "k0": 3}"#, true),
+        (r#"{"k64": 1, "k1": 2, "k64": 3}"#, true),
+    ] {
+        let text = format!("[{wide}, {small}]");
+        assert_eq!(json(&text).is_err(), duplicate, "{small}");
+        let yaml_text = format!("- {wide}\n- {small}\n");
+        assert_eq!(yaml(&yaml_text).is_err(), duplicate, "{small}");
+    }
+    let doc = one(json(&format!(
+        "[{wide}, {}]",
+        r#"{"k0": 1, "k64": 2, "k1": 3, "k65": 4}"#
+    )));
+    assert_eq!(doc.value(at(&doc, &["1", "k64"])), NodeValue::Int(2));
+}
+
+#[test]
 fn yaml_core_schema() {
     let text = "\
 t: true\nT: True\nU: TRUE\nf: false\nn: null\nt2: ~\ne:\ni: 42\nneg: -7\nhex: 0x1F\noct: 0o17\n\
