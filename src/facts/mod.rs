@@ -618,7 +618,8 @@ impl Document {
     /// The RFC 6901 JSON Pointer of a node (`""` for the root). In a combined document it is
     /// the pointer inside the original document the node comes from.
     pub fn pointer(&self, id: NodeId) -> String {
-        let mut segments = Vec::new();
+        // held inline for the usual depths: a pointer is built for every finding
+        let mut segments: smallvec::SmallVec<[Segment<'_>; 8]> = smallvec::SmallVec::new();
         let mut current = id;
         let combined = !self.parts.is_empty();
         while let Some(segment) = self.segment(current) {
@@ -631,7 +632,13 @@ impl Document {
                 break; // not reachable for a well-formed arena; guards against a cycle
             }
         }
-        let mut out = self.embedded_at.as_deref().unwrap_or_default().to_string();
+        let prefix = self.embedded_at.as_deref().unwrap_or_default();
+        let estimate = segments.iter().map(|s| match s {
+            Segment::Index(_) => 6,
+            Segment::Key(k) => k.len() + 1,
+        });
+        let mut out = String::with_capacity(prefix.len() + estimate.sum::<usize>());
+        out.push_str(prefix);
         for segment in segments.iter().rev() {
             out.push('/');
             match segment {
