@@ -129,6 +129,18 @@ pub enum FactsError {
         /// The limit in bytes.
         limit: u64,
     },
+    /// The file holds more values than one document can number (see [`super::MAX_VALUES`]).
+    #[error("`{name}` holds more than {limit} values, more than one fact document can hold")]
+    #[diagnostic(
+        code(annexa::facts::too_many_values),
+        help("split the facts into several files, or a YAML stream into several documents")
+    )]
+    TooManyValues {
+        /// The fact file as the user named it.
+        name: String,
+        /// The most values one document holds.
+        limit: u64,
+    },
     /// The file or folder could not be read.
     #[error("cannot read `{name}`: {source}")]
     #[diagnostic(

@@ -41,10 +41,10 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
         Err(e) => return Err(e.into_error(&ctx(), &text, opts.max_depth)),
     };
     if conv.builder.overflowed() {
-        return Err(FactsError::TooLarge {
+        // within the byte ceiling only the node ids can run out
+        return Err(FactsError::TooManyValues {
             name: name.to_string(),
-            size: u64::try_from(text.len()).unwrap_or(u64::MAX),
-            limit: opts.max_file_bytes,
+            limit: super::MAX_VALUES,
         });
     }
     let builder = conv.builder;

@@ -68,11 +68,19 @@ pub type NodeId = u32;
 
 /// "No parent": the root's parent, and one past the largest node id. A node keeps its
 /// parent's id in 29 bits and the kind of its value in the other 3 (see [`Node`]), so a
-/// document holds at most 536,870,910 nodes; a fact file with more is "too large".
+/// document holds at most 536,870,911 nodes; a fact file with more is refused ([`FactsError::TooManyValues`]).
 const NO_PARENT: NodeId = (1 << PARENT_BITS) - 1;
 
 /// The bits of [`Node`]'s packed word that hold the parent's id.
 const PARENT_BITS: u32 = 29;
+
+/// The most values (nodes) one document holds: ids below [`NO_PARENT`]. A fact file with more
+/// is [`FactsError::TooManyValues`].
+///
+/// ```
+/// assert_eq!(annexa::unstable::facts::MAX_VALUES, (1 << 29) - 1);
+/// ```
+pub const MAX_VALUES: u64 = NO_PARENT as u64;
 
 /// The hash maps of the arena (key interning, large objects' index, tags): foldhash, several
 /// times faster than SipHash on short keys, which the loader hashes once per object member;

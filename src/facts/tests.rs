@@ -606,6 +606,23 @@ fn a_packed_node_gives_back_every_kind_of_value_and_its_parent() {
 }
 
 #[test]
+fn too_many_values_says_what_one_document_holds_not_a_byte_size() {
+    use miette::Diagnostic;
+    // a file under the byte limit can still hold more values than node ids (a 2 GiB `[0,0,…]`);
+    // building one takes gigabytes, so the error is checked as the loaders make it
+    let err = FactsError::TooManyValues {
+        name: "big.json".into(),
+        limit: MAX_VALUES,
+    };
+    assert_eq!(code(&err), "annexa::facts::too_many_values");
+    assert_eq!(
+        err.to_string(),
+        "`big.json` holds more than 536870911 values, more than one fact document can hold"
+    );
+    assert!(err.help().is_some_and(|h| h.to_string().contains("split")));
+}
+
+#[test]
 fn every_error_renders_without_panicking() {
     let errors = [
         json("{\"a\": 1,}").unwrap_err(),

@@ -111,10 +111,9 @@ impl Failure {
                 let end = ctx.char_to_byte(second.index() + second_len.max(1));
                 ctx.duplicate_key(&key, ctx.char_to_byte(first), Span::new(start, end))
             }
-            Failure::TooManyNodes => FactsError::TooLarge {
+            Failure::TooManyNodes => FactsError::TooManyValues {
                 name: ctx.name(),
-                size: u64::try_from(ctx.file.text().len()).unwrap_or(u64::MAX),
-                limit: opts.max_file_bytes,
+                limit: super::MAX_VALUES,
             },
         }
     }
