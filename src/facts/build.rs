@@ -75,6 +75,11 @@ impl Builder {
         }
     }
 
+    /// Room for about `bytes` of decoded strings ([`Builder::string`]).
+    pub(crate) fn reserve_strings(&mut self, bytes: usize) {
+        self.decoded.reserve(bytes);
+    }
+
     /// The id of an object key.
     pub(crate) fn key(&mut self, key: &str) -> KeyId {
         if let Some(&id) = self.key_ids.get(key) {
