@@ -394,6 +394,13 @@ impl Builder {
             tags,
             ..
         } = self;
+        // a finished document looks keys up by text only in its large objects' index: without
+        // one, the map goes (a stream of small YAML documents kept one per document)
+        let key_ids = if large.is_empty() {
+            FastMap::default()
+        } else {
+            key_ids
+        };
         nodes.shrink_to_fit();
         decoded.shrink_to_fit();
         items.shrink_to_fit();

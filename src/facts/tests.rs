@@ -317,6 +317,17 @@ fn keys_that_share_a_bit_of_the_duplicate_filter_are_told_apart() {
         r#"{"k0": 1, "k64": 2, "k1": 3, "k65": 4}"#
     )));
     assert_eq!(doc.value(at(&doc, &["1", "k64"])), NodeValue::Int(2));
+    // the wide object is looked up through the document's index (which keeps the key table)
+    let wide_object = at(&doc, &["0"]);
+    assert_eq!(doc.value(at(&doc, &["0", "k69"])), NodeValue::Int(69));
+    assert_eq!(doc.field(wide_object, "k70"), None);
+    // a document without a wide object drops its key table and still finds every key
+    let narrow = one(json(r#"{"a": {"b": 1, "c": [2]}}"#));
+    assert_eq!(
+        narrow.value(at(&narrow, &["a", "c", "0"])),
+        NodeValue::Int(2)
+    );
+    assert_eq!(narrow.field(narrow.root(), "z"), None);
 }
 
 #[test]
