@@ -74,8 +74,8 @@ const NO_PARENT: NodeId = (1 << PARENT_BITS) - 1;
 /// The bits of [`Node`]'s packed word that hold the parent's id.
 const PARENT_BITS: u32 = 29;
 
-/// The most values (nodes) one document holds: ids below [`NO_PARENT`]. A fact file with more
-/// is [`FactsError::TooManyValues`].
+/// The most values (nodes) one document holds: a node keeps its parent's id in 29 bits. A fact
+/// file with more is [`FactsError::TooManyValues`].
 ///
 /// ```
 /// assert_eq!(annexa::unstable::facts::MAX_VALUES, (1 << 29) - 1);
@@ -345,7 +345,7 @@ pub(crate) type KeyId = u32;
 ///
 /// 16 bytes: at 100,000 datasets the arena has four million nodes, and every byte of a node is
 /// four megabytes of fresh pages the kernel zeroes before the loader can write them, and of
-/// memory an evaluation reads through (a [`Slot`] beside a 32-bit parent made it 20).
+/// memory an evaluation reads through (a 12-byte value beside a 32-bit parent made it 20).
 #[derive(Clone, PartialEq)]
 pub struct Node {
     /// The value's payload (see [`Node::slot`]).
