@@ -7,9 +7,6 @@ use std::collections::{HashMap, HashSet};
 
 use super::builtins;
 use super::calls::{CallKey, CallMemo};
-
-/// A call's argument values (see `Ctx::args`).
-type Args<'a> = smallvec::SmallVec<[Val<'a>; 3]>;
 use super::join::{self, BaseKey, JoinIndex};
 use super::ops::{self, Tri};
 use super::trace::TraceEvent;
@@ -18,6 +15,9 @@ use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, RuleId, Slot};
 use crate::facts::Document;
 use crate::findings::EvidenceGap;
 use crate::source::{SourceFile, Span};
+
+/// A call's argument values (see `Ctx::args`).
+type Args<'a> = smallvec::SmallVec<[Val<'a>; 3]>;
 
 /// A run-time error of the rule being evaluated.
 #[derive(Debug, Clone)]

@@ -108,12 +108,10 @@ impl<'k> Key<'k> {
     /// The key of a string: [`Key::Short`] when it fits, so a string has one key form only.
     pub(crate) fn str(s: &'k str) -> Key<'k> {
         let bytes = s.as_bytes();
-        match u8::try_from(bytes.len()) {
-            Ok(len) if bytes.len() <= SHORT => {
-                let mut inline = [0u8; SHORT];
-                if let Some(head) = inline.get_mut(..bytes.len()) {
-                    head.copy_from_slice(bytes);
-                }
+        let mut inline = [0u8; SHORT];
+        match (inline.get_mut(..bytes.len()), u8::try_from(bytes.len())) {
+            (Some(head), Ok(len)) => {
+                head.copy_from_slice(bytes);
                 Key::Short(inline, len)
             }
             _ => Key::Str(s),

@@ -66,13 +66,18 @@ pub use merge::{MergeConflict, MergeError, merge};
 /// Index of a node in its [`Document`].
 pub type NodeId = u32;
 
-/// "No parent": the root's parent, and one past the largest node id. A node keeps its
-/// parent's id in 29 bits and the kind of its value in the other 3 (see [`Node`]), so a
-/// document holds at most 536,870,911 nodes; a fact file with more is refused ([`FactsError::TooManyValues`]).
+/// The bits of [`Node`]'s packed word that hold the parent's id; the other 3 hold the kind of
+/// its value.
+const PARENT_BITS: u32 = 29;
+
+/// "No parent": the root's parent, one past the largest node id, and the mask of the parent's
+/// bits. A document holds at most 536,870,911 nodes; a fact file with more is refused
+/// ([`FactsError::TooManyValues`]).
 const NO_PARENT: NodeId = (1 << PARENT_BITS) - 1;
 
-/// The bits of [`Node`]'s packed word that hold the parent's id.
-const PARENT_BITS: u32 = 29;
+/// The most bytes of text a document addresses (its strings and places are 31-bit offsets):
+/// a larger input is refused whatever [`LoadOptions::max_file_bytes`] allows.
+const MAX_TEXT_BYTES: u64 = STR_DECODED as u64 - 1;
 
 /// The most values (nodes) one document holds: a node keeps its parent's id in 29 bits. A fact
 /// file with more is [`FactsError::TooManyValues`].
@@ -363,13 +368,20 @@ static NULL_NODE: Node = Node {
     at: 0,
 };
 
-const PARENT_MASK: u32 = (1 << PARENT_BITS) - 1;
+/// The kinds of value a [`Node`] packs beside its parent (see [`Node::slot`]).
+const KIND_NULL: u32 = 0;
+const KIND_BOOL: u32 = 1;
+const KIND_INT: u32 = 2;
+const KIND_FLOAT: u32 = 3;
+const KIND_STR: u32 = 4;
+const KIND_ARRAY: u32 = 5;
+const KIND_OBJECT: u32 = 6;
 
 impl Node {
     pub(crate) fn new(value: Slot, parent: NodeId, at: u32) -> Node {
         let mut node = Node {
             payload: [0, 0],
-            kind_parent: parent & PARENT_MASK,
+            kind_parent: parent & NO_PARENT,
             at,
         };
         node.set_slot(value);
@@ -381,37 +393,43 @@ impl Node {
     pub(crate) fn slot(&self) -> Slot {
         let [a, b] = self.payload;
         match self.kind_parent >> PARENT_BITS {
-            1 => Slot::Bool(a != 0),
-            2 => Slot::Int(Bits64([a, b])),
-            3 => Slot::Float(Bits64([a, b])),
-            4 => Slot::Str(StrRef { start: a, len: b }),
-            5 => Slot::Array(Items { start: a, len: b }),
-            6 => Slot::Object(Members { start: a, len: b }),
+            KIND_BOOL => Slot::Bool(a != 0),
+            KIND_INT => Slot::Int(Bits64([a, b])),
+            KIND_FLOAT => Slot::Float(Bits64([a, b])),
+            KIND_STR => Slot::Str(StrRef { start: a, len: b }),
+            KIND_ARRAY => Slot::Array(Items { start: a, len: b }),
+            KIND_OBJECT => Slot::Object(Members { start: a, len: b }),
             _ => Slot::Null,
         }
     }
 
     pub(crate) fn set_slot(&mut self, value: Slot) {
         let (kind, payload) = match value {
-            Slot::Null => (0, [0, 0]),
-            Slot::Bool(b) => (1, [u32::from(b), 0]),
-            Slot::Int(Bits64(bits)) => (2, bits),
-            Slot::Float(Bits64(bits)) => (3, bits),
-            Slot::Str(StrRef { start, len }) => (4, [start, len]),
-            Slot::Array(Items { start, len }) => (5, [start, len]),
-            Slot::Object(Members { start, len }) => (6, [start, len]),
+            Slot::Null => (KIND_NULL, [0, 0]),
+            Slot::Bool(b) => (KIND_BOOL, [u32::from(b), 0]),
+            Slot::Int(Bits64(bits)) => (KIND_INT, bits),
+            Slot::Float(Bits64(bits)) => (KIND_FLOAT, bits),
+            Slot::Str(StrRef { start, len }) => (KIND_STR, [start, len]),
+            Slot::Array(Items { start, len }) => (KIND_ARRAY, [start, len]),
+            Slot::Object(Members { start, len }) => (KIND_OBJECT, [start, len]),
         };
         self.payload = payload;
-        self.kind_parent = (kind << PARENT_BITS) | (self.kind_parent & PARENT_MASK);
+        self.kind_parent = (kind << PARENT_BITS) | (self.kind_parent & NO_PARENT);
     }
 
     /// The parent's id, [`NO_PARENT`] for a root.
     pub(crate) fn parent_id(&self) -> NodeId {
-        self.kind_parent & PARENT_MASK
+        self.kind_parent & NO_PARENT
     }
 
     pub(crate) fn set_parent(&mut self, parent: NodeId) {
-        self.kind_parent = (self.kind_parent & !PARENT_MASK) | (parent & PARENT_MASK);
+        self.kind_parent = (self.kind_parent & !NO_PARENT) | (parent & NO_PARENT);
+    }
+
+    /// The parent node (`None` for the root).
+    pub fn parent(&self) -> Option<NodeId> {
+        let parent = self.parent_id();
+        (parent != NO_PARENT).then_some(parent)
     }
 }
 
@@ -435,14 +453,6 @@ pub(crate) enum Place {
     /// Every node is at this line and column: inline facts (1, 1), and a document parsed out
     /// of a string, which sits where that string is.
     Fixed(u32, u32),
-}
-
-impl Node {
-    /// The parent node (`None` for the root).
-    pub fn parent(&self) -> Option<NodeId> {
-        let parent = self.parent_id();
-        (parent != NO_PARENT).then_some(parent)
-    }
 }
 
 /// One fact document: an arena of [`Node`]s, plus the buffers their strings, array elements
@@ -770,7 +780,8 @@ pub fn push_escaped(out: &mut String, key: &str) {
 pub struct LoadOptions {
     /// Deepest allowed nesting of arrays and objects (the root collection is level 1).
     pub max_depth: usize,
-    /// Largest accepted file, in bytes.
+    /// Largest accepted file, in bytes (at most 2 GiB − 1 are accepted whatever this says: a
+    /// document addresses its text with 31-bit offsets).
     pub max_file_bytes: u64,
     /// Most nodes all YAML alias expansions of one file may produce together.
     pub max_alias_expansions: usize,
@@ -795,14 +806,22 @@ pub struct Loaded {
     pub notes: Vec<String>,
 }
 
-/// Refuses a file larger than `opts.max_file_bytes`.
+impl LoadOptions {
+    /// The largest input accepted: `max_file_bytes`, and never more than a document addresses.
+    fn byte_limit(&self) -> u64 {
+        self.max_file_bytes.min(MAX_TEXT_BYTES)
+    }
+}
+
+/// Refuses an input larger than [`LoadOptions::byte_limit`].
 fn check_size(name: &str, len: usize, opts: &LoadOptions) -> Result<(), FactsError> {
     let size = u64::try_from(len).unwrap_or(u64::MAX);
-    if size > opts.max_file_bytes {
+    let limit = opts.byte_limit();
+    if size > limit {
         return Err(FactsError::TooLarge {
             name: name.to_string(),
             size,
-            limit: opts.max_file_bytes,
+            limit,
         });
     }
     Ok(())
@@ -826,6 +845,8 @@ fn parse(
     format: Format,
     opts: &LoadOptions,
 ) -> Result<Loaded, FactsError> {
+    // decoding UTF-16 can make the text longer than the bytes that were checked
+    check_size(name, text.len(), opts)?;
     let name: Arc<str> = Arc::from(name);
     match format {
         Format::Json => json::load(name, text, opts),
@@ -859,7 +880,6 @@ pub fn load_text(
     format: Format,
     opts: &LoadOptions,
 ) -> Result<Loaded, FactsError> {
-    check_size(name, text.len(), opts)?;
     parse(name, text, format, opts)
 }
 
@@ -878,15 +898,14 @@ pub fn read_path(
         name: name.to_string(),
         source,
     };
-    let bytes =
-        crate::source::read_file_bounded(path, opts.max_file_bytes).map_err(|e| match e {
-            crate::source::ReadError::TooLarge { limit } => FactsError::TooLarge {
-                name: name.to_string(),
-                size: limit.saturating_add(1),
-                limit,
-            },
-            crate::source::ReadError::Io(source) => io(source),
-        })?;
+    let bytes = crate::source::read_file_bounded(path, opts.byte_limit()).map_err(|e| match e {
+        crate::source::ReadError::TooLarge { limit } => FactsError::TooLarge {
+            name: name.to_string(),
+            size: limit.saturating_add(1),
+            limit,
+        },
+        crate::source::ReadError::Io(source) => io(source),
+    })?;
     check_size(name, bytes.len(), opts)?;
     let text = decode::decode_owned(name, bytes)?;
     Ok((text, format))

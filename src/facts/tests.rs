@@ -617,6 +617,16 @@ fn a_packed_node_gives_back_every_kind_of_value_and_its_parent() {
 }
 
 #[test]
+fn no_option_lets_in_more_text_than_a_document_addresses() {
+    let unbounded = LoadOptions {
+        max_file_bytes: u64::MAX,
+        ..LoadOptions::default()
+    };
+    assert_eq!(unbounded.byte_limit(), (1 << 31) - 1);
+    assert_eq!(opts().byte_limit(), opts().max_file_bytes);
+}
+
+#[test]
 fn too_many_values_says_what_one_document_holds_not_a_byte_size() {
     use miette::Diagnostic;
     // a file under the byte limit can still hold more values than node ids (a 2 GiB `[0,0,…]`);

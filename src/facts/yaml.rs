@@ -30,7 +30,6 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
         loaded: Loaded::default(),
         doc_index: 0,
         doc: None,
-        document_start: 0,
         last_document_chars: None,
     };
     let mut parser = Parser::new_from_str(&text);
@@ -192,6 +191,8 @@ const MERGE_HELP: &str = "write `<<: *defaults` or `<<: [*a, *b]`";
 
 /// The document being built.
 struct Doc {
+    /// Where the document starts (characters).
+    start: usize,
     builder: Builder,
     stack: Vec<Frame>,
     anchors: HashMap<usize, NodeId>,
@@ -213,9 +214,7 @@ struct Loader<'a> {
     loaded: Loaded,
     doc_index: usize,
     doc: Option<Doc>,
-    /// Where the open document started, and how long the last one was (characters), to size
-    /// the next one's arena.
-    document_start: usize,
+    /// How long the last document was (characters), to size the next one's arena.
     last_document_chars: Option<usize>,
 }
 
@@ -240,23 +239,22 @@ impl Loader<'_> {
             Event::StreamEnd => return Ok(false),
             Event::StreamStart | Event::Nothing => {}
             Event::DocumentStart(_) => {
-                // sized for the rest of the stream, as the JSON loader is for its file: growing
-                // by doubling copied a large document's arena several times (heaptrack, 94 MB
-                // of YAML: 134 MB for the nodes alone at the peak); what is reserved and never
-                // written costs no memory, and a short document gives it back when it ends
-                // after the first document, a stream's next one is sized like the last (a
-                // stream of many small documents must not reserve the whole rest each time)
+                // The arena is sized in advance, as the JSON loader's is: growing by doubling
+                // copied a large document's arena several times. The first document is sized
+                // for the rest of the stream (what is reserved and never written costs no
+                // memory, and a document gives it back when it ends); each later one like the
+                // last, so a stream of many small documents does not reserve the rest each time.
                 let start = pos(mark);
                 let rest = self.text.len().saturating_sub(start);
-                let rest = match self.last_document_chars {
+                let expected = match self.last_document_chars {
                     Some(last) => rest.min(last.saturating_mul(2).saturating_add(4096)),
                     None => rest,
                 };
-                self.document_start = start;
-                let mut builder = Builder::with_capacity(rest);
+                let mut builder = Builder::with_capacity(expected);
                 // every YAML string is decoded, not read in place
-                builder.reserve_strings(rest / 2);
+                builder.reserve_strings(expected / 2);
                 self.doc = Some(Doc {
+                    start,
                     builder,
                     stack: Vec::new(),
                     anchors: HashMap::new(),
@@ -267,7 +265,9 @@ impl Loader<'_> {
                 });
             }
             Event::DocumentEnd => {
-                self.last_document_chars = Some(pos(mark).saturating_sub(self.document_start));
+                if let Some(doc) = &self.doc {
+                    self.last_document_chars = Some(pos(mark).saturating_sub(doc.start));
+                }
                 self.end_document();
             }
             Event::SequenceEnd | Event::MappingEnd => self.end_collection(mark)?,
@@ -633,16 +633,16 @@ impl Loader<'_> {
             let Some(node) = doc.builder.node(src) else {
                 continue;
             };
-            let children: Vec<(Option<KeyId>, NodeId)> = match &node.slot() {
+            let children: Vec<(Option<KeyId>, NodeId)> = match node.slot() {
                 Slot::Array(items) => doc
                     .builder
-                    .items(items)
+                    .items(&items)
                     .iter()
                     .map(|&c| (None, c))
                     .collect(),
                 Slot::Object(object) => doc
                     .builder
-                    .members(object)
+                    .members(&object)
                     .map(|(k, c)| (Some(k), c))
                     .collect(),
                 _ => continue,
