@@ -288,3 +288,131 @@ fn missing_facts_never_pass_on_many_threads() {
         "{violations:?}"
     );
 }
+
+/// One fact file with loops long enough to be shared among threads (`for d in datasets` over
+/// 6,000 elements goes in shares of its elements).
+fn large_document(dir: &Path) -> std::path::PathBuf {
+    std::fs::write(dir.join("p.policy"), POLICY).unwrap();
+    let datasets: Vec<serde_json::Value> = (0..6000)
+        .map(|j| {
+            let mut d = serde_json::json!({
+                "name": format!("ds-{j}"),
+                "kind": if j % 3 == 0 { "training" } else { "eval" },
+                "encrypted": j % 5 != 0,
+                // one dataset in the last share divides by zero: `divides` is in error
+                "shards": if j == 5900 { 0 } else { 1 + j % 4 },
+            });
+            if j % 13 == 5 {
+                d.as_object_mut().unwrap().remove("name");
+            }
+            if j % 7 != 0 {
+                d["owner"] = serde_json::json!(if j % 11 == 1 { "" } else { "team" });
+            }
+            d
+        })
+        .collect();
+    let transfers: Vec<serde_json::Value> = (0..5000)
+        .map(|j| serde_json::json!({"id": format!("t-{j}"), "from": format!("ds-{}", j * 2)}))
+        .collect();
+    let file = dir.join("large.json");
+    let doc = serde_json::json!({"datasets": datasets, "transfers": transfers});
+    std::fs::write(&file, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
+    file
+}
+
+#[test]
+fn a_long_loop_shared_among_threads_gives_the_bytes_of_one_thread() {
+    let dir = scratch("threads", "shared_loop");
+    let file = large_document(&dir);
+    for format in ["json", "sarif"] {
+        let one = check_facts(&dir, &file, format, "1");
+        assert_exit(&one, 1);
+        for jobs in ["2", "3", "8"] {
+            let many = check_facts(&dir, &file, format, jobs);
+            assert_exit(&many, 1);
+            assert_eq!(
+                one.stdout, many.stdout,
+                "--format {format} --jobs {jobs} differs from --jobs 1 on a long loop"
+            );
+        }
+    }
+    let report: serde_json::Value =
+        serde_json::from_slice(&check_facts(&dir, &file, "json", "2").stdout).unwrap();
+    let result = |rule: &str| {
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == rule)
+            .unwrap()
+            .clone()
+    };
+    // violations from every share, in document order; a gap for each nameless dataset the
+    // join could not decide; the error of one share is the rule's, as on one thread
+    let owned = result("threads.owned");
+    assert_eq!(owned["status"], "fail");
+    let paths: Vec<&str> = owned["violations"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v["subject"].as_str().unwrap())
+        .collect();
+    assert!(paths.len() > 1000, "{}", paths.len());
+    assert_eq!(paths.first(), Some(&"/datasets/0"));
+    assert_eq!(result("threads.joined")["status"], "fail");
+    assert!(
+        !result("threads.joined")["evidence_gaps"]
+            .as_array()
+            .unwrap()
+            .is_empty()
+    );
+    let divides = result("threads.divides");
+    assert_eq!(divides["status"], "error");
+    assert!(
+        divides["error"].as_str().unwrap().contains("zero"),
+        "{divides}"
+    );
+}
+
+#[test]
+fn shares_that_break_a_rule_step_limit_together_give_the_one_thread_error() {
+    let dir = scratch("threads", "shared_limit");
+    let file = large_document(&dir);
+    let config = dir.join("annexa.toml");
+    let policy = dir.join("p.policy");
+    let run = |steps: u64, jobs: &str| {
+        std::fs::write(&config, format!("[limits]\nrule-steps = {steps}\n")).unwrap();
+        annexa(&[
+            "check",
+            file.to_str().unwrap(),
+            "-p",
+            policy.to_str().unwrap(),
+            "--config",
+            config.to_str().unwrap(),
+            "--now",
+            NOW,
+            "--format",
+            "json",
+            "--jobs",
+            jobs,
+        ])
+    };
+    // a limit that `owned` on all 6,000 datasets breaks, but any one share of them does not
+    let owned_status = |out: &Output| {
+        let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        report["results"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|r| r["rule"] == "threads.owned")
+            .map(|r| r["status"].as_str().unwrap().to_string())
+            .unwrap()
+    };
+    let one = run(20_000, "1");
+    assert_eq!(owned_status(&one), "error", "{}", stderr(&one));
+    assert!(String::from_utf8_lossy(&one.stdout).contains("exceeded 20000 steps"));
+    for jobs in ["2", "8"] {
+        let many = run(20_000, jobs);
+        assert_eq!(one.stdout, many.stdout, "--jobs {jobs}");
+    }
+}

@@ -4,10 +4,11 @@
 use std::rc::Rc;
 
 use std::collections::{HashMap, HashSet};
+use std::sync::Arc;
 
 use super::builtins;
 use super::calls::{CallKey, CallMemo};
-use super::join::{self, BaseKey, JoinIndex};
+use super::join::{self, BaseKey, Join};
 use super::ops::{self, Tri};
 use super::trace::TraceEvent;
 use super::value::{Val, View};
@@ -57,8 +58,9 @@ pub(crate) struct Ctx<'a> {
     pub(crate) budget: super::budget::Budget,
     /// Rendered messages are cut at this many characters.
     pub message_limit: usize,
-    /// Join indexes of equality filters, by filter and base (see `join`).
-    joins: HashMap<(usize, BaseKey), Option<JoinIndex<'a>>, join::FastHash>,
+    /// Join indexes of equality filters, by base and key field (see `join`): `r4`'s
+    /// `datasets[.name == t.from]` and `r5`'s `datasets[.name == n]` share one.
+    joins: HashMap<(BaseKey, Arc<str>), Join<'a>, join::FastHash>,
     /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
     /// normal run.
     pub trace: Option<Vec<TraceEvent>>,
@@ -550,11 +552,16 @@ impl<'a> Ctx<'a> {
         {
             let probe = self.eval(plan.probe)?;
             if let Some(probe_key) = join::key_of(probe.view()) {
-                let id = (std::ptr::from_ref(pred) as usize, base_key);
-                let index = self.joins.entry(id).or_insert_with(|| {
-                    join::build(base.elements().into_iter().flatten(), plan.key)
-                });
-                if let Some(index) = index {
+                let join = self
+                    .joins
+                    .entry((base_key, Arc::clone(plan.key)))
+                    .or_insert_with(|| {
+                        match join::build(base.elements().into_iter().flatten(), plan.key) {
+                            Some(index) => Join::Indexed(index),
+                            None => Join::Unhashable,
+                        }
+                    });
+                if let Join::Indexed(index) = join {
                     let kept: Vec<Val<'a>> = index
                         .hits(&probe_key)
                         .iter()

@@ -139,6 +139,13 @@ pub(crate) fn key_of<'k>(view: View<'k, '_>) -> Option<Key<'k>> {
 /// seed, so a run does the same work every time.
 pub(crate) type FastHash = foldhash::fast::FixedState;
 
+/// The join of one base by one key field, built on its first lookup in a document.
+pub(crate) enum Join<'a> {
+    Indexed(JoinIndex<'a>),
+    /// Some element's key is not hashable: every lookup scans.
+    Unhashable,
+}
+
 /// Element positions by key, and the positions whose key is missing.
 ///
 /// Every key's positions are one run of a single vector (`positions`), in list order: one

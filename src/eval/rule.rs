@@ -58,10 +58,95 @@ struct Exec<'c, 'a> {
     reached: bool,
     subjects: usize,
     subject: Option<NodeId>,
+    /// The elements of the rule's top-level `for` this run takes (see [`Share`]).
+    share: Option<Share>,
+}
+
+/// One of `of` equal runs of a rule's top-level `for`, in element order: threads share a large
+/// loop on one document (see [`shareable_loop`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Share {
+    pub index: usize,
+    pub of: usize,
+}
+
+impl Share {
+    /// The positions of `total` elements this run takes.
+    fn range(self, total: usize) -> std::ops::Range<usize> {
+        let at = |i: usize| total.saturating_mul(i) / self.of.max(1);
+        at(self.index)..at(self.index + 1)
+    }
+}
+
+/// What one run of a rule's statements gave before the outcome is worked out: a whole rule's
+/// run, or one share of its top-level loop, which [`finish`] puts together in element order.
+pub(crate) struct Part {
+    violations: Vec<Violation>,
+    gaps: Vec<EvidenceGap>,
+    reached: bool,
+    subjects: usize,
+    error: Option<String>,
+    /// The steps and bytes charged: shares must stay within the rule's limits together.
+    pub used: (u64, u64),
+}
+
+impl Part {
+    /// Whether the shares' result is the one-run result: no share stopped on an error (a
+    /// limit, or an error whose gaps depend on how far the run came), and all of them within
+    /// the rule's limits together (shares recompute lets and joins, so they never use less
+    /// than one run would).
+    pub(crate) fn shares_stand(parts: &[Part], limits: (u64, u64)) -> bool {
+        let steps = parts
+            .iter()
+            .map(|p| p.used.0)
+            .fold(0u64, u64::saturating_add);
+        let bytes = parts
+            .iter()
+            .map(|p| p.used.1)
+            .fold(0u64, u64::saturating_add);
+        parts.iter().all(|p| p.error.is_none()) && steps <= limits.0 && bytes <= limits.1
+    }
+}
+
+/// The number of elements of `rule`'s loop when threads may share it: its body is one `for`
+/// over a fact path (`for t in transfers`), whose elements every share finds again for the
+/// price of a few lookups. A loop over a filter or a computed list is not shared (each share
+/// would compute it again).
+pub(crate) fn shareable_loop(rule: &Rule, doc: &Document) -> Option<usize> {
+    let [Stmt::For { iter, .. }] = rule.body.as_slice() else {
+        return None;
+    };
+    let node = fact_path(iter, doc)?;
+    match doc.value(node) {
+        crate::facts::NodeValue::Array(items) => Some(items.len()),
+        crate::facts::NodeValue::Object(members) => Some(members.len()),
+        _ => None,
+    }
+}
+
+/// The node a plain fact path (`a.b.c` from the root) leads to.
+fn fact_path(e: &Expr, doc: &Document) -> Option<NodeId> {
+    match &e.kind {
+        ExprKind::Root => Some(doc.root()),
+        ExprKind::RootField(key) => doc.field(doc.root(), key),
+        ExprKind::Field(base, key) => doc.field(fact_path(base, doc)?, key),
+        _ => None,
+    }
 }
 
 /// Evaluates `rule` on the document of `ctx`.
 pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -> DocOutcome {
+    let part = run_part(ctx, rule_id, rule, None);
+    finish(rule, vec![part])
+}
+
+/// Runs `rule`'s statements on the document of `ctx`, its top-level loop only over `share`.
+pub(crate) fn run_part<'a>(
+    ctx: &mut Ctx<'a>,
+    rule_id: RuleId,
+    rule: &'a Rule,
+    share: Option<Share>,
+) -> Part {
     ctx.enter_rule(rule.slots, &rule.file);
     ctx.gaps.clear();
     let mut exec = Exec {
@@ -73,26 +158,55 @@ pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -
         reached: false,
         subjects: 0,
         subject: None,
+        share,
     };
     let result = exec.block(&rule.body, true);
-    let has_top_for = has_outer_for(&rule.body);
-    let subjects = if has_top_for { exec.subjects } else { 1 };
-    let (reached, mut violations) = (exec.reached, exec.violations);
+    let (reached, subjects, violations) = (exec.reached, exec.subjects, exec.violations);
     let mut gaps = std::mem::take(&mut ctx.gaps);
     for id in &rule.lets_read {
         gaps.extend(ctx.let_gaps(*id).iter().cloned());
     }
+    Part {
+        violations,
+        gaps,
+        reached,
+        subjects,
+        error: result.err().map(|e| e.message),
+        used: ctx.budget.used(),
+    }
+}
+
+/// The outcome of a rule from its parts, in element order (one part unless threads shared its
+/// loop; every share counts all of the loop's subjects).
+pub(crate) fn finish(rule: &Rule, parts: Vec<Part>) -> DocOutcome {
+    let has_top_for = has_outer_for(&rule.body);
+    let subjects = match parts.first() {
+        Some(first) if has_top_for => first.subjects,
+        _ => 1,
+    };
+    let reached = parts.iter().any(|p| p.reached);
+    let mut violations = Vec::new();
+    let mut gaps = Vec::new();
+    let mut error = None;
+    for part in parts {
+        gaps.extend(part.gaps);
+        if part.error.is_some() {
+            error = part.error;
+            break;
+        }
+        violations.extend(part.violations);
+    }
     let mut seen = std::collections::HashSet::new();
     gaps.retain(|g| seen.insert((g.path.clone(), g.message.clone())));
     gaps.sort_by(|a, b| compare_pointers(&a.path, &b.path).then_with(|| a.message.cmp(&b.message)));
-    if let Err(e) = result {
+    if let Some(message) = error {
         return DocOutcome {
             status: Status::Error,
             violations: Vec::new(),
             gaps,
             subjects,
             skip_reason: None,
-            error: Some(e.message),
+            error: Some(message),
         };
     }
     violations.sort_by(|a, b| {
@@ -277,7 +391,13 @@ impl<'a> Exec<'_, 'a> {
                 }
                 let outer = self.subject;
                 self.depth += 2;
-                for (index, item) in items.into_iter().enumerate() {
+                let total = items.total();
+                let range = match self.share.take() {
+                    Some(share) if top => share.range(total),
+                    _ => 0..total,
+                };
+                let taken = items.into_iter().enumerate().skip(range.start);
+                for (index, item) in taken.take(range.len()) {
                     if let Val::Node(d, id) = &item
                         && std::ptr::eq(*d, self.ctx.doc)
                     {

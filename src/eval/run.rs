@@ -9,7 +9,7 @@
 use std::sync::atomic::Ordering;
 
 use super::expr::Ctx;
-use super::rule::{DocOutcome, run_rule};
+use super::rule::{DocOutcome, Part, Share, finish, run_part, shareable_loop};
 use super::scope::{Recognition, ScopeMemo};
 use super::{EvalError, EvalOptions, ReachedRequires, RuleTexts, blocked, budget, embedded};
 use crate::compile::Program;
@@ -196,6 +196,16 @@ fn one<'a>(
 /// rule does not exist), else its outcome and, when asked for, its rendered texts.
 type Judged = Option<(DocOutcome, Option<RuleTexts>)>;
 
+/// What one run of a rule (or of one share of its loop) gave: an outcome decided before any
+/// statement ran (a `scope` error, a `when` skip), or what its statements gave.
+enum Piece {
+    Decided(DocOutcome),
+    Ran(Part),
+}
+
+/// [`Judged`] of one share: the outcome is put together once every share has run.
+type JudgedPiece = Option<(Piece, Option<RuleTexts>)>;
+
 /// One rule on the document of `ctx`, given the statuses of the rules before it in graph order.
 #[allow(clippy::too_many_arguments)]
 fn judge<'a>(
@@ -208,23 +218,58 @@ fn judge<'a>(
     marks: &mut [bool],
     wants_texts: bool,
 ) -> Result<Judged, EvalError> {
-    let Some(rule) = program.rules.get(rule_id) else {
+    let unit = Unit {
+        rule_id,
+        share: None,
+    };
+    let piece = judge_piece(
+        ctx,
+        program,
+        unit,
+        statuses,
+        scopes,
+        recognition,
+        marks,
+        wants_texts,
+    )?;
+    Ok(piece.and_then(|(piece, texts)| {
+        let outcome = match piece {
+            Piece::Decided(outcome) => outcome,
+            Piece::Ran(part) => finish(program.rules.get(rule_id)?, vec![part]),
+        };
+        Some((outcome, texts))
+    }))
+}
+
+/// [`judge`] of one unit: a whole rule, or one share of its loop.
+#[allow(clippy::too_many_arguments)]
+fn judge_piece<'a>(
+    ctx: &mut Ctx<'a>,
+    program: &'a Program,
+    unit: Unit,
+    statuses: &[Option<Status>],
+    scopes: &mut ScopeMemo,
+    recognition: &Recognition,
+    marks: &mut [bool],
+    wants_texts: bool,
+) -> Result<JudgedPiece, EvalError> {
+    let Some(rule) = program.rules.get(unit.rule_id) else {
         return Ok(None);
     };
     // also between rules: many small rules may each stay under the poll interval
     if let Some(stop) = ctx.budget.poll() {
         return Err(stop.into());
     }
-    let outcome = match scopes.in_scope(ctx, rule) {
+    let piece = match scopes.in_scope(ctx, rule) {
         // a document out of scope leaves no outcome: it is not the rule's business
         // (`when` reads it as a skip); `merge` says `not in scope` when none is left
         Ok(false) => return Ok(None),
-        Err(message) => DocOutcome::failed(message),
+        Err(message) => Piece::Decided(DocOutcome::failed(message)),
         Ok(true) => {
-            recognition.mark(marks, rule_id);
+            recognition.mark(marks, unit.rule_id);
             match blocked(program, rule, statuses) {
-                Some(reason) => DocOutcome::skipped(reason),
-                None => run_rule(ctx, rule_id, rule),
+                Some(reason) => Piece::Decided(DocOutcome::skipped(reason)),
+                None => Piece::Ran(run_part(ctx, unit.rule_id, rule, unit.share)),
             }
         }
     };
@@ -233,7 +278,7 @@ fn judge<'a>(
     if let Some(stop) = ctx.budget.stopped() {
         return Err(stop.into());
     }
-    Ok(Some((outcome, texts)))
+    Ok(Some((piece, texts)))
 }
 
 /// Adds what a rule gave to the document's run, in graph order.
@@ -263,12 +308,54 @@ fn record(
     run.outcomes.push((rule_id, outcome));
 }
 
+/// A rule, or one share of its top-level loop: what a thread takes at a time on one document.
+#[derive(Debug, Clone, Copy)]
+struct Unit {
+    rule_id: usize,
+    share: Option<Share>,
+}
+
+/// A loop is shared among threads from this many elements on, in shares of at least this many.
+const SHARE_MIN: usize = 1024;
+/// Shares per thread of a shared loop, so that a thread done early takes another.
+const SHARES_PER_JOB: usize = 4;
+
+/// The units of a wave: each rule whole, but a rule whose body is one large loop over a fact
+/// path (`for t in transfers`) in shares, so that one costly rule does not leave the other
+/// threads idle at the end of the wave.
+fn units(program: &Program, doc: &Document, wave: &[usize], jobs: usize) -> Vec<Unit> {
+    let mut out = Vec::new();
+    for &rule_id in wave {
+        let len = program
+            .rules
+            .get(rule_id)
+            .and_then(|rule| shareable_loop(rule, doc))
+            .unwrap_or(0);
+        let of = (len / SHARE_MIN).min(jobs.saturating_mul(SHARES_PER_JOB));
+        if of < 2 {
+            out.push(Unit {
+                rule_id,
+                share: None,
+            });
+            continue;
+        }
+        out.extend((0..of).map(|index| Unit {
+            rule_id,
+            share: Some(Share { index, of }),
+        }));
+    }
+    out
+}
+
 /// Every rule on one document, the rules shared among `jobs` threads: for a run with fewer
 /// documents than threads (one large fact file), where threads over documents would leave
 /// cores idle. Rules go in waves of consecutive rules (in graph order) of which none waits
 /// for another of the same wave (`when`), so every rule sees the statuses it depends on; each
 /// thread has its own context (lets, joins, budget), and the results are put back in graph
-/// order, so the report is the same bytes as on one thread.
+/// order, so the report is the same bytes as on one thread. A rule that is one large loop goes
+/// in shares of its elements (see [`units`]); its shares' parts are put together in element
+/// order, or, when a share stopped on an error or the shares together broke a limit of the
+/// rule, the rule runs again whole, so that the result is the one-thread result either way.
 pub(super) fn one_threaded(
     program: &Program,
     doc: &Document,
@@ -284,23 +371,30 @@ pub(super) fn one_threaded(
         texts: Vec::new(),
         marks: recognition.marks(),
     };
+    // the context of a rule run again whole, made when first needed
+    let fallback_file = crate::source::SourceFile::new("", "");
+    let arena = embedded::Arena::new();
+    let mut again: Option<(Ctx<'_>, ScopeMemo)> = None;
     for wave in waves(program) {
+        let units = units(program, doc, &wave, jobs);
         let (statuses_now, rendered_now) = (&statuses, &*rendered);
-        let per_thread = on_threads(jobs.min(wave.len()), wave.len(), |next| {
+        let per_thread = on_threads(jobs.min(units.len()), units.len(), |next| {
             let fallback_file = crate::source::SourceFile::new("", "");
             let arena = embedded::Arena::new();
             let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
             ctx.embedded = embedded::Docs::new(&arena);
             let mut scopes = ScopeMemo::new(program);
             let mut my_marks = recognition.marks();
-            // (position in the wave, rule, what it gave)
+            // (position in the units, what it gave)
             let mut mine = Vec::new();
-            while let Some((i, rule_id)) = next().and_then(|i| Some((i, *wave.get(i)?))) {
-                let wants_texts = rendered_now.get(rule_id).is_some_and(|done| !done);
-                let judged = judge(
+            while let Some((i, unit)) = next().and_then(|i| Some((i, *units.get(i)?))) {
+                let first_share = unit.share.is_none_or(|s| s.index == 0);
+                let wants_texts =
+                    first_share && rendered_now.get(unit.rule_id).is_some_and(|done| !done);
+                let judged = judge_piece(
                     &mut ctx,
                     program,
-                    rule_id,
+                    unit,
                     statuses_now,
                     &mut scopes,
                     recognition,
@@ -308,14 +402,14 @@ pub(super) fn one_threaded(
                     wants_texts,
                 );
                 let stop = judged.is_err();
-                mine.push((i, rule_id, judged));
+                mine.push((i, judged));
                 if stop {
                     break;
                 }
             }
             (mine, my_marks)
         });
-        let mut done = Vec::with_capacity(wave.len());
+        let mut done = Vec::with_capacity(units.len());
         let mut marks = recognition.marks();
         for (mine, my_marks) in per_thread {
             done.extend(mine);
@@ -323,19 +417,79 @@ pub(super) fn one_threaded(
                 *mark |= mine;
             }
         }
-        done.sort_unstable_by_key(|&(i, _, _)| i);
-        // a rule nobody took: a thread stopped on an error, which comes first
-        if done.len() < wave.len() && !done.iter().any(|(_, _, r)| r.is_err()) {
+        done.sort_unstable_by_key(|&(i, _)| i);
+        // a unit nobody took: a thread stopped on an error, which comes first
+        if done.len() < units.len() && !done.iter().any(|(_, r)| r.is_err()) {
             return Err(stopped(options));
         }
-        for (_, rule_id, judged) in done {
-            record(&mut run, &mut statuses, rendered, rule_id, judged?);
+        let mut pieces = Vec::with_capacity(done.len());
+        for (_, judged) in done {
+            pieces.push(judged?);
+        }
+        let mut pieces = pieces.into_iter();
+        for &rule_id in &wave {
+            let shares = units.iter().filter(|u| u.rule_id == rule_id).count().max(1);
+            let of_rule: Vec<JudgedPiece> = pieces.by_ref().take(shares).collect();
+            let judged = match put_together(program, rule_id, of_rule, options) {
+                Some(judged) => judged,
+                None => {
+                    let (ctx, scopes) = again.get_or_insert_with(|| {
+                        let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
+                        ctx.embedded = embedded::Docs::new(&arena);
+                        (ctx, ScopeMemo::new(program))
+                    });
+                    let wants_texts = rendered.get(rule_id).is_some_and(|done| !done);
+                    let mut unused_marks = recognition.marks();
+                    judge(
+                        ctx,
+                        program,
+                        rule_id,
+                        &statuses,
+                        scopes,
+                        recognition,
+                        &mut unused_marks,
+                        wants_texts,
+                    )?
+                }
+            };
+            record(&mut run, &mut statuses, rendered, rule_id, judged);
         }
         for (mark, wave_mark) in run.marks.iter_mut().zip(marks) {
             *mark |= wave_mark;
         }
     }
     Ok(run)
+}
+
+/// A rule's outcome from what its units gave, in share order; `None` when its shares must be
+/// run again as one (see [`Part::shares_stand`]).
+fn put_together(
+    program: &Program,
+    rule_id: usize,
+    pieces: Vec<JudgedPiece>,
+    options: &EvalOptions,
+) -> Option<Judged> {
+    let rule = program.rules.get(rule_id)?;
+    let mut pieces = pieces.into_iter();
+    // every share decides the rule's scope and `when` alike: the first one speaks for all
+    let Some(Some((first, texts))) = pieces.next() else {
+        return Some(None);
+    };
+    let first = match first {
+        Piece::Decided(outcome) => return Some(Some((outcome, texts))),
+        Piece::Ran(part) => part,
+    };
+    let mut parts = vec![first];
+    for piece in pieces {
+        match piece {
+            Some((Piece::Ran(part), _)) => parts.push(part),
+            _ => return None,
+        }
+    }
+    if parts.len() > 1 && !Part::shares_stand(&parts, (options.step_limit, options.memory_limit)) {
+        return None;
+    }
+    Some(Some((finish(rule, parts), texts)))
 }
 
 /// The rules in graph order, cut into runs in which no rule waits (`when`) for another rule
