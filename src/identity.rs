@@ -73,40 +73,36 @@ pub fn locate(
     path: &str,
 ) -> Located {
     let subject_depth = depth(subject_pointer);
-    let fact_segments = stable_segments(doc, fact, depth(fact_pointer));
+    let fact_chain = chain(doc, fact, depth(fact_pointer));
     // what a missing fact adds beyond its nearest present parent: absent, so positional
     let tail = path.strip_prefix(fact_pointer).unwrap_or("");
     let under = subject_depth == 0
-        || (subject_depth <= fact_segments.len()
-            && fact_segments
+        || (subject_depth <= fact_chain.len()
+            && fact_chain
                 .get(subject_depth - 1)
                 .is_some_and(|(id, _)| *id == subject));
-    let mut locator = String::new();
+    // the subject's own key names its segment and is the violation's `subject_key`: looked up
+    // once for both
+    let mut subject_key = SubjectKey {
+        id: subject,
+        key: None,
+    };
+    let mut locator = String::with_capacity(path.len() + 32);
     if under {
-        for (_, token) in fact_segments.iter().take(subject_depth) {
-            locator.push('/');
-            locator.push_str(token);
-        }
+        let (above, below) = fact_chain.split_at(subject_depth.min(fact_chain.len()));
+        write_tokens(&mut locator, doc, above, &mut subject_key);
         locator.push('\0');
-        for (_, token) in fact_segments.iter().skip(subject_depth) {
-            locator.push('/');
-            locator.push_str(token);
-        }
+        write_tokens(&mut locator, doc, below, &mut subject_key);
     } else {
-        for (_, token) in stable_segments(doc, subject, subject_depth) {
-            locator.push('/');
-            locator.push_str(&token);
-        }
+        let subject_chain = chain(doc, subject, subject_depth);
+        write_tokens(&mut locator, doc, &subject_chain, &mut subject_key);
         // a fact outside the subject is named in full, marked so it cannot look like one below
         locator.push_str("\0@");
-        for (_, token) in &fact_segments {
-            locator.push('/');
-            locator.push_str(token);
-        }
+        write_tokens(&mut locator, doc, &fact_chain, &mut subject_key);
     }
     locator.push_str(tail);
     Located {
-        subject_key: own_key(doc, subject),
+        subject_key: subject_key.value(doc),
         locator,
     }
 }
@@ -115,11 +111,17 @@ pub fn locate(
 /// fact): array indexes replaced by element keys as in [`locate`].
 pub fn stable_path(doc: &Document, node: NodeId, path: &str) -> String {
     let pointer = doc.pointer(node);
-    let mut out = String::new();
-    for (_, token) in stable_segments(doc, node, depth(&pointer)) {
-        out.push('/');
-        out.push_str(&token);
-    }
+    let mut out = String::with_capacity(path.len() + 32);
+    let mut no_subject = SubjectKey {
+        id: node,
+        key: None,
+    };
+    write_tokens(
+        &mut out,
+        doc,
+        &chain(doc, node, depth(&pointer)),
+        &mut no_subject,
+    );
     out.push_str(path.strip_prefix(pointer.as_str()).unwrap_or(""));
     out
 }
@@ -214,22 +216,18 @@ fn depth(pointer: &str) -> usize {
 
 /// The `depth` segments above and including `id`, root first, each with the node it leads to.
 /// Counting by the pointer's depth stops at a combined document's part root by itself.
-fn stable_segments(doc: &Document, id: NodeId, depth: usize) -> Vec<(NodeId, String)> {
-    let mut out = Vec::with_capacity(depth);
+fn chain(
+    doc: &Document,
+    id: NodeId,
+    depth: usize,
+) -> smallvec::SmallVec<[(NodeId, Segment<'_>); 8]> {
+    let mut out = smallvec::SmallVec::new();
     let mut current = id;
     for _ in 0..depth {
         let Some(segment) = doc.segment(current) else {
             break;
         };
-        let mut token = String::new();
-        match segment {
-            Segment::Key(k) => push_escaped(&mut token, k),
-            Segment::Index(i) => match keyed_token(doc, current) {
-                Some(t) => token = t,
-                None => token = i.to_string(),
-            },
-        }
-        out.push((current, token));
+        out.push((current, segment));
         match doc.node(current).parent() {
             Some(parent) => current = parent,
             None => break,
@@ -239,13 +237,62 @@ fn stable_segments(doc: &Document, id: NodeId, depth: usize) -> Vec<(NodeId, Str
     out
 }
 
-/// `[FIELD=VALUE]` for an element with an own key (the value escaped as a pointer token).
-fn keyed_token(doc: &Document, id: NodeId) -> Option<String> {
-    let (field, value) = key_of(doc, id)?;
-    let mut token = format!("[{field}=");
-    push_escaped(&mut token, &value);
-    token.push(']');
-    Some(token)
+/// The own key of a violation's subject, once looked up.
+struct SubjectKey {
+    id: NodeId,
+    /// `None` until looked up; then the key, if the subject has one.
+    key: Option<Option<(&'static str, String)>>,
+}
+
+impl SubjectKey {
+    /// The subject's key (`id` is the subject's node).
+    fn of(&mut self, doc: &Document, id: NodeId) -> Option<&(&'static str, String)> {
+        self.key.get_or_insert_with(|| key_of(doc, id)).as_ref()
+    }
+
+    fn value(mut self, doc: &Document) -> Option<String> {
+        self.key
+            .take()
+            .unwrap_or_else(|| key_of(doc, self.id))
+            .map(|(_, value)| value)
+    }
+}
+
+/// Appends `/TOKEN` for each segment: a key escaped, an element by its own key
+/// (`[FIELD=VALUE]`, the value escaped) or else its index.
+fn write_tokens(
+    out: &mut String,
+    doc: &Document,
+    chain: &[(NodeId, Segment<'_>)],
+    subject: &mut SubjectKey,
+) {
+    for &(id, segment) in chain {
+        out.push('/');
+        match segment {
+            Segment::Key(k) => push_escaped(out, k),
+            Segment::Index(i) => {
+                let looked_up;
+                let key = if id == subject.id {
+                    subject.of(doc, id)
+                } else {
+                    looked_up = key_of(doc, id);
+                    looked_up.as_ref()
+                };
+                match key {
+                    Some((field, value)) => {
+                        out.push('[');
+                        out.push_str(field);
+                        out.push('=');
+                        push_escaped(out, value);
+                        out.push(']');
+                    }
+                    None => {
+                        let _ = std::fmt::Write::write_fmt(out, format_args!("{i}"));
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// The element's own key value (see [`KEY_FIELDS`]).

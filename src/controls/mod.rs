@@ -256,6 +256,22 @@ pub fn compare_ids(a: &str, b: &str) -> Ordering {
 /// numbers (numbers sort before words), otherwise as strings; a prefix sorts first. Used for
 /// control ids and for JSON Pointers (array indexes as numbers).
 pub fn compare_segments(a: &str, b: &str, sep: char) -> Ordering {
+    // whole segments the two share compare equal: start at the segment where they differ
+    // (violations are sorted by pointer, and neighbours share all but their last segments)
+    let same = a.bytes().zip(b.bytes()).take_while(|(x, y)| x == y).count();
+    let shared = a.get(..same).unwrap_or("");
+    let last_sep = match u8::try_from(sep) {
+        Ok(byte) if sep.is_ascii() => memchr::memrchr(byte, shared.as_bytes()),
+        _ => shared.rfind(sep),
+    };
+    let start = last_sep.map_or(0, |i| i + sep.len_utf8());
+    match (a.get(start..), b.get(start..)) {
+        (Some(a), Some(b)) => compare_each_segment(a, b, sep),
+        _ => compare_each_segment(a, b, sep),
+    }
+}
+
+fn compare_each_segment(a: &str, b: &str, sep: char) -> Ordering {
     let mut xs = a.split(sep);
     let mut ys = b.split(sep);
     loop {
@@ -292,6 +308,28 @@ mod tests {
             c.windows(2)
                 .all(|w| compare_ids(&w[0].id, &w[1].id) == Ordering::Less)
         );
+    }
+
+    #[test]
+    fn skipping_the_shared_segments_orders_as_comparing_every_segment() {
+        let pointers = [
+            "", "/", "/a", "/a/", "/a/b", "/a/bc", "/ab", "/ab/x", "/a/x", "/a/1", "/a/1x",
+            "/a/10", "/a/9", "/a/10/b", "/a/9/c", "/a/01", "/a/é", "/a/éa", "/x/1/y", "/x/1",
+            "A.5.1", "A.5.10", "A.5.9", "A.8.2",
+        ];
+        for a in pointers {
+            for b in pointers {
+                for sep in ['/', '.'] {
+                    assert_eq!(
+                        compare_segments(a, b, sep),
+                        compare_each_segment(a, b, sep),
+                        "{a:?} vs {b:?} by {sep:?}"
+                    );
+                }
+            }
+        }
+        assert_eq!(compare_segments("/a/9", "/a/10", '/'), Ordering::Less);
+        assert_eq!(compare_segments("/a/b", "/a/b/c", '/'), Ordering::Less);
     }
 
     #[test]

@@ -311,7 +311,14 @@ impl<'a> Exec<'_, 'a> {
                 };
                 let (line, column) = at.position(node);
                 let (file, document_index) = at.source_of(node);
-                let subject = doc.pointer(subject_id);
+                // the subject is usually above the deciding fact: its pointer is a prefix
+                let subject = match &origin {
+                    Some(Val::Node(_, _)) if std::ptr::eq(at, doc) => doc
+                        .ancestor_pointer(node, &path, subject_id)
+                        .map_or_else(|| doc.pointer(subject_id), str::to_string),
+                    None => path.clone(),
+                    _ => doc.pointer(subject_id),
+                };
                 // identity stays in `doc`: a value parsed out of a string is known by that string
                 let id_node = super::embedded::identity_node(at, doc, node);
                 let located = identity_of(

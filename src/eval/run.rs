@@ -44,7 +44,7 @@ pub(super) fn documents(
     reached: Option<&mut ReachedRequires>,
 ) -> Result<Vec<DocRun>, EvalError> {
     let jobs = options.jobs.max(1).min(documents.len().div_ceil(MIN_RUN));
-    if jobs <= 1 && options.jobs > 1 && reached.is_none() && program.rules.len() > 1 {
+    if jobs <= 1 && options.jobs > 1 && reached.is_none() {
         // too few documents to share: share each one's rules instead
         let mut rendered: Vec<bool> = program.rules.iter().map(|_| false).collect();
         return documents
@@ -377,6 +377,9 @@ pub(super) fn one_threaded(
     let mut again: Option<(Ctx<'_>, ScopeMemo)> = None;
     for wave in waves(program) {
         let units = units(program, doc, &wave, jobs);
+        // whole rules are taken first, shares last: shares fill the threads' ends evenly
+        let mut order: Vec<usize> = (0..units.len()).collect();
+        order.sort_by_key(|&i| units.get(i).is_some_and(|u| u.share.is_some()));
         let (statuses_now, rendered_now) = (&statuses, &*rendered);
         let per_thread = on_threads(jobs.min(units.len()), units.len(), |next| {
             let fallback_file = crate::source::SourceFile::new("", "");
@@ -387,7 +390,10 @@ pub(super) fn one_threaded(
             let mut my_marks = recognition.marks();
             // (position in the units, what it gave)
             let mut mine = Vec::new();
-            while let Some((i, unit)) = next().and_then(|i| Some((i, *units.get(i)?))) {
+            while let Some(i) = next().and_then(|k| order.get(k).copied()) {
+                let Some(&unit) = units.get(i) else {
+                    break;
+                };
                 let first_share = unit.share.is_none_or(|s| s.index == 0);
                 let wants_texts =
                     first_share && rendered_now.get(unit.rule_id).is_some_and(|done| !done);

@@ -669,6 +669,40 @@ impl Document {
         out
     }
 
+    /// The pointer of `ancestor`, cut from `pointer`, the pointer of `id` below it (or `id`
+    /// itself): the walk goes up through parents only, and no string is built. `None` when
+    /// `ancestor` is not above `id`, or in a combined document (whose pointers start at each
+    /// part's root).
+    ///
+    /// ```
+    /// let doc = annexa::unstable::facts::Document::from_json(
+    ///     "f.json",
+    ///     &serde_json::json!({"datasets": [{"name": "a", "enc": {"on": false}}]}),
+    /// );
+    /// let dataset = doc.element(doc.field(doc.root(), "datasets").unwrap(), 0).unwrap();
+    /// let on = doc.field(doc.field(dataset, "enc").unwrap(), "on").unwrap();
+    /// let pointer = doc.pointer(on);
+    /// assert_eq!(doc.ancestor_pointer(on, &pointer, dataset), Some("/datasets/0"));
+    /// assert_eq!(doc.ancestor_pointer(dataset, "/datasets/0", on), None);
+    /// ```
+    pub fn ancestor_pointer<'p>(
+        &self,
+        id: NodeId,
+        pointer: &'p str,
+        ancestor: NodeId,
+    ) -> Option<&'p str> {
+        if !self.parts.is_empty() {
+            return None;
+        }
+        let mut end = pointer.len();
+        let mut current = id;
+        while current != ancestor {
+            current = self.node(current).parent()?;
+            end = pointer.get(..end)?.rfind('/')?;
+        }
+        pointer.get(..end)
+    }
+
     /// 1-based (line, column) of a node in its file: the key's for an object member, the value's
     /// for array elements and the root.
     pub fn position(&self, id: NodeId) -> (u32, u32) {
