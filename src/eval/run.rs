@@ -433,8 +433,14 @@ pub(super) fn one_threaded(
             pieces.push(judged?);
         }
         let mut pieces = pieces.into_iter();
+        // a rule's units are consecutive, in wave order: its first one says how many
+        let mut at = 0;
         for &rule_id in &wave {
-            let shares = units.iter().filter(|u| u.rule_id == rule_id).count().max(1);
+            let shares = units
+                .get(at)
+                .and_then(|u| u.share)
+                .map_or(1, |share| share.of);
+            at += shares;
             let of_rule: Vec<JudgedPiece> = pieces.by_ref().take(shares).collect();
             let judged = match put_together(program, rule_id, of_rule, options) {
                 Some(judged) => judged,
