@@ -8,7 +8,7 @@ mod common;
 
 use std::path::Path;
 
-use common::{NOW, annexa, assert_exit, scratch};
+use common::{NOW, annexa, assert_exit, rule_result as result, scratch};
 
 const POLICY: &str = r#"policy calls
 fn owners_known(d) = all x in d.datasets: x.kind != "none"
@@ -62,15 +62,6 @@ fn check(dir: &Path, jobs: &str) -> std::process::Output {
         "check", &facts, "-p", &policy, "--config", &config, "--now", NOW, "--format", "json",
         "--jobs", jobs,
     ])
-}
-
-fn result<'r>(report: &'r serde_json::Value, rule: &str) -> &'r serde_json::Value {
-    report["results"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .find(|r| r["rule"] == rule)
-        .unwrap()
 }
 
 #[test]

@@ -7,7 +7,7 @@ mod common;
 use std::path::Path;
 use std::process::{Command, Output};
 
-use common::{NOW, annexa, assert_exit, scratch, stderr};
+use common::{NOW, annexa, assert_exit, rule_result, scratch, stderr};
 
 fn with_env(args: &[&str], jobs: &str) -> Output {
     Command::new(env!("CARGO_BIN_EXE_annexa"))
@@ -93,8 +93,13 @@ fn check(dir: &Path, format: &str, jobs: &str) -> Output {
 
 /// `check` of `facts` (a folder or one file) with the policy of `dir`.
 fn check_facts(dir: &Path, facts: &Path, format: &str, jobs: &str) -> Output {
+    check_with(dir, facts, &[], format, jobs)
+}
+
+/// [`check_facts`] with more arguments.
+fn check_with(dir: &Path, facts: &Path, more: &[&str], format: &str, jobs: &str) -> Output {
     let policy = dir.join("p.policy");
-    annexa(&[
+    let mut args = vec![
         "check",
         facts.to_str().unwrap(),
         "-p",
@@ -105,7 +110,9 @@ fn check_facts(dir: &Path, facts: &Path, format: &str, jobs: &str) -> Output {
         format,
         "--jobs",
         jobs,
-    ])
+    ];
+    args.extend_from_slice(more);
+    annexa(&args)
 }
 
 #[test]
@@ -339,15 +346,7 @@ fn a_long_loop_shared_among_threads_gives_the_bytes_of_one_thread() {
     }
     let report: serde_json::Value =
         serde_json::from_slice(&check_facts(&dir, &file, "json", "2").stdout).unwrap();
-    let result = |rule: &str| {
-        report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["rule"] == rule)
-            .unwrap()
-            .clone()
-    };
+    let result = |rule: &str| rule_result(&report, rule).clone();
     // violations from every share, in document order; a gap for each nameless dataset the
     // join could not decide; the error of one share is the rule's, as on one thread
     let owned = result("threads.owned");
@@ -380,34 +379,20 @@ fn shares_that_break_a_rule_step_limit_together_give_the_one_thread_error() {
     let dir = scratch("threads", "shared_limit");
     let file = large_document(&dir);
     let config = dir.join("annexa.toml");
-    let policy = dir.join("p.policy");
     let run = |steps: u64, jobs: &str| {
         std::fs::write(&config, format!("[limits]\nrule-steps = {steps}\n")).unwrap();
-        annexa(&[
-            "check",
-            file.to_str().unwrap(),
-            "-p",
-            policy.to_str().unwrap(),
-            "--config",
-            config.to_str().unwrap(),
-            "--now",
-            NOW,
-            "--format",
+        check_with(
+            &dir,
+            &file,
+            &["--config", config.to_str().unwrap()],
             "json",
-            "--jobs",
             jobs,
-        ])
+        )
     };
     // a limit that `owned` on all 2,600 datasets breaks, but any one share of them does not
     let owned_status = |out: &Output| {
         let report: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
-        report["results"]
-            .as_array()
-            .unwrap()
-            .iter()
-            .find(|r| r["rule"] == "threads.owned")
-            .map(|r| r["status"].as_str().unwrap().to_string())
-            .unwrap()
+        rule_result(&report, "threads.owned")["status"].clone()
     };
     let one = run(8_000, "1");
     assert_eq!(owned_status(&one), "error", "{}", stderr(&one));

@@ -79,3 +79,11 @@ pub fn stdout(o: &Output) -> String {
 pub fn stderr(o: &Output) -> String {
     String::from_utf8_lossy(&o.stderr).into_owned()
 }
+
+/// The result of `rule` in a JSON report (panics when the report has none).
+pub fn rule_result<'r>(report: &'r serde_json::Value, rule: &str) -> &'r serde_json::Value {
+    report["results"]
+        .as_array()
+        .and_then(|results| results.iter().find(|r| r["rule"] == rule))
+        .expect("the report has a result for the rule")
+}
