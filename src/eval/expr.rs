@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use super::builtins;
 use super::calls::{CallKey, CallMemo};
-use super::join::{self, BaseKey, Join};
+use super::join::{self, BaseKey, Join, JoinSource};
 use super::ops::{self, Tri};
 use super::trace::TraceEvent;
 use super::value::{Val, View};
@@ -60,7 +60,10 @@ pub(crate) struct Ctx<'a> {
     pub message_limit: usize,
     /// Join indexes of equality filters, by base and key field (see `join`): `r4`'s
     /// `datasets[.name == t.from]` and `r5`'s `datasets[.name == n]` share one.
-    joins: HashMap<(BaseKey, Arc<str>), Join<'a>, join::FastHash>,
+    joins: HashMap<(BaseKey, Arc<str>), Arc<Join<'a>>, join::FastHash>,
+    /// The join indexes of the document's fact lists shared with the other threads evaluating
+    /// it, when threads share its rules.
+    pub(crate) shared_joins: Option<&'a dyn JoinSource<'a>>,
     /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
     /// normal run.
     pub trace: Option<Vec<TraceEvent>>,
@@ -104,6 +107,7 @@ impl<'a> Ctx<'a> {
             budget: super::budget::Budget::new(options),
             message_limit: options.message_limit,
             joins: HashMap::default(),
+            shared_joins: None,
             trace: None,
             reached: None,
             embedded: Default::default(),
@@ -552,16 +556,24 @@ impl<'a> Ctx<'a> {
         {
             let probe = self.eval(plan.probe)?;
             if let Some(probe_key) = join::key_of(probe.view()) {
-                let join = self
-                    .joins
-                    .entry((base_key, Arc::clone(plan.key)))
-                    .or_insert_with(|| {
-                        match join::build(base.elements().into_iter().flatten(), plan.key) {
-                            Some(index) => Join::Indexed(index),
-                            None => Join::Unhashable,
-                        }
-                    });
-                if let Join::Indexed(index) = join {
+                let id = (base_key, Arc::clone(plan.key));
+                let join = match self.joins.get(&id) {
+                    Some(join) => Arc::clone(join),
+                    None => {
+                        let shared = match (&base, self.shared_joins) {
+                            (Val::Node(doc, list), Some(source)) => {
+                                source.join(doc, *list, plan.key)
+                            }
+                            _ => None,
+                        };
+                        let join = shared.unwrap_or_else(|| {
+                            Arc::new(Join::of(base.elements().into_iter().flatten(), plan.key))
+                        });
+                        self.joins.insert(id, Arc::clone(&join));
+                        join
+                    }
+                };
+                if let Join::Indexed(index) = &*join {
                     let kept: Vec<Val<'a>> = index
                         .hits(&probe_key)
                         .iter()

@@ -8,11 +8,11 @@
 //! the filter falls back to the scan.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::value::{Val, View};
 use crate::compile::{BinOp, Expr, ExprKind, LetId, Slot};
-use crate::facts::NodeId;
+use crate::facts::{Document, NodeId};
 
 /// Lists shorter than this are scanned: building an index would not pay.
 pub(crate) const MIN_INDEXED: usize = 8;
@@ -146,6 +146,62 @@ pub(crate) enum Join<'a> {
     Unhashable,
 }
 
+impl<'a> Join<'a> {
+    /// The join of `elements` by `key`.
+    pub(crate) fn of(elements: impl Iterator<Item = Val<'a>>, key: &str) -> Join<'a> {
+        match build(elements, key) {
+            Some(index) => Join::Indexed(index),
+            None => Join::Unhashable,
+        }
+    }
+}
+
+/// Join indexes over the fact lists of one document, for all the threads that share its rules:
+/// the first thread that needs one builds it, the others wait for it instead of building it
+/// again (`datasets[.name == t.from]` in every share of `for t in transfers`).
+pub(crate) struct SharedJoins<'d> {
+    doc: &'d Document,
+    built: Mutex<JoinsBuilt<'d>>,
+}
+
+/// The joins built so far, by list and key field.
+type JoinsBuilt<'d> = HashMap<(NodeId, Arc<str>), Arc<Join<'d>>, FastHash>;
+
+impl<'d> SharedJoins<'d> {
+    pub(crate) fn new(doc: &'d Document) -> SharedJoins<'d> {
+        SharedJoins {
+            doc,
+            built: Mutex::new(HashMap::default()),
+        }
+    }
+}
+
+/// Where a context finds the join indexes other threads built (a trait, so that a context of
+/// a shorter lifetime than the document's can hold the shared indexes).
+pub(crate) trait JoinSource<'a> {
+    /// The join of the list `list` of `doc` by `key`; `None` for another document than the
+    /// one the source indexes (a document parsed out of a string, say).
+    fn join(&self, doc: &Document, list: NodeId, key: &Arc<str>) -> Option<Arc<Join<'a>>>;
+}
+
+impl<'a, 'd: 'a> JoinSource<'a> for SharedJoins<'d> {
+    fn join(&self, doc: &Document, list: NodeId, key: &Arc<str>) -> Option<Arc<Join<'a>>> {
+        if !std::ptr::eq(doc, self.doc) {
+            return None;
+        }
+        let build = || {
+            let list = Val::Node(self.doc, list);
+            Arc::new(Join::of(list.elements().into_iter().flatten(), key))
+        };
+        let join: Arc<Join<'d>> = match self.built.lock() {
+            Ok(mut built) => Arc::clone(built.entry((list, Arc::clone(key))).or_insert_with(build)),
+            // a thread panicked while holding the lock (its panic ends the run): build here
+            Err(_) => build(),
+        };
+        Some(join)
+    }
+}
+
 /// Element positions by key, and the positions whose key is missing.
 ///
 /// Every key's positions are one run of a single vector (`positions`), in list order: one
@@ -254,6 +310,33 @@ mod tests {
         assert_eq!(index.hits(&Key::str("a\0")), &[2]);
         assert_eq!(index.hits(&Key::str("")), &[4]);
         assert_eq!(index.hits(&Key::str(&"x".repeat(22))), &[] as &[u32]);
+    }
+
+    #[test]
+    fn threads_get_the_one_index_built_for_a_list_and_key_and_none_for_another_document() {
+        let doc = Document::from_json("f.json", &serde_json::json!([{"k": "a"}, {"k": "b"}]));
+        let other = Document::from_json("g.json", &serde_json::json!([{"k": "a"}]));
+        let shared = SharedJoins::new(&doc);
+        let key: Arc<str> = Arc::from("k");
+        let from_threads: Vec<Arc<Join<'_>>> = crate::threads::on_threads(2, 2, |next| {
+            let mut got = Vec::new();
+            while next().is_some() {
+                got.extend(JoinSource::join(&shared, &doc, doc.root(), &key));
+            }
+            got
+        })
+        .into_iter()
+        .flatten()
+        .collect();
+        assert_eq!(from_threads.len(), 2);
+        assert!(Arc::ptr_eq(&from_threads[0], &from_threads[1]));
+        match &*from_threads[0] {
+            Join::Indexed(index) => assert_eq!(index.hits(&Key::str("b")), &[1]),
+            _ => panic!("an index"),
+        }
+        let by_other_key = JoinSource::join(&shared, &doc, doc.root(), &Arc::from("x"));
+        assert!(by_other_key.is_some_and(|j| !Arc::ptr_eq(&j, &from_threads[0])));
+        assert!(JoinSource::join(&shared, &other, other.root(), &key).is_none());
     }
 
     #[test]

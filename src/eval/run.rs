@@ -9,6 +9,7 @@
 use std::sync::atomic::Ordering;
 
 use super::expr::Ctx;
+use super::join::SharedJoins;
 use super::rule::{DocOutcome, Part, Share, finish, run_part, shareable_loop};
 use super::scope::{Recognition, ScopeMemo};
 use super::{EvalError, EvalOptions, ReachedRequires, RuleTexts, blocked, budget, embedded};
@@ -375,6 +376,7 @@ pub(super) fn one_threaded(
     let fallback_file = crate::source::SourceFile::new("", "");
     let arena = embedded::Arena::new();
     let mut again: Option<(Ctx<'_>, ScopeMemo)> = None;
+    let shared_joins = SharedJoins::new(doc);
     for wave in waves(program) {
         let units = units(program, doc, &wave, jobs);
         // whole rules are taken first, shares last: shares fill the threads' ends evenly
@@ -386,6 +388,7 @@ pub(super) fn one_threaded(
             let arena = embedded::Arena::new();
             let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
             ctx.embedded = embedded::Docs::new(&arena);
+            ctx.shared_joins = Some(&shared_joins);
             let mut scopes = ScopeMemo::new(program);
             let mut my_marks = recognition.marks();
             // (position in the units, what it gave)
