@@ -37,8 +37,11 @@ pub(crate) struct Budget {
     memory_limit: u64,
     deadline: Option<Instant>,
     cancel: Option<Arc<AtomicBool>>,
-    /// Steps charged since the clock and the flag were last read.
-    unpolled: u64,
+    /// The value of `steps` at which the clock and the flag are read next.
+    poll_at: u64,
+    /// The value of `steps` from which a charge takes the slow path: the next poll, one past
+    /// the limit, or 0 after a stop. One comparison on every charge.
+    check_at: u64,
     /// Set once, never cleared: every charge after a stop fails at once, so the rule under
     /// way unwinds without doing more work.
     stopped: Option<Stop>,
@@ -53,26 +56,37 @@ impl Budget {
             memory_limit: options.memory_limit,
             deadline: options.deadline,
             cancel: options.cancel.clone(),
-            unpolled: 0,
+            poll_at: POLL_EVERY,
+            check_at: POLL_EVERY.min(options.step_limit.saturating_add(1)),
             stopped: None,
         }
     }
 
-    /// A new rule starts with its own step and memory budgets.
+    /// A new rule starts with its own step and memory budgets; the steps since the last poll
+    /// carry over, so many small rules still poll.
     pub(crate) fn start_rule(&mut self) {
+        let unpolled = POLL_EVERY.saturating_sub(self.poll_at.saturating_sub(self.steps));
         self.steps = 0;
         self.memory = 0;
+        self.poll_at = POLL_EVERY.saturating_sub(unpolled);
+        self.set_check_at();
+    }
+
+    fn set_check_at(&mut self) {
+        self.check_at = match self.stopped {
+            Some(_) => 0,
+            None => self.poll_at.min(self.step_limit.saturating_add(1)),
+        };
     }
 
     /// Counts `steps` of work; the error is the sentence for the rule error.
     ///
     /// Called for every expression evaluated: the common case (under the limit, no poll due,
-    /// no stop) is two additions and one test, inlined; the rest is [`Budget::steps_checked`].
+    /// no stop) is one addition and one test, inlined; the rest is [`Budget::steps_checked`].
     #[inline]
     pub(crate) fn steps(&mut self, steps: u64) -> Result<(), String> {
         self.steps = self.steps.saturating_add(steps);
-        self.unpolled = self.unpolled.saturating_add(steps);
-        if self.steps > self.step_limit || self.unpolled >= POLL_EVERY || self.stopped.is_some() {
+        if self.steps >= self.check_at {
             return self.steps_checked();
         }
         Ok(())
@@ -83,10 +97,11 @@ impl Budget {
         if self.steps > self.step_limit {
             return Err(format!("evaluation exceeded {} steps", self.step_limit));
         }
-        if self.unpolled >= POLL_EVERY {
-            self.unpolled = 0;
+        if self.steps >= self.poll_at {
+            self.poll_at = self.steps.saturating_add(POLL_EVERY);
             self.poll();
         }
+        self.set_check_at();
         match self.stopped {
             Some(stop) => Err(stop.message().to_string()),
             None => Ok(()),
@@ -129,6 +144,7 @@ impl Budget {
                 self.stopped = Some(Stop::Deadline);
             }
         }
+        self.set_check_at();
         self.stopped
     }
 
@@ -185,6 +201,30 @@ mod tests {
         b.start_rule();
         assert!(b.steps(1).is_err(), "a stop outlives the rule");
         assert_eq!(b.stopped(), Some(Stop::Cancelled));
+    }
+
+    #[test]
+    fn steps_since_the_last_poll_carry_over_to_the_next_rule() {
+        let flag = Arc::new(AtomicBool::new(true));
+        let mut b = Budget::new(&super::super::EvalOptions {
+            cancel: Some(flag),
+            step_limit: u64::MAX,
+            ..Default::default()
+        });
+        // rules of a tenth of the interval each: the cancel is seen in the eleventh
+        let mut rules = 0;
+        let stopped = loop {
+            rules += 1;
+            b.start_rule();
+            if b.steps(POLL_EVERY / 10).is_err() {
+                break true;
+            }
+            if rules > 20 {
+                break false;
+            }
+        };
+        assert!(stopped, "never polled across {rules} rules");
+        assert_eq!(rules, 11);
     }
 
     #[test]

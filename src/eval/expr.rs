@@ -140,6 +140,45 @@ impl<'a> Ctx<'a> {
             .unwrap_or(Val::Missing(None))
     }
 
+    /// The value of `e` when it is a path of fields off a local (`d`, `d.encryption.at_rest`),
+    /// read off the local in place, with the steps that evaluating each level would charge, in
+    /// the same order (outermost first); `None` for any other expression. A path is most of what
+    /// a rule reads, and a frame of [`Ctx::eval`] per level cost more than the reads.
+    fn local_path(&mut self, e: &'a Expr) -> Result<Option<Val<'a>>> {
+        let mut keys: smallvec::SmallVec<[&'a str; 8]> = smallvec::SmallVec::new();
+        let mut level = e;
+        let slot = loop {
+            match &level.kind {
+                ExprKind::Field(base, key) => {
+                    keys.push(key);
+                    level = base;
+                }
+                ExprKind::Local(slot) => break *slot,
+                _ => return Ok(None),
+            }
+        };
+        let mut level = e;
+        loop {
+            self.tick(level.span)?;
+            match &level.kind {
+                ExprKind::Field(base, _) => level = base,
+                _ => break,
+            }
+        }
+        // a local or a field of one is never a new value: no memory to charge
+        let Some(local) = self.stack.get(self.base + slot) else {
+            return Ok(Some(Val::Missing(None)));
+        };
+        let Some((first, rest)) = keys.split_last() else {
+            return Ok(Some(local.clone()));
+        };
+        let mut value = local.field(first);
+        for key in rest.iter().rev() {
+            value = value.field(key);
+        }
+        Ok(Some(value))
+    }
+
     /// An error located at `span` in the current file.
     pub(crate) fn error(&self, span: Span, message: impl Into<String>) -> RuleError {
         let (line, col) = self.file.line_col(span.start);
@@ -401,7 +440,10 @@ impl<'a> Ctx<'a> {
             ExprKind::Let(id) => self.let_value(*id, e.span)?,
             ExprKind::Root => Val::Node(self.doc, self.doc.root()),
             ExprKind::RootField(key) => Val::Node(self.doc, self.doc.root()).field(key),
-            ExprKind::Field(base, key) => self.eval(base)?.field(key),
+            ExprKind::Field(base, key) => match self.local_path(base)? {
+                Some(value) => value.field(key),
+                None => self.eval(base)?.field(key),
+            },
             ExprKind::Index(base, i) => self.eval(base)?.index(*i),
             ExprKind::Filter {
                 base,
