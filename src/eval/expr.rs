@@ -64,6 +64,10 @@ pub(crate) struct Ctx<'a> {
     /// The join indexes of the document's fact lists shared with the other threads evaluating
     /// it, when threads share its rules.
     pub(crate) shared_joins: Option<&'a dyn JoinSource<'a>>,
+    /// The join the last indexed filter used, by filter and base: a loop probes one filter
+    /// once per element, and finding its index again by hashing the base and the key field
+    /// cost more than the probe.
+    last_join: Option<((usize, BaseKey), Arc<Join<'a>>)>,
     /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
     /// normal run.
     pub trace: Option<Vec<TraceEvent>>,
@@ -108,6 +112,7 @@ impl<'a> Ctx<'a> {
             message_limit: options.message_limit,
             joins: HashMap::default(),
             shared_joins: None,
+            last_join: None,
             trace: None,
             reached: None,
             embedded: Default::default(),
@@ -598,20 +603,12 @@ impl<'a> Ctx<'a> {
         {
             let probe = self.eval(plan.probe)?;
             if let Some(probe_key) = join::key_of(probe.view()) {
-                let id = (base_key, Arc::clone(plan.key));
-                let join = match self.joins.get(&id) {
-                    Some(join) => Arc::clone(join),
-                    None => {
-                        let shared = match (&base, self.shared_joins) {
-                            (Val::Node(doc, list), Some(source)) => {
-                                source.join(doc, *list, plan.key)
-                            }
-                            _ => None,
-                        };
-                        let join = shared.unwrap_or_else(|| {
-                            Arc::new(Join::of(base.elements().into_iter().flatten(), plan.key))
-                        });
-                        self.joins.insert(id, Arc::clone(&join));
+                let site = (std::ptr::from_ref(pred) as usize, base_key);
+                let join = match &self.last_join {
+                    Some((last, join)) if *last == site => Arc::clone(join),
+                    _ => {
+                        let join = self.join_of(&base, base_key, plan.key);
+                        self.last_join = Some((site, Arc::clone(&join)));
                         join
                     }
                 };
@@ -622,8 +619,7 @@ impl<'a> Ctx<'a> {
                         .filter_map(|i| items.at(*i as usize))
                         .collect();
                     // elements without the key could not be decided, exactly as in the scan
-                    let undecided = index.missing.clone();
-                    for i in undecided {
+                    for &i in &index.missing {
                         if let Some(item) = items.at(i as usize) {
                             let absent = item.field(plan.key);
                             self.filter_gap(text, items.total(), &item, Some(&absent));
@@ -645,6 +641,23 @@ impl<'a> Ctx<'a> {
             }
         }
         Ok(Val::List(Rc::new(kept)))
+    }
+
+    /// The join of the fact list or let `base` by `key`: this context's, another thread's
+    /// (see [`JoinSource`]), or built now.
+    fn join_of(&mut self, base: &Val<'a>, base_key: BaseKey, key: &Arc<str>) -> Arc<Join<'a>> {
+        let id = (base_key, Arc::clone(key));
+        if let Some(join) = self.joins.get(&id) {
+            return Arc::clone(join);
+        }
+        let shared = match (base, self.shared_joins) {
+            (Val::Node(doc, list), Some(source)) => source.join(doc, *list, key),
+            _ => None,
+        };
+        let join = shared
+            .unwrap_or_else(|| Arc::new(Join::of(base.elements().into_iter().flatten(), key)));
+        self.joins.insert(id, Arc::clone(&join));
+        join
     }
 
     /// The evidence gap of a filter that could not decide for `item`.
