@@ -87,7 +87,7 @@ pub(crate) struct Part {
     subjects: usize,
     error: Option<String>,
     /// The steps and bytes charged: shares must stay within the rule's limits together.
-    pub used: (u64, u64),
+    used: (u64, u64),
 }
 
 impl Part {

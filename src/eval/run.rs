@@ -316,7 +316,8 @@ struct Unit {
     share: Option<Share>,
 }
 
-/// A loop is shared among threads from this many elements on, in shares of at least this many.
+/// Each share of a shared loop holds at least this many elements, so a loop is shared from
+/// twice this many on.
 const SHARE_MIN: usize = 1024;
 /// Shares per thread of a shared loop, so that a thread done early takes another.
 const SHARES_PER_JOB: usize = 4;
