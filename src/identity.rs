@@ -112,7 +112,8 @@ pub fn locate(
 pub fn stable_path(doc: &Document, node: NodeId, path: &str) -> String {
     let pointer = doc.pointer(node);
     let mut out = String::with_capacity(path.len() + 32);
-    let mut no_subject = SubjectKey {
+    // no subject here: the node's own key is looked up once, like a subject's
+    let mut node_key = SubjectKey {
         id: node,
         key: None,
     };
@@ -120,7 +121,7 @@ pub fn stable_path(doc: &Document, node: NodeId, path: &str) -> String {
         &mut out,
         doc,
         &chain(doc, node, depth(&pointer)),
-        &mut no_subject,
+        &mut node_key,
     );
     out.push_str(path.strip_prefix(pointer.as_str()).unwrap_or(""));
     out
@@ -245,8 +246,9 @@ struct SubjectKey {
 }
 
 impl SubjectKey {
-    /// The subject's key (`id` is the subject's node).
-    fn of(&mut self, doc: &Document, id: NodeId) -> Option<&(&'static str, String)> {
+    /// The subject's key, looked up the first time.
+    fn get(&mut self, doc: &Document) -> Option<&(&'static str, String)> {
+        let id = self.id;
         self.key.get_or_insert_with(|| key_of(doc, id)).as_ref()
     }
 
@@ -273,7 +275,7 @@ fn write_tokens(
             Segment::Index(i) => {
                 let looked_up;
                 let key = if id == subject.id {
-                    subject.of(doc, id)
+                    subject.get(doc)
                 } else {
                     looked_up = key_of(doc, id);
                     looked_up.as_ref()

@@ -90,12 +90,14 @@ pub(crate) struct Ctx<'a> {
 }
 
 impl<'a> Ctx<'a> {
+    /// A context on `doc`; documents parsed out of its strings live in `arena`.
     pub(crate) fn new(
         program: &'a Program,
         doc: &'a Document,
         overrides: &'a [Option<Document>],
         options: &super::EvalOptions,
         file: &'a SourceFile,
+        arena: &'a super::embedded::Arena,
     ) -> Ctx<'a> {
         Ctx {
             program,
@@ -115,7 +117,7 @@ impl<'a> Ctx<'a> {
             last_join: None,
             trace: None,
             reached: None,
-            embedded: Default::default(),
+            embedded: super::embedded::Docs::new(arena),
             calls: HashMap::default(),
             host_calls: 0,
             scoping: false,

@@ -367,8 +367,7 @@ pub fn explain(
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
         let arena = embedded::Arena::new();
-        let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file);
-        ctx.embedded = embedded::Docs::new(&arena);
+        let mut ctx = Ctx::new(program, doc, &overrides, options, &fallback_file, &arena);
         let mut statuses: Vec<Option<Status>> = program.rules.iter().map(|_| None).collect();
         let mut scopes = scope::ScopeMemo::new(program);
         for &rule_id in &program.order {

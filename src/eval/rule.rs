@@ -93,8 +93,10 @@ pub(crate) struct Part {
 impl Part {
     /// Whether the shares' result is the one-run result: no share stopped on an error (a
     /// limit, or an error whose gaps depend on how far the run came), and all of them within
-    /// the rule's limits together (shares recompute lets and joins, so they never use less
-    /// than one run would).
+    /// the rule's limits together. Each share does its elements' work again, so together they
+    /// charge at least what one run does, but for a top-level `let`: its steps go to the rule
+    /// that computes it first on a thread, which with threads depends on where rules ran (as
+    /// it already did for whole rules shared among threads).
     pub(crate) fn shares_stand(parts: &[Part], limits: (u64, u64)) -> bool {
         let steps = parts
             .iter()

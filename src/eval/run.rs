@@ -147,8 +147,7 @@ fn sequence(
     for doc in documents {
         let fallback_file = crate::source::SourceFile::new("", "");
         let arena = embedded::Arena::new();
-        let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
-        ctx.embedded = embedded::Docs::new(&arena);
+        let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file, &arena);
         std::mem::swap(&mut ctx.budget, budget);
         ctx.budget.start_rule();
         ctx.reached = reached.as_mut().map(|r| std::mem::take(&mut r.set));
@@ -376,8 +375,8 @@ pub(super) fn one_threaded(
     // the context of a rule run again whole, made when first needed
     let fallback_file = crate::source::SourceFile::new("", "");
     let arena = embedded::Arena::new();
-    let mut again: Option<(Ctx<'_>, ScopeMemo)> = None;
     let shared_joins = SharedJoins::new(doc);
+    let mut again: Option<(Ctx<'_>, ScopeMemo)> = None;
     for wave in waves(program) {
         let units = units(program, doc, &wave, jobs);
         // whole rules are taken first, shares last: shares fill the threads' ends evenly
@@ -387,8 +386,7 @@ pub(super) fn one_threaded(
         let per_thread = on_threads(jobs.min(units.len()), units.len(), |next| {
             let fallback_file = crate::source::SourceFile::new("", "");
             let arena = embedded::Arena::new();
-            let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
-            ctx.embedded = embedded::Docs::new(&arena);
+            let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file, &arena);
             ctx.shared_joins = Some(&shared_joins);
             let mut scopes = ScopeMemo::new(program);
             let mut my_marks = recognition.marks();
@@ -450,8 +448,9 @@ pub(super) fn one_threaded(
                 Some(judged) => judged,
                 None => {
                     let (ctx, scopes) = again.get_or_insert_with(|| {
-                        let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file);
-                        ctx.embedded = embedded::Docs::new(&arena);
+                        let mut ctx =
+                            Ctx::new(program, doc, overrides, options, &fallback_file, &arena);
+                        ctx.shared_joins = Some(&shared_joins);
                         (ctx, ScopeMemo::new(program))
                     });
                     let wants_texts = rendered.get(rule_id).is_some_and(|done| !done);
