@@ -3,8 +3,8 @@
 use std::sync::Arc;
 
 use super::{
-    Document, FastMap, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId,
-    Place, Slot, StrRef, str_in,
+    Document, FastMap, INDEX_THRESHOLD, Items, KeyId, Member, Members, NO_PARENT, NULL_NODE, Node,
+    NodeId, Place, Slot, StrRef, str_in,
 };
 
 /// Builds one [`Document`]'s arena.
@@ -35,6 +35,53 @@ pub(crate) struct Builder {
     tags: FastMap<NodeId, Arc<str>>,
 }
 
+/// The arena's three large vectors, reserved for an input before it is parsed.
+pub(crate) struct Reservation {
+    nodes: Vec<Node>,
+    items: Vec<NodeId>,
+    members: Vec<Member>,
+}
+
+impl Reservation {
+    /// Room for about `text_len` bytes of input (a hint: the arena is sized for typical fact
+    /// files, so it rarely has to grow and copy itself). A reservation costs no memory until it
+    /// is written, so erring large is cheap and growing is not.
+    pub(crate) fn for_text(text_len: usize) -> Reservation {
+        Reservation {
+            nodes: Vec::with_capacity(text_len / 16),
+            items: Vec::with_capacity(text_len / 64),
+            members: Vec::with_capacity(text_len / 16),
+        }
+    }
+
+    /// [`Reservation::for_text`] with the pages that a typical file fills already faulted in:
+    /// the kernel zeroes each fresh page on its first write, which took a third of the parse's
+    /// time on a large file. Made on a helper thread while the file is read
+    /// ([`super::load_path`]), those faults leave the parse. Only part of each vector is
+    /// touched (what the densest common files fill, measured on the benchmark's facts), so a
+    /// file of few, long values does not pay the whole reservation in resident memory.
+    pub(crate) fn prefaulted(text_len: usize) -> Reservation {
+        let mut reservation = Reservation::for_text(text_len);
+        touch_pages(&mut reservation.nodes, 3, 4, || NULL_NODE.clone());
+        touch_pages(&mut reservation.items, 1, 2, || 0);
+        touch_pages(&mut reservation.members, 1, 2, || Member { key: 0, id: 0 });
+        reservation
+    }
+}
+
+/// Writes one value into each page of the first `num / den` of `vec`'s spare capacity, which
+/// makes the kernel map (and zero) those pages now. The length stays 0: the values are
+/// overwritten by the parse, never read.
+fn touch_pages<T>(vec: &mut Vec<T>, num: usize, den: usize, value: impl Fn() -> T) {
+    const PAGE: usize = 4096;
+    let stride = (PAGE / std::mem::size_of::<T>().max(1)).max(1);
+    let spare = vec.spare_capacity_mut();
+    let upto = spare.len() / den * num;
+    for slot in spare.iter_mut().take(upto).step_by(stride) {
+        slot.write(value());
+    }
+}
+
 /// An object being built (see [`Builder::open_object`]).
 pub(crate) struct OpenObject {
     mark: usize,
@@ -55,15 +102,23 @@ impl Builder {
         Builder::with_capacity(0)
     }
 
-    /// A builder expecting about `text_len` bytes of input (a hint: the arena is sized for
-    /// typical fact files, so it rarely has to grow and copy itself). A reservation costs no
-    /// memory until it is written, so erring large is cheap and growing is not.
+    /// A builder expecting about `text_len` bytes of input (see [`Reservation::for_text`]).
     pub(crate) fn with_capacity(text_len: usize) -> Builder {
+        Builder::with_reservation(Reservation::for_text(text_len))
+    }
+
+    /// A builder that fills vectors reserved in advance (perhaps on another thread).
+    pub(crate) fn with_reservation(reservation: Reservation) -> Builder {
+        let Reservation {
+            nodes,
+            items,
+            members,
+        } = reservation;
         Builder {
-            nodes: Vec::with_capacity(text_len / 16),
+            nodes,
             decoded: String::new(),
-            items: Vec::with_capacity(text_len / 64),
-            members: Vec::with_capacity(text_len / 16),
+            items,
+            members,
             keys: Vec::new(),
             key_ids: FastMap::default(),
             follows: Vec::new(),

@@ -9,14 +9,19 @@ use std::sync::Arc;
 
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
-use super::build::Builder;
+use super::build::{Builder, Reservation};
 use super::error::{ErrCtx, FactsError};
 use super::{LoadOptions, Loaded, NO_PARENT, NodeId, Place, Slot};
 use crate::source::{SourceFile, Span};
 
 const FORMAT: &str = "JSON";
 
-pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {
+pub(crate) fn load(
+    name: Arc<str>,
+    text: String,
+    opts: &LoadOptions,
+    reservation: Option<Reservation>,
+) -> Result<Loaded, FactsError> {
     let ctx = || ErrCtx::new(SourceFile::new(Arc::clone(&name), text.as_str()));
     if text.trim().is_empty() {
         let end = text.len();
@@ -30,7 +35,9 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
     let mut conv = Converter {
         text: &text,
         jiter: Jiter::new(text.as_bytes()),
-        builder: Builder::with_capacity(text.len()),
+        builder: Builder::with_reservation(
+            reservation.unwrap_or_else(|| Reservation::for_text(text.len())),
+        ),
         max_depth: opts.max_depth,
     };
     let root = conv

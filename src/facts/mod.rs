@@ -870,7 +870,7 @@ pub fn load_bytes(
 ) -> Result<Loaded, FactsError> {
     check_size(name, bytes.len(), opts)?;
     let text = decode::decode(name, bytes)?;
-    parse(name, text, format, opts)
+    parse(name, text, format, opts, None)
 }
 
 fn parse(
@@ -878,12 +878,13 @@ fn parse(
     text: String,
     format: Format,
     opts: &LoadOptions,
+    reservation: Option<build::Reservation>,
 ) -> Result<Loaded, FactsError> {
     // decoding UTF-16 can make the text longer than the bytes that were checked
     check_size(name, text.len(), opts)?;
     let name: Arc<str> = Arc::from(name);
     match format {
-        Format::Json => json::load(name, text, opts),
+        Format::Json => json::load(name, text, opts, reservation),
         Format::Yaml => yaml::load(name, text, opts),
     }
 }
@@ -903,9 +904,35 @@ pub(crate) fn first_yaml_document(name: &str, text: &str) -> Document {
 
 /// Loads a fact file; the format comes from the extension. `name` is the path as the user gave it.
 pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, FactsError> {
-    let (text, format) = read_path(path, name, opts)?;
-    parse(name, text, format, opts)
+    let expected = std::fs::metadata(path)
+        .ok()
+        .filter(std::fs::Metadata::is_file)
+        .map_or(0, |m| m.len());
+    let large_json = format_for_path(path) == Some(Format::Json)
+        && expected >= PREFAULT_MIN_BYTES
+        && expected <= opts.byte_limit();
+    if !large_json {
+        let (text, format) = read_path(path, name, opts)?;
+        return parse(name, text, format, opts, None);
+    }
+    // the arena's pages are faulted in on a helper thread while this one reads the file
+    // (build::Reservation::prefaulted); without the thread, the parse reserves its own
+    let expected = usize::try_from(expected).unwrap_or(usize::MAX);
+    std::thread::scope(|scope| {
+        let helper = std::thread::Builder::new()
+            .name("annexa-reserve".into())
+            .spawn_scoped(scope, move || build::Reservation::prefaulted(expected))
+            .ok();
+        let read = read_path(path, name, opts);
+        let reservation = helper.and_then(|helper| helper.join().ok());
+        let (text, format) = read?;
+        parse(name, text, format, opts, reservation)
+    })
 }
+
+/// The size from which [`load_path`] prepares a JSON file's arena on a helper thread: below
+/// it, starting a thread costs more than the page faults it takes over.
+const PREFAULT_MIN_BYTES: u64 = 8 << 20;
 
 /// Loads fact documents from text already read and decoded by [`read_path`].
 pub fn load_text(
@@ -914,7 +941,7 @@ pub fn load_text(
     format: Format,
     opts: &LoadOptions,
 ) -> Result<Loaded, FactsError> {
-    parse(name, text, format, opts)
+    parse(name, text, format, opts, None)
 }
 
 /// The decoded text of a fact file and its format (from the extension), read through the size

@@ -711,3 +711,33 @@ fn strings_and_keys_live_in_document_buffers() {
         serde_json::json!({"k39": "other", "z": ["r"], "new": "s"})
     );
 }
+
+#[test]
+fn a_large_json_file_loads_the_same_with_its_arena_prepared_on_a_helper_thread() {
+    let dir = std::env::temp_dir().join(format!("annexa-facts-large-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    // past PREFAULT_MIN_BYTES, so load_path takes the helper thread's reservation
+    let datasets: Vec<serde_json::Value> = (0..90_000)
+        .map(|i| serde_json::json!({"name": format!("ds-{i}"), "rows": i, "tags": ["a", "b\n"]}))
+        .collect();
+    let text = serde_json::to_string_pretty(&serde_json::json!({ "datasets": datasets })).unwrap();
+    assert!(text.len() as u64 >= PREFAULT_MIN_BYTES, "{}", text.len());
+    let file = dir.join("large.json");
+    std::fs::write(&file, &text).unwrap();
+    let read = one(load_path(&file, "large.json", &opts()));
+    let parsed = one(load_bytes("large.json", text.as_bytes(), Format::Json, &opts()));
+    assert_eq!(read.to_json(read.root()), parsed.to_json(parsed.root()));
+    let last = ["datasets", "89999", "tags", "1"];
+    assert_eq!(read.position(at(&read, &last)), parsed.position(at(&parsed, &last)));
+    // the limit still holds, and a broken file is still reported where it breaks
+    let small = LoadOptions {
+        max_file_bytes: PREFAULT_MIN_BYTES,
+        ..opts()
+    };
+    let err = load_path(&file, "large.json", &small).unwrap_err();
+    assert!(matches!(err, FactsError::TooLarge { .. }), "{err}");
+    std::fs::write(&file, format!("{}]", &text[..text.len() - 1])).unwrap();
+    let err = load_path(&file, "large.json", &opts()).unwrap_err();
+    assert!(err.to_string().contains("JSON"), "{err}");
+    std::fs::remove_dir_all(&dir).unwrap();
+}
