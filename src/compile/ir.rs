@@ -60,6 +60,45 @@ pub struct Expr {
     pub span: Span,
 }
 
+impl Expr {
+    /// Calls `f` on each expression directly inside this one, in source order: the one walk
+    /// that analyses of compiled code (which slots an expression reads, which joins a rule
+    /// will index) build on, so that a new form cannot be forgotten by one of them.
+    pub(crate) fn for_each_child<'e>(&'e self, f: &mut impl FnMut(&'e Expr)) {
+        match &self.kind {
+            ExprKind::Const(_)
+            | ExprKind::Local(_)
+            | ExprKind::Param(_)
+            | ExprKind::Let(_)
+            | ExprKind::Root
+            | ExprKind::RootField(_) => {}
+            ExprKind::List(items)
+            | ExprKind::CallFn(_, items)
+            | ExprKind::CallBuiltin(_, items)
+            | ExprKind::CallHost(_, items) => items.iter().for_each(f),
+            ExprKind::Object(members) => members.iter().for_each(|(_, v)| f(v)),
+            ExprKind::Field(b, _)
+            | ExprKind::Index(b, _)
+            | ExprKind::Project(b, _)
+            | ExprKind::Not(b)
+            | ExprKind::Neg(b)
+            | ExprKind::Matches(b, _) => f(b),
+            ExprKind::Filter { base, pred, .. } => {
+                f(base);
+                f(pred);
+            }
+            ExprKind::Binary(_, a, b) => {
+                f(a);
+                f(b);
+            }
+            ExprKind::Quantifier { over, pred, .. } => {
+                f(over);
+                f(pred);
+            }
+        }
+    }
+}
+
 /// Compiled expression forms.
 #[derive(Debug, Clone)]
 pub enum ExprKind {
@@ -338,6 +377,40 @@ pub enum Stmt {
         /// The condition's source text.
         text: Arc<str>,
     },
+}
+
+impl Stmt {
+    /// Calls `f` on each expression of this statement and of the statements inside it (not
+    /// on the expressions inside those expressions: see [`Expr::for_each_child`]).
+    pub(crate) fn for_each_expr<'e>(&'e self, f: &mut impl FnMut(&'e Expr)) {
+        match self {
+            Stmt::Require { cond, message, .. } => {
+                f(cond);
+                let holes = message.iter().flat_map(|m| &m.parts);
+                for part in holes {
+                    if let TemplatePart::Hole(e) = part {
+                        f(e);
+                    }
+                }
+            }
+            Stmt::For { iter, body, .. } => {
+                f(iter);
+                body.iter().for_each(|s| s.for_each_expr(f));
+            }
+            Stmt::Let { value, .. } => f(value),
+            Stmt::If {
+                cond,
+                then,
+                otherwise,
+                ..
+            } => {
+                f(cond);
+                then.iter()
+                    .chain(otherwise)
+                    .for_each(|s| s.for_each_expr(f));
+            }
+        }
+    }
 }
 
 /// A compiled param.

@@ -8,10 +8,10 @@
 //! the filter falls back to the scan.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::{Arc, Mutex, OnceLock};
 
 use super::value::{Val, View};
-use crate::compile::{BinOp, Expr, ExprKind, LetId, Slot};
+use crate::compile::{BinOp, Expr, ExprKind, LetId, Rule, Slot};
 use crate::facts::{Document, NodeId};
 
 /// Lists shorter than this are scanned: building an index would not pay.
@@ -44,29 +44,34 @@ fn side<'a>(element: &'a Expr, probe: &'a Expr, slot: Slot) -> Option<Plan<'a>> 
 
 /// Whether an expression reads the local `slot` anywhere.
 fn reads_slot(e: &Expr, slot: Slot) -> bool {
-    let any = |es: &[Expr]| es.iter().any(|x| reads_slot(x, slot));
-    match &e.kind {
-        ExprKind::Local(s) => *s == slot,
-        ExprKind::Const(_)
-        | ExprKind::Param(_)
-        | ExprKind::Let(_)
-        | ExprKind::Root
-        | ExprKind::RootField(_) => false,
-        ExprKind::List(items) => any(items),
-        ExprKind::Object(members) => members.iter().any(|(_, v)| reads_slot(v, slot)),
-        ExprKind::Field(b, _)
-        | ExprKind::Index(b, _)
-        | ExprKind::Project(b, _)
-        | ExprKind::Not(b)
-        | ExprKind::Neg(b)
-        | ExprKind::Matches(b, _) => reads_slot(b, slot),
-        ExprKind::Filter { base, pred, .. } => reads_slot(base, slot) || reads_slot(pred, slot),
-        ExprKind::CallFn(_, args)
-        | ExprKind::CallBuiltin(_, args)
-        | ExprKind::CallHost(_, args) => any(args),
-        ExprKind::Binary(_, a, b) => reads_slot(a, slot) || reads_slot(b, slot),
-        ExprKind::Quantifier { over, pred, .. } => reads_slot(over, slot) || reads_slot(pred, slot),
+    if let ExprKind::Local(s) = e.kind {
+        return s == slot;
     }
+    let mut reads = false;
+    e.for_each_child(&mut |child| reads = reads || reads_slot(child, slot));
+    reads
+}
+
+/// The equality filters of a rule's own statements that a hash join will answer, as the
+/// filtered list (still an expression) and the key field: `datasets[.name == n]` gives
+/// (`datasets`, `name`). Threads sharing a document build those indexes before the rules
+/// that need them ([`super::run`]), instead of one thread building while the others wait.
+pub(crate) fn indexed_filters(rule: &Rule) -> Vec<(&Expr, &Arc<str>)> {
+    fn visit<'e>(e: &'e Expr, out: &mut Vec<(&'e Expr, &'e Arc<str>)>) {
+        if let ExprKind::Filter {
+            base, pred, slot, ..
+        } = &e.kind
+            && let Some(plan) = plan(pred, *slot)
+        {
+            out.push((&**base, plan.key));
+        }
+        e.for_each_child(&mut |child| visit(child, out));
+    }
+    let mut out = Vec::new();
+    for stmt in &rule.body {
+        stmt.for_each_expr(&mut |e| visit(e, &mut out));
+    }
+    out
 }
 
 /// What an index is built over: a top-level let (memoised per document) or a fact array.
@@ -164,8 +169,10 @@ pub(crate) struct SharedJoins<'d> {
     built: Mutex<JoinsBuilt<'d>>,
 }
 
-/// The joins built so far, by list and key field.
-type JoinsBuilt<'d> = HashMap<(NodeId, Arc<str>), Arc<Join<'d>>, FastHash>;
+/// The joins built or being built, by list and key field. The map's lock is held only to find
+/// a join's cell; the build itself holds only that cell, so threads building different
+/// indexes do not wait for each other.
+type JoinsBuilt<'d> = HashMap<(NodeId, Arc<str>), Arc<OnceLock<Arc<Join<'d>>>>, FastHash>;
 
 impl<'d> SharedJoins<'d> {
     pub(crate) fn new(doc: &'d Document) -> SharedJoins<'d> {
@@ -193,11 +200,12 @@ impl<'a, 'd: 'a> JoinSource<'a> for SharedJoins<'d> {
             let list = Val::Node(self.doc, list);
             Arc::new(Join::of(list.elements().into_iter().flatten(), key))
         };
-        let join: Arc<Join<'d>> = match self.built.lock() {
-            Ok(mut built) => Arc::clone(built.entry((list, Arc::clone(key))).or_insert_with(build)),
+        let cell = match self.built.lock() {
+            Ok(mut built) => Arc::clone(built.entry((list, Arc::clone(key))).or_default()),
             // a thread panicked while holding the lock (its panic ends the run): build here
-            Err(_) => build(),
+            Err(_) => return Some(build()),
         };
+        let join: Arc<Join<'d>> = Arc::clone(cell.get_or_init(build));
         Some(join)
     }
 }

@@ -127,7 +127,7 @@ pub(crate) fn shareable_loop(rule: &Rule, doc: &Document) -> Option<usize> {
 }
 
 /// The node a plain fact path (`a.b.c` from the root) leads to.
-fn fact_path(e: &Expr, doc: &Document) -> Option<NodeId> {
+pub(crate) fn fact_path(e: &Expr, doc: &Document) -> Option<NodeId> {
     match &e.kind {
         ExprKind::Root => Some(doc.root()),
         ExprKind::RootField(key) => doc.field(doc.root(), key),

@@ -6,15 +6,16 @@
 //! and remediation are rendered on the first document of each run that has it in scope, so the
 //! first document of all (the one the merge keeps) renders them exactly as one thread would.
 
+use std::sync::Arc;
 use std::sync::atomic::Ordering;
 
 use super::expr::Ctx;
-use super::join::SharedJoins;
-use super::rule::{DocOutcome, Part, Share, finish, run_part, shareable_loop};
+use super::join::{self, JoinSource, SharedJoins};
+use super::rule::{DocOutcome, Part, Share, fact_path, finish, run_part, shareable_loop};
 use super::scope::{Recognition, ScopeMemo};
 use super::{EvalError, EvalOptions, ReachedRequires, RuleTexts, blocked, budget, embedded};
 use crate::compile::Program;
-use crate::facts::Document;
+use crate::facts::{Document, NodeId, NodeValue};
 use crate::findings::Status;
 use crate::threads::on_threads;
 
@@ -348,6 +349,29 @@ fn units(program: &Program, doc: &Document, wave: &[usize], jobs: usize) -> Vec<
     out
 }
 
+/// The join indexes over fact lists of `doc` that the rules of `wave` will look up (see
+/// [`join::indexed_filters`]), each once. Only rules that will surely run are asked (no
+/// `scope`, no `when`): an index nobody reads would hold a thread for nothing.
+fn joins_to_prepare(program: &Program, doc: &Document, wave: &[usize]) -> Vec<(NodeId, Arc<str>)> {
+    let mut out: Vec<(NodeId, Arc<str>)> = Vec::new();
+    let sure = wave
+        .iter()
+        .filter_map(|&rule_id| program.rules.get(rule_id))
+        .filter(|rule| rule.file_scope.is_none() && rule.scope.is_none() && rule.when.is_empty());
+    for rule in sure {
+        for (base, key) in join::indexed_filters(rule) {
+            let Some(list) = fact_path(base, doc) else {
+                continue;
+            };
+            let long = matches!(doc.value(list), NodeValue::Array(items) if items.len() >= join::MIN_INDEXED);
+            if long && !out.iter().any(|(l, k)| *l == list && k == key) {
+                out.push((list, Arc::clone(key)));
+            }
+        }
+    }
+    out
+}
+
 /// Every rule on one document, the rules shared among `jobs` threads: for a run with fewer
 /// documents than threads (one large fact file), where threads over documents would leave
 /// cores idle. Rules go in waves of consecutive rules (in graph order) of which none waits
@@ -379,11 +403,14 @@ pub(super) fn one_threaded(
     let mut again: Option<(Ctx<'_>, ScopeMemo)> = None;
     for wave in waves(program) {
         let units = units(program, doc, &wave, jobs);
-        // whole rules are taken first, shares last: shares fill the threads' ends evenly
+        // join indexes are built first, then whole rules, shares last: shares fill the
+        // threads' ends evenly
+        let prepare = joins_to_prepare(program, doc, &wave);
         let mut order: Vec<usize> = (0..units.len()).collect();
         order.sort_by_key(|&i| units.get(i).is_some_and(|u| u.share.is_some()));
         let (statuses_now, rendered_now) = (&statuses, &*rendered);
-        let per_thread = on_threads(jobs.min(units.len()), units.len(), |next| {
+        let tasks = prepare.len() + units.len();
+        let per_thread = on_threads(jobs.min(units.len()), tasks, |next| {
             let fallback_file = crate::source::SourceFile::new("", "");
             let arena = embedded::Arena::new();
             let mut ctx = Ctx::new(program, doc, overrides, options, &fallback_file, &arena);
@@ -392,7 +419,14 @@ pub(super) fn one_threaded(
             let mut my_marks = recognition.marks();
             // (position in the units, what it gave)
             let mut mine = Vec::new();
-            while let Some(i) = next().and_then(|k| order.get(k).copied()) {
+            while let Some(k) = next() {
+                if let Some((list, key)) = prepare.get(k) {
+                    let _ = JoinSource::join(&shared_joins, doc, *list, key);
+                    continue;
+                }
+                let Some(i) = order.get(k - prepare.len()).copied() else {
+                    break;
+                };
                 let Some(&unit) = units.get(i) else {
                     break;
                 };
@@ -538,4 +572,76 @@ fn waves(program: &Program) -> Vec<Vec<usize>> {
         waves.push(current);
     }
     waves
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn program(text: &str) -> Program {
+        let file = crate::source::SourceFile::new("p.policy", text);
+        let module = crate::syntax::parse(&file).unwrap_or_else(|_| panic!("parses"));
+        let compiled = crate::compile::compile(vec![module]);
+        assert!(
+            compiled.diagnostics.is_empty(),
+            "{:?}",
+            compiled.diagnostics
+        );
+        compiled.program.unwrap_or_else(|| panic!("compiles"))
+    }
+
+    #[test]
+    fn the_joins_prepared_are_those_of_rules_sure_to_run_over_long_fact_lists() {
+        let program = program(
+            r#"
+rule joined {
+  controls A.5.9
+  for t in transfers {
+    let src = datasets[.name == t.from]
+    require count(src) > 0
+  }
+}
+rule same_index {
+  controls A.5.9
+  for m in models {
+    require count(datasets[.name == m.source]) > 0
+  }
+}
+rule after_joined {
+  controls A.5.9
+  when joined
+  for t in transfers {
+    require count(datasets[.kind == t.kind]) > 0
+  }
+}
+rule short_list {
+  controls A.5.9
+  require count(models[.name == "m"]) > 0
+}
+rule not_an_equality {
+  controls A.5.9
+  require count(datasets[.kind == "a" and .pii == true]) > 0
+}
+"#,
+        );
+        let datasets: Vec<_> = (0..20)
+            .map(|i| serde_json::json!({"name": format!("d{i}"), "kind": "a"}))
+            .collect();
+        let doc = Document::from_json(
+            "f.json",
+            &serde_json::json!({
+                "datasets": datasets,
+                "transfers": [{"from": "d1", "kind": "a"}],
+                "models": [{"name": "m", "source": "d2"}],
+            }),
+        );
+        let wave: Vec<usize> = (0..program.rules.len()).collect();
+        let prepared = joins_to_prepare(&program, &doc, &wave);
+        let datasets = doc.field(doc.root(), "datasets");
+        // `joined` and `same_index` read one index; `after_joined` may be skipped, `models` is
+        // shorter than an index pays for, and a conjunction is scanned
+        assert_eq!(prepared.len(), 1, "{prepared:?}");
+        assert_eq!(Some(prepared[0].0), datasets);
+        assert_eq!(&*prepared[0].1, "name");
+    }
 }
