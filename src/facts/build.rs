@@ -370,6 +370,84 @@ impl Builder {
         self.set_value(id, Slot::Object(Members { start, len }));
     }
 
+    /// Moves the values `other` built (a run of consecutive elements of one array, parsed on
+    /// another thread from where this builder's parse has now arrived) in after this builder's
+    /// own, as children of `parent`; gives their ids here. Node, element, member and string
+    /// positions are shifted and keys interned here in the order `other` first met them, so the
+    /// arena is the one a single parse of the whole text builds.
+    pub(crate) fn append(
+        &mut self,
+        other: Builder,
+        roots: &[NodeId],
+        parent: NodeId,
+    ) -> Vec<NodeId> {
+        let Builder {
+            nodes,
+            decoded,
+            items,
+            members,
+            keys,
+            large,
+            tags,
+            overflow,
+            ..
+        } = other;
+        let total = self.nodes.len().saturating_add(nodes.len());
+        let (Ok(offset), Ok(item_offset), Ok(member_offset)) = (
+            NodeId::try_from(self.nodes.len()),
+            u32::try_from(self.items.len()),
+            u32::try_from(self.members.len()),
+        ) else {
+            self.overflow = true;
+            return Vec::new();
+        };
+        // ids at or past NO_PARENT cannot be numbered (as in `push`)
+        self.overflow |= overflow || total > NO_PARENT as usize;
+        let shift = |id: NodeId| id.saturating_add(offset);
+        let key_map: Vec<KeyId> = keys.iter().map(|k| self.key(k)).collect();
+        let rekey = |key: KeyId| key_map.get(key as usize).copied().unwrap_or(KeyId::MAX);
+        let decoded_offset = self.decoded.len();
+        self.decoded.push_str(&decoded);
+        self.items.extend(items.iter().map(|&id| shift(id)));
+        self.members.extend(members.iter().map(|m| Member {
+            key: rekey(m.key),
+            id: shift(m.id),
+        }));
+        self.large.extend(
+            large
+                .iter()
+                .map(|(&(start, key), &i)| ((start.saturating_add(member_offset), rekey(key)), i)),
+        );
+        self.tags
+            .extend(tags.into_iter().map(|(id, tag)| (shift(id), tag)));
+        self.nodes.reserve(nodes.len());
+        for mut node in nodes {
+            let value = match node.slot() {
+                Slot::Str(s) => match s.shifted(0, decoded_offset) {
+                    Some(s) => Slot::Str(s),
+                    None => {
+                        self.overflow = true;
+                        Slot::Null
+                    }
+                },
+                Slot::Array(a) => Slot::Array(Items {
+                    start: a.start.saturating_add(item_offset),
+                    len: a.len,
+                }),
+                Slot::Object(o) => Slot::Object(Members {
+                    start: o.start.saturating_add(member_offset),
+                    len: o.len,
+                }),
+                other => other,
+            };
+            node.set_slot(value);
+            let up = node.parent_id();
+            node.set_parent(if up == NO_PARENT { parent } else { shift(up) });
+            self.nodes.push(node);
+        }
+        roots.iter().map(|&id| shift(id)).collect()
+    }
+
     /// The elements of an array built here.
     pub(crate) fn items(&self, array: &Items) -> &[NodeId] {
         self.items.get(array.range()).unwrap_or(&[])

@@ -10,6 +10,8 @@ use std::sync::Arc;
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
 use super::build::{Builder, Reservation};
+
+mod split;
 use super::error::{ErrCtx, FactsError};
 use super::{LoadOptions, Loaded, NO_PARENT, NodeId, Place, Slot};
 use crate::source::{SourceFile, Span};
@@ -32,29 +34,25 @@ pub(crate) fn load(
             Some("a JSON fact file holds one value, usually an object: `{}`"),
         ));
     }
-    let mut conv = Converter {
-        text: &text,
-        jiter: Jiter::new(text.as_bytes()),
-        builder: Builder::with_reservation(
-            reservation.unwrap_or_else(|| Reservation::for_text(text.len())),
-        ),
-        max_depth: opts.max_depth,
+    let builder =
+        Builder::with_reservation(reservation.unwrap_or_else(|| Reservation::for_text(text.len())));
+    let (root, builder) = if text.len() >= split::MIN_BYTES {
+        split::convert(&text, builder, opts.max_depth)
+    } else {
+        let mut conv = Converter::new(&text, 0, builder, opts.max_depth);
+        (conv.convert(), conv.builder)
     };
-    let root = conv
-        .next_value(NO_PARENT, None, 0)
-        .and_then(|root| conv.jiter.finish().map(|()| root).map_err(ConvError::Json));
     let root = match root {
         Ok(root) => root,
         Err(e) => return Err(e.into_error(&ctx(), &text, opts.max_depth)),
     };
-    if conv.builder.overflowed() {
+    if builder.overflowed() {
         // within the byte ceiling only the node ids can run out
         return Err(FactsError::TooManyValues {
             name: name.to_string(),
             limit: super::MAX_VALUES,
         });
     }
-    let builder = conv.builder;
     let document = builder.finish_with_text(
         name,
         0,
@@ -212,12 +210,54 @@ impl From<JiterError> for ConvError {
 
 struct Converter<'t> {
     text: &'t str,
+    /// Parses `text` from `base` on (a thread parsing part of a large text starts past 0, and
+    /// the main parse starts again past the part another thread parsed).
     jiter: Jiter<'t>,
+    base: usize,
     builder: Builder,
     max_depth: usize,
+    /// One more than the deepest `depth` at which a collection started (0: none yet).
+    deepest: usize,
+    /// Where another thread is parsing the rest of an array (see [`split`]).
+    split: Option<split::Pending<'t>>,
+    /// Whether this parse took that thread's values in.
+    took_rest: bool,
 }
 
-impl Converter<'_> {
+impl<'t> Converter<'t> {
+    fn new(text: &'t str, base: usize, builder: Builder, max_depth: usize) -> Converter<'t> {
+        Converter {
+            text,
+            jiter: Jiter::new(text.as_bytes().get(base..).unwrap_or(&[])),
+            base,
+            builder,
+            max_depth,
+            deepest: 0,
+            split: None,
+            took_rest: false,
+        }
+    }
+
+    /// The whole text's value: its root.
+    fn convert(&mut self) -> Result<NodeId, ConvError> {
+        let root = self
+            .next_value(NO_PARENT, None, 0)
+            .and_then(|root| self.jiter.finish().map(|()| root).map_err(ConvError::Json));
+        // jiter counts from where it started
+        root.map_err(|e| match e {
+            ConvError::Json(mut e) => {
+                e.index += self.base;
+                ConvError::Json(e)
+            }
+            other => other,
+        })
+    }
+
+    /// Where the parse is in the whole text.
+    fn index(&self) -> usize {
+        self.base + self.jiter.current_index()
+    }
+
     /// Reads the next value.
     fn next_value(
         &mut self,
@@ -239,7 +279,7 @@ impl Converter<'_> {
         key_at: Option<usize>,
         depth: usize,
     ) -> Result<NodeId, ConvError> {
-        let start = self.jiter.current_index();
+        let start = self.index();
         let pos = key_at.unwrap_or(start);
         let scalar = match peek {
             Peek::Null => {
@@ -263,10 +303,14 @@ impl Converter<'_> {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
+                self.deepest = self.deepest.max(depth + 1);
                 let id = self.builder.push(Slot::Null, parent, pos);
                 let mark = self.builder.open_array();
                 let mut next = self.jiter.known_array()?;
                 while let Some(peek) = next {
+                    if self.take_rest(id, depth) {
+                        break;
+                    }
                     // bounded by `max_depth`, but a debug frame is large: 128 of them overflow a 256 KiB
                     // thread, and an embedder may lift the limit
                     let child = on_stack(depth, || self.value(peek, id, None, depth + 1))?;
@@ -280,6 +324,7 @@ impl Converter<'_> {
                 if depth >= self.max_depth {
                     return Err(ConvError::TooDeep(start));
                 }
+                self.deepest = self.deepest.max(depth + 1);
                 let id = self.builder.push(Slot::Null, parent, pos);
                 let mut object = self.builder.open_object();
                 let mut key_start = self.next_quote(start);
@@ -290,7 +335,7 @@ impl Converter<'_> {
                     if self.builder.is_cfn_no_value(child, self.text) {
                         // CloudFormation treats the member as absent, as the YAML loader does
                         // with `!Ref AWS::NoValue`
-                        key_start = self.next_quote(self.jiter.current_index());
+                        key_start = self.next_quote(self.index());
                         key = self
                             .jiter
                             .next_key()?
@@ -305,7 +350,7 @@ impl Converter<'_> {
                             second: Span::new(key_start, self.key_end(key_start)),
                         });
                     }
-                    key_start = self.next_quote(self.jiter.current_index());
+                    key_start = self.next_quote(self.index());
                     key = self
                         .jiter
                         .next_key()?

@@ -725,10 +725,18 @@ fn a_large_json_file_loads_the_same_with_its_arena_prepared_on_a_helper_thread()
     let file = dir.join("large.json");
     std::fs::write(&file, &text).unwrap();
     let read = one(load_path(&file, "large.json", &opts()));
-    let parsed = one(load_bytes("large.json", text.as_bytes(), Format::Json, &opts()));
+    let parsed = one(load_bytes(
+        "large.json",
+        text.as_bytes(),
+        Format::Json,
+        &opts(),
+    ));
     assert_eq!(read.to_json(read.root()), parsed.to_json(parsed.root()));
     let last = ["datasets", "89999", "tags", "1"];
-    assert_eq!(read.position(at(&read, &last)), parsed.position(at(&parsed, &last)));
+    assert_eq!(
+        read.position(at(&read, &last)),
+        parsed.position(at(&parsed, &last))
+    );
     // the limit still holds, and a broken file is still reported where it breaks
     let small = LoadOptions {
         max_file_bytes: PREFAULT_MIN_BYTES,
