@@ -10,11 +10,11 @@ use std::sync::Arc;
 use jiter::{Jiter, JiterError, JiterErrorType, JsonErrorType, Peek};
 
 use super::build::{Builder, Reservation};
-
-mod split;
 use super::error::{ErrCtx, FactsError};
 use super::{LoadOptions, Loaded, NO_PARENT, NodeId, Place, Slot};
 use crate::source::{SourceFile, Span};
+
+mod split;
 
 const FORMAT: &str = "JSON";
 
