@@ -422,25 +422,7 @@ impl Builder {
             .extend(tags.into_iter().map(|(id, tag)| (shift(id), tag)));
         self.nodes.reserve(nodes.len());
         for mut node in nodes {
-            let value = match node.slot() {
-                Slot::Str(s) => match s.shifted(0, decoded_offset) {
-                    Some(s) => Slot::Str(s),
-                    None => {
-                        self.overflow = true;
-                        Slot::Null
-                    }
-                },
-                Slot::Array(a) => Slot::Array(Items {
-                    start: a.start.saturating_add(item_offset),
-                    len: a.len,
-                }),
-                Slot::Object(o) => Slot::Object(Members {
-                    start: o.start.saturating_add(member_offset),
-                    len: o.len,
-                }),
-                other => other,
-            };
-            node.set_slot(value);
+            self.overflow |= !node.shift_value(0, decoded_offset, item_offset, member_offset);
             let up = node.parent_id();
             node.set_parent(if up == NO_PARENT { parent } else { shift(up) });
             self.nodes.push(node);

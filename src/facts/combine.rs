@@ -7,8 +7,8 @@ use std::sync::Arc;
 use super::lines::SourceText;
 
 use super::{
-    Document, FastMap, Items, KeyId, Member, Members, NO_PARENT, Node, NodeId, Part, Place,
-    STR_DECODED, Slot,
+    Document, FastMap, Items, KeyId, Member, NO_PARENT, Node, NodeId, Part, Place, STR_DECODED,
+    Slot,
 };
 
 /// The documents are too large to be one document: a combined arena addresses its text, its
@@ -164,23 +164,8 @@ pub fn combine(documents: &[Document]) -> Result<Document, TooLargeToCombine> {
         for node in &doc.nodes {
             let mut copy = node.clone();
             copy.at = u32::try_from(copy.at as usize + at_offset).unwrap_or(u32::MAX);
-            let value = match copy.slot() {
-                // `Totals::check` keeps every shifted string addressable; the fallback
-                // cannot be reached
-                Slot::Str(s) => s
-                    .shifted(text_offset, decoded_offset)
-                    .map_or(Slot::Null, Slot::Str),
-                Slot::Array(a) => Slot::Array(Items {
-                    start: a.start.saturating_add(item_offset),
-                    len: a.len,
-                }),
-                Slot::Object(o) => Slot::Object(Members {
-                    start: o.start.saturating_add(member_offset),
-                    len: o.len,
-                }),
-                other => other,
-            };
-            copy.set_slot(value);
+            // `Totals::check` keeps every shifted string addressable
+            let _ = copy.shift_value(text_offset, decoded_offset, item_offset, member_offset);
             let parent = copy.parent_id();
             copy.set_parent(if parent == NO_PARENT {
                 root

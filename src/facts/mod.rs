@@ -378,6 +378,42 @@ const KIND_ARRAY: u32 = 5;
 const KIND_OBJECT: u32 = 6;
 
 impl Node {
+    /// Moves the value's positions for an arena appended after others: a string by `text`
+    /// (source) or `decoded` bytes, an array by `items` elements, an object by `members`
+    /// members. `false` when a string would then lie past what 31 bits address (it becomes
+    /// null).
+    pub(crate) fn shift_value(
+        &mut self,
+        text: usize,
+        decoded: usize,
+        items: u32,
+        members: u32,
+    ) -> bool {
+        let (value, addressable) = match self.slot() {
+            Slot::Str(s) => match s.shifted(text, decoded) {
+                Some(s) => (Slot::Str(s), true),
+                None => (Slot::Null, false),
+            },
+            Slot::Array(a) => (
+                Slot::Array(Items {
+                    start: a.start.saturating_add(items),
+                    len: a.len,
+                }),
+                true,
+            ),
+            Slot::Object(o) => (
+                Slot::Object(Members {
+                    start: o.start.saturating_add(members),
+                    len: o.len,
+                }),
+                true,
+            ),
+            other => (other, true),
+        };
+        self.set_slot(value);
+        addressable
+    }
+
     pub(crate) fn new(value: Slot, parent: NodeId, at: u32) -> Node {
         let mut node = Node {
             payload: [0, 0],
