@@ -939,6 +939,9 @@ pub(crate) fn first_yaml_document(name: &str, text: &str) -> Document {
 }
 
 /// Loads a fact file; the format comes from the extension. `name` is the path as the user gave it.
+///
+/// A JSON file of 8 MiB or more is read while a helper thread prepares its arena, and parsed
+/// on two threads; both end before this returns, and the documents are those of one thread.
 pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, FactsError> {
     let expected = std::fs::metadata(path)
         .ok()

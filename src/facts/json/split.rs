@@ -340,6 +340,20 @@ mod tests {
     }
 
     #[test]
+    fn a_text_past_the_size_threshold_gives_the_arena_of_one_parse() {
+        // the production path: `convert`, its own first guess and announcement size, no hold
+        // (whether the main parse arrives first is a race; the arena is the same either way)
+        let value = datasets(90_000, |i| serde_json::json!(i));
+        let text = serde_json::to_string(&value).unwrap();
+        assert!(text.len() >= MIN_BYTES, "{}", text.len());
+        let mut one = Converter::new(&text, 0, Builder::with_capacity(text.len()), DEPTH);
+        let root = one.convert();
+        let serial = document(&text, root, one.builder);
+        let (root, builder) = convert(&text, Builder::with_capacity(text.len()), DEPTH);
+        assert_same(&serial.unwrap(), &document(&text, root, builder).unwrap());
+    }
+
+    #[test]
     fn a_guess_inside_a_string_changes_nothing() {
         let value = datasets(300, |i| serde_json::json!(format!("x}},{{\"y\": {i}}}")));
         let text = serde_json::to_string(&value).unwrap();
