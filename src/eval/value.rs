@@ -102,10 +102,15 @@ pub enum ObjRef<'v, 'a> {
 impl<'a> Val<'a> {
     /// How many elements the value holds (0 for scalars), the cost of scanning it.
     pub(crate) fn size(&self) -> u64 {
-        let n = match self.view() {
-            View::List(l) => l.len(),
-            View::Object(o) => o.len(),
-            _ => 0,
+        let n = match self {
+            // a fact's size is in its node: no view, so a string fact's text is not read (every
+            // comparison charges the size of both sides)
+            Val::Node(doc, id) => doc.collection_len(*id),
+            _ => match self.view() {
+                View::List(l) => l.len(),
+                View::Object(o) => o.len(),
+                _ => 0,
+            },
         };
         u64::try_from(n).unwrap_or(u64::MAX)
     }

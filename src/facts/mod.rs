@@ -583,6 +583,23 @@ impl Document {
             .unwrap_or(&NULL_NODE)
     }
 
+    /// How many elements or members node `id` holds (0 for a scalar).
+    ///
+    /// ```
+    /// let doc = annexa::unstable::facts::Document::from_json("f.json", &serde_json::json!({"a": [1, 2], "b": "x"}));
+    /// let a = doc.field(doc.root(), "a").unwrap();
+    /// assert_eq!((doc.collection_len(doc.root()), doc.collection_len(a)), (2, 2));
+    /// assert_eq!(doc.collection_len(doc.field(doc.root(), "b").unwrap()), 0);
+    /// ```
+    #[inline]
+    pub fn collection_len(&self, id: NodeId) -> usize {
+        match self.node(id).slot() {
+            Slot::Array(items) => items.len as usize,
+            Slot::Object(members) => members.len as usize,
+            _ => 0,
+        }
+    }
+
     /// The value of a node (see [`Document::node`]).
     #[inline]
     pub fn value(&self, id: NodeId) -> NodeValue<'_> {
