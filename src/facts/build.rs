@@ -46,11 +46,14 @@ impl Reservation {
     /// Room for about `text_len` bytes of input (a hint: the arena is sized for typical fact
     /// files, so it rarely has to grow and copy itself). A reservation costs no memory until it
     /// is written, so erring large is cheap and growing is not.
+    ///
+    /// The reservation is a hint: where the system refuses it (a strict overcommit policy and
+    /// a large file), the vectors start empty and grow as values come, instead of aborting.
     pub(crate) fn for_text(text_len: usize) -> Reservation {
         Reservation {
-            nodes: Vec::with_capacity(text_len / 16),
-            items: Vec::with_capacity(text_len / 64),
-            members: Vec::with_capacity(text_len / 16),
+            nodes: reserved(text_len / 16),
+            items: reserved(text_len / 64),
+            members: reserved(text_len / 16),
         }
     }
 
@@ -67,6 +70,13 @@ impl Reservation {
         touch_pages(&mut reservation.members, 1, 2, || Member { key: 0, id: 0 });
         reservation
     }
+}
+
+/// An empty vector with room for `len` values, or without when the allocator refuses it.
+fn reserved<T>(len: usize) -> Vec<T> {
+    let mut vec = Vec::new();
+    let _ = vec.try_reserve_exact(len);
+    vec
 }
 
 /// Writes one value into each page of the first `num / den` of `vec`'s spare capacity, which
