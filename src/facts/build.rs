@@ -43,12 +43,11 @@ pub(crate) struct Reservation {
 }
 
 impl Reservation {
-    /// Room for about `text_len` bytes of input (a hint: the arena is sized for typical fact
-    /// files, so it rarely has to grow and copy itself). A reservation costs no memory until it
-    /// is written, so erring large is cheap and growing is not.
-    ///
-    /// The reservation is a hint: where the system refuses it (a strict overcommit policy and
-    /// a large file), the vectors start empty and grow as values come, instead of aborting.
+    /// Room for about `text_len` bytes of input, sized for typical fact files so that the arena
+    /// rarely has to grow and copy itself. A reservation costs no memory until it is written,
+    /// so erring large is cheap and growing is not. It is a hint: where the system refuses it
+    /// (a strict overcommit policy and a large file), the vectors start empty and grow as
+    /// values come, instead of aborting.
     pub(crate) fn for_text(text_len: usize) -> Reservation {
         Reservation {
             nodes: reserved(text_len / 16),

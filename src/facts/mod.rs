@@ -960,13 +960,15 @@ pub(crate) fn first_yaml_document(name: &str, text: &str) -> Document {
 /// A JSON file of 8 MiB or more is read while a helper thread prepares its arena, and parsed
 /// on two threads; both end before this returns, and the documents are those of one thread.
 pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, FactsError> {
-    let expected = std::fs::metadata(path)
-        .ok()
-        .filter(std::fs::Metadata::is_file)
-        .map_or(0, |m| m.len());
-    let large_json = format_for_path(path) == Some(Format::Json)
-        && expected >= PREFAULT_MIN_BYTES
-        && expected <= opts.byte_limit();
+    // the extension first: only a JSON file's length is asked for here (the read asks again)
+    let expected = match format_for_path(path) {
+        Some(Format::Json) => std::fs::metadata(path)
+            .ok()
+            .filter(std::fs::Metadata::is_file)
+            .map_or(0, |m| m.len()),
+        _ => 0,
+    };
+    let large_json = (PREFAULT_MIN_BYTES..=opts.byte_limit()).contains(&expected);
     if !large_json {
         let (text, format) = read_path(path, name, opts)?;
         return parse(name, text, format, opts, None);
