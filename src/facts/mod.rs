@@ -343,6 +343,9 @@ pub(crate) struct Member {
     pub(crate) id: NodeId,
 }
 
+/// Cache lines of nodes [`Document::prefetch_node`] asks for.
+const PREFETCH_NODE_LINES: usize = 5;
+
 /// Index of a key in a document's key table.
 pub(crate) type KeyId = u32;
 
@@ -597,6 +600,30 @@ impl Document {
             Slot::Array(items) => items.len as usize,
             Slot::Object(members) => members.len as usize,
             _ => 0,
+        }
+    }
+
+    /// Asks the CPU to start loading node `id` and the nodes after it (an element's own
+    /// members and their values, which the builder puts next to it), without waiting: a
+    /// loop over a long list calls this some elements ahead. A hint only; any id is harmless.
+    #[inline]
+    pub(crate) fn prefetch_node(&self, id: NodeId) {
+        let at = id as usize;
+        // four 16-byte nodes to a cache line: the element and about twenty nodes after it
+        for line in 0..PREFETCH_NODE_LINES {
+            prefetch_index::prefetch_index(&self.nodes, at.saturating_add(line * 4));
+        }
+    }
+
+    /// Asks the CPU to start loading the member table of object `id` (a lookup by key scans
+    /// it), whose node [`Document::prefetch_node`] asked for some elements before.
+    #[inline]
+    pub(crate) fn prefetch_members(&self, id: NodeId) {
+        if let Slot::Object(members) = self.node(id).slot() {
+            let start = members.start as usize;
+            // eight 8-byte members to a cache line: two lines cover a typical element
+            prefetch_index::prefetch_index(&self.members, start);
+            prefetch_index::prefetch_index(&self.members, start.saturating_add(8));
         }
     }
 
