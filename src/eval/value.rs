@@ -375,15 +375,15 @@ impl<'a> Elements<'_, 'a> {
 }
 
 /// How many elements ahead a loop over facts asks for an element's nodes, and for its
-/// members (which need the node first): a rule's work on one element is a few hundred
+/// members and text (which need the node first): a rule's work on one element is a few hundred
 /// nanoseconds, a load from memory about one hundred.
 const NODES_AHEAD: usize = 16;
 const MEMBERS_AHEAD: usize = 8;
 
 impl ListRef<'_, '_> {
     /// Starts loading the facts the loop at `i` will read next: a long list of objects is
-    /// memory the caches do not hold, and a lookup of a field otherwise waits for two loads
-    /// from memory (the node, then its members).
+    /// memory the caches do not hold, and a comparison of a field otherwise waits for three
+    /// loads from memory (the node, its members, the string's text).
     #[inline]
     fn prefetch_ahead(&self, i: usize) {
         match self {
@@ -392,7 +392,7 @@ impl ListRef<'_, '_> {
                     doc.prefetch_node(ahead);
                 }
                 if let Some(&ahead) = ids.get(i + MEMBERS_AHEAD) {
-                    doc.prefetch_members(ahead);
+                    doc.prefetch_contents(ahead);
                 }
             }
             // a filter's result: facts again, in order
@@ -401,7 +401,7 @@ impl ListRef<'_, '_> {
                     doc.prefetch_node(*ahead);
                 }
                 if let Some(Val::Node(doc, ahead)) = items.get(i + MEMBERS_AHEAD) {
-                    doc.prefetch_members(*ahead);
+                    doc.prefetch_contents(*ahead);
                 }
             }
             ListRef::Const(_) => {}
