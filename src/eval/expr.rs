@@ -13,7 +13,7 @@ use super::ops::{self, Tri};
 use super::trace::TraceEvent;
 use super::value::{Val, View};
 use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, RuleId, Slot};
-use crate::facts::Document;
+use crate::facts::{Document, KeyId};
 use crate::findings::EvidenceGap;
 use crate::source::{SourceFile, Span};
 
@@ -64,10 +64,10 @@ pub(crate) struct Ctx<'a> {
     /// The join indexes of the document's fact lists shared with the other threads evaluating
     /// it, when threads share its rules.
     pub(crate) shared_joins: Option<&'a dyn JoinSource<'a>>,
-    /// The join the last indexed filter used, by filter and base: a loop probes one filter
-    /// once per element, and finding its index again by hashing the base and the key field
-    /// cost more than the probe.
-    last_join: Option<((usize, BaseKey), Arc<Join<'a>>)>,
+    /// The plan and the join the last indexed filter used, by filter and base: a loop probes
+    /// one filter once per element, and planning it and finding its index again (hashing the
+    /// base and the key field) cost more than the probe.
+    last_join: Option<((usize, BaseKey), join::Plan<'a>, Arc<Join<'a>>)>,
     /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
     /// normal run.
     pub trace: Option<Vec<TraceEvent>>,
@@ -87,7 +87,19 @@ pub(crate) struct Ctx<'a> {
     /// How many `eval` and `cond` calls are under way: the stack is made sure of on every
     /// second one (see [`Ctx::guarded`]).
     nesting: u32,
+    /// Key ids of the field paths read, by document and key (see [`Ctx::field_of`]).
+    key_ids: Vec<KeyIdEntry>,
 }
+
+/// Entries of [`Ctx::key_ids`]: a rule reads a handful of keys in a loop, and a power of two
+/// makes the slot a mask.
+const KEY_ID_SLOTS: usize = 64;
+
+/// A document's id for one key of the program: `(document address, key address, key length)`,
+/// the id (`None`: no object of the document has the key) and where the key was in the last
+/// object read (see [`Document::field_by_id`]). The document and the key live as long as the
+/// context, so an address is never reused while the entry stands.
+type KeyIdEntry = ((usize, usize, usize), Option<KeyId>, u32);
 
 impl<'a> Ctx<'a> {
     /// A context on `doc`; documents parsed out of its strings live in `arena`.
@@ -122,6 +134,7 @@ impl<'a> Ctx<'a> {
             host_calls: 0,
             scoping: false,
             nesting: 0,
+            key_ids: vec![((0, 0, 0), None, 0); KEY_ID_SLOTS],
         }
     }
 
@@ -173,17 +186,42 @@ impl<'a> Ctx<'a> {
             }
         }
         // a local or a field of one is never a new value: no memory to charge
-        let Some(local) = self.stack.get(self.base + slot) else {
+        let Some(local) = self.stack.get(self.base + slot).cloned() else {
             return Ok(Some(Val::Missing(None)));
         };
         let Some((first, rest)) = keys.split_last() else {
-            return Ok(Some(local.clone()));
+            return Ok(Some(local));
         };
-        let mut value = local.field(first);
+        let mut value = self.field_of(&local, first);
         for key in rest.iter().rev() {
-            value = value.field(key);
+            value = self.field_of(&value, key);
         }
         Ok(Some(value))
+    }
+
+    /// `value.key` ([`Val::field`]), looking a fact's member up by the key's id in its
+    /// document, remembered here: a loop reads the same few keys of every element, and
+    /// comparing ids is cheaper than comparing key strings (finding the id each time, by
+    /// hashing the key, was not).
+    fn field_of(&mut self, value: &Val<'a>, key: &'a str) -> Val<'a> {
+        let Val::Node(doc, id) = value else {
+            return value.field(key);
+        };
+        let (doc, id): (&'a Document, _) = (doc, *id);
+        let (doc_at, key_at) = (std::ptr::from_ref(doc) as usize, key.as_ptr() as usize);
+        let tag = (doc_at, key_at, key.len());
+        let slot = ((key_at >> 3) ^ (doc_at >> 4)) & (KEY_ID_SLOTS - 1);
+        let Some(entry) = self.key_ids.get_mut(slot) else {
+            return value.field(key);
+        };
+        if entry.0 != tag {
+            *entry = (tag, doc.key_id(key), 0);
+        }
+        let (_, key_id, hint) = entry;
+        match key_id.and_then(|k| doc.field_by_id(id, k, hint)) {
+            Some(child) => Val::Node(doc, child),
+            None => Val::absent_member(doc, id, key),
+        }
     }
 
     /// An error located at `span` in the current file.
@@ -446,11 +484,17 @@ impl<'a> Ctx<'a> {
             ExprKind::Param(id) => self.param_value(*id, e.span)?,
             ExprKind::Let(id) => self.let_value(*id, e.span)?,
             ExprKind::Root => Val::Node(self.doc, self.doc.root()),
-            ExprKind::RootField(key) => Val::Node(self.doc, self.doc.root()).field(key),
-            ExprKind::Field(base, key) => match self.local_path(base)? {
-                Some(value) => value.field(key),
-                None => self.eval(base)?.field(key),
-            },
+            ExprKind::RootField(key) => {
+                let root = Val::Node(self.doc, self.doc.root());
+                self.field_of(&root, key)
+            }
+            ExprKind::Field(base, key) => {
+                let value = match self.local_path(base)? {
+                    Some(value) => value,
+                    None => self.eval(base)?,
+                };
+                self.field_of(&value, key)
+            }
             ExprKind::Index(base, i) => self.eval(base)?.index(*i),
             ExprKind::Filter {
                 base,
@@ -600,26 +644,31 @@ impl<'a> Ctx<'a> {
             ));
         };
         if items.total() >= join::MIN_INDEXED
-            && let Some(plan) = join::plan(pred, slot)
             && let Some(base_key) = join::base_key(base_expr, &base)
         {
-            let probe = self.eval(plan.probe)?;
-            if let Some(probe_key) = join::key_of(probe.view()) {
-                let site = (std::ptr::from_ref(pred) as usize, base_key);
-                let join = match &self.last_join {
-                    Some((last, join)) if *last == site => Arc::clone(join),
-                    _ => {
-                        let join = self.join_of(&base, base_key, plan.key);
-                        self.last_join = Some((site, Arc::clone(&join)));
-                        join
-                    }
-                };
-                if let Join::Indexed(index) = &*join {
-                    let kept: Vec<Val<'a>> = index
-                        .hits(&probe_key)
-                        .iter()
-                        .filter_map(|i| items.at(*i as usize))
-                        .collect();
+            let site = (std::ptr::from_ref(pred) as usize, base_key);
+            // a loop probes one filter once per element: its plan and its index are the last
+            // ones, found again without planning or hashing
+            let last = match &self.last_join {
+                Some((at, plan, join)) if *at == site => Some((*plan, Arc::clone(join))),
+                _ => None,
+            };
+            let planned = match last {
+                Some(last) => Some(last),
+                None => join::plan(pred, slot).map(|plan| {
+                    let join = self.join_of(&base, base_key, plan.key);
+                    self.last_join = Some((site, plan, Arc::clone(&join)));
+                    (plan, join)
+                }),
+            };
+            if let Some((plan, join)) = planned {
+                let probe = self.eval(plan.probe)?;
+                if let Some(probe_key) = join::key_of(probe.view())
+                    && let Join::Indexed(index) = &*join
+                {
+                    let hits = index.hits(&probe_key);
+                    let mut kept = Vec::with_capacity(hits.len());
+                    kept.extend(hits.iter().filter_map(|i| items.at(*i as usize)));
                     // elements without the key could not be decided, exactly as in the scan
                     for &i in &index.missing {
                         if let Some(item) = items.at(i as usize) {

@@ -18,6 +18,7 @@ use crate::facts::{Document, NodeId};
 pub(crate) const MIN_INDEXED: usize = 8;
 
 /// A filter predicate of the form `.key == probe` (either side).
+#[derive(Clone, Copy)]
 pub(crate) struct Plan<'a> {
     pub key: &'a Arc<str>,
     pub probe: &'a Expr,

@@ -173,12 +173,7 @@ impl<'a> Val<'a> {
         match self {
             Val::Node(doc, id) => match doc.field(*id, key) {
                 Some(child) => Val::Node(doc, child),
-                None => {
-                    let mut rest = String::with_capacity(key.len() + 1);
-                    rest.push('/');
-                    push_escaped(&mut rest, key);
-                    Val::Missing(Some(Rc::new(Absent { doc, at: *id, rest })))
-                }
+                None => Val::absent_member(doc, *id, key),
             },
             Val::Missing(Some(a)) => {
                 let mut rest = a.rest.clone();
@@ -196,6 +191,14 @@ impl<'a> Val<'a> {
                 _ => Val::Missing(None),
             },
         }
+    }
+
+    /// The missing value of `key` read on node `at`, which does not have it.
+    pub(crate) fn absent_member(doc: &'a Document, at: NodeId, key: &str) -> Val<'a> {
+        let mut rest = String::with_capacity(key.len() + 1);
+        rest.push('/');
+        push_escaped(&mut rest, key);
+        Val::Missing(Some(Rc::new(Absent { doc, at, rest })))
     }
 
     /// `self[i]`, negative from the end; out of range is missing.

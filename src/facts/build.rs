@@ -518,9 +518,11 @@ impl Builder {
             tags,
             ..
         } = self;
-        // a finished document looks keys up by text only in its large objects' index: without
-        // one, the map goes (a stream of small YAML documents kept one per document)
-        let key_ids = if large.is_empty() {
+        // a finished document looks keys up by text in its large objects' index, and finds a
+        // key's id for the evaluator (`Document::key_id`); without large objects and with few
+        // keys, scanning the keys does the second and the map goes (a stream of small YAML
+        // documents kept one per document)
+        let key_ids = if large.is_empty() && keys.len() <= super::KEY_SCAN_MAX {
             FastMap::default()
         } else {
             key_ids

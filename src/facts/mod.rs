@@ -343,6 +343,10 @@ pub(crate) struct Member {
     pub(crate) id: NodeId,
 }
 
+/// A document with at most this many distinct keys and no large object finds a key's id by
+/// scanning its keys, and keeps no map from key to id.
+pub(crate) const KEY_SCAN_MAX: usize = 32;
+
 /// Cache lines of nodes [`Document::prefetch_node`] asks for.
 const PREFETCH_NODE_LINES: usize = 5;
 /// Cache lines of an element's text [`Document::prefetch_contents`] asks for: half a kilobyte,
@@ -682,6 +686,42 @@ impl Document {
             Slot::Object(members) => Object { doc: self, members }.get(key),
             _ => None,
         }
+    }
+
+    /// The interned id of object key `key` in this document, `None` when no object of it has
+    /// that key. With [`Document::field_by_id`], a caller that looks the same key up in many
+    /// objects (a rule's loop) compares ids instead of strings.
+    #[inline]
+    pub(crate) fn key_id(&self, key: &str) -> Option<KeyId> {
+        if self.key_ids.is_empty() {
+            // a document of few keys keeps no map (see `Builder::finish`)
+            let at = self.keys.iter().position(|k| &**k == key)?;
+            return KeyId::try_from(at).ok();
+        }
+        self.key_ids.get(key).copied()
+    }
+
+    /// [`Document::field`] by the key's id in this document (see [`Document::key_id`]).
+    /// `hint` is where the key was in the last object asked: objects of one kind keep their
+    /// keys in one order, so it is looked at first, and updated.
+    #[inline]
+    pub(crate) fn field_by_id(&self, id: NodeId, key: KeyId, hint: &mut u32) -> Option<NodeId> {
+        let Slot::Object(members) = self.node(id).slot() else {
+            return None;
+        };
+        let slice = self.members.get(members.range()).unwrap_or(&[]);
+        if let Some(m) = slice.get(*hint as usize)
+            && m.key == key
+        {
+            return Some(m.id);
+        }
+        let at = if slice.len() > INDEX_THRESHOLD {
+            *self.large.get(&(members.start, key))?
+        } else {
+            u32::try_from(slice.iter().position(|m| m.key == key)?).ok()?
+        };
+        *hint = at;
+        slice.get(at as usize).map(|m| m.id)
     }
 
     /// Element `index` of an array node (`None` if out of range or not an array).

@@ -749,3 +749,80 @@ fn a_large_json_file_loads_the_same_with_its_arena_prepared_on_a_helper_thread()
     assert!(err.to_string().contains("JSON"), "{err}");
     std::fs::remove_dir_all(&dir).unwrap();
 }
+
+/// What `field_by_id` finds for `key` in each element of the root array, one hint carried
+/// along as the evaluator carries it.
+fn by_id_in_each(doc: &Document, key: &str) -> Vec<Option<NodeId>> {
+    let mut hint = 0;
+    let items: Vec<NodeId> = match doc.value(doc.root()) {
+        NodeValue::Array(items) => items.to_vec(),
+        _ => Vec::new(),
+    };
+    items
+        .iter()
+        .map(|&item| {
+            doc.key_id(key)
+                .and_then(|k| doc.field_by_id(item, k, &mut hint))
+        })
+        .collect()
+}
+
+fn by_text_in_each(doc: &Document, key: &str) -> Vec<Option<NodeId>> {
+    match doc.value(doc.root()) {
+        NodeValue::Array(items) => items.iter().map(|&item| doc.field(item, key)).collect(),
+        _ => Vec::new(),
+    }
+}
+
+#[test]
+fn a_field_by_key_id_is_the_field_by_key_text_whatever_order_the_objects_keep() {
+    // key orders differ, keys are absent, a scalar is no object, a stale hint points past
+    // the end or at another key
+    let doc = one(json(
+        r#"[{"a": 1, "b": 2, "c": 3}, {"c": 4, "a": 5}, {"b": 6}, 7, {}, {"x": 0, "y": 0, "z": 0, "b": 8}]"#,
+    ));
+    for key in ["a", "b", "c", "x", "nope"] {
+        assert_eq!(
+            by_id_in_each(&doc, key),
+            by_text_in_each(&doc, key),
+            "{key}"
+        );
+    }
+    assert_eq!(doc.key_id("nope"), None);
+    // the same in YAML, whose strings are all decoded
+    let doc = one(yaml("- {a: 1, b: 2}\n- {b: 3, a: 4}\n- {a: 5}\n"));
+    for key in ["a", "b", "z"] {
+        assert_eq!(
+            by_id_in_each(&doc, key),
+            by_text_in_each(&doc, key),
+            "{key}"
+        );
+    }
+}
+
+#[test]
+fn a_field_by_key_id_is_found_in_large_objects_and_in_documents_of_many_keys() {
+    // more keys than a document scans (it keeps its map), and objects past the size from
+    // which they are indexed
+    let wide: Vec<String> = (0..40).map(|i| format!("\"k{i}\": {i}")).collect();
+    let narrow: Vec<String> = (0..40)
+        .rev()
+        .step_by(3)
+        .map(|i| format!("\"k{i}\": {i}"))
+        .collect();
+    let text = format!(
+        "[{{{}}}, {{{}}}, {{\"k5\": true}}]",
+        wide.join(", "),
+        narrow.join(", ")
+    );
+    let doc = one(json(&text));
+    for key in ["k0", "k5", "k21", "k39", "k40"] {
+        assert_eq!(
+            by_id_in_each(&doc, key),
+            by_text_in_each(&doc, key),
+            "{key}"
+        );
+    }
+    assert!(doc.key_id("k39").is_some());
+    assert!(doc.key_id("k40").is_none());
+}
