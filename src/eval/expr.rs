@@ -11,9 +11,9 @@ use super::calls::{CallKey, CallMemo};
 use super::join::{self, BaseKey, Join, JoinSource};
 use super::ops::{self, Tri};
 use super::trace::TraceEvent;
-use super::value::{Val, View};
+use super::value::{FieldReader, Val, View};
 use crate::compile::{BinOp, Expr, ExprKind, Program, Quant, RuleId, Slot};
-use crate::facts::{Document, KeyId};
+use crate::facts::Document;
 use crate::findings::EvidenceGap;
 use crate::source::{SourceFile, Span};
 
@@ -87,19 +87,13 @@ pub(crate) struct Ctx<'a> {
     /// How many `eval` and `cond` calls are under way: the stack is made sure of on every
     /// second one (see [`Ctx::guarded`]).
     nesting: u32,
-    /// Key ids of the field paths read, by document and key (see [`Ctx::field_of`]).
-    key_ids: Vec<KeyIdEntry>,
+    /// The readers of the field paths read, by key (see [`Ctx::field_of`]).
+    field_readers: Vec<FieldReader<'a>>,
 }
 
-/// Entries of [`Ctx::key_ids`]: a rule reads a handful of keys in a loop, and a power of two
-/// makes the slot a mask.
-const KEY_ID_SLOTS: usize = 64;
-
-/// A document's id for one key of the program: `(document address, key address, key length)`,
-/// the id (`None`: no object of the document has the key) and where the key was in the last
-/// object read (see [`Document::field_by_id`]). The document and the key live as long as the
-/// context, so an address is never reused while the entry stands.
-type KeyIdEntry = ((usize, usize, usize), Option<KeyId>, u32);
+/// Readers in [`Ctx::field_readers`]: a rule reads a handful of keys in a loop, and a power of
+/// two makes the slot a mask.
+const FIELD_READERS: usize = 64;
 
 impl<'a> Ctx<'a> {
     /// A context on `doc`; documents parsed out of its strings live in `arena`.
@@ -134,7 +128,7 @@ impl<'a> Ctx<'a> {
             host_calls: 0,
             scoping: false,
             nesting: 0,
-            key_ids: vec![((0, 0, 0), None, 0); KEY_ID_SLOTS],
+            field_readers: vec![FieldReader::new(""); FIELD_READERS],
         }
     }
 
@@ -199,29 +193,17 @@ impl<'a> Ctx<'a> {
         Ok(Some(value))
     }
 
-    /// `value.key` ([`Val::field`]), looking a fact's member up by the key's id in its
-    /// document, remembered here: a loop reads the same few keys of every element, and
-    /// comparing ids is cheaper than comparing key strings (finding the id each time, by
-    /// hashing the key, was not).
+    /// `value.key` ([`Val::field`]) through the [`FieldReader`] of `key`, kept here: a loop
+    /// reads the same few keys of every element.
     fn field_of(&mut self, value: &Val<'a>, key: &'a str) -> Val<'a> {
-        let Val::Node(doc, id) = value else {
+        let slot = (key.as_ptr() as usize >> 3) & (FIELD_READERS - 1);
+        let Some(reader) = self.field_readers.get_mut(slot) else {
             return value.field(key);
         };
-        let (doc, id): (&'a Document, _) = (doc, *id);
-        let (doc_at, key_at) = (std::ptr::from_ref(doc) as usize, key.as_ptr() as usize);
-        let tag = (doc_at, key_at, key.len());
-        let slot = ((key_at >> 3) ^ (doc_at >> 4)) & (KEY_ID_SLOTS - 1);
-        let Some(entry) = self.key_ids.get_mut(slot) else {
-            return value.field(key);
-        };
-        if entry.0 != tag {
-            *entry = (tag, doc.key_id(key), 0);
+        if !reader.reads(key) {
+            *reader = FieldReader::new(key);
         }
-        let (_, key_id, hint) = entry;
-        match key_id.and_then(|k| doc.field_by_id(id, k, hint)) {
-            Some(child) => Val::Node(doc, child),
-            None => Val::absent_member(doc, id, key),
-        }
+        reader.read(value)
     }
 
     /// An error located at `span` in the current file.

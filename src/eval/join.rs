@@ -10,7 +10,7 @@
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, OnceLock};
 
-use super::value::{Val, View};
+use super::value::{FieldReader, Val, View};
 use crate::compile::{BinOp, Expr, ExprKind, LetId, Rule, Slot};
 use crate::facts::{Document, NodeId};
 
@@ -243,9 +243,10 @@ pub(crate) fn build<'a>(
     let elements = elements.into_iter();
     let mut keyed: Vec<(Key<'a>, u32)> = Vec::with_capacity(elements.size_hint().0);
     let mut missing = Vec::new();
+    let mut reader = FieldReader::new(key);
     for (i, element) in elements.enumerate() {
         let position = u32::try_from(i).ok()?;
-        let value = element.field(key);
+        let value = reader.read(&element);
         if value.is_missing() {
             missing.push(position);
             continue;

@@ -5,7 +5,7 @@ use std::rc::Rc;
 use std::sync::Arc;
 
 use crate::compile::Const;
-use crate::facts::{Document, NodeId, NodeValue, Object, push_escaped};
+use crate::facts::{Document, KeyId, NodeId, NodeValue, Object, push_escaped};
 
 /// Where an absent fact would have been: the nearest present node and the full pointer asked for.
 #[derive(Debug)]
@@ -256,6 +256,54 @@ impl<'a> Val<'a> {
     }
 }
 
+/// Reads one key of many values (a loop's `d.kind`, a join index's key field of every
+/// element): the key's id in the facts' document is found once per document, and where the
+/// key was in the last object read is looked at first (see [`Document::field_by_id`]), so a
+/// read compares ids instead of key strings. Gives exactly what [`Val::field`] gives.
+#[derive(Clone, Copy)]
+pub(crate) struct FieldReader<'k> {
+    key: &'k str,
+    /// The address of the document `key_id` is of (0: none yet). The reader lives no longer
+    /// than the documents it reads, so an address is not reused while it is held.
+    doc: usize,
+    key_id: Option<KeyId>,
+    hint: u32,
+}
+
+impl<'k> FieldReader<'k> {
+    pub(crate) fn new(key: &'k str) -> FieldReader<'k> {
+        FieldReader {
+            key,
+            doc: 0,
+            key_id: None,
+            hint: 0,
+        }
+    }
+
+    /// Whether this reader reads `key`, the same text at the same address (a program's key).
+    pub(crate) fn reads(&self, key: &str) -> bool {
+        std::ptr::eq(self.key, key)
+    }
+
+    /// `value.key`.
+    pub(crate) fn read<'a>(&mut self, value: &Val<'a>) -> Val<'a> {
+        let Val::Node(doc, id) = value else {
+            return value.field(self.key);
+        };
+        let at = std::ptr::from_ref(*doc) as usize;
+        if at != self.doc {
+            (self.doc, self.key_id, self.hint) = (at, doc.key_id(self.key), 0);
+        }
+        match self
+            .key_id
+            .and_then(|k| doc.field_by_id(*id, k, &mut self.hint))
+        {
+            Some(child) => Val::Node(doc, child),
+            None => Val::absent_member(doc, *id, self.key),
+        }
+    }
+}
+
 fn node_view<'v, 'a>(doc: &'a Document, id: NodeId) -> View<'v, 'a> {
     match doc.value(id) {
         NodeValue::Null => View::Null,
@@ -502,5 +550,37 @@ mod tests {
             .filter_map(|v| int(Some(v.field("n"))))
             .collect();
         assert_eq!(seen, (0..50).collect::<Vec<i64>>());
+    }
+
+    fn shown(v: &Val<'_>) -> String {
+        match v {
+            Val::Missing(Some(a)) => format!("missing {}", a.pointer()),
+            other => super::super::ops::render(other),
+        }
+    }
+
+    #[test]
+    fn a_field_reader_reads_what_field_reads_across_documents_and_computed_values() {
+        let a = Document::from_json(
+            "a.json",
+            &serde_json::json!([{"k": 1, "j": 2}, {"j": 3, "k": 4}, {"j": 5}, 6]),
+        );
+        let b = Document::from_json(
+            "b.json",
+            &serde_json::json!([{"x": 0, "k": "b"}, {"k": "c"}]),
+        );
+        let computed = Val::Object(Rc::new(vec![(Arc::from("k"), Val::Int(9))]));
+        let mut values: Vec<Val<'_>> = Vec::new();
+        for doc in [&a, &b, &a] {
+            values.extend(Val::Node(doc, doc.root()).elements().into_iter().flatten());
+            values.push(computed.clone());
+            values.push(Val::Missing(None));
+        }
+        let mut reader = FieldReader::new("k");
+        for v in &values {
+            assert_eq!(shown(&reader.read(v)), shown(&v.field("k")));
+        }
+        assert!(reader.reads(reader.key));
+        assert!(!reader.reads(&String::from("k")));
     }
 }
