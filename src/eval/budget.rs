@@ -33,6 +33,9 @@ impl Stop {
 pub(crate) struct Budget {
     steps: u64,
     step_limit: u64,
+    /// The step limit of the rule under way: `step_limit`, or less for a share of a rule
+    /// whose other shares used some of it (see [`Budget::cap_rule_steps`]).
+    rule_step_limit: u64,
     memory: u64,
     memory_limit: u64,
     deadline: Option<Instant>,
@@ -52,6 +55,7 @@ impl Budget {
         Budget {
             steps: 0,
             step_limit: options.step_limit,
+            rule_step_limit: options.step_limit,
             memory: 0,
             memory_limit: options.memory_limit,
             deadline: options.deadline,
@@ -68,14 +72,24 @@ impl Budget {
         let unpolled = POLL_EVERY.saturating_sub(self.poll_at.saturating_sub(self.steps));
         self.steps = 0;
         self.memory = 0;
+        self.rule_step_limit = self.step_limit;
         self.poll_at = POLL_EVERY.saturating_sub(unpolled);
+        self.set_check_at();
+    }
+
+    /// Lowers the step limit of the rule under way to `steps` (never raises it), until the
+    /// next rule starts: a share of a rule's loop whose other shares already used part of
+    /// the rule's steps stops where the shares together would break the limit, instead of
+    /// running on to a result that cannot stand (the rule then runs again whole).
+    pub(crate) fn cap_rule_steps(&mut self, steps: u64) {
+        self.rule_step_limit = self.step_limit.min(steps);
         self.set_check_at();
     }
 
     fn set_check_at(&mut self) {
         self.check_at = match self.stopped {
             Some(_) => 0,
-            None => self.poll_at.min(self.step_limit.saturating_add(1)),
+            None => self.poll_at.min(self.rule_step_limit.saturating_add(1)),
         };
     }
 
@@ -94,8 +108,11 @@ impl Budget {
 
     #[cold]
     fn steps_checked(&mut self) -> Result<(), String> {
-        if self.steps > self.step_limit {
-            return Err(format!("evaluation exceeded {} steps", self.step_limit));
+        if self.steps > self.rule_step_limit {
+            return Err(format!(
+                "evaluation exceeded {} steps",
+                self.rule_step_limit
+            ));
         }
         if self.steps >= self.poll_at {
             self.poll_at = self.steps.saturating_add(POLL_EVERY);
@@ -115,7 +132,7 @@ impl Budget {
 
     /// Whether charging `steps` and `bytes` more stays within both limits.
     pub(crate) fn affords(&self, steps: u64, bytes: u64) -> bool {
-        self.steps.saturating_add(steps) <= self.step_limit
+        self.steps.saturating_add(steps) <= self.rule_step_limit
             && self.memory.saturating_add(bytes) <= self.memory_limit
     }
 
@@ -176,6 +193,23 @@ mod tests {
         b.start_rule();
         assert!(b.steps(10_000).is_ok());
         assert!(b.bytes(100).is_ok());
+    }
+
+    #[test]
+    fn a_capped_rule_stops_at_its_cap_and_the_next_rule_has_the_whole_limit() {
+        let mut b = Budget::new(&options());
+        b.start_rule();
+        b.cap_rule_steps(300);
+        assert!(b.steps(300).is_ok());
+        assert!(b.affords(0, 0) && !b.affords(1, 0));
+        assert!(b.steps(1).is_err());
+        // a cap never raises the limit
+        b.start_rule();
+        b.cap_rule_steps(u64::MAX);
+        assert!(b.steps(10_000).is_ok());
+        assert!(b.steps(1).is_err());
+        b.start_rule();
+        assert!(b.steps(10_000).is_ok());
     }
 
     #[test]

@@ -91,6 +91,24 @@ pub(crate) struct Part {
 }
 
 impl Part {
+    /// A share not run because the rule's shares already broke its step limit together (see
+    /// [`Part::shares_stand`]): the rule runs again whole, so running it would be wasted.
+    pub(crate) fn abandoned() -> Part {
+        Part {
+            violations: Vec::new(),
+            gaps: Vec::new(),
+            reached: false,
+            subjects: 0,
+            error: Some("abandoned: the rule's shares broke its step limit".to_string()),
+            used: (0, 0),
+        }
+    }
+
+    /// The steps it charged, or `None` when it stopped on an error.
+    pub(crate) fn steps_used(&self) -> Option<u64> {
+        self.error.is_none().then_some(self.used.0)
+    }
+
     /// Whether the shares' result is the one-run result: no share stopped on an error (a
     /// limit, or an error whose gaps depend on how far the run came), and all of them within
     /// the rule's limits together. Each share does its elements' work again, so together they
@@ -138,7 +156,7 @@ pub(crate) fn fact_path(e: &Expr, doc: &Document) -> Option<NodeId> {
 
 /// Evaluates `rule` on the document of `ctx`.
 pub(crate) fn run_rule<'a>(ctx: &mut Ctx<'a>, rule_id: RuleId, rule: &'a Rule) -> DocOutcome {
-    let part = run_part(ctx, rule_id, rule, None);
+    let part = run_part(ctx, rule_id, rule, None, None);
     finish(rule, vec![part])
 }
 
@@ -148,8 +166,12 @@ pub(crate) fn run_part<'a>(
     rule_id: RuleId,
     rule: &'a Rule,
     share: Option<Share>,
+    step_cap: Option<u64>,
 ) -> Part {
     ctx.enter_rule(rule.slots, &rule.file);
+    if let Some(cap) = step_cap {
+        ctx.budget.cap_rule_steps(cap);
+    }
     ctx.gaps.clear();
     let mut exec = Exec {
         ctx,

@@ -7,7 +7,7 @@
 //! first document of all (the one the merge keeps) renders them exactly as one thread would.
 
 use std::sync::Arc;
-use std::sync::atomic::Ordering;
+use std::sync::atomic::{AtomicU64, Ordering};
 
 use super::expr::Ctx;
 use super::join::{self, JoinSource, SharedJoins};
@@ -222,6 +222,7 @@ fn judge<'a>(
     let unit = Unit {
         rule_id,
         share: None,
+        step_cap: None,
     };
     let piece = judge_piece(
         ctx,
@@ -270,7 +271,7 @@ fn judge_piece<'a>(
             recognition.mark(marks, unit.rule_id);
             match blocked(program, rule, statuses) {
                 Some(reason) => Piece::Decided(DocOutcome::skipped(reason)),
-                None => Piece::Ran(run_part(ctx, unit.rule_id, rule, unit.share)),
+                None => Piece::Ran(run_part(ctx, unit.rule_id, rule, unit.share, unit.step_cap)),
             }
         }
     };
@@ -314,6 +315,8 @@ fn record(
 struct Unit {
     rule_id: usize,
     share: Option<Share>,
+    /// For a share: the steps the rule's other shares left of its limit, when it is run.
+    step_cap: Option<u64>,
 }
 
 /// Each share of a shared loop holds at least this many elements, so a loop is shared from
@@ -338,12 +341,14 @@ fn units(program: &Program, doc: &Document, wave: &[usize], jobs: usize) -> Vec<
             out.push(Unit {
                 rule_id,
                 share: None,
+                step_cap: None,
             });
             continue;
         }
         out.extend((0..of).map(|index| Unit {
             rule_id,
             share: Some(Share { index, of }),
+            step_cap: None,
         }));
     }
     out
@@ -409,6 +414,11 @@ pub(super) fn one_threaded(
         let mut order: Vec<usize> = (0..units.len()).collect();
         order.sort_by_key(|&i| units.get(i).is_some_and(|u| u.share.is_some()));
         let (statuses_now, rendered_now) = (&statuses, &*rendered);
+        // the steps each rule's finished shares used (u64::MAX once one stopped on an error):
+        // a share runs within what the others left of the rule's limit, and is not run once
+        // none is left, for the rule then runs again whole (a rule past its limit would
+        // otherwise run its whole loop, share by share, before running to the limit again)
+        let shares_used: Vec<AtomicU64> = program.rules.iter().map(|_| AtomicU64::new(0)).collect();
         let tasks = prepare.len() + units.len();
         let per_thread = on_threads(jobs.min(units.len()), tasks, |next| {
             let fallback_file = crate::source::SourceFile::new("", "");
@@ -430,19 +440,32 @@ pub(super) fn one_threaded(
                 let Some(&unit) = units.get(i) else {
                     break;
                 };
+                let used = unit.share.and(shares_used.get(unit.rule_id));
+                let step_cap =
+                    used.map(|u| options.step_limit.saturating_sub(u.load(Ordering::Relaxed)));
+                if step_cap == Some(0) {
+                    mine.push((i, Ok(Some((Piece::Ran(Part::abandoned()), None)))));
+                    continue;
+                }
                 let first_share = unit.share.is_none_or(|s| s.index == 0);
                 let wants_texts =
                     first_share && rendered_now.get(unit.rule_id).is_some_and(|done| !done);
                 let judged = judge_piece(
                     &mut ctx,
                     program,
-                    unit,
+                    Unit { step_cap, ..unit },
                     statuses_now,
                     &mut scopes,
                     recognition,
                     &mut my_marks,
                     wants_texts,
                 );
+                if let (Some(used), Ok(Some((Piece::Ran(part), _)))) = (used, &judged) {
+                    match part.steps_used() {
+                        Some(steps) => used.fetch_add(steps, Ordering::Relaxed),
+                        None => used.swap(u64::MAX, Ordering::Relaxed),
+                    };
+                }
                 let stop = judged.is_err();
                 mine.push((i, judged));
                 if stop {
