@@ -35,7 +35,12 @@ impl Tri {
 
 /// Structural equality (`1 == 1.0`); `None` when either side is missing.
 pub fn equal(a: &Val<'_>, b: &Val<'_>) -> Option<bool> {
-    Some(match (a.view(), b.view()) {
+    equal_views(a.view(), b.view())
+}
+
+/// [`equal`] of two views: `in` compares one value with every element, and looks at it once.
+fn equal_views(a: View<'_, '_>, b: View<'_, '_>) -> Option<bool> {
+    Some(match (a, b) {
         (View::Missing, _) | (_, View::Missing) => return None,
         (View::Null, View::Null) => true,
         (View::Bool(x), View::Bool(y)) => x == y,
@@ -118,15 +123,18 @@ pub fn contains(coll: &Val<'_>, x: &Val<'_>) -> Result<Tri, String> {
     if x.is_missing() || coll.is_missing() {
         return Ok(Tri::Missing);
     }
+    let needle = x.view();
     match coll.view() {
         View::List(list) => Ok(Tri::from_bool(
-            list.iter().any(|e| equal(&e, x) == Some(true)),
+            list.iter()
+                .any(|e| equal_views(e.view(), needle) == Some(true)),
         )),
         View::Object(obj) => Ok(Tri::from_bool(
-            obj.iter().any(|(_, v)| equal(&v, x) == Some(true)),
+            obj.iter()
+                .any(|(_, v)| equal_views(v.view(), needle) == Some(true)),
         )),
-        View::Str(s) => match x.view() {
-            View::Str(needle) => Ok(Tri::from_bool(s.contains(needle))),
+        View::Str(s) => match needle {
+            View::Str(part) => Ok(Tri::from_bool(s.contains(part))),
             _ => Err(format!("cannot look for {} in a string", describe(x))),
         },
         _ => Err(format!(

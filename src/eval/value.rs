@@ -56,6 +56,7 @@ pub enum Val<'a> {
 }
 
 /// A borrowed look at a value's shape.
+#[derive(Clone, Copy)]
 pub enum View<'v, 'a> {
     /// Missing.
     Missing,
