@@ -865,7 +865,7 @@ impl<'a> Ctx<'a> {
     /// The value of a comparison's operand: [`Ctx::eval`], but a constant or a path of fields
     /// off a local (most operands: `d.kind == "training"`) is read in place, charging the same
     /// steps; neither is a new value, so no memory is charged either. A frame of `eval` for
-    /// each was a tenth of a comparison's instructions.
+    /// each (the stack guard, the dispatch, the memory charge) cost more than the read.
     fn operand(&mut self, e: &'a Expr) -> Result<Val<'a>> {
         match &e.kind {
             ExprKind::Const(c) => {

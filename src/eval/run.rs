@@ -461,10 +461,12 @@ pub(super) fn one_threaded(
                     wants_texts,
                 );
                 if let (Some(used), Ok(Some((Piece::Ran(part), _)))) = (used, &judged) {
-                    match part.steps_used() {
-                        Some(steps) => used.fetch_add(steps, Ordering::Relaxed),
-                        None => used.swap(u64::MAX, Ordering::Relaxed),
-                    };
+                    // saturating: a share finishing after another stopped must not wrap
+                    // the count back under the limit
+                    let add = part.steps_used().unwrap_or(u64::MAX);
+                    let _ = used.fetch_update(Ordering::Relaxed, Ordering::Relaxed, |u| {
+                        Some(u.saturating_add(add))
+                    });
                 }
                 let stop = judged.is_err();
                 mine.push((i, judged));

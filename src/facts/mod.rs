@@ -185,13 +185,24 @@ impl<'a> Object<'a> {
         let members = self.slice();
         if members.len() > INDEX_THRESHOLD {
             let key = *self.doc.key_ids.get(key)?;
-            let i = *self.doc.large.get(&(self.members.start, key))?;
+            let i = self.position_of(key)?;
             return members.get(i as usize).map(|m| m.id);
         }
         members
             .iter()
             .find(|m| self.doc.key(m.key) == key)
             .map(|m| m.id)
+    }
+
+    /// Where the member of key id `key` is: by the document's index in a large object, else by
+    /// scanning the ids.
+    #[inline]
+    fn position_of(&self, key: KeyId) -> Option<u32> {
+        let members = self.slice();
+        if members.len() > INDEX_THRESHOLD {
+            return self.doc.large.get(&(self.members.start, key)).copied();
+        }
+        u32::try_from(members.iter().position(|m| m.key == key)?).ok()
     }
 
     /// The `i`-th member in document order.
@@ -709,17 +720,14 @@ impl Document {
         let Slot::Object(members) = self.node(id).slot() else {
             return None;
         };
-        let slice = self.members.get(members.range()).unwrap_or(&[]);
+        let object = Object { doc: self, members };
+        let slice = object.slice();
         if let Some(m) = slice.get(*hint as usize)
             && m.key == key
         {
             return Some(m.id);
         }
-        let at = if slice.len() > INDEX_THRESHOLD {
-            *self.large.get(&(members.start, key))?
-        } else {
-            u32::try_from(slice.iter().position(|m| m.key == key)?).ok()?
-        };
+        let at = object.position_of(key)?;
         *hint = at;
         slice.get(at as usize).map(|m| m.id)
     }
