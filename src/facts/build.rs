@@ -264,6 +264,13 @@ impl Builder {
         self.open_items.push(id);
     }
 
+    /// Ends the array opened at `mark` without making it a node's value: its elements, for
+    /// another builder to take in (see [`Builder::append`]).
+    pub(crate) fn take_open_items(&mut self, mark: usize) -> Vec<NodeId> {
+        let mark = mark.min(self.open_items.len());
+        self.open_items.drain(mark..).collect()
+    }
+
     /// Ends the array opened at `mark` and makes it node `id`'s value.
     pub(crate) fn close_array(&mut self, id: NodeId, mark: usize) {
         let mark = mark.min(self.open_items.len());

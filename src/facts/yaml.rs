@@ -15,23 +15,29 @@ use super::{Document, KeyId, LoadOptions, Loaded, NO_PARENT, NodeId, Slot};
 use crate::source::{SourceFile, Span};
 
 mod forms;
+mod split;
 
 const FORMAT: &str = "YAML";
 
 pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {
     // every document of the stream keeps the file's text, to place its nodes when asked
     let text = Arc::new(super::lines::SourceText::new(text));
+    if text.len() >= split::MIN_BYTES
+        && let Some(loaded) = split::load(&name, &text, opts)
+    {
+        return Ok(with_empty_note(loaded, &name));
+    }
+    load_one(name, text, opts)
+}
+
+/// The stream parsed on this thread alone.
+fn load_one(
+    name: Arc<str>,
+    text: Arc<super::lines::SourceText>,
+    opts: &LoadOptions,
+) -> Result<Loaded, FactsError> {
     let ctx = || ErrCtx::new(SourceFile::new(Arc::clone(&name), text.as_str()));
-    let mut loader = Loader {
-        name: Arc::clone(&name),
-        text: Arc::clone(&text),
-        opts,
-        expansions: 0,
-        loaded: Loaded::default(),
-        doc_index: 0,
-        doc: None,
-        last_document_chars: None,
-    };
+    let mut loader = Loader::new(&name, &text, opts);
     let mut parser = Parser::new_from_str(&text);
     while let Some(event) = parser.next_event() {
         let step = match event {
@@ -44,13 +50,17 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
             Err(failure) => return Err(failure.into_error(&ctx(), opts)),
         }
     }
-    if loader.loaded.documents.is_empty() && loader.loaded.notes.is_empty() {
-        loader
-            .loaded
+    Ok(with_empty_note(loader.loaded, &name))
+}
+
+/// `loaded`, with a note when the file held no document at all.
+fn with_empty_note(mut loaded: Loaded, name: &str) -> Loaded {
+    if loaded.documents.is_empty() && loaded.notes.is_empty() {
+        loaded
             .notes
             .push(format!("{name}: the file holds no YAML document"));
     }
-    Ok(loader.loaded)
+    loaded
 }
 
 /// Why loading stopped; turned into a [`FactsError`] with the text only on this cold path.
@@ -131,6 +141,8 @@ enum Frame {
         /// The builder's mark for the open array.
         items: usize,
         anchor: usize,
+        /// Where the sequence starts (its first `-`, or its `[`).
+        start: Marker,
     },
     Map {
         id: NodeId,
@@ -205,6 +217,25 @@ struct Doc {
     octal: HashMap<NodeId, i64>,
 }
 
+impl Doc {
+    /// A document starting at character `start`, its arena sized for `expected` bytes.
+    fn new(start: usize, expected: usize) -> Doc {
+        let mut builder = Builder::with_capacity(expected);
+        // every YAML string is decoded, not read in place
+        builder.reserve_strings(expected / 2);
+        Doc {
+            start,
+            builder,
+            stack: Vec::new(),
+            anchors: HashMap::new(),
+            key_anchors: HashMap::new(),
+            root: None,
+            empty: false,
+            octal: HashMap::new(),
+        }
+    }
+}
+
 struct Loader<'a> {
     name: Arc<str>,
     /// The file's text, which every document keeps.
@@ -232,7 +263,20 @@ struct Place {
     depth: usize,
 }
 
-impl Loader<'_> {
+impl<'a> Loader<'a> {
+    fn new(name: &Arc<str>, text: &Arc<super::lines::SourceText>, opts: &'a LoadOptions) -> Self {
+        Loader {
+            name: Arc::clone(name),
+            text: Arc::clone(text),
+            opts,
+            expansions: 0,
+            loaded: Loaded::default(),
+            doc_index: 0,
+            doc: None,
+            last_document_chars: None,
+        }
+    }
+
     /// Handles one event; `Ok(false)` at the end of the stream.
     fn event(&mut self, event: Event<'_>, mark: Marker) -> Result<bool, Failure> {
         match event {
@@ -250,19 +294,7 @@ impl Loader<'_> {
                     Some(last) => rest.min(last.saturating_mul(2).saturating_add(4096)),
                     None => rest,
                 };
-                let mut builder = Builder::with_capacity(expected);
-                // every YAML string is decoded, not read in place
-                builder.reserve_strings(expected / 2);
-                self.doc = Some(Doc {
-                    start,
-                    builder,
-                    stack: Vec::new(),
-                    anchors: HashMap::new(),
-                    key_anchors: HashMap::new(),
-                    root: None,
-                    empty: false,
-                    octal: HashMap::new(),
-                });
+                self.doc = Some(Doc::new(start, expected));
             }
             Event::DocumentEnd => {
                 if let Some(doc) = &self.doc {
@@ -358,6 +390,7 @@ impl Loader<'_> {
                             id,
                             items: doc.builder.open_array(),
                             anchor,
+                            start: mark,
                         }
                     } else {
                         Frame::map(id, doc.builder.open_object(), anchor, None, MapRole::Plain)
@@ -540,7 +573,9 @@ impl Loader<'_> {
             return Ok(());
         };
         let (id, anchor, role) = match doc.stack.pop() {
-            Some(Frame::Seq { id, items, anchor }) => {
+            Some(Frame::Seq {
+                id, items, anchor, ..
+            }) => {
                 doc.builder.close_array(id, items);
                 (id, anchor, MapRole::Plain)
             }

@@ -1,0 +1,312 @@
+use super::*;
+use crate::facts::Document;
+
+fn opts() -> LoadOptions {
+    LoadOptions::default()
+}
+
+fn source(text: &str) -> Arc<SourceText> {
+    Arc::new(SourceText::new(text.to_string()))
+}
+
+/// One parse of `text`, on this thread.
+fn serial(text: &str) -> Result<Loaded, String> {
+    super::super::load_one(Arc::from("f.yaml"), source(text), &opts()).map_err(|e| format!("{e:?}"))
+}
+
+/// The split parse of `text` at `cut`, or `None` when the cut did not hold.
+fn split_with(text: &str, cut: Cut) -> Option<Loaded> {
+    load_cut(&Arc::from("f.yaml"), &source(text), &opts(), cut)
+}
+
+/// The cut at the line that holds `needle`: to its sequence's end.
+fn cut_at(text: &str, needle: &str) -> Cut {
+    let found = text.find(needle).expect("the needle is in the text");
+    let start = text[..found].rfind('\n').map_or(0, |nl| nl + 1);
+    let col = indent(text.as_bytes(), start, usize::MAX);
+    assert!(is_entry(text.as_bytes(), start + col), "not an entry line");
+    Cut {
+        start,
+        end: sequence_end(text.as_bytes(), start, col),
+        col,
+    }
+}
+
+fn assert_same_document(a: &Document, b: &Document) {
+    assert!(a.nodes == b.nodes, "nodes differ");
+    assert_eq!(a.root, b.root);
+    assert_eq!(a.items, b.items);
+    assert_eq!(a.members, b.members);
+    assert_eq!(a.keys, b.keys);
+    assert_eq!(a.decoded, b.decoded);
+    assert_eq!(a.large, b.large);
+    assert_eq!(a.key_ids, b.key_ids);
+    assert_eq!(a.tags, b.tags);
+    assert_eq!(a.place, b.place);
+}
+
+fn assert_same(a: &Loaded, b: &Loaded) {
+    assert_eq!(a.notes, b.notes);
+    assert_eq!(a.documents.len(), b.documents.len());
+    for (a, b) in a.documents.iter().zip(&b.documents) {
+        assert_same_document(a, b);
+    }
+}
+
+/// A fact file of `n` datasets, each with a nested `access:` list; `extra(i)` adds lines to
+/// dataset `i` (indented for its mapping).
+fn datasets(n: usize, extra: impl Fn(usize) -> String) -> String {
+    let mut text = String::from("pipeline:\n  name: \"p\"\ndatasets:\n");
+    for i in 0..n {
+        text.push_str(&format!(
+            "  - name: \"ds-{i:04}\"\n    kind: training\n    size: {i}\n    access:\n      - principal: user-{i}\n        role: 'reader'\n      - principal: admin\n        mfa: true\n{}",
+            extra(i)
+        ));
+    }
+    text.push_str("transfers:\n  - id: t1\n    from: ds-0001\n");
+    text
+}
+
+/// The cut found from `from` for pieces of at least `worth` bytes holds and builds the
+/// arena of one parse.
+fn holds(text: &str, from: usize, worth: usize) {
+    let cut = find_cut(text.as_bytes(), from, worth).expect("no cut was found");
+    let split = split_with(text, cut).expect("the cut did not hold");
+    assert_same(&serial(text).expect("the text parses"), &split);
+}
+
+/// The cut at `needle`'s line does not hold, and loading the text gives what one parse gives.
+fn gives_up(text: &str, needle: &str) {
+    assert!(
+        split_with(text, cut_at(text, needle)).is_none(),
+        "the cut held"
+    );
+    let loaded = super::super::load(Arc::from("f.yaml"), text.to_string(), &opts());
+    match (serial(text), loaded) {
+        (Ok(a), Ok(b)) => assert_same(&a, &b),
+        (Err(a), Err(b)) => assert_eq!(a, format!("{b:?}")),
+        (a, b) => panic!("one parse: {:?}, load: {:?}", a.is_ok(), b.is_ok()),
+    }
+}
+
+/// Nested lists (`access:`) are cut with the smallest pieces, the datasets with larger ones.
+const NESTED: usize = 1;
+const TOP: usize = 400;
+
+#[test]
+fn the_arena_of_a_split_parse_is_the_arena_of_one_parse() {
+    let plain = datasets(200, |_| String::new());
+    for from in [plain.len() / 3, plain.len() / 2, plain.len() * 9 / 10] {
+        for worth in [NESTED, TOP] {
+            holds(&plain, from, worth);
+        }
+    }
+    // tags, quoted and block scalars, merge keys of inline mappings, comments, empty values
+    let varied = datasets(200, |i| match i % 6 {
+        0 => "    ref: !Ref Bucket\n    note: |\n      line one\n      - not an entry\n".into(),
+        1 => "    # a comment\n\n    doc: >-\n      folded\n      text\n".into(),
+        2 => "    <<: {merged: yes, kind: other}\n".into(),
+        3 => "    empty:\n".into(),
+        4 => "    quoted: \"two\n      lines\"\n".into(),
+        _ => "    list: [a, b, {c: d}]\n# a comment at column 0\n".into(),
+    });
+    for from in [varied.len() / 3, varied.len() / 2, varied.len() * 4 / 5] {
+        for worth in [NESTED, TOP] {
+            holds(&varied, from, worth);
+        }
+    }
+}
+
+#[test]
+fn characters_keys_and_line_ends_of_the_piece_are_placed_as_in_one_parse() {
+    // non-ASCII text before and in the piece: places count characters
+    let accents = datasets(100, |i| format!("    owner: \"équipe-{i} ✓\"\n"));
+    for worth in [NESTED, TOP] {
+        holds(&accents, accents.len() / 2, worth);
+    }
+    // keys first met in the piece are numbered as one parse numbers them
+    let late = datasets(100, |i| {
+        if i > 60 {
+            format!("    late_{}: {i}\n", i % 7)
+        } else {
+            String::new()
+        }
+    });
+    for worth in [NESTED, TOP] {
+        holds(&late, late.len() / 2, worth);
+    }
+    let crlf = datasets(100, |_| String::new()).replace('\n', "\r\n");
+    for worth in [NESTED, TOP] {
+        holds(&crlf, crlf.len() / 2, worth);
+    }
+}
+
+#[test]
+fn a_sequence_at_column_zero_and_one_in_a_later_document_split_as_one_parse() {
+    let mut compact = String::from("datasets:\n");
+    for i in 0..300 {
+        compact.push_str(&format!("- name: d{i}\n  tags:\n  - a\n  - b\n"));
+    }
+    compact.push_str("after: 1\n");
+    for worth in [NESTED, TOP] {
+        holds(&compact, compact.len() / 2, worth);
+    }
+    let mut root = String::new();
+    for i in 0..300 {
+        root.push_str(&format!("- {i}\n- [x, {i}]\n"));
+    }
+    for worth in [NESTED, TOP] {
+        holds(&root, root.len() / 2, worth);
+    }
+    let stream = format!(
+        "first: 1\n---\n{}---\nlast: 2\n",
+        datasets(200, |_| String::new())
+    );
+    for worth in [NESTED, TOP] {
+        holds(&stream, stream.len() / 2, worth);
+    }
+}
+
+#[test]
+fn kubernetes_octal_modes_in_the_piece_are_read_as_one_parse_reads_them() {
+    let mut k8s = String::from("apiVersion: v1\nkind: List\nitems:\n");
+    for i in 0..300 {
+        k8s.push_str(&format!("  - name: v{i}\n    defaultMode: 0644\n"));
+    }
+    for worth in [NESTED, TOP] {
+        holds(&k8s, k8s.len() / 2, worth);
+    }
+}
+
+#[test]
+fn a_cut_inside_a_flow_collection_a_string_or_a_block_scalar_is_not_used() {
+    // in the last dataset, so that what follows the piece closes the sequence at once
+    let at = |line: &'static str| {
+        move |i: usize| {
+            if i == 199 {
+                line.to_string()
+            } else {
+                String::new()
+            }
+        }
+    };
+    // an entry line inside a flow sequence that closes at column 0
+    let flow = datasets(200, at("    flow: [a,\n  - b,\n]\n"));
+    gives_up(&flow, "  - b,");
+    // inside a double-quoted string that runs over lines less indented than its mapping
+    let quoted = datasets(200, at("    q: \"start\n  - inside\nend\"\n"));
+    gives_up(&quoted, "  - inside");
+    // inside a top-level block scalar whose lines look like entries
+    let mut block = String::from("text: |\n");
+    for i in 0..400 {
+        block.push_str(&format!("  - line {i}\n"));
+    }
+    block.push_str("  end\nafter: 1\n");
+    gives_up(&block, "  - line 200");
+    // the first entry of a sequence: the main parse never opens it
+    gives_up(
+        &datasets(200, |_| String::new()),
+        "      - principal: user-150",
+    );
+}
+
+#[test]
+fn anchors_aliases_directives_and_errors_in_the_piece_leave_it_to_one_parse() {
+    let at = |line: &'static str| {
+        move |i: usize| {
+            if i == 180 {
+                line.to_string()
+            } else {
+                String::new()
+            }
+        }
+    };
+    let cut = "\"ds-0100\"";
+    // an anchor the piece redefines, used after it
+    let redefined = format!(
+        "defaults: &d {{x: 1}}\n{}used: *d\n",
+        datasets(200, at("    base: &d {x: 2}\n"))
+    );
+    gives_up(&redefined, cut);
+    let alias = format!(
+        "defaults: &d {{x: 1}}\n{}",
+        datasets(200, at("    base: *d\n"))
+    );
+    gives_up(&alias, cut);
+    let directive = format!(
+        "%TAG !e! tag:example.com,2000:\n---\n{}",
+        datasets(200, |_| String::new())
+    );
+    assert!(find_cut(directive.as_bytes(), directive.len() / 2, 1).is_none());
+    gives_up(&datasets(200, at("    kind: again\n")), cut);
+    gives_up(&datasets(200, at("    : [\n")), cut);
+}
+
+#[test]
+fn a_piece_deeper_than_the_limit_is_left_to_one_parse() {
+    let deep = |depth: usize| format!("    deep: {}1{}\n", "[".repeat(depth), "]".repeat(depth));
+    let max = opts().max_depth;
+    // datasets (1) > entry (2) > `deep` lists: the last level allowed, and one more
+    let fits = datasets(100, |i| {
+        if i == 80 {
+            deep(max - 3)
+        } else {
+            String::new()
+        }
+    });
+    assert!(serial(&fits).is_ok());
+    let cut = cut_at(&fits, "\"ds-0050\"");
+    assert_same(
+        &serial(&fits).expect("parses"),
+        &split_with(&fits, cut).expect("holds"),
+    );
+    let over = datasets(100, |i| {
+        if i == 80 {
+            deep(max - 2)
+        } else {
+            String::new()
+        }
+    });
+    assert!(serial(&over).is_err());
+    gives_up(&over, "\"ds-0050\"");
+}
+
+#[test]
+fn a_text_past_the_size_threshold_is_split_and_gives_the_arena_of_one_parse() {
+    let text = datasets(8000, |i| format!("    region: \"eu-{}\"\n", i % 5));
+    assert!(text.len() >= MIN_BYTES, "{}", text.len());
+    let split = load(&Arc::from("f.yaml"), &source(&text), &opts()).expect("the cut did not hold");
+    assert_same(&serial(&text).expect("parses"), &split);
+}
+
+#[test]
+fn a_cut_skips_short_nested_sequences_and_ends_where_its_sequence_ends() {
+    let text = "a:\n  - x: 1\n    l:\n      - 1\n      - 2\n  # c\n\n  - y: 2\n  - z: 3\n  - w: 4444444444\nb: 3\n";
+    // a first entry (`- 1`, `- y` after a blank line) is never a cut: its sequence would
+    // not be open in the main parse
+    let nested = text.find("      - 2").unwrap_or(0);
+    let entry = text.find("  - y").unwrap_or(0);
+    let later = text.find("  - z").unwrap_or(0);
+    let end = text.find("b: 3").unwrap_or(0);
+    // the comment and the blank line belong to the nested list's piece, which ends at `- y`
+    let whole = find_cut(text.as_bytes(), 0, 1).expect("a cut");
+    assert_eq!(
+        whole,
+        Cut {
+            start: nested,
+            end: entry,
+            col: 6
+        }
+    );
+    // too short to be worth it: the next guess comes after it
+    let cut = find_cut(text.as_bytes(), 0, entry - nested + 1).expect("a cut");
+    assert_eq!(
+        cut,
+        Cut {
+            start: later,
+            end,
+            col: 2
+        }
+    );
+    assert_eq!(find_cut(text.as_bytes(), 0, end - later + 1), None);
+}
