@@ -615,7 +615,7 @@ impl<'a> Ctx<'a> {
         span: Span,
     ) -> Result<Val<'a>> {
         let base_expr = base;
-        let base = self.eval(base)?;
+        let base = self.operand(base)?;
         if base.is_missing() {
             return Ok(base);
         }
@@ -630,22 +630,20 @@ impl<'a> Ctx<'a> {
         {
             let site = (std::ptr::from_ref(pred) as usize, base_key);
             // a loop probes one filter once per element: its plan and its index are the last
-            // ones, found again without planning or hashing
-            let last = match &self.last_join {
-                Some((at, plan, join)) if *at == site => Some((*plan, Arc::clone(join))),
-                _ => None,
-            };
-            let planned = match last {
-                Some(last) => Some(last),
-                None => join::plan(pred, slot).map(|plan| {
+            // ones, found again without planning or hashing (taken out and put back, not
+            // counted twice more per probe)
+            let planned = match self.last_join.take() {
+                Some((at, plan, join)) if at == site => Some((plan, join)),
+                _ => join::plan(pred, slot).map(|plan| {
                     let join = self.join_of(&base, base_key, plan.key);
-                    self.last_join = Some((site, plan, Arc::clone(&join)));
                     (plan, join)
                 }),
             };
             if let Some((plan, join)) = planned {
-                let probe = self.eval(plan.probe)?;
-                if let Some(probe_key) = join::key_of(probe.view())
+                let probe = self.operand(plan.probe);
+                let mut found = None;
+                if let Ok(probe) = &probe
+                    && let Some(probe_key) = join::key_of(probe.view())
                     && let Join::Indexed(index) = &*join
                 {
                     let hits = index.hits(&probe_key);
@@ -658,6 +656,11 @@ impl<'a> Ctx<'a> {
                             self.filter_gap(text, items.total(), &item, Some(&absent));
                         }
                     }
+                    found = Some(kept);
+                }
+                self.last_join = Some((site, plan, join));
+                probe?;
+                if let Some(kept) = found {
                     return Ok(Val::List(Rc::new(kept)));
                 }
             }
@@ -862,9 +865,10 @@ impl<'a> Ctx<'a> {
         }
     }
 
-    /// The value of a comparison's operand: [`Ctx::eval`], but a constant or a path of fields
-    /// off a local (most operands: `d.kind == "training"`) is read in place, charging the same
-    /// steps; neither is a new value, so no memory is charged either. A frame of `eval` for
+    /// The value of a comparison's operand (or a filter's list and probe): [`Ctx::eval`], but a
+    /// constant, a top-level fact or a path of fields off a local (most operands:
+    /// `d.kind == "training"`) is read in place, charging the same steps; none is a new value,
+    /// so no memory is charged either. A frame of `eval` for
     /// each (the stack guard, the dispatch, the memory charge) cost more than the read.
     fn operand(&mut self, e: &'a Expr) -> Result<Val<'a>> {
         match &e.kind {
@@ -876,6 +880,11 @@ impl<'a> Ctx<'a> {
                 Some(value) => Ok(value),
                 None => self.eval(e),
             },
+            ExprKind::RootField(key) => {
+                self.tick(e.span)?;
+                let root = Val::Node(self.doc, self.doc.root());
+                Ok(self.field_of(&root, key))
+            }
             _ => self.eval(e),
         }
     }
