@@ -78,26 +78,26 @@ fn load_cut(
         full.get(cut.end..)?,
     );
     // saphyr counts characters, and so do a YAML document's places
-    let seam = head.chars().count();
-    let gap = piece.chars().count();
+    let head_chars = head.chars().count();
+    let piece_chars = piece.chars().count();
     let stop = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let helper = std::thread::Builder::new()
             .name("annexa-parse".into())
             .spawn_scoped(scope, || {
-                parse_rest(name, text, opts, piece, seam, cut.col, &stop)
+                parse_rest(name, text, opts, piece, head_chars, cut.col, &stop)
             })
             .ok()?;
         let mut helper = Some(helper);
         let mut first = String::with_capacity(head.len() + tail.len());
         first.push_str(head);
         first.push_str(tail);
-        let seams = Seam {
-            at: seam,
-            gap,
+        let seam = Seam {
+            at: head_chars,
+            gap: piece_chars,
             col: cut.col,
         };
-        let loaded = parse_first(name, text, opts, &first, seams, || {
+        let loaded = parse_first(name, text, opts, &first, seam, || {
             helper.take().and_then(|h| h.join().ok()).flatten()
         });
         // a helper whose piece is not wanted any more stops at its next event
