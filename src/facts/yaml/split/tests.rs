@@ -310,3 +310,62 @@ fn a_cut_skips_short_nested_sequences_and_ends_where_its_sequence_ends() {
     );
     assert_eq!(find_cut(text.as_bytes(), 0, end - later + 1), None);
 }
+
+/// Every YAML file the project ships (the real-world corpus and the other test inputs, the
+/// examples, the packs' fixtures), cut at up to 40 of its entry lines: each cut either holds and gives the arena of one parse, or gives up.
+#[test]
+fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let mut files = Vec::new();
+    let mut dirs = vec![
+        root.join("tests"),
+        root.join("examples"),
+        root.join("policies"),
+    ];
+    while let Some(dir) = dirs.pop() {
+        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                dirs.push(path);
+            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
+                files.push(path);
+            }
+        }
+    }
+    files.sort();
+    assert!(
+        files.len() > 20,
+        "the corpus was not found: {}",
+        files.len()
+    );
+    let (mut held, mut tried) = (0, 0);
+    for path in &files {
+        let Ok(text) = std::fs::read_to_string(path) else {
+            continue;
+        };
+        let Ok(one) = serial(&text) else {
+            continue;
+        };
+        let bytes = text.as_bytes();
+        let mut cuts = Vec::new();
+        let mut at = 0;
+        while let Some((start, col)) = entry_line(bytes, at) {
+            cuts.push(Cut {
+                start,
+                end: sequence_end(bytes, start, col),
+                col,
+            });
+            at = start;
+        }
+        let step = cuts.len().div_ceil(40).max(1);
+        for cut in cuts.into_iter().step_by(step) {
+            tried += 1;
+            if let Some(split) = split_with(&text, cut) {
+                held += 1;
+                assert_same(&one, &split);
+            }
+        }
+    }
+    // most cuts hold: entry lines of block sequences are what the files are made of
+    assert!(held * 2 > tried, "{held} of {tried} cuts held");
+}
