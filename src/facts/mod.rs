@@ -1032,6 +1032,22 @@ fn parse(
     }
 }
 
+/// Asserts that two documents have the same arena, vector by vector: the test of every parse
+/// split between threads against one parse of the same text.
+#[cfg(test)]
+pub(crate) fn assert_same_arena(a: &Document, b: &Document) {
+    assert!(a.nodes == b.nodes, "nodes differ");
+    assert_eq!(a.root, b.root);
+    assert_eq!(a.items, b.items);
+    assert_eq!(a.members, b.members);
+    assert_eq!(a.keys, b.keys);
+    assert_eq!(a.decoded, b.decoded);
+    assert_eq!(a.large, b.large);
+    assert_eq!(a.key_ids, b.key_ids);
+    assert_eq!(a.tags, b.tags);
+    assert_eq!(a.place, b.place);
+}
+
 /// The first document of a YAML text, or an empty object when it holds none or does not
 /// load: the fixture of tests that parse annexa's own small YAML inputs (waivers,
 /// applicability).

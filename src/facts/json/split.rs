@@ -290,16 +290,7 @@ mod tests {
         (serial, document(text, root, builder), took)
     }
 
-    /// The arenas of two documents, field by field.
-    fn assert_same(a: &Document, b: &Document) {
-        assert!(a.nodes == b.nodes, "nodes differ");
-        assert_eq!(a.items, b.items);
-        assert_eq!(a.members, b.members);
-        assert_eq!(a.keys, b.keys);
-        assert_eq!(a.decoded, b.decoded);
-        assert_eq!(a.large, b.large);
-        assert_eq!(a.key_ids, b.key_ids);
-    }
+    use crate::facts::assert_same_arena as assert_same;
 
     fn datasets(n: usize, extra: impl Fn(usize) -> serde_json::Value) -> serde_json::Value {
         let items: Vec<serde_json::Value> = (0..n)

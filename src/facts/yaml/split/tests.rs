@@ -1,5 +1,5 @@
 use super::*;
-use crate::facts::Document;
+use crate::facts::assert_same_arena;
 
 fn opts() -> LoadOptions {
     LoadOptions::default()
@@ -32,24 +32,11 @@ fn cut_at(text: &str, needle: &str) -> Cut {
     }
 }
 
-fn assert_same_document(a: &Document, b: &Document) {
-    assert!(a.nodes == b.nodes, "nodes differ");
-    assert_eq!(a.root, b.root);
-    assert_eq!(a.items, b.items);
-    assert_eq!(a.members, b.members);
-    assert_eq!(a.keys, b.keys);
-    assert_eq!(a.decoded, b.decoded);
-    assert_eq!(a.large, b.large);
-    assert_eq!(a.key_ids, b.key_ids);
-    assert_eq!(a.tags, b.tags);
-    assert_eq!(a.place, b.place);
-}
-
 fn assert_same(a: &Loaded, b: &Loaded) {
     assert_eq!(a.notes, b.notes);
     assert_eq!(a.documents.len(), b.documents.len());
     for (a, b) in a.documents.iter().zip(&b.documents) {
-        assert_same_document(a, b);
+        assert_same_arena(a, b);
     }
 }
 
@@ -89,6 +76,14 @@ fn gives_up(text: &str, needle: &str) {
     }
 }
 
+/// [`holds`] with the smallest pieces (a nested `access:` list is cut) and with larger ones
+/// (the datasets are).
+fn holds_both(text: &str, from: usize) {
+    for worth in [NESTED, TOP] {
+        holds(text, from, worth);
+    }
+}
+
 /// Nested lists (`access:`) are cut with the smallest pieces, the datasets with larger ones.
 const NESTED: usize = 1;
 const TOP: usize = 400;
@@ -97,9 +92,7 @@ const TOP: usize = 400;
 fn the_arena_of_a_split_parse_is_the_arena_of_one_parse() {
     let plain = datasets(200, |_| String::new());
     for from in [plain.len() / 3, plain.len() / 2, plain.len() * 9 / 10] {
-        for worth in [NESTED, TOP] {
-            holds(&plain, from, worth);
-        }
+        holds_both(&plain, from);
     }
     // tags, quoted and block scalars, merge keys of inline mappings, comments, empty values
     let varied = datasets(200, |i| match i % 6 {
@@ -111,9 +104,7 @@ fn the_arena_of_a_split_parse_is_the_arena_of_one_parse() {
         _ => "    list: [a, b, {c: d}]\n# a comment at column 0\n".into(),
     });
     for from in [varied.len() / 3, varied.len() / 2, varied.len() * 4 / 5] {
-        for worth in [NESTED, TOP] {
-            holds(&varied, from, worth);
-        }
+        holds_both(&varied, from);
     }
 }
 
@@ -121,9 +112,7 @@ fn the_arena_of_a_split_parse_is_the_arena_of_one_parse() {
 fn characters_keys_and_line_ends_of_the_piece_are_placed_as_in_one_parse() {
     // non-ASCII text before and in the piece: places count characters
     let accents = datasets(100, |i| format!("    owner: \"équipe-{i} ✓\"\n"));
-    for worth in [NESTED, TOP] {
-        holds(&accents, accents.len() / 2, worth);
-    }
+    holds_both(&accents, accents.len() / 2);
     // keys first met in the piece are numbered as one parse numbers them
     let late = datasets(100, |i| {
         if i > 60 {
@@ -132,13 +121,9 @@ fn characters_keys_and_line_ends_of_the_piece_are_placed_as_in_one_parse() {
             String::new()
         }
     });
-    for worth in [NESTED, TOP] {
-        holds(&late, late.len() / 2, worth);
-    }
+    holds_both(&late, late.len() / 2);
     let crlf = datasets(100, |_| String::new()).replace('\n', "\r\n");
-    for worth in [NESTED, TOP] {
-        holds(&crlf, crlf.len() / 2, worth);
-    }
+    holds_both(&crlf, crlf.len() / 2);
 }
 
 #[test]
@@ -148,23 +133,17 @@ fn a_sequence_at_column_zero_and_one_in_a_later_document_split_as_one_parse() {
         compact.push_str(&format!("- name: d{i}\n  tags:\n  - a\n  - b\n"));
     }
     compact.push_str("after: 1\n");
-    for worth in [NESTED, TOP] {
-        holds(&compact, compact.len() / 2, worth);
-    }
+    holds_both(&compact, compact.len() / 2);
     let mut root = String::new();
     for i in 0..300 {
         root.push_str(&format!("- {i}\n- [x, {i}]\n"));
     }
-    for worth in [NESTED, TOP] {
-        holds(&root, root.len() / 2, worth);
-    }
+    holds_both(&root, root.len() / 2);
     let stream = format!(
         "first: 1\n---\n{}---\nlast: 2\n",
         datasets(200, |_| String::new())
     );
-    for worth in [NESTED, TOP] {
-        holds(&stream, stream.len() / 2, worth);
-    }
+    holds_both(&stream, stream.len() / 2);
 }
 
 #[test]
@@ -173,9 +152,7 @@ fn kubernetes_octal_modes_in_the_piece_are_read_as_one_parse_reads_them() {
     for i in 0..300 {
         k8s.push_str(&format!("  - name: v{i}\n    defaultMode: 0644\n"));
     }
-    for worth in [NESTED, TOP] {
-        holds(&k8s, k8s.len() / 2, worth);
-    }
+    holds_both(&k8s, k8s.len() / 2);
 }
 
 #[test]
