@@ -155,18 +155,21 @@ fn kubernetes_octal_modes_in_the_piece_are_read_as_one_parse_reads_them() {
     holds_both(&k8s, k8s.len() / 2);
 }
 
+/// The `extra` of [`datasets`] that adds `line` to dataset `at` only.
+fn in_dataset(at: usize, line: &'static str) -> impl Fn(usize) -> String {
+    move |i| {
+        if i == at {
+            line.to_string()
+        } else {
+            String::new()
+        }
+    }
+}
+
 #[test]
 fn a_cut_inside_a_flow_collection_a_string_or_a_block_scalar_is_not_used() {
     // in the last dataset, so that what follows the piece closes the sequence at once
-    let at = |line: &'static str| {
-        move |i: usize| {
-            if i == 199 {
-                line.to_string()
-            } else {
-                String::new()
-            }
-        }
-    };
+    let at = |line: &'static str| in_dataset(199, line);
     // an entry line inside a flow sequence that closes at column 0
     let flow = datasets(200, at("    flow: [a,\n  - b,\n]\n"));
     gives_up(&flow, "  - b,");
@@ -189,15 +192,7 @@ fn a_cut_inside_a_flow_collection_a_string_or_a_block_scalar_is_not_used() {
 
 #[test]
 fn anchors_aliases_directives_and_errors_in_the_piece_leave_it_to_one_parse() {
-    let at = |line: &'static str| {
-        move |i: usize| {
-            if i == 180 {
-                line.to_string()
-            } else {
-                String::new()
-            }
-        }
-    };
+    let at = |line: &'static str| in_dataset(180, line);
     let cut = "\"ds-0100\"";
     // an anchor the piece redefines, used after it
     let redefined = format!(
