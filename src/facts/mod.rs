@@ -1037,7 +1037,7 @@ fn parse(
 #[cfg(test)]
 pub(crate) fn assert_same_arena(a: &Document, b: &Document) {
     assert!(a.nodes == b.nodes, "nodes differ");
-    assert_eq!(a.root, b.root);
+    assert_eq!((a.index, a.root), (b.index, b.root));
     assert_eq!(a.items, b.items);
     assert_eq!(a.members, b.members);
     assert_eq!(a.keys, b.keys);

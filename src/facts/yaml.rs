@@ -50,7 +50,7 @@ fn load_one(
             Err(failure) => return Err(failure.into_error(&ctx(), opts)),
         }
     }
-    Ok(with_empty_note(loader.loaded, &name))
+    Ok(with_empty_note(loader.finish(), &name))
 }
 
 /// `loaded`, with a note when the file held no document at all.
@@ -247,6 +247,8 @@ struct Loader<'a> {
     doc: Option<Doc>,
     /// How long the last document was (characters), to size the next one's arena.
     last_document_chars: Option<usize>,
+    /// The empty documents skipped, by index in the stream.
+    skipped: Vec<usize>,
 }
 
 /// Where a node starts: saphyr counts characters, and so do YAML documents' nodes
@@ -274,6 +276,7 @@ impl<'a> Loader<'a> {
             doc_index: 0,
             doc: None,
             last_document_chars: None,
+            skipped: Vec::new(),
         }
     }
 
@@ -635,11 +638,20 @@ impl<'a> Loader<'a> {
                 );
                 self.loaded.documents.push(document);
             }
-            _ => self.loaded.notes.push(format!(
+            _ => self.skipped.push(index),
+        }
+    }
+
+    /// What the stream loaded, with a note for each empty document it skipped.
+    fn finish(self) -> Loaded {
+        let mut loaded = self.loaded;
+        for index in self.skipped {
+            loaded.notes.push(format!(
                 "{}: document {index} is empty and was skipped",
                 self.name
-            )),
+            ));
         }
+        loaded
     }
 
     /// Expands an alias: copies the subtree at `source` to `place`, iteratively, counting every

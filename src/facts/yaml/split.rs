@@ -1,5 +1,6 @@
 //! A large YAML text parsed on two threads.
 //!
+//! A stream of many documents is cut between two of them (see [`documents`]). Otherwise:
 //! A large fact file is mostly one long block sequence (`datasets:`, `resources:`), one entry
 //! per line that starts with `- ` at the sequence's column. Before parsing, the text is cut:
 //! from an entry line halfway through to the end of its sequence (the first later line less
@@ -60,9 +61,23 @@ struct Rest {
 /// The stream parsed on two threads, or `None` when no cut was found or the cut did not
 /// hold: then the caller parses it on one thread.
 pub(super) fn load(name: &Arc<str>, text: &Arc<SourceText>, opts: &LoadOptions) -> Option<Loaded> {
+    let bytes = text.as_bytes();
     let worth = (text.len() / 16).max(1 << 14);
-    let cut = find_cut(text.as_bytes(), text.len() / 2, worth)?;
+    // a stream of documents is cut between two of them, when one starts after the middle
+    if let Some(start) = documents::document_cut(bytes, text.len() / 2)
+        .filter(|&start| text.len() - start >= worth && !directives_before(bytes, start))
+    {
+        return documents::load_documents(name, text, opts, start);
+    }
+    let cut = find_cut(bytes, text.len() / 2, worth)?;
     load_cut(name, text, opts, cut)
+}
+
+/// Whether a line before byte `at` is a directive (`%TAG`, `%YAML`): it names tag handles or
+/// a version that a parse starting past it would not know.
+fn directives_before(bytes: &[u8], at: usize) -> bool {
+    let before = bytes.get(..at).unwrap_or(bytes);
+    before.first() == Some(&b'%') || memchr::memmem::find(before, b"\n%").is_some()
 }
 
 fn load_cut(
@@ -183,7 +198,7 @@ fn parse_first(
             break;
         }
     }
-    spliced.then_some(loader.loaded)
+    spliced.then(|| loader.finish())
 }
 
 /// The stack index of the innermost sequence whose entries' `-` is at column `col`.
@@ -391,10 +406,7 @@ fn find_cut(bytes: &[u8], from: usize, worth: usize) -> Option<Cut> {
         let (start, col) = entry_line(bytes, search)?;
         let end = sequence_end(bytes, start, col);
         if end - start >= worth {
-            // `%TAG` directives name tag handles the piece would read without them
-            let directives = bytes.first() == Some(&b'%')
-                || memchr::memmem::find(bytes.get(..start)?, b"\n%").is_some();
-            return (!directives).then_some(Cut { start, end, col });
+            return (!directives_before(bytes, start)).then_some(Cut { start, end, col });
         }
         // the newline before the line that ended the sequence: the next guess may be that line
         search = end - 1;
@@ -473,6 +485,8 @@ fn indent(bytes: &[u8], line: usize, most: usize) -> usize {
 fn is_entry(bytes: &[u8], at: usize) -> bool {
     bytes.get(at) == Some(&b'-') && matches!(bytes.get(at + 1), Some(b' ' | b'\n' | b'\r'))
 }
+
+mod documents;
 
 #[cfg(test)]
 mod tests;

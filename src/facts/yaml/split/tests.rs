@@ -329,6 +329,17 @@ fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
             });
             at = start;
         }
+        let mut at = 0;
+        while let Some(start) = documents::document_cut(bytes, at) {
+            tried += 1;
+            let split =
+                documents::load_documents(&Arc::from("f.yaml"), &source(&text), &opts(), start);
+            if let Some(split) = split {
+                held += 1;
+                assert_same(&one, &split);
+            }
+            at = start;
+        }
         let step = cuts.len().div_ceil(40).max(1);
         for cut in cuts.into_iter().step_by(step) {
             tried += 1;
@@ -340,4 +351,81 @@ fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
     }
     // most cuts hold: entry lines of block sequences are what the files are made of
     assert!(held * 2 > tried, "{held} of {tried} cuts held");
+}
+
+/// A stream of `n` small documents: Kubernetes objects with anchors, octal modes, an empty
+/// document every so often.
+fn stream(n: usize) -> String {
+    let mut text = String::new();
+    for i in 0..n {
+        if i % 50 == 7 {
+            text.push_str("---\n# nothing here\n");
+            continue;
+        }
+        text.push_str(&format!(
+            "---\napiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: cm-{i}\n  labels: &l {{app: a{i}}}\ndata:\n  copy: *l\n  mode: 0644\n  list:\n    - x\n    - y\n"
+        ));
+    }
+    text
+}
+
+/// The stream cut at the first document start from `from`.
+fn documents_at(text: &str, from: usize) -> Option<Loaded> {
+    let start = documents::document_cut(text.as_bytes(), from).expect("a document start");
+    documents::load_documents(&Arc::from("f.yaml"), &source(text), &opts(), start)
+}
+
+#[test]
+fn a_stream_cut_between_documents_loads_as_one_parse() {
+    let text = stream(400);
+    for from in [1, text.len() / 3, text.len() / 2, text.len() - 200] {
+        let split = documents_at(&text, from).expect("the cut did not hold");
+        assert_same(&serial(&text).expect("parses"), &split);
+    }
+    // `---` must start the line and stand alone
+    let text = "a: 1\n---x: 2\n --- 3\n---\nb: 4\n";
+    assert_eq!(
+        documents::document_cut(text.as_bytes(), 0),
+        text.find("---\nb")
+    );
+    // the production path: past the size threshold, the stream is cut between documents
+    let large = stream(8000);
+    assert!(large.len() >= MIN_BYTES, "{}", large.len());
+    let split = load(&Arc::from("f.yaml"), &source(&large), &opts()).expect("the cut held");
+    assert_same(&serial(&large).expect("parses"), &split);
+}
+
+#[test]
+fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_one_parse() {
+    let at = |text: &str, cut: &str| -> Option<Loaded> {
+        let start = text.find(cut).expect("the cut is in the text");
+        documents::load_documents(&Arc::from("f.yaml"), &source(text), &opts(), start)
+    };
+    let quoted = format!("{}a: \"x\n--- y\"\n{}", stream(20), stream(20));
+    assert!(at(&quoted, "--- y").is_none());
+    let broken = format!("{}a: [\n{}", stream(20), stream(20));
+    let cut = broken.len() / 2 + broken[broken.len() / 2..].find("---").unwrap_or(0);
+    assert!(at(&broken, &broken[cut..]).is_none());
+    // each half within the limit of alias expansions, the two together past it
+    let aliases = stream(40);
+    let limit = LoadOptions {
+        max_alias_expansions: 60,
+        ..opts()
+    };
+    let start = documents::document_cut(aliases.as_bytes(), aliases.len() / 2).unwrap_or(0);
+    assert!(serial(&aliases).is_ok(), "the default limit holds");
+    let one = super::super::load_one(Arc::from("f.yaml"), source(&aliases), &limit);
+    assert!(one.is_err(), "one parse is past the limit");
+    assert!(
+        documents::load_documents(&Arc::from("f.yaml"), &source(&aliases), &limit, start).is_none()
+    );
+    // a directive before the cut leaves the stream to one parse
+    let mut tagged = String::from("%TAG !e! tag:example.com,2000:\n");
+    for i in 0..8000 {
+        tagged.push_str(&format!(
+            "---\nkind: !e!thing k{i}\nlist:\n  - !e!item a\n  - b\n"
+        ));
+    }
+    assert!(directives_before(tagged.as_bytes(), tagged.len() / 2));
+    assert!(load(&Arc::from("f.yaml"), &source(&tagged), &opts()).is_none());
 }
