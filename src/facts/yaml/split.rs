@@ -70,7 +70,31 @@ pub(super) fn load(name: &Arc<str>, text: &Arc<SourceText>, opts: &LoadOptions) 
         return documents::load_documents(name, text, opts, start);
     }
     let cut = find_cut(bytes, text.len() / 2, worth)?;
+    // the helper refuses a piece with an anchor or an alias, after the main parse has done
+    // its half for nothing: a piece that looks like it has one is not cut
+    if may_have_anchors(bytes.get(cut.start..cut.end)?) {
+        return None;
+    }
     load_cut(name, text, opts, cut)
+}
+
+/// Whether `piece` may hold an anchor (`&a`) or an alias (`*a`): a `&` or `*` after a space,
+/// a line break or a flow indicator and before a name. Errs towards yes (`"x &y"` in a
+/// string), never towards no: an anchor or alias always has that form.
+fn may_have_anchors(piece: &[u8]) -> bool {
+    memchr::memchr2_iter(b'&', b'*', piece).any(|at| {
+        let before = at.checked_sub(1).and_then(|i| piece.get(i));
+        let after = piece.get(at + 1);
+        matches!(
+            before,
+            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',')
+        ) && after.is_some_and(|b| {
+            !matches!(
+                b,
+                b' ' | b'\t' | b'\n' | b'\r' | b',' | b'[' | b']' | b'{' | b'}'
+            )
+        })
+    })
 }
 
 /// Whether a line before byte `at` is a directive (`%TAG`, `%YAML`): it names tag handles or
@@ -96,11 +120,14 @@ fn load_cut(
     let head_chars = head.chars().count();
     let piece_chars = piece.chars().count();
     let stop = AtomicBool::new(false);
+    let failed = AtomicBool::new(false);
     std::thread::scope(|scope| {
         let helper = std::thread::Builder::new()
             .name("annexa-parse".into())
             .spawn_scoped(scope, || {
-                parse_rest(name, text, opts, piece, head_chars, cut.col, &stop)
+                let rest = parse_rest(name, text, opts, piece, head_chars, cut.col, &stop);
+                failed.store(rest.is_none(), Ordering::Relaxed);
+                rest
             })
             .ok()?;
         let mut helper = Some(helper);
@@ -112,7 +139,7 @@ fn load_cut(
             gap: piece_chars,
             col: cut.col,
         };
-        let loaded = parse_first(name, text, opts, &first, seam, || {
+        let loaded = parse_first(name, text, opts, &first, seam, &failed, || {
             helper.take().and_then(|h| h.join().ok()).flatten()
         });
         // a helper whose piece is not wanted any more stops at its next event
@@ -144,6 +171,7 @@ fn parse_first(
     opts: &LoadOptions,
     first: &str,
     seam: Seam,
+    helper_failed: &AtomicBool,
     mut rest: impl FnMut() -> Option<Rest>,
 ) -> Option<Loaded> {
     let mut loader = Loader::new(name, text, opts);
@@ -152,6 +180,10 @@ fn parse_first(
     let mut target = None;
     let mut spliced = false;
     while let Some(next) = parser.next_event() {
+        // a piece the helper refused leaves the text to one parse: no need to finish this one
+        if !spliced && helper_failed.load(Ordering::Relaxed) {
+            return None;
+        }
         let (event, span) = next.ok()?;
         let (start, end) = (span.start.index(), span.end.index());
         // saphyr's indentation rules already reject the texts these two checks guard against

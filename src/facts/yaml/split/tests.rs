@@ -429,3 +429,31 @@ fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_o
     assert!(directives_before(tagged.as_bytes(), tagged.len() / 2));
     assert!(load(&Arc::from("f.yaml"), &source(&tagged), &opts()).is_none());
 }
+
+#[test]
+fn a_piece_that_may_hold_an_anchor_or_an_alias_is_not_cut() {
+    for (piece, may) in [
+        ("  - a: &x 1\n", true),
+        ("  - a: *x\n", true),
+        ("  - [*x, 1]\n", true),
+        ("  - {a: *x}\n", true),
+        ("  - &x\n", true),
+        ("  - arn:aws:s3:::bucket/*\n", false),
+        ("  - \"a & b\"\n", false),
+        ("  - 2 * 3\n", false),
+        ("  - a&b\n", false),
+    ] {
+        assert_eq!(may_have_anchors(piece.as_bytes()), may, "{piece:?}");
+    }
+    // past the threshold, a text whose piece holds an alias is not cut at all
+    let mut text = String::from("defaults: &d {x: 1}\nitems:\n");
+    for i in 0..60_000 {
+        text.push_str(&format!("  - name: n{i}\n    kind: entry\n"));
+        if i == 50_000 {
+            text.push_str("    base: *d\n");
+        }
+    }
+    assert!(text.len() >= MIN_BYTES, "{}", text.len());
+    assert!(load(&Arc::from("f.yaml"), &source(&text), &opts()).is_none());
+    assert!(super::super::load(Arc::from("f.yaml"), text, &opts()).is_ok());
+}
