@@ -200,7 +200,11 @@ fn parse_first(
                 None => *target.insert(sequence_at_column(&doc.stack, seam.col, first)?),
             };
             let depth = doc.stack.len();
-            let block_end = matches!(event, Event::SequenceEnd | Event::MappingEnd) && start == end;
+            // the end of the target sequence itself, a block sequence (its start is a `-`):
+            // written at its key's column, it ends at the next key, whose span it takes
+            let target_end = depth == at + 1 && matches!(event, Event::SequenceEnd);
+            let block_end = target_end
+                || (matches!(event, Event::SequenceEnd | Event::MappingEnd) && start == end);
             // a mapping's last key without a value: its null is placed at the key
             let pending_null = matches!(
                 (&event, doc.stack.last()),
@@ -212,7 +216,7 @@ fn parse_first(
             }
             if depth == at + 1 && block_end {
                 let rest = rest()?;
-                if !matches!(event, Event::SequenceEnd)
+                if !target_end
                     || rest.deepest.saturating_add(at) >= opts.max_depth
                     || !loader.splice(rest)
                 {
@@ -253,15 +257,21 @@ fn sequence_at_column(stack: &[Frame], col: usize, text: &str) -> Option<usize> 
 /// entry's value, after it; `None` for a flow sequence (`[`) or a `-` not found.
 fn entry_column(text: &str, at: usize) -> Option<usize> {
     let bytes = text.as_bytes();
-    let dash = if bytes.get(at) == Some(&b'-') {
+    // an indentless sequence's first value may itself start with `-` (`- --flag`): only a `-`
+    // before a space or a line break is the entry's
+    let indicator = |i: usize| {
+        bytes.get(i) == Some(&b'-')
+            && matches!(bytes.get(i + 1), Some(b' ' | b'\t' | b'\n' | b'\r'))
+    };
+    let dash = if indicator(at) {
         at
     } else {
         let before = bytes.get(..at)?;
         before
             .iter()
-            .rposition(|&b| !matches!(b, b' ' | b'\n' | b'\r'))?
+            .rposition(|&b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?
     };
-    if bytes.get(dash) != Some(&b'-') {
+    if !indicator(dash) {
         return None;
     }
     let line = memchr::memrchr(b'\n', bytes.get(..dash)?).map_or(0, |nl| nl + 1);
@@ -471,7 +481,7 @@ fn follows_an_entry(bytes: &[u8], line: usize, col: usize) -> bool {
     let spaces = indent(bytes, previous, col + 1);
     match bytes.get(previous + spaces) {
         None | Some(b'\n' | b'\r' | b'#') => false,
-        Some(_) => spaces > col || is_entry(bytes, previous + spaces),
+        Some(_) => spaces > col || (spaces == col && is_entry(bytes, previous + spaces)),
     }
 }
 
