@@ -104,6 +104,8 @@ fn directives_before(bytes: &[u8], at: usize) -> bool {
     before.first() == Some(&b'%') || memchr::memmem::find(before, b"\n%").is_some()
 }
 
+/// The stream parsed as `cut`'s piece on a helper thread and the rest of the text on this
+/// one, or `None` when the cut did not hold.
 fn load_cut(
     name: &Arc<str>,
     text: &Arc<SourceText>,
