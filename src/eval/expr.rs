@@ -868,8 +868,8 @@ impl<'a> Ctx<'a> {
     /// The value of a comparison's operand (or a filter's list and probe): [`Ctx::eval`], but a
     /// constant, a top-level fact or a path of fields off a local (most operands:
     /// `d.kind == "training"`) is read in place, charging the same steps; none is a new value,
-    /// so no memory is charged either. A frame of `eval` for
-    /// each (the stack guard, the dispatch, the memory charge) cost more than the read.
+    /// so no memory is charged either. A frame of `eval` for each (the stack guard, the
+    /// dispatch, the memory charge) cost more than the read.
     fn operand(&mut self, e: &'a Expr) -> Result<Val<'a>> {
         match &e.kind {
             ExprKind::Const(c) => {

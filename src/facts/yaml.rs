@@ -25,7 +25,7 @@ pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<L
     if text.len() >= split::MIN_BYTES
         && let Some(loaded) = split::load(&name, &text, opts)
     {
-        return Ok(with_empty_note(loaded, &name));
+        return Ok(loaded);
     }
     load_one(name, text, opts)
 }
@@ -50,17 +50,7 @@ fn load_one(
             Err(failure) => return Err(failure.into_error(&ctx(), opts)),
         }
     }
-    Ok(with_empty_note(loader.finish(), &name))
-}
-
-/// `loaded`, with a note when the file held no document at all.
-fn with_empty_note(mut loaded: Loaded, name: &str) -> Loaded {
-    if loaded.documents.is_empty() && loaded.notes.is_empty() {
-        loaded
-            .notes
-            .push(format!("{name}: the file holds no YAML document"));
-    }
-    loaded
+    Ok(loader.finish())
 }
 
 /// Why loading stopped; turned into a [`FactsError`] with the text only on this cold path.
@@ -642,7 +632,8 @@ impl<'a> Loader<'a> {
         }
     }
 
-    /// What the stream loaded, with a note for each empty document it skipped.
+    /// What the stream loaded, with a note for each empty document it skipped, or one saying
+    /// that the file held no document at all.
     fn finish(self) -> Loaded {
         let mut loaded = self.loaded;
         for index in self.skipped {
@@ -650,6 +641,10 @@ impl<'a> Loader<'a> {
                 "{}: document {index} is empty and was skipped",
                 self.name
             ));
+        }
+        if loaded.documents.is_empty() && loaded.notes.is_empty() {
+            let note = format!("{}: the file holds no YAML document", self.name);
+            loaded.notes.push(note);
         }
         loaded
     }

@@ -31,8 +31,8 @@ use crate::facts::build::Builder;
 use crate::facts::lines::SourceText;
 use crate::facts::{LoadOptions, Loaded, NO_PARENT, NodeId};
 
-/// From this size on a YAML text is parsed on two threads: YAML parses about ten times
-/// slower than JSON, so a thread and a copy of half the text pay off much earlier.
+/// From this size on a YAML text is parsed on two threads: YAML parses much slower per
+/// byte than JSON, so a thread and a copy of half the text pay off much earlier.
 pub(super) const MIN_BYTES: usize = 1 << 20;
 
 /// The cuts tried before giving up (each after the end of the last short sequence).
@@ -261,11 +261,7 @@ fn entry_column(text: &str, at: usize) -> Option<usize> {
     let bytes = text.as_bytes();
     // an indentless sequence's first value may itself start with `-` (`- --flag`): only a `-`
     // before a space or a line break is the entry's
-    let indicator = |i: usize| {
-        bytes.get(i) == Some(&b'-')
-            && matches!(bytes.get(i + 1), Some(b' ' | b'\t' | b'\n' | b'\r'))
-    };
-    let dash = if indicator(at) {
+    let dash = if is_entry(bytes, at) {
         at
     } else {
         let before = bytes.get(..at)?;
@@ -273,7 +269,7 @@ fn entry_column(text: &str, at: usize) -> Option<usize> {
             .iter()
             .rposition(|&b| !matches!(b, b' ' | b'\t' | b'\n' | b'\r'))?
     };
-    if !indicator(dash) {
+    if !is_entry(bytes, dash) {
         return None;
     }
     let line = memchr::memrchr(b'\n', bytes.get(..dash)?).map_or(0, |nl| nl + 1);
@@ -525,9 +521,9 @@ fn indent(bytes: &[u8], line: usize, most: usize) -> usize {
         .count()
 }
 
-/// Whether a block sequence entry (`-` then a space or the end of the line) is at `at`.
+/// Whether a block sequence entry (`-` then a space, a tab or the end of the line) is at `at`.
 fn is_entry(bytes: &[u8], at: usize) -> bool {
-    bytes.get(at) == Some(&b'-') && matches!(bytes.get(at + 1), Some(b' ' | b'\n' | b'\r'))
+    bytes.get(at) == Some(&b'-') && matches!(bytes.get(at + 1), Some(b' ' | b'\t' | b'\n' | b'\r'))
 }
 
 mod documents;
