@@ -41,6 +41,9 @@ pub(crate) struct Cond<'a> {
     pub origin: Option<Val<'a>>,
 }
 
+/// A filter's site (its predicate's address and its base), its join plan and its index.
+pub(crate) type LastJoin<'a> = ((usize, BaseKey), join::Plan<'a>, Arc<Join<'a>>);
+
 /// Evaluation state for one document.
 pub(crate) struct Ctx<'a> {
     pub program: &'a Program,
@@ -67,7 +70,7 @@ pub(crate) struct Ctx<'a> {
     /// The plan and the join the last indexed filter used, by filter and base: a loop probes
     /// one filter once per element, and planning it and finding its index again (hashing the
     /// base and the key field) cost more than the probe.
-    last_join: Option<((usize, BaseKey), join::Plan<'a>, Arc<Join<'a>>)>,
+    last_join: Option<LastJoin<'a>>,
     /// The statement-level trace of the rule being explained; `None` (nothing recorded) in a
     /// normal run.
     pub trace: Option<Vec<TraceEvent>>,
@@ -195,6 +198,11 @@ impl<'a> Ctx<'a> {
 
     /// `value.key` ([`Val::field`]) through the [`FieldReader`] of `key`, kept here: a loop
     /// reads the same few keys of every element.
+    /// The last join a filter probed: its site (predicate and base), plan and index.
+    pub(crate) fn last_join(&self) -> Option<&LastJoin<'a>> {
+        self.last_join.as_ref()
+    }
+
     fn field_of(&mut self, value: &Val<'a>, key: &'a str) -> Val<'a> {
         let slot = (key.as_ptr() as usize >> 3) & (FIELD_READERS - 1);
         let Some(reader) = self.field_readers.get_mut(slot) else {
@@ -647,6 +655,7 @@ impl<'a> Ctx<'a> {
                     && let Join::Indexed(index) = &*join
                 {
                     let hits = index.hits(&probe_key);
+                    let hits = hits.as_slice();
                     let mut kept = Vec::with_capacity(hits.len());
                     kept.extend(hits.iter().filter_map(|i| items.at(*i as usize)));
                     // elements without the key could not be decided, exactly as in the scan

@@ -214,7 +214,9 @@ impl<'a, 'd: 'a> JoinSource<'a> for SharedJoins<'d> {
 /// Element positions by key, and the positions whose key is missing.
 ///
 /// Every key's positions are one run of a single vector (`positions`), in list order: one
-/// allocation for the whole index, not one per distinct key.
+/// allocation for the whole index, not one per distinct key. A key of one element (a name, an
+/// id: what joins match on) holds that element's position itself instead of a run's start, so
+/// a probe does not wait for one more load from memory.
 #[derive(Debug, Default)]
 pub(crate) struct JoinIndex<'a> {
     by_key: HashMap<Key<'a>, (u32, u32), FastHash>,
@@ -224,16 +226,36 @@ pub(crate) struct JoinIndex<'a> {
 
 impl JoinIndex<'_> {
     /// The positions, in list order, of the elements whose key equals `key`.
-    pub(crate) fn hits(&self, key: &Key<'_>) -> &[u32] {
-        match self.by_key.get(key) {
-            Some(&(start, len)) => self
-                .positions
-                .get(start as usize..start as usize + len as usize)
-                .unwrap_or(&[]),
-            None => &[],
+    pub(crate) fn hits(&self, key: &Key<'_>) -> Hits<'_> {
+        match self.by_key.get(key).copied() {
+            Some((position, 1)) => Hits::One([position]),
+            Some((start, len)) => Hits::Run(
+                self.positions
+                    .get(start as usize..start as usize + len as usize)
+                    .unwrap_or(&[]),
+            ),
+            None => Hits::Run(&[]),
         }
     }
 }
+
+/// The positions [`JoinIndex::hits`] found: a key's only element, held here, or its run.
+pub(crate) enum Hits<'s> {
+    One([u32; 1]),
+    Run(&'s [u32]),
+}
+
+impl Hits<'_> {
+    pub(crate) fn as_slice(&self) -> &[u32] {
+        match self {
+            Hits::One(one) => one,
+            Hits::Run(run) => run,
+        }
+    }
+}
+
+/// A single hit's position before it is filled in.
+const UNFILLED: u32 = u32::MAX;
 
 /// Indexes `elements` by `key`; `None` when some element's key is not hashable.
 pub(crate) fn build<'a>(
@@ -261,13 +283,22 @@ pub(crate) fn build<'a>(
     }
     let mut start = 0u32;
     for run in by_key.values_mut() {
+        if run.1 == 1 {
+            // the position itself, filled below (a run's start is never u32::MAX)
+            run.0 = UNFILLED;
+            continue;
+        }
         *run = (start, run.1);
         start += run.1;
         run.1 = 0;
     }
-    let mut positions = vec![0u32; keyed.len()];
+    let mut positions = vec![0u32; start as usize];
     for (k, position) in keyed {
         if let Some(run) = by_key.get_mut(&k) {
+            if *run == (UNFILLED, 1) {
+                run.0 = position;
+                continue;
+            }
             if let Some(slot) = positions.get_mut(run.0 as usize + run.1 as usize) {
                 *slot = position;
             }
@@ -296,11 +327,11 @@ mod tests {
         );
         let root = Val::Node(&doc, doc.root());
         let index = build(root.elements().into_iter().flatten(), "k").unwrap();
-        assert_eq!(index.hits(&Key::str("a")), &[0, 3]);
-        assert_eq!(index.hits(&Key::str("b")), &[1, 6]);
+        assert_eq!(index.hits(&Key::str("a")).as_slice(), &[0, 3]);
+        assert_eq!(index.hits(&Key::str("b")).as_slice(), &[1, 6]);
         // 1 == 1.0, as `==` says
-        assert_eq!(index.hits(&Key::Int(1)), &[4, 5]);
-        assert_eq!(index.hits(&Key::str("c")), &[] as &[u32]);
+        assert_eq!(index.hits(&Key::Int(1)).as_slice(), &[4, 5]);
+        assert_eq!(index.hits(&Key::str("c")).as_slice(), &[] as &[u32]);
         assert_eq!(index.missing, vec![2, 7]);
     }
 
@@ -313,13 +344,16 @@ mod tests {
         );
         let root = Val::Node(&doc, doc.root());
         let index = build(root.elements().into_iter().flatten(), "k").unwrap();
-        assert_eq!(index.hits(&Key::str(long)), &[0, 3]);
-        assert_eq!(index.hits(&Key::str(&long[..30])), &[] as &[u32]);
+        assert_eq!(index.hits(&Key::str(long)).as_slice(), &[0, 3]);
+        assert_eq!(index.hits(&Key::str(&long[..30])).as_slice(), &[] as &[u32]);
         // the inline bytes are padded with NULs: a key ending in NUL is still another key
-        assert_eq!(index.hits(&Key::str("a")), &[1]);
-        assert_eq!(index.hits(&Key::str("a\0")), &[2]);
-        assert_eq!(index.hits(&Key::str("")), &[4]);
-        assert_eq!(index.hits(&Key::str(&"x".repeat(22))), &[] as &[u32]);
+        assert_eq!(index.hits(&Key::str("a")).as_slice(), &[1]);
+        assert_eq!(index.hits(&Key::str("a\0")).as_slice(), &[2]);
+        assert_eq!(index.hits(&Key::str("")).as_slice(), &[4]);
+        assert_eq!(
+            index.hits(&Key::str(&"x".repeat(22))).as_slice(),
+            &[] as &[u32]
+        );
     }
 
     #[test]
@@ -341,7 +375,7 @@ mod tests {
         assert_eq!(from_threads.len(), 2);
         assert!(Arc::ptr_eq(&from_threads[0], &from_threads[1]));
         match &*from_threads[0] {
-            Join::Indexed(index) => assert_eq!(index.hits(&Key::str("b")), &[1]),
+            Join::Indexed(index) => assert_eq!(index.hits(&Key::str("b")).as_slice(), &[1]),
             _ => panic!("an index"),
         }
         let by_other_key = JoinSource::join(&shared, &doc, doc.root(), &Arc::from("x"));

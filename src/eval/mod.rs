@@ -3,6 +3,7 @@
 //! Each document is evaluated on its own (lets computed once per document, rules in graph
 //! order so `when` sees its dependencies' status); results are then merged per rule.
 
+mod ahead;
 mod budget;
 mod builtins;
 mod calls;

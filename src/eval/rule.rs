@@ -3,6 +3,7 @@
 use std::borrow::Cow;
 use std::cmp::Ordering;
 
+use super::ahead::JoinAhead;
 use super::expr::{Ctx, Result, absent_name, is_fact_of};
 use super::ops::{self, Tri};
 use super::trace::{Branch, FactLoc, Operand, Outcome, SourceLoc, TraceEvent, bound_name, shorten};
@@ -428,6 +429,8 @@ impl<'a> Exec<'_, 'a> {
                     Some(share) if top => share.range(total),
                     _ => 0..total,
                 };
+                let mut ahead = JoinAhead::of(body, *slot, total)
+                    .and_then(|ahead| Some((ahead, xs.elements()?)));
                 let taken = items.into_iter().enumerate().skip(range.start);
                 for (index, item) in taken.take(range.len()) {
                     if let Val::Node(d, id) = &item
@@ -448,6 +451,9 @@ impl<'a> Exec<'_, 'a> {
                         self.record(event);
                     }
                     self.ctx.set_local(*slot, item);
+                    if let Some((ahead, elements)) = &mut ahead {
+                        ahead.prefetch(&self.ctx, elements, index);
+                    }
                     let result = self.block(body, false);
                     self.subject = outer;
                     if result.is_err() {
