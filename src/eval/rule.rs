@@ -452,7 +452,7 @@ impl<'a> Exec<'_, 'a> {
                     }
                     self.ctx.set_local(*slot, item);
                     if let Some((ahead, elements)) = &mut ahead {
-                        ahead.prefetch(&self.ctx, elements, index);
+                        ahead.prefetch(self.ctx, elements, index);
                     }
                     let result = self.block(body, false);
                     self.subject = outer;
