@@ -9,6 +9,7 @@ mod junit;
 mod markdown;
 mod message;
 pub mod oscal;
+mod pretty;
 mod sarif;
 pub mod snippet;
 
@@ -122,7 +123,7 @@ pub fn write_json(report: &Report, w: &mut impl std::io::Write) -> std::io::Resu
     // serde_json writes a few bytes at a time: through a buffer of its own, those writes are
     // inlined copies, not a call each into `w` (often a `dyn Write`)
     let mut buffered = std::io::BufWriter::with_capacity(1 << 16, w);
-    serde_json::to_writer_pretty(&mut buffered, report)?;
+    pretty::to_writer(&mut buffered, report)?;
     buffered.write_all(b"\n")?;
     buffered.flush()
 }

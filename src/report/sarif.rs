@@ -165,7 +165,7 @@ pub fn render_sarif(report: &Report) -> String {
         fields.insert("properties".into(), json!({"config": config}));
     }
     let mut out =
-        serde_json::to_string_pretty(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
+        super::pretty::to_string(&log).unwrap_or_else(|e| format!("{{\"error\": \"{e}\"}}"));
     out.push('\n');
     out
 }
