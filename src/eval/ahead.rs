@@ -117,20 +117,9 @@ impl<'a> JoinAhead<'a> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::compile::{Program, Stmt};
+    use crate::compile::Stmt;
+    use crate::eval::run::tests::program;
     use crate::facts::Document;
-
-    fn program(text: &str) -> Program {
-        let file = crate::source::SourceFile::new("p.policy", text);
-        let module = crate::syntax::parse(&file).unwrap_or_else(|_| panic!("parses"));
-        let compiled = crate::compile::compile(vec![module]);
-        assert!(
-            compiled.diagnostics.is_empty(),
-            "{:?}",
-            compiled.diagnostics
-        );
-        compiled.program.unwrap_or_else(|| panic!("compiles"))
-    }
 
     /// Whether the first rule's loop looks ahead, over `total` elements.
     fn looks_ahead(body: &str, total: usize) -> bool {

@@ -600,10 +600,11 @@ fn waves(program: &Program) -> Vec<Vec<usize>> {
 }
 
 #[cfg(test)]
-mod tests {
+pub(super) mod tests {
     use super::*;
 
-    fn program(text: &str) -> Program {
+    /// The program of one policy text that compiles without diagnostics.
+    pub(in crate::eval) fn program(text: &str) -> Program {
         let file = crate::source::SourceFile::new("p.policy", text);
         let module = crate::syntax::parse(&file).unwrap_or_else(|_| panic!("parses"));
         let compiled = crate::compile::compile(vec![module]);
