@@ -35,8 +35,9 @@ pub(crate) fn to_writer<W: io::Write, T: Serialize + ?Sized>(
 pub(crate) fn to_string<T: Serialize + ?Sized>(value: &T) -> serde_json::Result<String> {
     let mut out = Vec::with_capacity(128);
     to_writer(&mut out, value)?;
-    // serde_json writes valid UTF-8 only
-    Ok(String::from_utf8_lossy(&out).into_owned())
+    // serde_json writes valid UTF-8 only: the lossy copy is never made
+    Ok(String::from_utf8(out)
+        .unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into_owned()))
 }
 
 /// The formatter: the state of `PrettyFormatter` with its default indent.
@@ -58,6 +59,12 @@ impl Pretty {
         Ok(())
     }
 
+    fn open<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
+        self.level += 1;
+        self.has_value = false;
+        writer.write_all(bracket)
+    }
+
     fn close<W: ?Sized + io::Write>(&mut self, writer: &mut W, bracket: &[u8]) -> io::Result<()> {
         self.level = self.level.saturating_sub(1);
         if self.has_value {
@@ -69,9 +76,7 @@ impl Pretty {
 
 impl Formatter for Pretty {
     fn begin_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        writer.write_all(b"[")
+        self.open(writer, b"[")
     }
 
     fn end_array<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
@@ -92,9 +97,7 @@ impl Formatter for Pretty {
     }
 
     fn begin_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
-        self.level += 1;
-        self.has_value = false;
-        writer.write_all(b"{")
+        self.open(writer, b"{")
     }
 
     fn end_object<W: ?Sized + io::Write>(&mut self, writer: &mut W) -> io::Result<()> {
