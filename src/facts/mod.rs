@@ -1004,6 +1004,18 @@ fn check_size(name: &str, len: usize, opts: &LoadOptions) -> Result<(), FactsErr
     Ok(())
 }
 
+/// Whether the fast YAML scanner reads `text` (`Ok(false)`: it leaves it to saphyr), or how
+/// its events differ from saphyr's on a text it reads: the `yaml_scanner` fuzz target's check.
+///
+/// ```
+/// use annexa::unstable::facts::yaml_scanner_agrees;
+/// assert_eq!(yaml_scanner_agrees("a: 1\nb:\n  - x\n"), Ok(true));
+/// assert_eq!(yaml_scanner_agrees("a: &anchor 1\n"), Ok(false));
+/// ```
+pub fn yaml_scanner_agrees(text: &str) -> Result<bool, String> {
+    yaml::scanner_agrees_with_saphyr(text)
+}
+
 /// Loads fact documents from bytes.
 pub fn load_bytes(
     name: &str,

@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle, ScanError};
+use saphyr_parser::{Event, Marker, ScalarStyle, ScanError};
 
 use super::build::{Builder, OpenObject};
 use super::error::{ErrCtx, FactsError};
@@ -14,35 +14,49 @@ use super::scalar::{cfn_function, is_merge_key, resolve, tag_text, yaml11_octal}
 use super::{Document, KeyId, LoadOptions, Loaded, NO_PARENT, NodeId, Slot};
 use crate::source::{SourceFile, Span};
 
+mod events;
+pub(crate) mod fast;
+
+pub(crate) use fast::check::agrees_with_saphyr as scanner_agrees_with_saphyr;
 mod forms;
 mod split;
+
+use events::{Events, Stop};
 
 const FORMAT: &str = "YAML";
 
 pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {
     // every document of the stream keeps the file's text, to place its nodes when asked
     let text = Arc::new(super::lines::SourceText::new(text));
+    // one pass over the bytes says whether the fast scanner may try the text
+    let fast = fast::eligible(text.as_bytes());
     if text.len() >= split::MIN_BYTES
-        && let Some(loaded) = split::load(&name, &text, opts)
+        && let Some(loaded) = split::load(&name, &text, opts, fast)
     {
         return Ok(loaded);
     }
-    load_one(name, text, opts)
+    load_one(name, text, opts, fast)
 }
 
-/// The stream parsed on this thread alone.
+/// The stream parsed on this thread alone: by the fast scanner when `fast`, and again by
+/// saphyr when the scanner meets something outside its subset.
 fn load_one(
     name: Arc<str>,
     text: Arc<super::lines::SourceText>,
     opts: &LoadOptions,
+    fast: bool,
 ) -> Result<Loaded, FactsError> {
     let ctx = || ErrCtx::new(SourceFile::new(Arc::clone(&name), text.as_str()));
     let mut loader = Loader::new(&name, &text, opts);
-    let mut parser = Parser::new_from_str(&text);
-    while let Some(event) = parser.next_event() {
+    let mut events = Events::new(&text, fast);
+    while let Some(event) = events.next_event() {
         let step = match event {
             Ok((event, span)) => loader.event(event, span.start),
-            Err(e) => Err(Failure::Scan(e)),
+            Err(Stop::Scan(e)) => Err(Failure::Scan(e)),
+            Err(Stop::Unsupported) => {
+                drop(loader);
+                return load_one(Arc::clone(&name), Arc::clone(&text), opts, false);
+            }
         };
         match step {
             Ok(true) => {}

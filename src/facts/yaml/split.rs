@@ -24,7 +24,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use saphyr_parser::{Event, Marker, Parser, ScalarStyle};
+use saphyr_parser::{Event, Marker, ScalarStyle};
+
+use super::events::Reader;
 
 use super::{Doc, Frame, Loader};
 use crate::facts::build::Builder;
@@ -58,16 +60,21 @@ struct Rest {
     deepest: usize,
 }
 
-/// The stream parsed on two threads, or `None` when no cut was found or the cut did not
-/// hold: then the caller parses it on one thread.
-pub(super) fn load(name: &Arc<str>, text: &Arc<SourceText>, opts: &LoadOptions) -> Option<Loaded> {
+/// The stream parsed on two threads (each half by the fast scanner when `fast`), or `None`
+/// when no cut was found or the cut did not hold: then the caller parses it on one thread.
+pub(super) fn load(
+    name: &Arc<str>,
+    text: &Arc<SourceText>,
+    opts: &LoadOptions,
+    fast: bool,
+) -> Option<Loaded> {
     let bytes = text.as_bytes();
     let worth = (text.len() / 16).max(1 << 14);
     // a stream of documents is cut between two of them, when one starts after the middle
     if let Some(start) = documents::document_cut(bytes, text.len() / 2)
         .filter(|&start| text.len() - start >= worth && !directives_before(bytes, start))
     {
-        return documents::load_documents(name, text, opts, start);
+        return documents::load_documents(name, text, opts, start, fast);
     }
     let cut = find_cut(bytes, text.len() / 2, worth)?;
     // the helper refuses a piece with an anchor or an alias, after the main parse has done
@@ -75,7 +82,7 @@ pub(super) fn load(name: &Arc<str>, text: &Arc<SourceText>, opts: &LoadOptions) 
     if may_have_anchors(bytes.get(cut.start..cut.end)?) {
         return None;
     }
-    load_cut(name, text, opts, cut)
+    load_cut(name, text, opts, cut, fast)
 }
 
 /// Whether `piece` may hold an anchor (`&a`) or an alias (`*a`): a `&` or `*` after a space,
@@ -111,6 +118,17 @@ fn load_cut(
     text: &Arc<SourceText>,
     opts: &LoadOptions,
     cut: Cut,
+    fast: bool,
+) -> Option<Loaded> {
+    Reader::or_saphyr(fast, |reader| load_cut_with(name, text, opts, cut, reader))
+}
+
+fn load_cut_with(
+    name: &Arc<str>,
+    text: &Arc<SourceText>,
+    opts: &LoadOptions,
+    cut: Cut,
+    reader: Reader<'_>,
 ) -> Option<Loaded> {
     let full = text.as_str();
     let (head, piece, tail) = (
@@ -127,7 +145,15 @@ fn load_cut(
         let helper = std::thread::Builder::new()
             .name("annexa-parse".into())
             .spawn_scoped(scope, || {
-                let rest = parse_rest(name, text, opts, piece, head_chars, cut.col, &stop);
+                let rest = parse_rest(
+                    name,
+                    text,
+                    opts,
+                    piece,
+                    (head_chars, cut.col),
+                    reader,
+                    &stop,
+                );
                 failed.store(rest.is_none(), Ordering::Relaxed);
                 rest
             })
@@ -141,7 +167,7 @@ fn load_cut(
             gap: piece_chars,
             col: cut.col,
         };
-        let loaded = parse_first(name, text, opts, &first, seam, &failed, || {
+        let loaded = parse_first(name, text, opts, (&first, reader), seam, &failed, || {
             helper.take().and_then(|h| h.join().ok()).flatten()
         });
         // a helper whose piece is not wanted any more stops at its next event
@@ -171,13 +197,13 @@ fn parse_first(
     name: &Arc<str>,
     text: &Arc<SourceText>,
     opts: &LoadOptions,
-    first: &str,
+    (first, reader): (&str, Reader<'_>),
     seam: Seam,
     helper_failed: &AtomicBool,
     mut rest: impl FnMut() -> Option<Rest>,
 ) -> Option<Loaded> {
     let mut loader = Loader::new(name, text, opts);
-    let mut parser = Parser::new_from_str(first);
+    let mut parser = reader.events(first);
     // the stack index of the sequence the piece belongs to, found at the seam
     let mut target = None;
     let mut spliced = false;
@@ -186,7 +212,7 @@ fn parse_first(
         if !spliced && helper_failed.load(Ordering::Relaxed) {
             return None;
         }
-        let (event, span) = next.ok()?;
+        let (event, span) = reader.settle(next)?;
         let (start, end) = (span.start.index(), span.end.index());
         // saphyr's indentation rules already reject the texts these two checks guard against
         // (a string or a flow collection running over a less indented line); they keep a
@@ -311,12 +337,12 @@ fn parse_rest(
     text: &Arc<SourceText>,
     opts: &LoadOptions,
     piece: &str,
-    offset: usize,
-    col: usize,
+    (offset, col): (usize, usize),
+    reader: Reader<'_>,
     stop: &AtomicBool,
 ) -> Option<Rest> {
     let mut loader = Loader::new(name, text, opts);
-    let mut parser = Parser::new_from_str(piece);
+    let mut parser = reader.events(piece);
     let mut started = false;
     let mut deepest = 0;
     let mut rest = None;
@@ -324,7 +350,7 @@ fn parse_rest(
         if stop.load(Ordering::Relaxed) {
             return None;
         }
-        let (event, span) = next.ok()?;
+        let (event, span) = reader.settle(next)?;
         if rest.is_some() {
             // after the sequence, only the ends of the document and of the stream
             match event {

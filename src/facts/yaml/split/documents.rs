@@ -9,7 +9,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use saphyr_parser::{Event, Parser};
+use saphyr_parser::Event;
+
+use crate::facts::yaml::events::Reader;
 
 use super::{Loader, shifted};
 use crate::facts::lines::SourceText;
@@ -38,6 +40,19 @@ pub(super) fn load_documents(
     text: &Arc<SourceText>,
     opts: &LoadOptions,
     start: usize,
+    fast: bool,
+) -> Option<Loaded> {
+    Reader::or_saphyr(fast, |reader| {
+        load_documents_with(name, text, opts, start, reader)
+    })
+}
+
+fn load_documents_with(
+    name: &Arc<str>,
+    text: &Arc<SourceText>,
+    opts: &LoadOptions,
+    start: usize,
+    reader: Reader<'_>,
 ) -> Option<Loaded> {
     let full = text.as_str();
     let (head, rest) = (full.get(..start)?, full.get(start..)?);
@@ -47,10 +62,10 @@ pub(super) fn load_documents(
         let helper = std::thread::Builder::new()
             .name("annexa-parse".into())
             .spawn_scoped(scope, || {
-                load_piece(name, text, opts, rest, head_chars, &stop)
+                load_piece(name, text, opts, (rest, reader), head_chars, &stop)
             })
             .ok()?;
-        let first = load_piece(name, text, opts, head, 0, &stop);
+        let first = load_piece(name, text, opts, (head, reader), 0, &stop);
         if first.is_none() {
             stop.store(true, Ordering::Relaxed);
         }
@@ -78,18 +93,18 @@ fn load_piece<'a>(
     name: &Arc<str>,
     text: &Arc<SourceText>,
     opts: &'a LoadOptions,
-    piece: &str,
+    (piece, reader): (&str, Reader<'_>),
     offset: usize,
     stop: &AtomicBool,
 ) -> Option<Loader<'a>> {
     let mut loader = Loader::new(name, text, opts);
-    let mut parser = Parser::new_from_str(piece);
+    let mut parser = reader.events(piece);
     let mut opening = offset > 0;
     while let Some(next) = parser.next_event() {
         if stop.load(Ordering::Relaxed) {
             return None;
         }
-        let Ok((event, span)) = next else {
+        let Some((event, span)) = reader.settle(next) else {
             stop.store(true, Ordering::Relaxed);
             return None;
         };

@@ -9,14 +9,26 @@ fn source(text: &str) -> Arc<SourceText> {
     Arc::new(SourceText::new(text.to_string()))
 }
 
-/// One parse of `text`, on this thread.
+/// Whether the fast scanner may read `text`, as the loader decides it.
+fn fast(text: &str) -> bool {
+    super::super::fast::eligible(text.as_bytes())
+}
+
+/// One parse of `text`, on this thread, by saphyr: the reference.
 fn serial(text: &str) -> Result<Loaded, String> {
-    super::super::load_one(Arc::from("f.yaml"), source(text), &opts()).map_err(|e| format!("{e:?}"))
+    super::super::load_one(Arc::from("f.yaml"), source(text), &opts(), false)
+        .map_err(|e| format!("{e:?}"))
 }
 
 /// The split parse of `text` at `cut`, or `None` when the cut did not hold.
 fn split_with(text: &str, cut: Cut) -> Option<Loaded> {
-    load_cut(&Arc::from("f.yaml"), &source(text), &opts(), cut)
+    load_cut(
+        &Arc::from("f.yaml"),
+        &source(text),
+        &opts(),
+        cut,
+        fast(text),
+    )
 }
 
 /// The cut at the line that holds `needle`: to its sequence's end.
@@ -60,6 +72,30 @@ fn holds(text: &str, from: usize, worth: usize) {
     let cut = find_cut(text.as_bytes(), from, worth).expect("no cut was found");
     let split = split_with(text, cut).expect("the cut did not hold");
     assert_same(&serial(text).expect("the text parses"), &split);
+    // the fast scanner's halves, when it reads them, are saphyr's
+    if let Some(quick) = fast_split(text, cut) {
+        assert_same(&split, &quick);
+    }
+}
+
+/// The split parse of `text` at `cut` by the fast scanner alone: `None` when it bailed.
+fn fast_split(text: &str, cut: Cut) -> Option<Loaded> {
+    if !fast(text) {
+        return None;
+    }
+    let bailed = AtomicBool::new(false);
+    let reader = Reader {
+        fast: true,
+        bailed: &bailed,
+    };
+    let loaded = load_cut_with(&Arc::from("f.yaml"), &source(text), &opts(), cut, reader);
+    // a cut that holds fails only where the scanner bails
+    assert_eq!(
+        loaded.is_none(),
+        bailed.load(Ordering::Relaxed),
+        "the fast scanner's cut failed without bailing"
+    );
+    loaded
 }
 
 /// The cut at `needle`'s line does not hold, and loading the text gives what one parse gives.
@@ -94,6 +130,11 @@ fn the_arena_of_a_split_parse_is_the_arena_of_one_parse() {
     for from in [plain.len() / 3, plain.len() / 2, plain.len() * 9 / 10] {
         holds_both(&plain, from);
     }
+    let cut = find_cut(plain.as_bytes(), plain.len() / 2, TOP).expect("a cut");
+    assert!(
+        fast_split(&plain, cut).is_some(),
+        "the fast scanner reads block-style YAML"
+    );
     // tags, quoted and block scalars, merge keys of inline mappings, comments, empty values
     let varied = datasets(200, |i| match i % 6 {
         0 => "    ref: !Ref Bucket\n    note: |\n      line one\n      - not an entry\n".into(),
@@ -247,7 +288,8 @@ fn a_piece_deeper_than_the_limit_is_left_to_one_parse() {
 fn a_text_past_the_size_threshold_is_split_and_gives_the_arena_of_one_parse() {
     let text = datasets(8000, |i| format!("    region: \"eu-{}\"\n", i % 5));
     assert!(text.len() >= MIN_BYTES, "{}", text.len());
-    let split = load(&Arc::from("f.yaml"), &source(&text), &opts()).expect("the cut did not hold");
+    let split = load(&Arc::from("f.yaml"), &source(&text), &opts(), fast(&text))
+        .expect("the cut did not hold");
     assert_same(&serial(&text).expect("parses"), &split);
 }
 
@@ -332,8 +374,13 @@ fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
         let mut at = 0;
         while let Some(start) = documents::document_cut(bytes, at) {
             tried += 1;
-            let split =
-                documents::load_documents(&Arc::from("f.yaml"), &source(&text), &opts(), start);
+            let split = documents::load_documents(
+                &Arc::from("f.yaml"),
+                &source(&text),
+                &opts(),
+                start,
+                fast(&text),
+            );
             if let Some(split) = split {
                 held += 1;
                 assert_same(&one, &split);
@@ -381,7 +428,13 @@ fn stream(n: usize) -> String {
 /// The stream cut at the first document start from `from`.
 fn documents_at(text: &str, from: usize) -> Option<Loaded> {
     let start = documents::document_cut(text.as_bytes(), from).expect("a document start");
-    documents::load_documents(&Arc::from("f.yaml"), &source(text), &opts(), start)
+    documents::load_documents(
+        &Arc::from("f.yaml"),
+        &source(text),
+        &opts(),
+        start,
+        fast(text),
+    )
 }
 
 #[test]
@@ -400,7 +453,8 @@ fn a_stream_cut_between_documents_loads_as_one_parse() {
     // the production path: past the size threshold, the stream is cut between documents
     let large = stream(8000);
     assert!(large.len() >= MIN_BYTES, "{}", large.len());
-    let split = load(&Arc::from("f.yaml"), &source(&large), &opts()).expect("the cut held");
+    let split =
+        load(&Arc::from("f.yaml"), &source(&large), &opts(), fast(&large)).expect("the cut held");
     assert_same(&serial(&large).expect("parses"), &split);
 }
 
@@ -408,7 +462,13 @@ fn a_stream_cut_between_documents_loads_as_one_parse() {
 fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_one_parse() {
     let at = |text: &str, cut: &str| -> Option<Loaded> {
         let start = text.find(cut).expect("the cut is in the text");
-        documents::load_documents(&Arc::from("f.yaml"), &source(text), &opts(), start)
+        documents::load_documents(
+            &Arc::from("f.yaml"),
+            &source(text),
+            &opts(),
+            start,
+            fast(text),
+        )
     };
     let quoted = format!("{}a: \"x\n--- y\"\n{}", stream(20), stream(20));
     assert!(at(&quoted, "--- y").is_none());
@@ -423,10 +483,17 @@ fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_o
     };
     let start = documents::document_cut(aliases.as_bytes(), aliases.len() / 2).unwrap_or(0);
     assert!(serial(&aliases).is_ok(), "the default limit holds");
-    let one = super::super::load_one(Arc::from("f.yaml"), source(&aliases), &limit);
+    let one = super::super::load_one(Arc::from("f.yaml"), source(&aliases), &limit, false);
     assert!(one.is_err(), "one parse is past the limit");
     assert!(
-        documents::load_documents(&Arc::from("f.yaml"), &source(&aliases), &limit, start).is_none()
+        documents::load_documents(
+            &Arc::from("f.yaml"),
+            &source(&aliases),
+            &limit,
+            start,
+            fast(&aliases)
+        )
+        .is_none()
     );
     // a directive before the cut leaves the stream to one parse
     let mut tagged = String::from("%TAG !e! tag:example.com,2000:\n");
@@ -436,7 +503,15 @@ fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_o
         ));
     }
     assert!(directives_before(tagged.as_bytes(), tagged.len() / 2));
-    assert!(load(&Arc::from("f.yaml"), &source(&tagged), &opts()).is_none());
+    assert!(
+        load(
+            &Arc::from("f.yaml"),
+            &source(&tagged),
+            &opts(),
+            fast(&tagged)
+        )
+        .is_none()
+    );
 }
 
 #[test]
@@ -463,6 +538,6 @@ fn a_piece_that_may_hold_an_anchor_or_an_alias_is_not_cut() {
         }
     }
     assert!(text.len() >= MIN_BYTES, "{}", text.len());
-    assert!(load(&Arc::from("f.yaml"), &source(&text), &opts()).is_none());
+    assert!(load(&Arc::from("f.yaml"), &source(&text), &opts(), fast(&text)).is_none());
     assert!(super::super::load(Arc::from("f.yaml"), text, &opts()).is_ok());
 }

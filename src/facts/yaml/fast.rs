@@ -1,0 +1,576 @@
+//! A scanner for the block-style YAML most large fact files are written in, several times
+//! faster than `saphyr-parser`: one pass over each line, scalars borrowed from the text.
+//!
+//! It gives *saphyr's* events with *saphyr's* spans, or gives up: [`Unsupported`] at the first
+//! thing outside the subset it knows, and the caller parses the text again with saphyr, which
+//! also reports every error. So the subset never changes what a file means, only how fast it
+//! is read; the tests beside this file and the `facts_yaml` fuzz target hold the two event
+//! streams equal on every text this scanner accepts.
+//!
+//! The subset: printable ASCII without tabs or carriage returns ([`eligible`]); block
+//! mappings whose keys are one-line plain or quoted scalars; block sequences, also compact
+//! (`- a: 1`, `- - x`) and indentless (`key:` then `- x` at the key's column); one-line plain
+//! scalars, double-quoted ones without escapes and single-quoted ones without `''`; `[]` and
+//! `{}`; comments; `---` between documents. Anything else (anchors, aliases, tags, flow
+//! collections with content, block scalars, multi-line scalars, `?` keys, directives, `...`)
+//! is left to saphyr.
+
+use std::borrow::Cow;
+use std::collections::VecDeque;
+
+use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+
+/// Deeper than this the text is left to saphyr, whose own limits then apply.
+const MAX_NESTING: usize = 128;
+
+/// Longer keys are left to saphyr (YAML caps an implicit key at 1024 characters).
+const MAX_KEY: usize = 512;
+
+/// The text is outside the subset: parse it with saphyr.
+#[derive(Debug, PartialEq, Eq)]
+pub(in crate::facts::yaml) struct Unsupported;
+
+/// Whether `bytes` may be scanned here: printable ASCII and line feeds only, so that a byte
+/// offset is saphyr's character index and no tab or carriage return needs YAML's rules.
+pub(in crate::facts::yaml) fn eligible(bytes: &[u8]) -> bool {
+    // a fold per block, without an early exit inside it, is a loop the compiler vectorises
+    bytes.chunks(4096).all(|block| {
+        block.iter().fold(true, |ok, &b| {
+            ok & ((0x20..0x7f).contains(&b) | (b == b'\n'))
+        })
+    })
+}
+
+/// An open block collection and the column of its keys or of its entries' `-`.
+#[derive(Clone, Copy, Debug)]
+enum Block {
+    Map(usize),
+    Seq { indent: usize, indentless: bool },
+}
+
+impl Block {
+    fn indent(self) -> usize {
+        match self {
+            Block::Map(indent) | Block::Seq { indent, .. } => indent,
+        }
+    }
+}
+
+/// A value that may be null: the next line says whether a collection follows.
+#[derive(Clone, Copy, Debug)]
+enum Pending {
+    /// A key with nothing after its `:` on its line; saphyr places its null at the `:`.
+    Value { colon: Marker, indent: usize },
+    /// A `-` with nothing after it on its line; saphyr places its null at the line's end.
+    Entry { end: Marker, dash: usize },
+}
+
+/// One line of the text: where it starts and ends (before its line feed) and its number.
+#[derive(Clone, Copy)]
+struct Line {
+    start: usize,
+    end: usize,
+    number: usize,
+}
+
+/// A scalar token: its content, the end of its span and the `:` after it, if it is a key.
+struct Token {
+    content: (usize, usize),
+    span_end: usize,
+    style: ScalarStyle,
+    colon: Option<usize>,
+}
+
+/// The event stream of a text, pulled one event at a time like saphyr's `Parser`.
+pub(in crate::facts::yaml) struct Scanner<'a> {
+    text: &'a str,
+    next_line: usize,
+    line: usize,
+    queue: VecDeque<(Event<'a>, Span)>,
+    stack: Vec<Block>,
+    pending: Option<Pending>,
+    /// A document is open, and whether its root collection was opened.
+    document: Option<bool>,
+    started: bool,
+    done: bool,
+}
+
+impl<'a> Scanner<'a> {
+    /// A scanner of `text`, which [`eligible`] must have accepted.
+    pub(in crate::facts::yaml) fn new(text: &'a str) -> Self {
+        Scanner {
+            text,
+            next_line: 0,
+            line: 1,
+            queue: VecDeque::with_capacity(8),
+            stack: Vec::new(),
+            pending: None,
+            document: None,
+            started: false,
+            done: false,
+        }
+    }
+
+    /// The next event and its span, as saphyr's `Parser::next_event` would give it.
+    pub(in crate::facts::yaml) fn next_event(
+        &mut self,
+    ) -> Option<Result<(Event<'a>, Span), Unsupported>> {
+        loop {
+            if let Some(next) = self.queue.pop_front() {
+                return Some(Ok(next));
+            }
+            if self.done {
+                return None;
+            }
+            if let Err(unsupported) = self.advance() {
+                self.done = true;
+                self.queue.clear();
+                return Some(Err(unsupported));
+            }
+        }
+    }
+
+    fn bytes(&self) -> &'a [u8] {
+        self.text.as_bytes()
+    }
+
+    fn push(&mut self, event: Event<'a>, start: Marker, end: Marker) {
+        self.queue.push_back((event, Span::new(start, end)));
+    }
+
+    fn push_at(&mut self, event: Event<'a>, at: Marker) {
+        self.push(event, at, at);
+    }
+
+    fn empty_scalar(&mut self, at: Marker) {
+        self.push_at(
+            Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
+            at,
+        );
+    }
+
+    fn open(&mut self, block: Block, at: Marker) -> Result<(), Unsupported> {
+        if self.stack.len() >= MAX_NESTING {
+            return Err(Unsupported);
+        }
+        let event = match block {
+            Block::Map(_) => Event::MappingStart(0, None),
+            Block::Seq { .. } => Event::SequenceStart(0, None),
+        };
+        self.push_at(event, at);
+        self.stack.push(block);
+        Ok(())
+    }
+
+    fn close_top(&mut self, at: Marker) {
+        if let Some(block) = self.stack.pop() {
+            let event = match block {
+                Block::Map(_) => Event::MappingEnd,
+                Block::Seq { .. } => Event::SequenceEnd,
+            };
+            self.push_at(event, at);
+        }
+    }
+
+    /// Reads lines up to the next one with content and turns it into events.
+    fn advance(&mut self) -> Result<(), Unsupported> {
+        if !self.started {
+            self.started = true;
+            let origin = Marker::new(0, 1, 0);
+            self.push_at(Event::StreamStart, origin);
+            return Ok(());
+        }
+        let bytes = self.bytes();
+        loop {
+            let start = self.next_line;
+            if start >= bytes.len() {
+                self.finish();
+                return Ok(());
+            }
+            let end = memchr::memchr(b'\n', slice(bytes, start, bytes.len()))
+                .map_or(bytes.len(), |i| start + i);
+            let line = Line {
+                start,
+                end,
+                number: self.line,
+            };
+            self.next_line = end + 1;
+            self.line += 1;
+            let first = skip_spaces(bytes, start, end);
+            if first == end || byte(bytes, first) == b'#' {
+                // saphyr's marks of the collections it closes after a last comment without
+                // a line feed are not at the end of the text, nor all at one place
+                if end == bytes.len() && first < end && self.stack.len() > 1 {
+                    return Err(Unsupported);
+                }
+                continue;
+            }
+            return self.content(line, first);
+        }
+    }
+
+    /// The end of the text: every open value, collection and document closed.
+    fn finish(&mut self) {
+        let end = Marker::new(self.bytes().len(), self.line, 0);
+        if let Some(rooted) = self.document {
+            self.end_document(rooted, end, Span::new(end, end));
+        }
+        self.push_at(Event::StreamEnd, end);
+        self.done = true;
+    }
+
+    /// Ends the open document at `at` (its collections' ends) and `span` (the document's
+    /// end, and an empty document's null).
+    fn end_document(&mut self, rooted: bool, at: Marker, span: Span) {
+        self.settle_pending();
+        if !rooted {
+            let null = Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None);
+            self.push(null, span.start, span.end);
+        }
+        while !self.stack.is_empty() {
+            self.close_top(at);
+        }
+        self.push(Event::DocumentEnd, span.start, span.end);
+        self.document = None;
+    }
+
+    /// A pending value that turned out to be null.
+    fn settle_pending(&mut self) {
+        match self.pending.take() {
+            Some(Pending::Value { colon, .. }) => self.empty_scalar(colon),
+            Some(Pending::Entry { end, .. }) => self.empty_scalar(end),
+            None => {}
+        }
+    }
+
+    /// A line whose first character (not a space) is at `first` and not a comment.
+    fn content(&mut self, line: Line, first: usize) -> Result<(), Unsupported> {
+        let bytes = self.bytes();
+        let col = first - line.start;
+        if col == 0 {
+            let rest = slice(bytes, first, line.end);
+            if rest.starts_with(b"---") {
+                return self.document_start(line, first);
+            }
+            if rest.starts_with(b"...") || rest.starts_with(b"%") {
+                return Err(Unsupported);
+            }
+        }
+        let here = mark(line, first);
+        let rooted = match self.document {
+            Some(rooted) => rooted,
+            None => {
+                self.push_at(Event::DocumentStart(false), here);
+                self.document = Some(false);
+                false
+            }
+        };
+        let entry = is_entry(bytes, first);
+        let mut opened = false;
+        match self.pending.take() {
+            Some(Pending::Value { indent, .. }) if col > indent => {
+                self.open_at(entry, col, here)?;
+                opened = true;
+            }
+            Some(Pending::Value { indent, .. }) if col == indent && entry => {
+                // an indentless sequence starts at its first entry's value
+                let value = mark(line, after_dash(bytes, first, line.end));
+                let block = Block::Seq {
+                    indent: col,
+                    indentless: true,
+                };
+                self.open(block, value)?;
+                opened = true;
+            }
+            Some(Pending::Entry { dash, .. }) if col > dash => {
+                self.open_at(entry, col, here)?;
+                opened = true;
+            }
+            Some(pending) => {
+                self.pending = Some(pending);
+                self.settle_pending();
+            }
+            None => {}
+        }
+        if !opened {
+            while let Some(&top) = self.stack.last() {
+                let close = match top {
+                    Block::Map(indent) => indent > col,
+                    Block::Seq { indent, indentless } => {
+                        indent > col || (indentless && indent == col && !entry)
+                    }
+                };
+                if !close {
+                    break;
+                }
+                self.close_top(here);
+            }
+            match self.stack.last() {
+                None if rooted => return Err(Unsupported),
+                None => {
+                    self.document = Some(true);
+                    self.open_at(entry, col, here)?;
+                }
+                Some(top) if top.indent() != col => return Err(Unsupported),
+                Some(_) => {}
+            }
+        }
+        match self.stack.last() {
+            Some(Block::Map(_)) if !entry => self.key_and_value(line, first),
+            Some(Block::Seq { .. }) if entry => self.entry(line, first),
+            _ => Err(Unsupported),
+        }
+    }
+
+    /// The collection a line at column `col` starts: a sequence if it is an entry.
+    fn open_at(&mut self, entry: bool, col: usize, at: Marker) -> Result<(), Unsupported> {
+        let block = if entry {
+            Block::Seq {
+                indent: col,
+                indentless: false,
+            }
+        } else {
+            Block::Map(col)
+        };
+        self.open(block, at)
+    }
+
+    /// A `---` line: the open document ends and the next one starts.
+    fn document_start(&mut self, line: Line, first: usize) -> Result<(), Unsupported> {
+        let rest = slice(self.bytes(), first + 3, line.end);
+        // `---` alone, or before a space and a comment (`--- # c`), not before content
+        if !blank_or_comment(rest) {
+            return Err(Unsupported);
+        }
+        let (start, end) = (mark(line, first), mark(line, first + 3));
+        let span = Span::new(start, end);
+        if let Some(rooted) = self.document {
+            self.end_document(rooted, start, span);
+        }
+        self.push(Event::DocumentStart(true), start, end);
+        self.document = Some(false);
+        Ok(())
+    }
+
+    /// A block sequence entry whose `-` is at `dash`, the top of the stack its sequence.
+    fn entry(&mut self, line: Line, mut dash: usize) -> Result<(), Unsupported> {
+        let bytes = self.bytes();
+        loop {
+            let value = skip_spaces(bytes, dash + 1, line.end);
+            if value == line.end || byte(bytes, value) == b'#' {
+                self.pending = Some(Pending::Entry {
+                    end: mark(line, line.end),
+                    dash: dash - line.start,
+                });
+                return Ok(());
+            }
+            let at = mark(line, value);
+            if is_entry(bytes, value) {
+                let block = Block::Seq {
+                    indent: value - line.start,
+                    indentless: false,
+                };
+                self.open(block, at)?;
+                dash = value;
+                continue;
+            }
+            let token = token(bytes, value, line.end)?;
+            if token.colon.is_some() {
+                self.open(Block::Map(value - line.start), at)?;
+                return self.key_and_value(line, value);
+            }
+            self.scalar(line, value, &token);
+            return Ok(());
+        }
+    }
+
+    /// `key: value` at `first`, the top of the stack its mapping.
+    fn key_and_value(&mut self, line: Line, first: usize) -> Result<(), Unsupported> {
+        let bytes = self.bytes();
+        let key = token(bytes, first, line.end)?;
+        let Some(colon) = key.colon else {
+            return Err(Unsupported);
+        };
+        if key.content.1 - key.content.0 > MAX_KEY {
+            return Err(Unsupported);
+        }
+        self.scalar(line, first, &key);
+        let value = skip_spaces(bytes, colon + 1, line.end);
+        if value == line.end || byte(bytes, value) == b'#' {
+            let indent = first - line.start;
+            self.pending = Some(Pending::Value {
+                colon: mark(line, colon),
+                indent,
+            });
+            return Ok(());
+        }
+        let empty = match slice(bytes, value, line.end) {
+            [b'[', b']', ..] => Some((Event::SequenceStart(0, None), Event::SequenceEnd)),
+            [b'{', b'}', ..] => Some((Event::MappingStart(0, None), Event::MappingEnd)),
+            _ => None,
+        };
+        if let Some((open, close)) = empty {
+            if !blank_or_comment(slice(bytes, value + 2, line.end)) {
+                return Err(Unsupported);
+            }
+            let at = |i| mark(line, value + i);
+            self.push(open, at(0), at(1));
+            self.push(close, at(1), at(2));
+            return Ok(());
+        }
+        if is_entry(bytes, value) {
+            return Err(Unsupported);
+        }
+        let token = token(bytes, value, line.end)?;
+        if token.colon.is_some() {
+            return Err(Unsupported);
+        }
+        self.scalar(line, value, &token);
+        Ok(())
+    }
+
+    fn scalar(&mut self, line: Line, start: usize, token: &Token) {
+        let (from, to) = token.content;
+        let content = self.text.get(from..to).unwrap_or_default();
+        let event = Event::Scalar(Cow::Borrowed(content), token.style, 0, None);
+        let (start, end) = (mark(line, start), mark(line, token.span_end));
+        self.push(event, start, end);
+    }
+}
+
+/// The byte at `at`, or a NUL (never in an [`eligible`] text) past the end.
+fn byte(bytes: &[u8], at: usize) -> u8 {
+    bytes.get(at).copied().unwrap_or(0)
+}
+
+/// `bytes[from..to]`, empty when out of range.
+fn slice(bytes: &[u8], from: usize, to: usize) -> &[u8] {
+    bytes.get(from..to).unwrap_or_default()
+}
+
+/// Where saphyr's marker of byte `at` of `line` is: a byte is a character in this subset.
+fn mark(line: Line, at: usize) -> Marker {
+    Marker::new(at, line.number, at - line.start)
+}
+
+/// Whether a block sequence entry (`-` then a space or the line's end) is at `at`.
+fn is_entry(bytes: &[u8], at: usize) -> bool {
+    bytes.get(at) == Some(&b'-') && matches!(bytes.get(at + 1), None | Some(b' ' | b'\n'))
+}
+
+fn skip_spaces(bytes: &[u8], from: usize, end: usize) -> usize {
+    let mut at = from.min(end);
+    while at < end && byte(bytes, at) == b' ' {
+        at += 1;
+    }
+    at
+}
+
+/// Where saphyr starts what follows the `-` at `dash`: the first character that is not a
+/// space, or the line's end when only a comment follows.
+fn after_dash(bytes: &[u8], dash: usize, end: usize) -> usize {
+    let at = skip_spaces(bytes, dash + 1, end);
+    if at < end && byte(bytes, at) == b'#' {
+        end
+    } else {
+        at
+    }
+}
+
+/// Whether `rest` is spaces, then nothing or a comment.
+fn blank_or_comment(rest: &[u8]) -> bool {
+    let text = rest.iter().position(|&b| b != b' ');
+    match text {
+        None => true,
+        Some(i) => i > 0 && byte(rest, i) == b'#',
+    }
+}
+
+/// The scalar at `at` (not a space) up to the line's `end`: its content, and the `:` that
+/// follows it when it is a key. Anything that starts another kind of node is unsupported.
+fn token(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
+    match byte(bytes, at) {
+        quote @ (b'"' | b'\'') => {
+            let inner = at + 1;
+            let close =
+                inner + memchr::memchr(quote, slice(bytes, inner, end)).ok_or(Unsupported)?;
+            let escaped = if quote == b'"' {
+                memchr::memchr(b'\\', slice(bytes, inner, close)).is_some()
+            } else {
+                bytes.get(close + 1) == Some(&b'\'')
+            };
+            if escaped {
+                return Err(Unsupported);
+            }
+            let after = close + 1;
+            let colon = match bytes.get(after) {
+                Some(b':') if matches!(bytes.get(after + 1), None | Some(b' ' | b'\n')) => {
+                    Some(after)
+                }
+                _ if blank_or_comment(slice(bytes, after, end)) => None,
+                _ => return Err(Unsupported),
+            };
+            let style = if quote == b'"' {
+                ScalarStyle::DoubleQuoted
+            } else {
+                ScalarStyle::SingleQuoted
+            };
+            Ok(Token {
+                content: (inner, close),
+                // saphyr ends a quoted value's span at its line's end when spaces or a
+                // comment follow it
+                span_end: if colon.is_none() && after < end {
+                    end
+                } else {
+                    after
+                },
+                style,
+                colon,
+            })
+        }
+        b'[' | b']' | b'{' | b'}' | b',' | b'#' | b'&' | b'*' | b'!' | b'|' | b'>' | b'%'
+        | b'@' | b'`' | b'?' | b':' => Err(Unsupported),
+        b'-' if is_entry(bytes, at) => Err(Unsupported),
+        _ => plain(bytes, at, end),
+    }
+}
+
+/// A plain scalar: up to a `: ` (a key's end), a ` #` (a comment) or the line's end, less
+/// its trailing spaces.
+fn plain(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
+    let mut from = at;
+    let (stop, colon) = loop {
+        match memchr::memchr2(b':', b'#', slice(bytes, from, end)) {
+            None => break (end, None),
+            Some(i) => {
+                let hit = from + i;
+                if byte(bytes, hit) == b':' {
+                    if hit + 1 == end || byte(bytes, hit + 1) == b' ' {
+                        break (hit, Some(hit));
+                    }
+                } else if hit > at && byte(bytes, hit - 1) == b' ' {
+                    break (hit, None);
+                }
+                from = hit + 1;
+            }
+        }
+    };
+    let mut content_end = stop;
+    while content_end > at && byte(bytes, content_end - 1) == b' ' {
+        content_end -= 1;
+    }
+    // `key : value` is a key to YAML; left to saphyr rather than guessed at
+    if colon.is_some() && content_end != stop {
+        return Err(Unsupported);
+    }
+    Ok(Token {
+        content: (at, content_end),
+        span_end: content_end,
+        style: ScalarStyle::Plain,
+        colon,
+    })
+}
+
+pub(crate) mod check;
+#[cfg(test)]
+mod tests;
