@@ -4,7 +4,7 @@
 //! It gives *saphyr's* events with *saphyr's* spans, or gives up: [`Unsupported`] at the first
 //! thing outside the subset it knows, and the caller parses the text again with saphyr, which
 //! also reports every error. So the subset never changes what a file means, only how fast it
-//! is read; the tests beside this file and the `facts_yaml` fuzz target hold the two event
+//! is read; the tests beside this file and the `yaml_scanner` fuzz target hold the two event
 //! streams equal on every text this scanner accepts.
 //!
 //! The subset: printable ASCII without tabs or carriage returns ([`eligible`]); block
@@ -198,9 +198,10 @@ impl<'a> Scanner<'a> {
             self.line += 1;
             let first = skip_spaces(bytes, start, end);
             if first == end || byte(bytes, first) == b'#' {
-                // saphyr's marks of the collections it closes after a last comment without
-                // a line feed are not at the end of the text, nor all at one place
-                if end == bytes.len() && first < end && self.stack.len() > 1 {
+                // saphyr's marks of the collections it closes after a last comment or
+                // blank line without a line feed are not at the end of the text, nor all at
+                // one place (those more indented than the line end where its spaces do)
+                if end == bytes.len() && start < end && self.stack.len() > 1 {
                     return Err(Unsupported);
                 }
                 continue;

@@ -209,3 +209,26 @@ fn generated_texts_are_often_taken() {
     }
     assert!(taken >= 200, "only {taken} of 2000 generated texts taken");
 }
+
+#[test]
+fn a_last_blank_or_comment_line_without_a_line_feed_is_left_to_saphyr_when_nested() {
+    // found by the yaml_scanner fuzz target: saphyr closes the collections more indented
+    // than the last line's spaces where those spaces end, the others a line later
+    for text in [
+        "a:\n  b: 1\n ",
+        "a:\n  b: 1\n   ",
+        "a:\n  - b: 1\n    c: 2\n  ",
+        "a:\n- x\n ",
+        "a:\n  b: 1\n  # c",
+        "datasets:\n  - name: a\n    owner: \"\"\n    shards: 0\n ",
+    ] {
+        refused(text);
+        assert!(saphyr(text).is_ok(), "saphyr refused {text:?}");
+    }
+    // one open collection closes at the end of the text whatever the line holds
+    accepted("a: 1\n ");
+    accepted("a: 1\n\n ");
+    accepted("- a\n  ");
+    accepted(" ");
+    accepted("a:\n  b: 1");
+}
