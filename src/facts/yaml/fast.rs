@@ -200,8 +200,14 @@ impl<'a> Scanner<'a> {
             if first == end || byte(bytes, first) == b'#' {
                 // saphyr's marks of the collections it closes after a last comment or
                 // blank line without a line feed are not at the end of the text, nor all at
-                // one place (those more indented than the line end where its spaces do)
-                if end == bytes.len() && start < end && self.stack.len() > 1 {
+                // one place (those more indented than the line end where its spaces do);
+                // only a lone collection at the first column closes at the end
+                let lone_at_column_zero = match self.stack.as_slice() {
+                    [] => true,
+                    [root] => root.indent() == 0,
+                    _ => false,
+                };
+                if end == bytes.len() && start < end && !lone_at_column_zero {
                     return Err(Unsupported);
                 }
                 continue;

@@ -221,11 +221,14 @@ fn a_last_blank_or_comment_line_without_a_line_feed_is_left_to_saphyr_when_neste
         "a:\n- x\n ",
         "a:\n  b: 1\n  # c",
         "datasets:\n  - name: a\n    owner: \"\"\n    shards: 0\n ",
+        "# the root mapping indented\n  a: 1\n  b:\n ",
+        "  - a\n  - b\n ",
+        "  a: 1\n# c",
     ] {
         refused(text);
         assert!(saphyr(text).is_ok(), "saphyr refused {text:?}");
     }
-    // one open collection closes at the end of the text whatever the line holds
+    // one open collection at the first column closes at the end of the text
     accepted("a: 1\n ");
     accepted("a: 1\n\n ");
     accepted("- a\n  ");
