@@ -422,7 +422,14 @@ impl<'a> Scanner<'a> {
             }
             let at = |i| mark(line, value + i);
             self.push(open, at(0), at(1));
-            self.push(close, at(1), at(2));
+            // as after a quoted value, saphyr ends the closing bracket's span at its line's
+            // end when spaces or a comment follow it
+            let close_end = if value + 2 < line.end {
+                mark(line, line.end)
+            } else {
+                at(2)
+            };
+            self.push(close, at(1), close_end);
             return Ok(());
         }
         if is_entry(bytes, value) {

@@ -152,6 +152,9 @@ fn line() -> impl Strategy<Value = String> {
         " 'sq'",
         " []",
         " {}",
+        " [] ",
+        " {} # c",
+        " 'q'  ",
         " a#b",
         " a # c",
         " # c",
@@ -165,7 +168,7 @@ fn line() -> impl Strategy<Value = String> {
         "  two",
         " 'x'#",
     ]);
-    let form = prop::sample::select(vec![0u8, 0, 0, 1, 1, 2, 3, 4, 5, 6]);
+    let form = prop::sample::select(vec![0u8, 0, 0, 1, 1, 2, 3, 4, 5, 6, 7]);
     (indent, key, value, form).prop_map(|(indent, key, value, form)| {
         let pad = " ".repeat(indent);
         match form {
@@ -175,7 +178,9 @@ fn line() -> impl Strategy<Value = String> {
             3 => format!("{pad}- -{value}"),
             4 => format!("{pad}# comment"),
             5 => String::new(),
-            _ => "---".to_string(),
+            6 => "---".to_string(),
+            // a blank line of spaces (the last one of a text may have no line feed)
+            _ => pad,
         }
     })
 }
@@ -234,4 +239,20 @@ fn a_last_blank_or_comment_line_without_a_line_feed_is_left_to_saphyr_when_neste
     accepted("- a\n  ");
     accepted(" ");
     accepted("a:\n  b: 1");
+}
+
+#[test]
+fn an_empty_collection_followed_by_spaces_or_a_comment_spans_to_the_line_end() {
+    // found by the yaml_scanner fuzz target (`transfers: [] ` at the end of a text)
+    for text in [
+        "h: []  \n",
+        "h: [] # c\n",
+        "h: [] ",
+        "h: []  # c",
+        "h: {}   ",
+        "a:\n  h: []  \n  i: {} # none\nb: 1\n",
+        "- a: []   \n  b: {}\n",
+    ] {
+        accepted(text);
+    }
 }
