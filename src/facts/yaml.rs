@@ -52,7 +52,7 @@ fn load_one(
     while let Some(event) = events.next_event() {
         let step = match event {
             Ok((event, span)) => loader.event(event, span.start),
-            Err(Stop::Scan(e)) => Err(Failure::Scan(e)),
+            Err(Stop::Scan(e)) => Err(Box::new(Failure::Scan(e))),
             Err(Stop::Unsupported) => {
                 drop(loader);
                 return load_one(Arc::clone(&name), Arc::clone(&text), opts, false);
@@ -285,7 +285,14 @@ impl<'a> Loader<'a> {
     }
 
     /// Handles one event; `Ok(false)` at the end of the stream.
-    fn event(&mut self, event: Event<'_>, mark: Marker) -> Result<bool, Failure> {
+    // the failure boxed: a result this small comes back in registers, and the parse loops
+    // read it after every event
+    fn event(&mut self, event: Event<'_>, mark: Marker) -> Result<bool, Box<Failure>> {
+        self.handle(event, mark).map_err(Box::new)
+    }
+
+    #[inline(always)]
+    fn handle(&mut self, event: Event<'_>, mark: Marker) -> Result<bool, Failure> {
         match event {
             Event::StreamEnd => return Ok(false),
             Event::StreamStart | Event::Nothing => {}

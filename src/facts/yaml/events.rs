@@ -33,6 +33,7 @@ impl<'a> Events<'a> {
     }
 
     /// The next event and its span; `None` after the stream's end.
+    #[inline]
     pub(in crate::facts::yaml) fn next_event(&mut self) -> Option<Result<(Event<'a>, Span), Stop>> {
         match self {
             Events::Fast(scanner) => Some(

@@ -81,12 +81,42 @@ struct Token {
     colon: Option<usize>,
 }
 
+/// An event waiting in the queue: saphyr's `Event` and `Span` together are large enough that
+/// each move in and out of the queue was a `memcpy` call (a few percent of a large parse),
+/// so the queue holds this and the event is made as it leaves.
+#[derive(Clone, Copy, Debug)]
+enum Queued {
+    StreamStart,
+    StreamEnd,
+    DocumentStart(bool),
+    DocumentEnd,
+    MappingStart,
+    MappingEnd,
+    SequenceStart,
+    SequenceEnd,
+    /// A scalar: bytes `from..to` of the text.
+    Scalar {
+        from: usize,
+        to: usize,
+        style: ScalarStyle,
+    },
+}
+
+impl Queued {
+    /// The null of a key or an entry without a value.
+    const EMPTY: Queued = Queued::Scalar {
+        from: 0,
+        to: 0,
+        style: ScalarStyle::Plain,
+    };
+}
+
 /// The event stream of a text, pulled one event at a time like saphyr's `Parser`.
 pub(in crate::facts::yaml) struct Scanner<'a> {
     text: &'a str,
     next_line: usize,
     line: usize,
-    queue: VecDeque<(Event<'a>, Span)>,
+    queue: VecDeque<(Queued, Marker, Marker)>,
     stack: Vec<Block>,
     pending: Option<Pending>,
     /// A document is open, and whether its root collection was opened.
@@ -112,12 +142,15 @@ impl<'a> Scanner<'a> {
     }
 
     /// The next event and its span, as saphyr's `Parser::next_event` would give it.
+    // inlined: most calls only take an event off the queue, and an event returned through
+    // memory was read back before the caller could go on
+    #[inline]
     pub(in crate::facts::yaml) fn next_event(
         &mut self,
     ) -> Option<Result<(Event<'a>, Span), Unsupported>> {
         loop {
-            if let Some(next) = self.queue.pop_front() {
-                return Some(Ok(next));
+            if let Some((queued, start, end)) = self.queue.pop_front() {
+                return Some(Ok((self.event(queued), Span::new(start, end))));
             }
             if self.done {
                 return None;
@@ -134,19 +167,34 @@ impl<'a> Scanner<'a> {
         self.text.as_bytes()
     }
 
-    fn push(&mut self, event: Event<'a>, start: Marker, end: Marker) {
-        self.queue.push_back((event, Span::new(start, end)));
+    fn push(&mut self, event: Queued, start: Marker, end: Marker) {
+        self.queue.push_back((event, start, end));
     }
 
-    fn push_at(&mut self, event: Event<'a>, at: Marker) {
+    fn push_at(&mut self, event: Queued, at: Marker) {
         self.push(event, at, at);
     }
 
     fn empty_scalar(&mut self, at: Marker) {
-        self.push_at(
-            Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None),
-            at,
-        );
+        self.push_at(Queued::EMPTY, at);
+    }
+
+    /// saphyr's event for a queued one, its scalar borrowed from the text.
+    fn event(&self, queued: Queued) -> Event<'a> {
+        match queued {
+            Queued::StreamStart => Event::StreamStart,
+            Queued::StreamEnd => Event::StreamEnd,
+            Queued::DocumentStart(explicit) => Event::DocumentStart(explicit),
+            Queued::DocumentEnd => Event::DocumentEnd,
+            Queued::MappingStart => Event::MappingStart(0, None),
+            Queued::MappingEnd => Event::MappingEnd,
+            Queued::SequenceStart => Event::SequenceStart(0, None),
+            Queued::SequenceEnd => Event::SequenceEnd,
+            Queued::Scalar { from, to, style } => {
+                let content = self.text.get(from..to).unwrap_or_default();
+                Event::Scalar(Cow::Borrowed(content), style, 0, None)
+            }
+        }
     }
 
     fn open(&mut self, block: Block, at: Marker) -> Result<(), Unsupported> {
@@ -154,8 +202,8 @@ impl<'a> Scanner<'a> {
             return Err(Unsupported);
         }
         let event = match block {
-            Block::Map(_) => Event::MappingStart(0, None),
-            Block::Seq { .. } => Event::SequenceStart(0, None),
+            Block::Map(_) => Queued::MappingStart,
+            Block::Seq { .. } => Queued::SequenceStart,
         };
         self.push_at(event, at);
         self.stack.push(block);
@@ -165,8 +213,8 @@ impl<'a> Scanner<'a> {
     fn close_top(&mut self, at: Marker) {
         if let Some(block) = self.stack.pop() {
             let event = match block {
-                Block::Map(_) => Event::MappingEnd,
-                Block::Seq { .. } => Event::SequenceEnd,
+                Block::Map(_) => Queued::MappingEnd,
+                Block::Seq { .. } => Queued::SequenceEnd,
             };
             self.push_at(event, at);
         }
@@ -177,7 +225,7 @@ impl<'a> Scanner<'a> {
         if !self.started {
             self.started = true;
             let origin = Marker::new(0, 1, 0);
-            self.push_at(Event::StreamStart, origin);
+            self.push_at(Queued::StreamStart, origin);
             return Ok(());
         }
         let bytes = self.bytes();
@@ -222,7 +270,7 @@ impl<'a> Scanner<'a> {
         if let Some(rooted) = self.document {
             self.end_document(rooted, end, Span::new(end, end));
         }
-        self.push_at(Event::StreamEnd, end);
+        self.push_at(Queued::StreamEnd, end);
         self.done = true;
     }
 
@@ -231,13 +279,12 @@ impl<'a> Scanner<'a> {
     fn end_document(&mut self, rooted: bool, at: Marker, span: Span) {
         self.settle_pending();
         if !rooted {
-            let null = Event::Scalar(Cow::Borrowed(""), ScalarStyle::Plain, 0, None);
-            self.push(null, span.start, span.end);
+            self.push(Queued::EMPTY, span.start, span.end);
         }
         while !self.stack.is_empty() {
             self.close_top(at);
         }
-        self.push(Event::DocumentEnd, span.start, span.end);
+        self.push(Queued::DocumentEnd, span.start, span.end);
         self.document = None;
     }
 
@@ -267,7 +314,7 @@ impl<'a> Scanner<'a> {
         let rooted = match self.document {
             Some(rooted) => rooted,
             None => {
-                self.push_at(Event::DocumentStart(false), here);
+                self.push_at(Queued::DocumentStart(false), here);
                 self.document = Some(false);
                 false
             }
@@ -354,7 +401,7 @@ impl<'a> Scanner<'a> {
         if let Some(rooted) = self.document {
             self.end_document(rooted, start, span);
         }
-        self.push(Event::DocumentStart(true), start, end);
+        self.push(Queued::DocumentStart(true), start, end);
         self.document = Some(false);
         Ok(())
     }
@@ -412,8 +459,8 @@ impl<'a> Scanner<'a> {
             return Ok(());
         }
         let empty = match slice(bytes, value, line.end) {
-            [b'[', b']', ..] => Some((Event::SequenceStart(0, None), Event::SequenceEnd)),
-            [b'{', b'}', ..] => Some((Event::MappingStart(0, None), Event::MappingEnd)),
+            [b'[', b']', ..] => Some((Queued::SequenceStart, Queued::SequenceEnd)),
+            [b'{', b'}', ..] => Some((Queued::MappingStart, Queued::MappingEnd)),
             _ => None,
         };
         if let Some((open, close)) = empty {
@@ -445,8 +492,11 @@ impl<'a> Scanner<'a> {
 
     fn scalar(&mut self, line: Line, start: usize, token: &Token) {
         let (from, to) = token.content;
-        let content = self.text.get(from..to).unwrap_or_default();
-        let event = Event::Scalar(Cow::Borrowed(content), token.style, 0, None);
+        let event = Queued::Scalar {
+            from,
+            to,
+            style: token.style,
+        };
         let (start, end) = (mark(line, start), mark(line, token.span_end));
         self.push(event, start, end);
     }
