@@ -108,19 +108,7 @@ fn errors_are_left_to_saphyr() {
 fn the_corpus_yaml_files_agree() {
     let root = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/corpus/real");
     let mut taken = 0;
-    let mut paths = Vec::new();
-    let mut dirs = vec![std::path::PathBuf::from(root)];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                paths.push(path);
-            }
-        }
-    }
-    paths.sort();
+    let paths = crate::facts::yaml::yaml_files_under(vec![std::path::PathBuf::from(root)]);
     assert!(paths.len() >= 5, "the corpus has its YAML files");
     for path in &paths {
         let Ok(text) = std::fs::read_to_string(path) else {

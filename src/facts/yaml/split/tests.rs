@@ -330,23 +330,11 @@ fn a_cut_skips_short_nested_sequences_and_ends_where_its_sequence_ends() {
 #[test]
 fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
     let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let mut files = Vec::new();
-    let mut dirs = vec![
+    let files = crate::facts::yaml::yaml_files_under(vec![
         root.join("tests"),
         root.join("examples"),
         root.join("policies"),
-    ];
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
+    ]);
     assert!(
         files.len() > 20,
         "the corpus was not found: {}",
@@ -428,6 +416,11 @@ fn stream(n: usize) -> String {
 /// The stream cut at the first document start from `from`.
 fn documents_at(text: &str, from: usize) -> Option<Loaded> {
     let start = documents::document_cut(text.as_bytes(), from).expect("a document start");
+    documents_cut_at(text, start)
+}
+
+/// The stream cut at byte `start`, a document's start or not.
+fn documents_cut_at(text: &str, start: usize) -> Option<Loaded> {
     documents::load_documents(
         &Arc::from("f.yaml"),
         &source(text),
@@ -462,13 +455,7 @@ fn a_stream_cut_between_documents_loads_as_one_parse() {
 fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_one_parse() {
     let at = |text: &str, cut: &str| -> Option<Loaded> {
         let start = text.find(cut).expect("the cut is in the text");
-        documents::load_documents(
-            &Arc::from("f.yaml"),
-            &source(text),
-            &opts(),
-            start,
-            fast(text),
-        )
+        documents_cut_at(text, start)
     };
     let quoted = format!("{}a: \"x\n--- y\"\n{}", stream(20), stream(20));
     assert!(at(&quoted, "--- y").is_none());
