@@ -23,25 +23,6 @@ mod split;
 
 use events::{Events, Stop};
 
-/// The `.yaml` and `.yml` files under `dirs`, sorted: the real-world corpus and the
-/// project's own files, which the scanner and split tests are run over.
-#[cfg(test)]
-fn yaml_files_under(mut dirs: Vec<std::path::PathBuf>) -> Vec<std::path::PathBuf> {
-    let mut files = Vec::new();
-    while let Some(dir) = dirs.pop() {
-        for entry in std::fs::read_dir(&dir).into_iter().flatten().flatten() {
-            let path = entry.path();
-            if path.is_dir() {
-                dirs.push(path);
-            } else if path.extension().is_some_and(|e| e == "yaml" || e == "yml") {
-                files.push(path);
-            }
-        }
-    }
-    files.sort();
-    files
-}
-
 const FORMAT: &str = "YAML";
 
 pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {

@@ -1,5 +1,5 @@
-//! A scanner for the block-style YAML most large fact files are written in, several times
-//! faster than `saphyr-parser`: one pass over each line, scalars borrowed from the text.
+//! A scanner for the block-style YAML most large fact files are written in, faster than
+//! `saphyr-parser`: one pass over each line, scalars borrowed from the text.
 //!
 //! It gives *saphyr's* events with *saphyr's* spans, or gives up: [`Unsupported`] at the first
 //! thing outside the subset it knows, and the caller parses the text again with saphyr, which
@@ -469,13 +469,7 @@ impl<'a> Scanner<'a> {
             }
             let at = |i| mark(line, value + i);
             self.push(open, at(0), at(1));
-            // as after a quoted value, saphyr ends the closing bracket's span at its line's
-            // end when spaces or a comment follow it
-            let close_end = if value + 2 < line.end {
-                mark(line, line.end)
-            } else {
-                at(2)
-            };
+            let close_end = mark(line, closed_span_end(value + 2, line.end));
             self.push(close, at(1), close_end);
             return Ok(());
         }
@@ -515,6 +509,13 @@ fn slice(bytes: &[u8], from: usize, to: usize) -> &[u8] {
 /// Where saphyr's marker of byte `at` of `line` is: a byte is a character in this subset.
 fn mark(line: Line, at: usize) -> Marker {
     Marker::new(at, line.number, at - line.start)
+}
+
+/// Where saphyr ends the span of a token that closes itself (a quoted value, the `]` or `}`
+/// of an empty collection) at `after`, on a line ending at `end` with nothing but spaces or
+/// a comment after it: at the line's end when anything follows.
+fn closed_span_end(after: usize, end: usize) -> usize {
+    if after < end { end } else { after }
 }
 
 /// Whether a block sequence entry (`-` then a space or the line's end) is at `at`.
@@ -581,10 +582,8 @@ fn token(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
             };
             Ok(Token {
                 content: (inner, close),
-                // saphyr ends a quoted value's span at its line's end when spaces or a
-                // comment follow it
-                span_end: if colon.is_none() && after < end {
-                    end
+                span_end: if colon.is_none() {
+                    closed_span_end(after, end)
                 } else {
                     after
                 },
