@@ -1,18 +1,19 @@
 //! A large YAML text parsed on two threads.
 //!
 //! A stream of many documents is cut between two of them (see [`documents`]). Otherwise:
-//! A large fact file is mostly one long block sequence (`datasets:`, `resources:`), one entry
-//! per line that starts with `- ` at the sequence's column. Before parsing, the text is cut:
-//! from an entry line halfway through to the end of its sequence (the first later line less
-//! indented, or as indented and not an entry; blank and comment lines say nothing). A helper
-//! parses that piece on its own (a block sequence at the same column, whose entries parse as
-//! they would in place: YAML's block structure depends on indentation only), while the main
-//! thread parses the rest of the text with the piece left out. When the main parse reaches
-//! the place where the piece was, it takes the helper's entries into the sequence (positions
-//! shifted, keys interned in the order they were met: the arena a single parse builds) and
-//! goes on.
+//! A large fact file is mostly long block sequences (`datasets:`, `resources:`), one entry
+//! per line that starts with `- ` at the sequence's column. Before parsing, the text is cut
+//! (see [`cuts`]): from an entry line halfway through to the end of its sequence (the first
+//! later line less indented, or as indented and not an entry; blank and comment lines say
+//! nothing), and when that piece has too few of the text's lines, a second piece before it,
+//! the end of an earlier sequence. A helper parses each piece on its own (a block sequence
+//! at the same column, whose entries parse as they would in place: YAML's block structure
+//! depends on indentation only), in order, while the main thread parses the rest of the text
+//! with the pieces left out. When the main parse reaches the place where a piece was, it
+//! takes the helper's entries into the sequence (positions shifted, keys interned in the
+//! order they were met: the arena a single parse builds) and goes on.
 //!
-//! The cut is a guess, and each half proves it. The main parse must reach the place with no
+//! A cut is a guess, and each half proves it. The main parse must reach each place with no
 //! token running across it and there close only block collections, down to a block sequence
 //! whose `-` is at the cut's column: then its state there is the state a single parse has at
 //! the cut's first entry. The helper must see one block sequence at that column and nothing
@@ -24,9 +25,10 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use saphyr_parser::{Event, Marker, ScalarStyle};
+use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 
 use super::events::Reader;
+use cuts::{Cut, directives_before, is_entry, may_have_anchors};
 
 use super::{Doc, Frame, Loader};
 use crate::facts::build::Builder;
@@ -36,18 +38,6 @@ use crate::facts::{LoadOptions, Loaded, NO_PARENT, NodeId};
 /// From this size on a YAML text is parsed on two threads: YAML parses much slower per
 /// byte than JSON, so a thread and a copy of half the text pay off much earlier.
 pub(super) const MIN_BYTES: usize = 1 << 20;
-
-/// The cuts tried before giving up (each after the end of the last short sequence).
-const MAX_GUESSES: usize = 64;
-
-/// A piece of the text: the lines `start..end` (bytes), entries of one block sequence whose
-/// `-` is at column `col`.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-struct Cut {
-    start: usize,
-    end: usize,
-    col: usize,
-}
 
 /// The helper's entries and their arena.
 struct Rest {
@@ -76,107 +66,95 @@ pub(super) fn load(
     {
         return documents::load_documents(name, text, opts, start, fast);
     }
-    let cut = find_cut(bytes, text.len() / 2, worth)?;
+    let cuts = cuts::plan(bytes, worth)?;
     // the helper refuses a piece with an anchor or an alias, after the main parse has done
-    // its half for nothing: a piece that looks like it has one is not cut
-    if may_have_anchors(bytes.get(cut.start..cut.end)?) {
+    // its part for nothing: a text whose piece looks like it has one is not cut
+    let last = cuts.last()?;
+    if may_have_anchors(bytes.get(last.start..last.end)?) {
         return None;
     }
-    load_cut(name, text, opts, cut, fast)
+    load_cut(name, text, opts, &cuts, fast)
 }
 
-/// Whether `piece` may hold an anchor (`&a`) or an alias (`*a`): a `&` or `*` after a space,
-/// a line break or a flow indicator and before a name. Errs towards yes (`"x &y"` in a
-/// string), never towards no: an anchor or alias always has that form.
-fn may_have_anchors(piece: &[u8]) -> bool {
-    memchr::memchr2_iter(b'&', b'*', piece).any(|at| {
-        let before = at.checked_sub(1).and_then(|i| piece.get(i));
-        let after = piece.get(at + 1);
-        matches!(
-            before,
-            None | Some(b' ' | b'\t' | b'\n' | b'\r' | b'[' | b'{' | b',')
-        ) && after.is_some_and(|b| {
-            !matches!(
-                b,
-                b' ' | b'\t' | b'\n' | b'\r' | b',' | b'[' | b']' | b'{' | b'}'
-            )
-        })
-    })
-}
-
-/// Whether a line before byte `at` is a directive (`%TAG`, `%YAML`): it names tag handles or
-/// a version that a parse starting past it would not know.
-fn directives_before(bytes: &[u8], at: usize) -> bool {
-    let before = bytes.get(..at).unwrap_or(bytes);
-    before.first() == Some(&b'%') || memchr::memmem::find(before, b"\n%").is_some()
-}
-
-/// The stream parsed as `cut`'s piece on a helper thread and the rest of the text on this
-/// one, or `None` when the cut did not hold.
+/// The stream parsed as the pieces of `cuts` (in the text's order, none overlapping) on a
+/// helper thread and the rest of the text on this one, or `None` when a cut did not hold.
 fn load_cut(
     name: &Arc<str>,
     text: &Arc<SourceText>,
     opts: &LoadOptions,
-    cut: Cut,
+    cuts: &[Cut],
     fast: bool,
 ) -> Option<Loaded> {
-    Reader::or_saphyr(fast, |reader| load_cut_with(name, text, opts, cut, reader))
+    Reader::or_saphyr(fast, |reader| load_cut_with(name, text, opts, cuts, reader))
 }
 
 fn load_cut_with(
     name: &Arc<str>,
     text: &Arc<SourceText>,
     opts: &LoadOptions,
-    cut: Cut,
+    cuts: &[Cut],
     reader: Reader<'_>,
 ) -> Option<Loaded> {
     let full = text.as_str();
-    let (head, piece, tail) = (
-        full.get(..cut.start)?,
-        full.get(cut.start..cut.end)?,
-        full.get(cut.end..)?,
-    );
-    // saphyr counts characters, and so do a YAML document's places
-    let head_chars = head.chars().count();
-    let piece_chars = piece.chars().count();
+    // saphyr counts characters, and so do a YAML document's places; a text the fast scanner
+    // reads is ASCII, where characters are bytes
+    let chars = |s: &str| {
+        if reader.fast {
+            s.len()
+        } else {
+            s.chars().count()
+        }
+    };
+    let (mut seams, mut pieces, mut kept) = (Vec::new(), Vec::new(), Vec::new());
+    // characters before the next piece, in the text and in the main parse's text
+    let (mut from, mut before, mut kept_before) = (0, 0, 0);
+    for cut in cuts {
+        let before_cut = full.get(from..cut.start)?;
+        let piece = full.get(cut.start..cut.end)?;
+        let kept_chars = chars(before_cut);
+        before += kept_chars;
+        kept_before += kept_chars;
+        let gap = chars(piece);
+        seams.push(Seam {
+            at: kept_before,
+            gap,
+            col: cut.col,
+        });
+        pieces.push((piece, before, cut.col));
+        kept.push(before_cut);
+        before += gap;
+        from = cut.end;
+    }
+    kept.push(full.get(from..)?);
     let stop = AtomicBool::new(false);
     let failed = AtomicBool::new(false);
+    let (send, receive) = std::sync::mpsc::channel();
     std::thread::scope(|scope| {
-        let helper = std::thread::Builder::new()
+        std::thread::Builder::new()
             .name("annexa-parse".into())
             .spawn_scoped(scope, || {
-                let rest = parse_rest(
-                    name,
-                    text,
-                    opts,
-                    piece,
-                    (head_chars, cut.col),
-                    reader,
-                    &stop,
-                );
-                failed.store(rest.is_none(), Ordering::Relaxed);
-                rest
+                for (piece, offset, col) in pieces {
+                    let rest = parse_rest(name, text, opts, piece, (offset, col), reader, &stop);
+                    let parsed = rest.is_some();
+                    failed.fetch_or(!parsed, Ordering::Relaxed);
+                    if send.send(rest).is_err() || !parsed {
+                        break;
+                    }
+                }
             })
             .ok()?;
-        let mut helper = Some(helper);
-        let mut first = String::with_capacity(head.len() + tail.len());
-        first.push_str(head);
-        first.push_str(tail);
-        let seam = Seam {
-            at: head_chars,
-            gap: piece_chars,
-            col: cut.col,
-        };
-        let loaded = parse_first(name, text, opts, (&first, reader), seam, &failed, || {
-            helper.take().and_then(|h| h.join().ok()).flatten()
+        // the text without the pieces, copied while the helper parses
+        let first = kept.concat();
+        let loaded = parse_first(name, text, opts, (&first, reader), &seams, &failed, || {
+            receive.recv().ok().flatten()
         });
-        // a helper whose piece is not wanted any more stops at its next event
+        // a helper whose pieces are not wanted any more stops at its next event
         stop.store(true, Ordering::Relaxed);
         loaded
     })
 }
 
-/// Where the piece was in the main parse's text.
+/// Where a piece was in the main parse's text.
 #[derive(Clone, Copy)]
 struct Seam {
     /// Characters before it.
@@ -192,77 +170,123 @@ fn shifted(mark: Marker, by: usize) -> Marker {
     Marker::new(mark.index().saturating_add(by), mark.line(), mark.col())
 }
 
-/// The main parse: the text without the piece, taking the piece's entries in at the seam.
+/// The main parse: the text without the pieces, taking each piece's entries in at its seam.
 fn parse_first(
     name: &Arc<str>,
     text: &Arc<SourceText>,
     opts: &LoadOptions,
     (first, reader): (&str, Reader<'_>),
-    seam: Seam,
+    seams: &[Seam],
     helper_failed: &AtomicBool,
-    mut rest: impl FnMut() -> Option<Rest>,
+    rest: impl FnMut() -> Option<Rest>,
 ) -> Option<Loaded> {
     let mut loader = Loader::new(name, text, opts);
     let mut parser = reader.events(first);
-    // the stack index of the sequence the piece belongs to, found at the seam
-    let mut target = None;
-    let mut spliced = false;
+    let mut seams = Seams {
+        next: seams.iter(),
+        seam: None,
+        taken: 0,
+        target: None,
+        rest,
+    };
+    seams.seam = seams.next.next();
+    // where the next seam is: the events before it are taken as they come
+    let mut next_at = seams.seam.map_or(usize::MAX, |seam| seam.at);
     while let Some(next) = parser.next_event() {
         // a piece the helper refused leaves the text to one parse: no need to finish this one
-        if !spliced && helper_failed.load(Ordering::Relaxed) {
+        if next_at != usize::MAX && helper_failed.load(Ordering::Relaxed) {
             return None;
         }
         let (event, span) = reader.settle(next)?;
-        let (start, end) = (span.start.index(), span.end.index());
-        // saphyr's indentation rules already reject the texts these two checks guard against
-        // (a string or a flow collection running over a less indented line); they keep a
-        // more lenient parser from ever splicing there
-        if !spliced && start < seam.at && end > seam.at {
-            // a token runs across the seam: the cut was inside it
-            return None;
-        }
-        if !spliced && start >= seam.at {
-            let doc = loader.doc.as_ref()?;
-            let at = match target {
-                Some(at) => at,
-                None => *target.insert(sequence_at_column(&doc.stack, seam.col, first)?),
-            };
-            let depth = doc.stack.len();
-            // the end of the target sequence itself, a block sequence (its start is a `-`):
-            // written at its key's column, it ends at the next key, whose span it takes
-            let target_end = depth == at + 1 && matches!(event, Event::SequenceEnd);
-            let block_end = target_end
-                || (matches!(event, Event::SequenceEnd | Event::MappingEnd) && start == end);
-            // a mapping's last key without a value: its null is placed at the key
-            let pending_null = matches!(
-                (&event, doc.stack.last()),
-                (Event::Scalar(v, ScalarStyle::Plain, 0, None), Some(Frame::Map { key: Some(_), .. }))
-                    if v.is_empty()
-            );
-            if depth <= at || !(block_end || pending_null) {
-                return None;
-            }
-            if depth == at + 1 && block_end {
-                let rest = rest()?;
-                if !target_end
-                    || rest.deepest.saturating_add(at) >= opts.max_depth
-                    || !loader.splice(rest)
-                {
-                    return None;
-                }
-                spliced = true;
-            }
-        }
-        let mark = if start < seam.at {
-            span.start
+        let shift = if span.end.index() >= next_at {
+            let shift = seams.at_seam(&mut loader, &event, span, (text, opts))?;
+            next_at = seams.seam.map_or(usize::MAX, |seam| seam.at);
+            shift
         } else {
-            shifted(span.start, seam.gap)
+            seams.taken
         };
-        if !loader.event(event, mark).ok()? {
+        if !loader.event(event, shifted(span.start, shift)).ok()? {
             break;
         }
     }
-    spliced.then(|| loader.finish())
+    seams.seam.is_none().then(|| loader.finish())
+}
+
+/// The main parse's way through its seams.
+struct Seams<'s, R> {
+    next: std::slice::Iter<'s, Seam>,
+    /// The seam the parse has not passed yet.
+    seam: Option<&'s Seam>,
+    /// The characters of the pieces already taken in.
+    taken: usize,
+    /// The stack index of the sequence the seam's piece belongs to, found at the seam.
+    target: Option<usize>,
+    /// The helper's next piece.
+    rest: R,
+}
+
+impl<R: FnMut() -> Option<Rest>> Seams<'_, R> {
+    /// How far the mark of `event` (which ends at or past the seam) moves on: `None` when the
+    /// cut does not hold there. At the seam's last close, the piece's entries are taken in.
+    #[inline(never)]
+    fn at_seam(
+        &mut self,
+        loader: &mut Loader<'_>,
+        event: &Event<'_>,
+        span: Span,
+        (text, opts): (&SourceText, &LoadOptions),
+    ) -> Option<usize> {
+        let (start, end) = (span.start.index(), span.end.index());
+        let Some(&Seam { at, gap, col }) = self.seam else {
+            return Some(self.taken);
+        };
+        // saphyr's indentation rules already reject the texts these two checks guard against
+        // (a string or a flow collection running over a less indented line); they keep a
+        // more lenient parser from ever splicing there
+        if start < at && end > at {
+            // a token runs across the seam: the cut was inside it
+            return None;
+        }
+        if start < at {
+            return Some(self.taken);
+        }
+        let doc = loader.doc.as_ref()?;
+        let target = match self.target {
+            Some(target) => target,
+            None => *self
+                .target
+                .insert(sequence_at_column(&doc.stack, col, text.as_str())?),
+        };
+        let depth = doc.stack.len();
+        // the end of the target sequence itself, a block sequence (its start is a `-`):
+        // written at its key's column, it ends at the next key, whose span it takes
+        let target_end = depth == target + 1 && matches!(event, Event::SequenceEnd);
+        let block_end =
+            target_end || (matches!(event, Event::SequenceEnd | Event::MappingEnd) && start == end);
+        // a mapping's last key without a value: its null is placed at the key
+        let pending_null = matches!(
+            (event, doc.stack.last()),
+            (Event::Scalar(v, ScalarStyle::Plain, 0, None), Some(Frame::Map { key: Some(_), .. }))
+                if v.is_empty()
+        );
+        if depth <= target || !(block_end || pending_null) {
+            return None;
+        }
+        let shift = self.taken + gap;
+        if depth == target + 1 && block_end {
+            let rest = (self.rest)()?;
+            if !target_end
+                || rest.deepest.saturating_add(target) >= opts.max_depth
+                || !loader.splice(rest)
+            {
+                return None;
+            }
+            self.taken = shift;
+            self.target = None;
+            self.seam = self.next.next();
+        }
+        Some(shift)
+    }
 }
 
 /// The stack index of the innermost sequence whose entries' `-` is at column `col`.
@@ -464,94 +488,7 @@ impl Loader<'_> {
     }
 }
 
-/// A cut at or after `from` whose piece is at least `worth` bytes long: a shorter one was a
-/// nested sequence (an entry's `access:` list), and the next guess comes after it.
-fn find_cut(bytes: &[u8], from: usize, worth: usize) -> Option<Cut> {
-    let mut search = from;
-    for _ in 0..MAX_GUESSES {
-        let (start, col) = entry_line(bytes, search)?;
-        let end = sequence_end(bytes, start, col);
-        if end - start >= worth {
-            return (!directives_before(bytes, start)).then_some(Cut { start, end, col });
-        }
-        // the newline before the line that ended the sequence: the next guess may be that line
-        search = end - 1;
-    }
-    None
-}
-
-/// The first line after the newline at or after `from` that starts with spaces and a block
-/// sequence entry (`- `): where the line starts, and the column of its `-`.
-fn entry_line(bytes: &[u8], from: usize) -> Option<(usize, usize)> {
-    let mut at = from;
-    loop {
-        let line = at + memchr::memchr(b'\n', bytes.get(at..)?)? + 1;
-        let col = indent(bytes, line, usize::MAX);
-        if is_entry(bytes, line + col) && follows_an_entry(bytes, line, col) {
-            return Some((line, col));
-        }
-        at = line;
-    }
-}
-
-/// Whether the line before the one at `line` (an entry at column `col`) is part of an
-/// earlier entry of the same sequence: deeper, or itself an entry at `col`. A first entry
-/// starts its sequence, which the main parse would then never see open at the seam.
-fn follows_an_entry(bytes: &[u8], line: usize, col: usize) -> bool {
-    let Some(before) = line.checked_sub(1).and_then(|end| bytes.get(..end)) else {
-        return false;
-    };
-    let previous = memchr::memrchr(b'\n', before).map_or(0, |nl| nl + 1);
-    let spaces = indent(bytes, previous, col + 1);
-    match bytes.get(previous + spaces) {
-        None | Some(b'\n' | b'\r' | b'#') => false,
-        Some(_) => spaces > col || (spaces == col && is_entry(bytes, previous + spaces)),
-    }
-}
-
-/// Where the block sequence at column `col` whose entry starts the line at `start` ends:
-/// the first later line less indented, or as indented and not an entry (blank and comment
-/// lines do not count), or the end of the text.
-fn sequence_end(bytes: &[u8], start: usize, col: usize) -> usize {
-    let mut line = start;
-    loop {
-        let Some(next) = bytes
-            .get(line..)
-            .and_then(|rest| memchr::memchr(b'\n', rest))
-        else {
-            return bytes.len();
-        };
-        line += next + 1;
-        // counting stops past `col`: a deeper line needs no more than that
-        let spaces = indent(bytes, line, col + 1);
-        if spaces > col {
-            continue;
-        }
-        match bytes.get(line + spaces) {
-            None => return bytes.len(),
-            Some(b'\n' | b'\r' | b'#') => continue,
-            Some(_) if spaces == col && is_entry(bytes, line + spaces) => continue,
-            Some(_) => return line,
-        }
-    }
-}
-
-/// The spaces at the start of the line at `line`, counted up to `most`.
-fn indent(bytes: &[u8], line: usize, most: usize) -> usize {
-    bytes
-        .get(line..)
-        .unwrap_or(&[])
-        .iter()
-        .take(most)
-        .take_while(|&&b| b == b' ')
-        .count()
-}
-
-/// Whether a block sequence entry (`-` then a space, a tab or the end of the line) is at `at`.
-fn is_entry(bytes: &[u8], at: usize) -> bool {
-    bytes.get(at) == Some(&b'-') && matches!(bytes.get(at + 1), Some(b' ' | b'\t' | b'\n' | b'\r'))
-}
-
+mod cuts;
 mod documents;
 
 #[cfg(test)]

@@ -1,3 +1,4 @@
+use super::cuts::*;
 use super::*;
 use crate::facts::assert_same_arena;
 
@@ -20,13 +21,13 @@ fn serial(text: &str) -> Result<Loaded, String> {
         .map_err(|e| format!("{e:?}"))
 }
 
-/// The split parse of `text` at `cut`, or `None` when the cut did not hold.
-fn split_with(text: &str, cut: Cut) -> Option<Loaded> {
+/// The split parse of `text` at `cuts`, or `None` when a cut did not hold.
+fn split_with(text: &str, cuts: &[Cut]) -> Option<Loaded> {
     load_cut(
         &Arc::from("f.yaml"),
         &source(text),
         &opts(),
-        cut,
+        cuts,
         fast(text),
     )
 }
@@ -70,16 +71,16 @@ fn datasets(n: usize, extra: impl Fn(usize) -> String) -> String {
 /// arena of one parse.
 fn holds(text: &str, from: usize, worth: usize) {
     let cut = find_cut(text.as_bytes(), from, worth).expect("no cut was found");
-    let split = split_with(text, cut).expect("the cut did not hold");
+    let split = split_with(text, &[cut]).expect("the cut did not hold");
     assert_same(&serial(text).expect("the text parses"), &split);
     // the fast scanner's halves, when it reads them, are saphyr's
-    if let Some(quick) = fast_split(text, cut) {
+    if let Some(quick) = fast_split(text, &[cut]) {
         assert_same(&split, &quick);
     }
 }
 
-/// The split parse of `text` at `cut` by the fast scanner alone: `None` when it bailed.
-fn fast_split(text: &str, cut: Cut) -> Option<Loaded> {
+/// The split parse of `text` at `cuts` by the fast scanner alone: `None` when it bailed.
+fn fast_split(text: &str, cuts: &[Cut]) -> Option<Loaded> {
     if !fast(text) {
         return None;
     }
@@ -88,7 +89,7 @@ fn fast_split(text: &str, cut: Cut) -> Option<Loaded> {
         fast: true,
         bailed: &bailed,
     };
-    let loaded = load_cut_with(&Arc::from("f.yaml"), &source(text), &opts(), cut, reader);
+    let loaded = load_cut_with(&Arc::from("f.yaml"), &source(text), &opts(), cuts, reader);
     // a cut that holds fails only where the scanner bails
     assert_eq!(
         loaded.is_none(),
@@ -101,7 +102,7 @@ fn fast_split(text: &str, cut: Cut) -> Option<Loaded> {
 /// The cut at `needle`'s line does not hold, and loading the text gives what one parse gives.
 fn gives_up(text: &str, needle: &str) {
     assert!(
-        split_with(text, cut_at(text, needle)).is_none(),
+        split_with(text, &[cut_at(text, needle)]).is_none(),
         "the cut held"
     );
     let loaded = super::super::load(Arc::from("f.yaml"), text.to_string(), &opts());
@@ -132,7 +133,7 @@ fn the_arena_of_a_split_parse_is_the_arena_of_one_parse() {
     }
     let cut = find_cut(plain.as_bytes(), plain.len() / 2, TOP).expect("a cut");
     assert!(
-        fast_split(&plain, cut).is_some(),
+        fast_split(&plain, &[cut]).is_some(),
         "the fast scanner reads block-style YAML"
     );
     // tags, quoted and block scalars, merge keys of inline mappings, comments, empty values
@@ -271,7 +272,7 @@ fn a_piece_deeper_than_the_limit_is_left_to_one_parse() {
     let cut = cut_at(&fits, "\"ds-0050\"");
     assert_same(
         &serial(&fits).expect("parses"),
-        &split_with(&fits, cut).expect("holds"),
+        &split_with(&fits, &[cut]).expect("holds"),
     );
     let over = datasets(100, |i| {
         if i == 80 {
@@ -329,19 +330,8 @@ fn a_cut_skips_short_nested_sequences_and_ends_where_its_sequence_ends() {
 /// examples, the packs' fixtures), cut at up to 40 of its entry lines: each cut either holds and gives the arena of one parse, or gives up.
 #[test]
 fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
-    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
-    let is_yaml = |p: &std::path::Path| p.extension().is_some_and(|e| e == "yaml" || e == "yml");
-    let files: Vec<_> = ["tests", "examples", "policies"]
-        .iter()
-        .flat_map(|dir| crate::walk::files_under(&root.join(dir), is_yaml).expect("readable"))
-        .collect();
-    assert!(
-        files.len() > 20,
-        "the corpus was not found: {}",
-        files.len()
-    );
     let (mut held, mut tried) = (0, 0);
-    for path in &files {
+    for path in &shipped_yaml_files() {
         let Ok(text) = std::fs::read_to_string(path) else {
             continue;
         };
@@ -349,16 +339,7 @@ fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
             continue;
         };
         let bytes = text.as_bytes();
-        let mut cuts = Vec::new();
-        let mut at = 0;
-        while let Some((start, col)) = entry_line(bytes, at) {
-            cuts.push(Cut {
-                start,
-                end: sequence_end(bytes, start, col),
-                col,
-            });
-            at = start;
-        }
+        let cuts = every_cut(bytes);
         let mut at = 0;
         while let Some(start) = documents::document_cut(bytes, at) {
             tried += 1;
@@ -378,7 +359,7 @@ fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
         let step = cuts.len().div_ceil(40).max(1);
         for cut in cuts.into_iter().step_by(step) {
             tried += 1;
-            match split_with(&text, cut) {
+            match split_with(&text, &[cut]) {
                 Some(split) => {
                     held += 1;
                     assert_same(&one, &split);
@@ -395,6 +376,37 @@ fn every_cut_of_the_shipped_yaml_files_holds_exactly_or_gives_up() {
         }
     }
     assert!(held * 2 > tried, "{held} of {tried} cuts held");
+}
+
+/// The YAML files under tests/, examples/ and policies/.
+fn shipped_yaml_files() -> Vec<std::path::PathBuf> {
+    let root = std::path::Path::new(env!("CARGO_MANIFEST_DIR"));
+    let is_yaml = |p: &std::path::Path| p.extension().is_some_and(|e| e == "yaml" || e == "yml");
+    let files: Vec<_> = ["tests", "examples", "policies"]
+        .iter()
+        .flat_map(|dir| crate::walk::files_under(&root.join(dir), is_yaml).expect("readable"))
+        .collect();
+    assert!(
+        files.len() > 20,
+        "the corpus was not found: {}",
+        files.len()
+    );
+    files
+}
+
+/// A cut at every entry line of `bytes`, to its sequence's end.
+fn every_cut(bytes: &[u8]) -> Vec<Cut> {
+    let mut cuts = Vec::new();
+    let mut at = 0;
+    while let Some((start, col)) = entry_line(bytes, at) {
+        cuts.push(Cut {
+            start,
+            end: sequence_end(bytes, start, col),
+            col,
+        });
+        at = start;
+    }
+    cuts
 }
 
 /// A stream of `n` small documents: Kubernetes objects with anchors, octal modes, an empty
@@ -528,3 +540,5 @@ fn a_piece_that_may_hold_an_anchor_or_an_alias_is_not_cut() {
     assert!(load(&Arc::from("f.yaml"), &source(&text), &opts(), fast(&text)).is_none());
     assert!(super::super::load(Arc::from("f.yaml"), text, &opts()).is_ok());
 }
+
+mod two_pieces;
