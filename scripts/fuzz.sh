@@ -16,7 +16,7 @@ seconds="${1:-60}"
 case "$seconds" in
   ''|*[!0-9]*) echo "usage: scripts/fuzz.sh SECONDS" >&2; exit 2 ;;
 esac
-targets="${TARGETS:-policy facts_json facts_yaml yaml_scanner evaluate}"
+targets="${TARGETS:-policy facts_json facts_yaml yaml_scanner yaml_split evaluate}"
 jobs="${JOBS:-1}"
 
 cd "$(dirname "$0")/../fuzz"

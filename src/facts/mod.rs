@@ -1016,6 +1016,20 @@ pub fn yaml_scanner_agrees(text: &str) -> Result<bool, String> {
     yaml::scanner_agrees_with_saphyr(text)
 }
 
+/// How many cuts of a YAML text held when its pieces were parsed on a helper thread (each
+/// entry line as one piece, and pairs of them as two), or how a split parse differed from one
+/// parse of the text: the `yaml_split` fuzz target's check. A cut may refuse; one that holds
+/// must give the documents one parse gives, and a text one parse refuses never splits.
+///
+/// ```
+/// use annexa::unstable::facts::yaml_split_agrees;
+/// let text = "items:\n  - a: 1\n  - a: 2\n  - a: 3\nother:\n  - b\n  - c\nlast: 1\n";
+/// assert!(yaml_split_agrees(text).is_ok_and(|held| held > 0));
+/// ```
+pub fn yaml_split_agrees(text: &str) -> Result<usize, String> {
+    yaml::split_agrees_with_one_parse(text)
+}
+
 /// Loads fact documents from bytes.
 pub fn load_bytes(
     name: &str,
@@ -1048,16 +1062,30 @@ fn parse(
 /// split between threads against one parse of the same text.
 #[cfg(test)]
 pub(crate) fn assert_same_arena(a: &Document, b: &Document) {
-    assert!(a.nodes == b.nodes, "nodes differ");
-    assert_eq!((a.index, a.root), (b.index, b.root));
-    assert_eq!(a.items, b.items);
-    assert_eq!(a.members, b.members);
-    assert_eq!(a.keys, b.keys);
-    assert_eq!(a.decoded, b.decoded);
-    assert_eq!(a.large, b.large);
-    assert_eq!(a.key_ids, b.key_ids);
-    assert_eq!(a.tags, b.tags);
-    assert_eq!(a.place, b.place);
+    if let Some(vector) = arena_difference(a, b) {
+        panic!("the arenas' {vector} differ");
+    }
+}
+
+/// The first vector in which two documents' arenas differ, or `None` when they are the same:
+/// a split parse held to one parse of the same text (tests, the `yaml_split` fuzz target).
+pub(crate) fn arena_difference(a: &Document, b: &Document) -> Option<&'static str> {
+    let checks = [
+        ("nodes", a.nodes == b.nodes),
+        ("root", (a.index, a.root) == (b.index, b.root)),
+        ("items", a.items == b.items),
+        ("members", a.members == b.members),
+        ("keys", a.keys == b.keys),
+        ("decoded strings", a.decoded == b.decoded),
+        ("large objects", a.large == b.large),
+        ("key ids", a.key_ids == b.key_ids),
+        ("tags", a.tags == b.tags),
+        ("places", a.place == b.place),
+    ];
+    checks
+        .into_iter()
+        .find(|(_, same)| !same)
+        .map(|(vector, _)| vector)
 }
 
 /// The first document of a YAML text, or an empty object when it holds none or does not

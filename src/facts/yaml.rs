@@ -18,6 +18,7 @@ mod events;
 pub(crate) mod fast;
 
 pub(crate) use fast::check::agrees_with_saphyr as scanner_agrees_with_saphyr;
+pub(crate) use split::check::agrees_with_one_parse as split_agrees_with_one_parse;
 mod forms;
 mod split;
 

@@ -153,7 +153,7 @@ pub(super) fn sequence_end(bytes: &[u8], start: usize, col: usize) -> usize {
 }
 
 /// [`sequence_end`], and the line feeds before it.
-fn sequence_lines(bytes: &[u8], start: usize, col: usize) -> (usize, usize) {
+pub(super) fn sequence_lines(bytes: &[u8], start: usize, col: usize) -> (usize, usize) {
     let rest = bytes.get(start..).unwrap_or(&[]);
     for (n, nl) in memchr::memchr_iter(b'\n', rest).enumerate() {
         let line = start + nl + 1;

@@ -1,3 +1,4 @@
+use super::check::every_cut;
 use super::cuts::*;
 use super::*;
 use crate::facts::assert_same_arena;
@@ -392,21 +393,6 @@ fn shipped_yaml_files() -> Vec<std::path::PathBuf> {
         files.len()
     );
     files
-}
-
-/// A cut at every entry line of `bytes`, to its sequence's end.
-fn every_cut(bytes: &[u8]) -> Vec<Cut> {
-    let mut cuts = Vec::new();
-    let mut at = 0;
-    while let Some((start, col)) = entry_line(bytes, at) {
-        cuts.push(Cut {
-            start,
-            end: sequence_end(bytes, start, col),
-            col,
-        });
-        at = start;
-    }
-    cuts
 }
 
 /// A stream of `n` small documents: Kubernetes objects with anchors, octal modes, an empty
