@@ -52,7 +52,7 @@ fn load_one(
     let mut events = Events::new(&text, fast);
     while let Some(event) = events.next_event() {
         let step = match event {
-            Ok((event, span)) => loader.event(event, span.start),
+            Ok((event, span)) => loader.event(&event, span.start),
             Err(Stop::Scan(e)) => Err(Box::new(Failure::Scan(e))),
             Err(Stop::Unsupported) => {
                 drop(loader);
@@ -288,13 +288,13 @@ impl<'a> Loader<'a> {
     /// Handles one event; `Ok(false)` at the end of the stream.
     // the failure boxed: a result this small comes back in registers, and the parse loops
     // read it after every event
-    fn event(&mut self, event: Event<'_>, mark: Marker) -> Result<bool, Box<Failure>> {
+    fn event(&mut self, event: &Event<'_>, mark: Marker) -> Result<bool, Box<Failure>> {
         self.handle(event, mark).map_err(Box::new)
     }
 
     #[inline(always)]
-    fn handle(&mut self, event: Event<'_>, mark: Marker) -> Result<bool, Failure> {
-        match event {
+    fn handle(&mut self, event: &Event<'_>, mark: Marker) -> Result<bool, Failure> {
+        match *event {
             Event::StreamEnd => return Ok(false),
             Event::StreamStart | Event::Nothing => {}
             Event::DocumentStart(_) => {
@@ -318,10 +318,10 @@ impl<'a> Loader<'a> {
                 self.end_document();
             }
             Event::SequenceEnd | Event::MappingEnd => self.end_collection(mark)?,
-            Event::Scalar(value, style, anchor, tag) => {
+            Event::Scalar(ref value, style, anchor, ref tag) => {
                 if self.is_key_position() {
                     if let Some(doc) = self.doc.as_mut() {
-                        if is_merge_key(&value, style, tag.as_deref())
+                        if is_merge_key(value, style, tag.as_deref())
                             && let Some(Frame::Map { merge_pending, .. }) = doc.stack.last_mut()
                         {
                             *merge_pending = true;
@@ -329,11 +329,11 @@ impl<'a> Loader<'a> {
                         }
                         if anchor != 0 {
                             doc.anchors.remove(&anchor);
-                            let value = resolve(&mut doc.builder, &value, style, tag.as_deref());
+                            let value = resolve(&mut doc.builder, value, style, tag.as_deref());
                             doc.key_anchors.insert(anchor, value);
                         }
                     }
-                    self.set_key(&value, mark);
+                    self.set_key(value, mark);
                     return Ok(true);
                 }
                 if self.merge_target() {
@@ -353,11 +353,11 @@ impl<'a> Loader<'a> {
                 }
                 if let Some(function) = tag.as_deref().and_then(cfn_function) {
                     let written = tag.as_deref().map(tag_text).unwrap_or_default();
-                    return self.cfn_scalar(function, &value, &written, anchor, mark);
+                    return self.cfn_scalar(function, value, &written, anchor, mark);
                 }
-                let resolved = resolve(&mut doc.builder, &value, style, tag.as_deref());
+                let resolved = resolve(&mut doc.builder, value, style, tag.as_deref());
                 let octal = (style == ScalarStyle::Plain && tag.is_none())
-                    .then(|| yaml11_octal(&value))
+                    .then(|| yaml11_octal(value))
                     .flatten();
                 let place = self.place(mark);
                 let id = self.attach(resolved, place)?;

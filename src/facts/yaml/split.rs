@@ -208,7 +208,7 @@ fn parse_first(
         } else {
             seams.taken
         };
-        if !loader.event(event, shifted(span.start, shift)).ok()? {
+        if !loader.event(&event, shifted(span.start, shift)).ok()? {
             break;
         }
     }
@@ -424,7 +424,7 @@ fn parse_rest(
                 }
             }
         }
-        if !loader.event(event, mark).ok()? {
+        if !loader.event(&event, mark).ok()? {
             return None;
         }
     }

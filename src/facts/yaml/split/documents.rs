@@ -115,7 +115,7 @@ fn load_piece<'a>(
             }
             opening = false;
         }
-        match loader.event(event, shifted(span.start, offset)) {
+        match loader.event(&event, shifted(span.start, offset)) {
             Ok(true) => {}
             Ok(false) => break,
             Err(_) => {
