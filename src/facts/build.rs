@@ -188,6 +188,21 @@ impl Builder {
         self.string_slot(handle)
     }
 
+    /// A string value: a run of `text` (the source text the document will keep) when `s` is
+    /// one, borrowed from it, else copied. A YAML scalar without escapes or folding is a run
+    /// of the text; copying each into the decoded buffer wrote (and faulted in) a third of a
+    /// large file's bytes again.
+    pub(crate) fn string_of(&mut self, text: &str, s: &str) -> Slot {
+        // a pointer compared as an address, never read through: the bytes are `text`'s when
+        // the address range of `s` is inside it
+        let start = (s.as_ptr() as usize).wrapping_sub(text.as_ptr() as usize);
+        if start <= text.len() && s.len() <= text.len() - start {
+            self.text_string(start, s.len())
+        } else {
+            self.string(s)
+        }
+    }
+
     /// A string value that is the run `start..start + len` of the source text, which the
     /// document will keep ([`Builder::finish_with_text`]): nothing is copied.
     pub(crate) fn text_string(&mut self, start: usize, len: usize) -> Slot {
@@ -205,11 +220,10 @@ impl Builder {
         }
     }
 
-    /// The text of a decoded string value stored here (empty for a run of the source text,
-    /// which the builder does not hold: only the YAML loader asks, and it decodes every
-    /// string).
-    pub(crate) fn str(&self, s: StrRef) -> &str {
-        str_in("", &self.decoded, s)
+    /// The text of a string value stored here, `text` being the source text that runs of it
+    /// are in.
+    pub(crate) fn str<'s>(&'s self, text: &'s str, s: StrRef) -> &'s str {
+        str_in(text, &self.decoded, s)
     }
 
     /// Adds a node at `at` (see [`Place`]) and returns its id.

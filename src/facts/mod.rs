@@ -1069,14 +1069,26 @@ pub(crate) fn assert_same_arena(a: &Document, b: &Document) {
 
 /// The first vector in which two documents' arenas differ, or `None` when they are the same:
 /// a split parse held to one parse of the same text (tests, the `yaml_split` fuzz target).
+/// A string may be a run of the source text in one and decoded in the other (a piece that
+/// saphyr read and the fast scanner did not): nodes are the same when they are equal or are
+/// strings of the same text with the same parent.
 pub(crate) fn arena_difference(a: &Document, b: &Document) -> Option<&'static str> {
+    let same_node = |(x, y): (&Node, &Node)| {
+        x == y
+            || match (x.slot(), y.slot()) {
+                (Slot::Str(sx), Slot::Str(sy)) => {
+                    x.parent_id() == y.parent_id() && a.str(sx) == b.str(sy)
+                }
+                _ => false,
+            }
+    };
+    let nodes = a.nodes.len() == b.nodes.len() && a.nodes.iter().zip(&b.nodes).all(same_node);
     let checks = [
-        ("nodes", a.nodes == b.nodes),
+        ("nodes", nodes),
         ("root", (a.index, a.root) == (b.index, b.root)),
         ("items", a.items == b.items),
         ("members", a.members == b.members),
         ("keys", a.keys == b.keys),
-        ("decoded strings", a.decoded == b.decoded),
         ("large objects", a.large == b.large),
         ("key ids", a.key_ids == b.key_ids),
         ("tags", a.tags == b.tags),

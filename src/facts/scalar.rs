@@ -71,23 +71,25 @@ pub(crate) fn yaml11_octal(s: &str) -> Option<i64> {
     i64::from_str_radix(digits, 8).ok()
 }
 
-/// Resolves a scalar with the YAML 1.2 core schema.
+/// Resolves a scalar with the YAML 1.2 core schema; a string that is a run of `text` (the
+/// source text) is kept as that run.
 pub(crate) fn resolve(
     builder: &mut Builder,
+    text: &str,
     value: &str,
     style: ScalarStyle,
     tag: Option<&Tag>,
 ) -> Slot {
     if style != ScalarStyle::Plain {
-        return builder.string(value);
+        return builder.string_of(text, value);
     }
     if let Some(tag) = tag {
         let core = tag.is_yaml_core_schema() || tag.handle == "!!";
         if !core || tag.suffix == "str" {
-            return builder.string(value);
+            return builder.string_of(text, value);
         }
     }
-    resolve_plain(value).unwrap_or_else(|| builder.string(value))
+    resolve_plain(value).unwrap_or_else(|| builder.string_of(text, value))
 }
 
 /// The core schema's resolution of a plain scalar (`None`: it is a string).

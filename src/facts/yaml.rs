@@ -329,7 +329,8 @@ impl<'a> Loader<'a> {
                         }
                         if anchor != 0 {
                             doc.anchors.remove(&anchor);
-                            let value = resolve(&mut doc.builder, value, style, tag.as_deref());
+                            let value =
+                                resolve(&mut doc.builder, &self.text, value, style, tag.as_deref());
                             doc.key_anchors.insert(anchor, value);
                         }
                     }
@@ -355,7 +356,13 @@ impl<'a> Loader<'a> {
                     let written = tag.as_deref().map(tag_text).unwrap_or_default();
                     return self.cfn_scalar(function, value, &written, anchor, mark);
                 }
-                let resolved = resolve(&mut doc.builder, value, style, tag.as_deref());
+                let resolved = resolve(
+                    &mut doc.builder,
+                    self.text.as_str(),
+                    value,
+                    style,
+                    tag.as_deref(),
+                );
                 let octal = (style == ScalarStyle::Plain && tag.is_none())
                     .then(|| yaml11_octal(value))
                     .flatten();
@@ -500,7 +507,7 @@ impl<'a> Loader<'a> {
             Slot::Bool(b) => b.to_string().into(),
             Slot::Int(i) => i.int().to_string().into(),
             Slot::Float(f) => f.float().to_string().into(),
-            Slot::Str(s) => self.doc.as_ref()?.builder.str(*s).into(),
+            Slot::Str(s) => self.doc.as_ref()?.builder.str(&self.text, *s).into(),
             Slot::Array(_) | Slot::Object(_) => return None,
         })
     }

@@ -23,6 +23,9 @@ use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 /// Deeper than this the text is left to saphyr, whose own limits then apply.
 const MAX_NESTING: usize = 128;
 
+/// The gap after the last one: never reached.
+const NO_GAP: (usize, usize) = (usize::MAX, usize::MAX);
+
 /// Longer keys are left to saphyr (YAML caps an implicit key at 1024 characters).
 const MAX_KEY: usize = 512;
 
@@ -65,12 +68,14 @@ enum Pending {
     Entry { end: Marker, dash: usize },
 }
 
-/// One line of the text: where it starts and ends (before its line feed) and its number.
+/// One line of the text: where it starts and ends (before its line feed), its number, and
+/// how many bytes of gaps before it the scanner left out (see [`Scanner::with_gaps`]).
 #[derive(Clone, Copy)]
 struct Line {
     start: usize,
     end: usize,
     number: usize,
+    shift: usize,
 }
 
 /// A scalar token: its content, the end of its span and the `:` after it, if it is a key.
@@ -118,6 +123,11 @@ pub(in crate::facts::yaml) struct Scanner<'a> {
     line: usize,
     queue: VecDeque<(Queued, Marker, Marker)>,
     stack: Vec<Block>,
+    /// Runs of whole lines left out, in the text's order (see [`Scanner::with_gaps`]).
+    gaps: std::vec::IntoIter<(usize, usize)>,
+    next_gap: (usize, usize),
+    /// The bytes of the gaps passed so far.
+    skipped: usize,
     pending: Option<Pending>,
     /// A document is open, and whether its root collection was opened.
     document: Option<bool>,
@@ -128,12 +138,26 @@ pub(in crate::facts::yaml) struct Scanner<'a> {
 impl<'a> Scanner<'a> {
     /// A scanner of `text`, which [`eligible`] must have accepted.
     pub(in crate::facts::yaml) fn new(text: &'a str) -> Self {
+        Scanner::with_gaps(text, Vec::new())
+    }
+
+    /// A scanner of `text` without the byte ranges `gaps` (each from a line's start to a
+    /// later line's start or the text's end, in order, none overlapping): its events are those
+    /// of the text with the gaps cut out, their marks counted in that shorter text, while
+    /// scalars stay borrowed from `text` itself. The two-thread parse reads the text around
+    /// the pieces a helper parses this way instead of copying it.
+    pub(in crate::facts::yaml) fn with_gaps(text: &'a str, gaps: Vec<(usize, usize)>) -> Self {
+        let mut gaps = gaps.into_iter();
+        let next_gap = gaps.next().unwrap_or(NO_GAP);
         Scanner {
             text,
             next_line: 0,
             line: 1,
             queue: VecDeque::with_capacity(8),
             stack: Vec::new(),
+            gaps,
+            next_gap,
+            skipped: 0,
             pending: None,
             document: None,
             started: false,
@@ -230,6 +254,16 @@ impl<'a> Scanner<'a> {
         }
         let bytes = self.bytes();
         loop {
+            while self.next_line >= self.next_gap.0 {
+                let (from, to) = self.next_gap;
+                // a gap that does not start where a line does would cut a line apart
+                if self.next_line != from || to < from || to > bytes.len() {
+                    return Err(Unsupported);
+                }
+                self.skipped += to - from;
+                self.next_line = to;
+                self.next_gap = self.gaps.next().unwrap_or(NO_GAP);
+            }
             let start = self.next_line;
             if start >= bytes.len() {
                 self.finish();
@@ -241,6 +275,7 @@ impl<'a> Scanner<'a> {
                 start,
                 end,
                 number: self.line,
+                shift: self.skipped,
             };
             self.next_line = end + 1;
             self.line += 1;
@@ -266,7 +301,11 @@ impl<'a> Scanner<'a> {
 
     /// The end of the text: every open value, collection and document closed.
     fn finish(&mut self) {
-        let end = Marker::new(self.bytes().len(), self.line, 0);
+        let end = Marker::new(
+            self.bytes().len().saturating_sub(self.skipped),
+            self.line,
+            0,
+        );
         if let Some(rooted) = self.document {
             self.end_document(rooted, end, Span::new(end, end));
         }
@@ -508,7 +547,7 @@ fn slice(bytes: &[u8], from: usize, to: usize) -> &[u8] {
 
 /// Where saphyr's marker of byte `at` of `line` is: a byte is a character in this subset.
 fn mark(line: Line, at: usize) -> Marker {
-    Marker::new(at, line.number, at - line.start)
+    Marker::new(at - line.shift, line.number, at - line.start)
 }
 
 /// Where saphyr ends the span of a token that closes itself (a quoted value, the `]` or `}`

@@ -27,7 +27,8 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use saphyr_parser::{Event, Marker, ScalarStyle, Span};
 
-use super::events::Reader;
+use super::events::{Events, Reader};
+use super::fast::Scanner;
 use cuts::{Cut, directives_before, is_entry, may_have_anchors};
 
 use super::{Doc, Frame, Loader};
@@ -143,9 +144,17 @@ fn load_cut_with(
                 }
             })
             .ok()?;
-        // the text without the pieces, copied while the helper parses
-        let first = kept.concat();
-        let loaded = parse_first(name, text, opts, (&first, reader), &seams, &failed, || {
+        // the text without the pieces: the fast scanner reads around them, saphyr a copy
+        // made while the helper parses
+        let copy;
+        let events = if reader.fast {
+            let gaps = cuts.iter().map(|cut| (cut.start, cut.end)).collect();
+            Events::Fast(Scanner::with_gaps(full, gaps))
+        } else {
+            copy = kept.concat();
+            reader.events(&copy)
+        };
+        let loaded = parse_first(name, text, opts, (events, reader), &seams, &failed, || {
             receive.recv().ok().flatten()
         });
         // a helper whose pieces are not wanted any more stops at its next event
@@ -178,13 +187,12 @@ fn parse_first(
     name: &Arc<str>,
     text: &Arc<SourceText>,
     opts: &LoadOptions,
-    (first, reader): (&str, Reader<'_>),
+    (mut parser, reader): (Events<'_>, Reader<'_>),
     seams: &[Seam],
     helper_failed: &AtomicBool,
     rest: impl FnMut() -> Option<Rest>,
 ) -> Option<Loaded> {
     let mut loader = Loader::new(name, text, opts);
-    let mut parser = reader.events(first);
     let mut seams = Seams {
         next: seams.iter(),
         seam: None,

@@ -59,6 +59,21 @@ pub(in crate::facts::yaml) fn fast(text: &str) -> Result<Stream, Unsupported> {
     Ok(events)
 }
 
+/// The scanner's events of `text` without `gaps` (see [`Scanner::with_gaps`]).
+#[cfg(test)]
+pub(in crate::facts::yaml) fn fast_with_gaps(
+    text: &str,
+    gaps: &[(usize, usize)],
+) -> Result<Stream, Unsupported> {
+    let mut scanner = Scanner::with_gaps(text, gaps.to_vec());
+    let mut events = Vec::new();
+    while let Some(next) = scanner.next_event() {
+        let (event, span) = next?;
+        events.push((owned(event), span));
+    }
+    Ok(events)
+}
+
 /// Whether the scanner takes `text` (`Ok(false)`: it leaves it to saphyr), or how its events
 /// differ from saphyr's on a text it takes.
 pub(crate) fn agrees_with_saphyr(text: &str) -> Result<bool, String> {

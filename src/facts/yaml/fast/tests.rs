@@ -4,7 +4,7 @@ use proptest::prelude::*;
 use proptest::strategy::ValueTree;
 
 use super::Unsupported;
-use super::check::{fast, saphyr};
+use super::check::{fast, fast_with_gaps, saphyr};
 
 /// Whether the scanner takes `text`; when it does, its events must be saphyr's.
 fn agrees(text: &str) -> bool {
@@ -246,4 +246,56 @@ fn an_empty_collection_followed_by_spaces_or_a_comment_spans_to_the_line_end() {
     ] {
         accepted(text);
     }
+}
+
+/// The text without the byte ranges `gaps`.
+fn without(text: &str, gaps: &[(usize, usize)]) -> String {
+    let mut kept = String::new();
+    let mut from = 0;
+    for &(start, end) in gaps {
+        kept.push_str(&text[from..start]);
+        from = end;
+    }
+    kept.push_str(&text[from..]);
+    kept
+}
+
+#[test]
+fn a_text_read_around_its_gaps_gives_the_events_of_the_text_without_them() {
+    let text = "a:\n  - x: 1\n    y: \"q\"\n  - x: 2\n  - x: 3\nb:\n- m\n- n\nc: 1\n";
+    let entry = |n: usize| {
+        text.match_indices("  - x")
+            .nth(n)
+            .map(|(at, _)| at)
+            .unwrap()
+    };
+    let cases = [
+        vec![(entry(1), text.find("b:").unwrap())],
+        vec![
+            (entry(1), entry(2)),
+            (text.find("- n").unwrap(), text.find("c:").unwrap()),
+        ],
+        vec![(text.find("- n").unwrap(), text.len())],
+        vec![(0, text.find("b:").unwrap())],
+    ];
+    for gaps in cases {
+        let kept = without(text, &gaps);
+        let read_around = fast_with_gaps(text, &gaps);
+        assert_eq!(read_around, fast(&kept), "gaps {gaps:?}");
+        assert!(read_around.is_ok(), "gaps {gaps:?}");
+    }
+}
+
+#[test]
+fn a_gap_that_does_not_start_a_line_is_refused() {
+    let text = "a:\n  - x\n  - y\nb: 1\n";
+    let inside = text.find("x").unwrap();
+    assert_eq!(
+        fast_with_gaps(text, &[(inside, text.find("b:").unwrap())]),
+        Err(Unsupported)
+    );
+    assert_eq!(
+        fast_with_gaps(text, &[(0, text.len() + 1)]),
+        Err(Unsupported)
+    );
 }
