@@ -6,7 +6,7 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
-use saphyr_parser::{Event, Marker, ScalarStyle, ScanError};
+use saphyr_parser::{Marker, ScalarStyle, ScanError};
 
 use super::build::{Builder, OpenObject};
 use super::error::{ErrCtx, FactsError};
@@ -22,7 +22,7 @@ pub(crate) use split::check::agrees_with_one_parse as split_agrees_with_one_pars
 mod forms;
 mod split;
 
-use events::{Events, Stop};
+use events::{Events, LoadEvent, Stop};
 
 const FORMAT: &str = "YAML";
 
@@ -52,7 +52,7 @@ fn load_one(
     let mut events = Events::new(&text, fast);
     while let Some(event) = events.next_event() {
         let step = match event {
-            Ok((event, span)) => loader.event(&event, span.start),
+            Ok((event, span)) => loader.event(event, span.start),
             Err(Stop::Scan(e)) => Err(Box::new(Failure::Scan(e))),
             Err(Stop::Unsupported) => {
                 drop(loader);
@@ -288,16 +288,16 @@ impl<'a> Loader<'a> {
     /// Handles one event; `Ok(false)` at the end of the stream.
     // the failure boxed: a result this small comes back in registers, and the parse loops
     // read it after every event
-    fn event(&mut self, event: &Event<'_>, mark: Marker) -> Result<bool, Box<Failure>> {
+    fn event(&mut self, event: LoadEvent<'_>, mark: Marker) -> Result<bool, Box<Failure>> {
         self.handle(event, mark).map_err(Box::new)
     }
 
     #[inline(always)]
-    fn handle(&mut self, event: &Event<'_>, mark: Marker) -> Result<bool, Failure> {
-        match *event {
-            Event::StreamEnd => return Ok(false),
-            Event::StreamStart | Event::Nothing => {}
-            Event::DocumentStart(_) => {
+    fn handle(&mut self, event: LoadEvent<'_>, mark: Marker) -> Result<bool, Failure> {
+        match event {
+            LoadEvent::StreamEnd => return Ok(false),
+            LoadEvent::StreamStart | LoadEvent::Nothing => {}
+            LoadEvent::DocumentStart(_) => {
                 // The arena is sized in advance, as the JSON loader's is: growing by doubling
                 // copied a large document's arena several times. The first document is sized
                 // for the rest of the stream (what is reserved and never written costs no
@@ -311,17 +311,17 @@ impl<'a> Loader<'a> {
                 };
                 self.doc = Some(Doc::new(start, expected));
             }
-            Event::DocumentEnd => {
+            LoadEvent::DocumentEnd => {
                 if let Some(doc) = &self.doc {
                     self.last_document_chars = Some(pos(mark).saturating_sub(doc.start));
                 }
                 self.end_document();
             }
-            Event::SequenceEnd | Event::MappingEnd => self.end_collection(mark)?,
-            Event::Scalar(ref value, style, anchor, ref tag) => {
+            LoadEvent::SequenceEnd | LoadEvent::MappingEnd => self.end_collection(mark)?,
+            LoadEvent::Scalar(value, style, anchor, tag) => {
                 if self.is_key_position() {
                     if let Some(doc) = self.doc.as_mut() {
-                        if is_merge_key(value, style, tag.as_deref())
+                        if is_merge_key(value, style, tag)
                             && let Some(Frame::Map { merge_pending, .. }) = doc.stack.last_mut()
                         {
                             *merge_pending = true;
@@ -329,8 +329,7 @@ impl<'a> Loader<'a> {
                         }
                         if anchor != 0 {
                             doc.anchors.remove(&anchor);
-                            let value =
-                                resolve(&mut doc.builder, &self.text, value, style, tag.as_deref());
+                            let value = resolve(&mut doc.builder, &self.text, value, style, tag);
                             doc.key_anchors.insert(anchor, value);
                         }
                     }
@@ -352,24 +351,18 @@ impl<'a> Loader<'a> {
                     doc.empty = true;
                     return Ok(true);
                 }
-                if let Some(function) = tag.as_deref().and_then(cfn_function) {
-                    let written = tag.as_deref().map(tag_text).unwrap_or_default();
+                if let Some(function) = tag.and_then(cfn_function) {
+                    let written = tag.map(tag_text).unwrap_or_default();
                     return self.cfn_scalar(function, value, &written, anchor, mark);
                 }
-                let resolved = resolve(
-                    &mut doc.builder,
-                    self.text.as_str(),
-                    value,
-                    style,
-                    tag.as_deref(),
-                );
+                let resolved = resolve(&mut doc.builder, self.text.as_str(), value, style, tag);
                 let octal = (style == ScalarStyle::Plain && tag.is_none())
                     .then(|| yaml11_octal(value))
                     .flatten();
                 let place = self.place(mark);
                 let id = self.attach(resolved, place)?;
                 if let Some(doc) = self.doc.as_mut() {
-                    if let Some(tag) = tag.as_deref() {
+                    if let Some(tag) = tag {
                         doc.builder.set_tag(id, Arc::from(tag_text(tag)));
                     }
                     if let Some(octal) = octal {
@@ -378,8 +371,8 @@ impl<'a> Loader<'a> {
                 }
                 self.anchor(anchor, id);
             }
-            Event::SequenceStart(anchor, ref tag) | Event::MappingStart(anchor, ref tag) => {
-                let is_seq = matches!(event, Event::SequenceStart(..));
+            LoadEvent::SequenceStart(anchor, tag) | LoadEvent::MappingStart(anchor, tag) => {
+                let is_seq = matches!(event, LoadEvent::SequenceStart(..));
                 if self.is_key_position() {
                     return Err(Failure::Syntax(
                         "a mapping or sequence cannot be used as a key",
@@ -391,8 +384,8 @@ impl<'a> Loader<'a> {
                     return self.open_merge_value(is_seq, anchor, mark);
                 }
                 let mut anchor = anchor;
-                let written = tag.as_deref().map(tag_text);
-                if let Some(function) = tag.as_deref().and_then(cfn_function) {
+                let written = tag.map(tag_text);
+                if let Some(function) = tag.and_then(cfn_function) {
                     self.open_wrapper(function, written.as_deref(), anchor, mark)?;
                     anchor = 0;
                 }
@@ -403,7 +396,7 @@ impl<'a> Loader<'a> {
                 let id = self.attach(Slot::Null, place)?;
                 if let Some(doc) = self.doc.as_mut() {
                     if let Some(written) = written
-                        && tag.as_deref().and_then(cfn_function).is_none()
+                        && tag.and_then(cfn_function).is_none()
                     {
                         doc.builder.set_tag(id, Arc::from(written));
                     }
@@ -419,7 +412,7 @@ impl<'a> Loader<'a> {
                     });
                 }
             }
-            Event::Alias(anchor) => {
+            LoadEvent::Alias(anchor) => {
                 let key_value = self
                     .doc
                     .as_ref()

@@ -3,9 +3,51 @@
 
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use saphyr_parser::{Event, Parser, ScanError, Span, StrInput};
+use saphyr_parser::{Event, Parser, ScalarStyle, ScanError, Span, StrInput, Tag};
 
 use super::fast::{Scanner, Unsupported};
+
+/// One event of a YAML text, as the loader reads it: saphyr's `Event` borrowed, small enough
+/// to be passed by value (saphyr's event and span were moved with a `memcpy` call at every
+/// step of the parse loops, and the fast scanner built a whole saphyr event for each scalar).
+#[derive(Clone, Copy, Debug, PartialEq)]
+pub(in crate::facts::yaml) enum LoadEvent<'e> {
+    Nothing,
+    StreamStart,
+    StreamEnd,
+    /// Whether the document starts with an explicit `---`.
+    DocumentStart(bool),
+    DocumentEnd,
+    /// The anchor's id.
+    Alias(usize),
+    /// The value, its style, its anchor's id (0: none) and its tag.
+    Scalar(&'e str, ScalarStyle, usize, Option<&'e Tag>),
+    SequenceStart(usize, Option<&'e Tag>),
+    SequenceEnd,
+    MappingStart(usize, Option<&'e Tag>),
+    MappingEnd,
+}
+
+impl<'e> LoadEvent<'e> {
+    /// saphyr's event, borrowed.
+    pub(in crate::facts::yaml) fn of(event: &'e Event<'_>) -> LoadEvent<'e> {
+        match event {
+            Event::Nothing => LoadEvent::Nothing,
+            Event::StreamStart => LoadEvent::StreamStart,
+            Event::StreamEnd => LoadEvent::StreamEnd,
+            Event::DocumentStart(explicit) => LoadEvent::DocumentStart(*explicit),
+            Event::DocumentEnd => LoadEvent::DocumentEnd,
+            Event::Alias(anchor) => LoadEvent::Alias(*anchor),
+            Event::Scalar(value, style, anchor, tag) => {
+                LoadEvent::Scalar(value, *style, *anchor, tag.as_deref())
+            }
+            Event::SequenceStart(anchor, tag) => LoadEvent::SequenceStart(*anchor, tag.as_deref()),
+            Event::SequenceEnd => LoadEvent::SequenceEnd,
+            Event::MappingStart(anchor, tag) => LoadEvent::MappingStart(*anchor, tag.as_deref()),
+            Event::MappingEnd => LoadEvent::MappingEnd,
+        }
+    }
+}
 
 /// Why the events stopped before the stream's end.
 pub(in crate::facts::yaml) enum Stop {
@@ -18,7 +60,8 @@ pub(in crate::facts::yaml) enum Stop {
 /// A text's events, pulled one at a time.
 pub(in crate::facts::yaml) enum Events<'a> {
     Fast(Scanner<'a>),
-    Saphyr(Box<Parser<'a, StrInput<'a>>>),
+    /// saphyr's parser and the last event it gave, which the loader borrows.
+    Saphyr(Box<(Parser<'a, StrInput<'a>>, Event<'a>)>),
 }
 
 impl<'a> Events<'a> {
@@ -28,20 +71,31 @@ impl<'a> Events<'a> {
         if fast {
             Events::Fast(Scanner::new(text))
         } else {
-            Events::Saphyr(Box::new(Parser::new_from_str(text)))
+            Events::Saphyr(Box::new((Parser::new_from_str(text), Event::Nothing)))
         }
     }
 
     /// The next event and its span; `None` after the stream's end.
     #[inline]
-    pub(in crate::facts::yaml) fn next_event(&mut self) -> Option<Result<(Event<'a>, Span), Stop>> {
+    pub(in crate::facts::yaml) fn next_event(
+        &mut self,
+    ) -> Option<Result<(LoadEvent<'_>, Span), Stop>> {
         match self {
             Events::Fast(scanner) => Some(
                 scanner
                     .next_event()?
                     .map_err(|Unsupported| Stop::Unsupported),
             ),
-            Events::Saphyr(parser) => Some(parser.next_event()?.map_err(Stop::Scan)),
+            Events::Saphyr(saphyr) => {
+                let (parser, last) = &mut **saphyr;
+                match parser.next_event()? {
+                    Ok((event, span)) => {
+                        *last = event;
+                        Some(Ok((LoadEvent::of(last), span)))
+                    }
+                    Err(error) => Some(Err(Stop::Scan(error))),
+                }
+            }
         }
     }
 }
@@ -63,10 +117,10 @@ impl Reader<'_> {
 
     /// The event of `next`, or `None` when the piece cannot be read on (an error, or the
     /// scanner's limit, which is noted).
-    pub(in crate::facts::yaml) fn settle<'a>(
+    pub(in crate::facts::yaml) fn settle<'e>(
         self,
-        next: Result<(Event<'a>, Span), Stop>,
-    ) -> Option<(Event<'a>, Span)> {
+        next: Result<(LoadEvent<'e>, Span), Stop>,
+    ) -> Option<(LoadEvent<'e>, Span)> {
         match next {
             Ok(event) => Some(event),
             Err(Stop::Unsupported) => {

@@ -15,10 +15,11 @@
 //! collections with content, block scalars, multi-line scalars, `?` keys, directives, `...`)
 //! is left to saphyr.
 
-use std::borrow::Cow;
 use std::collections::VecDeque;
 
-use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+use saphyr_parser::{Marker, ScalarStyle, Span};
+
+use super::events::LoadEvent;
 
 /// Deeper than this the text is left to saphyr, whose own limits then apply.
 const MAX_NESTING: usize = 128;
@@ -171,7 +172,7 @@ impl<'a> Scanner<'a> {
     #[inline]
     pub(in crate::facts::yaml) fn next_event(
         &mut self,
-    ) -> Option<Result<(Event<'a>, Span), Unsupported>> {
+    ) -> Option<Result<(LoadEvent<'a>, Span), Unsupported>> {
         loop {
             if let Some((queued, start, end)) = self.queue.pop_front() {
                 return Some(Ok((self.event(queued), Span::new(start, end))));
@@ -203,20 +204,20 @@ impl<'a> Scanner<'a> {
         self.push_at(Queued::EMPTY, at);
     }
 
-    /// saphyr's event for a queued one, its scalar borrowed from the text.
-    fn event(&self, queued: Queued) -> Event<'a> {
+    /// The event of a queued one, its scalar borrowed from the text.
+    fn event(&self, queued: Queued) -> LoadEvent<'a> {
         match queued {
-            Queued::StreamStart => Event::StreamStart,
-            Queued::StreamEnd => Event::StreamEnd,
-            Queued::DocumentStart(explicit) => Event::DocumentStart(explicit),
-            Queued::DocumentEnd => Event::DocumentEnd,
-            Queued::MappingStart => Event::MappingStart(0, None),
-            Queued::MappingEnd => Event::MappingEnd,
-            Queued::SequenceStart => Event::SequenceStart(0, None),
-            Queued::SequenceEnd => Event::SequenceEnd,
+            Queued::StreamStart => LoadEvent::StreamStart,
+            Queued::StreamEnd => LoadEvent::StreamEnd,
+            Queued::DocumentStart(explicit) => LoadEvent::DocumentStart(explicit),
+            Queued::DocumentEnd => LoadEvent::DocumentEnd,
+            Queued::MappingStart => LoadEvent::MappingStart(0, None),
+            Queued::MappingEnd => LoadEvent::MappingEnd,
+            Queued::SequenceStart => LoadEvent::SequenceStart(0, None),
+            Queued::SequenceEnd => LoadEvent::SequenceEnd,
             Queued::Scalar { from, to, style } => {
                 let content = self.text.get(from..to).unwrap_or_default();
-                Event::Scalar(Cow::Borrowed(content), style, 0, None)
+                LoadEvent::Scalar(content, style, 0, None)
             }
         }
     }
@@ -269,7 +270,7 @@ impl<'a> Scanner<'a> {
                 self.finish();
                 return Ok(());
             }
-            let end = memchr::memchr(b'\n', slice(bytes, start, bytes.len()))
+            let end = find::find(b'\n', slice(bytes, start, bytes.len()))
                 .map_or(bytes.len(), |i| start + i);
             let line = Line {
                 start,
@@ -596,10 +597,9 @@ fn token(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
     match byte(bytes, at) {
         quote @ (b'"' | b'\'') => {
             let inner = at + 1;
-            let close =
-                inner + memchr::memchr(quote, slice(bytes, inner, end)).ok_or(Unsupported)?;
+            let close = inner + find::find(quote, slice(bytes, inner, end)).ok_or(Unsupported)?;
             let escaped = if quote == b'"' {
-                memchr::memchr(b'\\', slice(bytes, inner, close)).is_some()
+                find::find(b'\\', slice(bytes, inner, close)).is_some()
             } else {
                 bytes.get(close + 1) == Some(&b'\'')
             };
@@ -642,7 +642,7 @@ fn token(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
 fn plain(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
     let mut from = at;
     let (stop, colon) = loop {
-        match memchr::memchr2(b':', b'#', slice(bytes, from, end)) {
+        match find::find2(b':', b'#', slice(bytes, from, end)) {
             None => break (end, None),
             Some(i) => {
                 let hit = from + i;
@@ -674,5 +674,6 @@ fn plain(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
 }
 
 pub(crate) mod check;
+mod find;
 #[cfg(test)]
 mod tests;

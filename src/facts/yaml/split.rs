@@ -25,9 +25,9 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use saphyr_parser::{Event, Marker, ScalarStyle, Span};
+use saphyr_parser::{Marker, ScalarStyle, Span};
 
-use super::events::{Events, Reader};
+use super::events::{Events, LoadEvent, Reader};
 use super::fast::Scanner;
 use cuts::{Cut, directives_before, is_entry, may_have_anchors};
 
@@ -210,13 +210,13 @@ fn parse_first(
         }
         let (event, span) = reader.settle(next)?;
         let shift = if span.end.index() >= next_at {
-            let shift = seams.at_seam(&mut loader, &event, span, (text, opts))?;
+            let shift = seams.at_seam(&mut loader, event, span, (text, opts))?;
             next_at = seams.seam.map_or(usize::MAX, |seam| seam.at);
             shift
         } else {
             seams.taken
         };
-        if !loader.event(&event, shifted(span.start, shift)).ok()? {
+        if !loader.event(event, shifted(span.start, shift)).ok()? {
             break;
         }
     }
@@ -243,7 +243,7 @@ impl<R: FnMut() -> Option<Rest>> Seams<'_, R> {
     fn at_seam(
         &mut self,
         loader: &mut Loader<'_>,
-        event: &Event<'_>,
+        event: LoadEvent<'_>,
         span: Span,
         (text, opts): (&SourceText, &LoadOptions),
     ) -> Option<usize> {
@@ -271,13 +271,13 @@ impl<R: FnMut() -> Option<Rest>> Seams<'_, R> {
         let depth = doc.stack.len();
         // the end of the target sequence itself, a block sequence (its start is a `-`):
         // written at its key's column, it ends at the next key, whose span it takes
-        let target_end = depth == target + 1 && matches!(event, Event::SequenceEnd);
-        let block_end =
-            target_end || (matches!(event, Event::SequenceEnd | Event::MappingEnd) && start == end);
+        let target_end = depth == target + 1 && matches!(event, LoadEvent::SequenceEnd);
+        let block_end = target_end
+            || (matches!(event, LoadEvent::SequenceEnd | LoadEvent::MappingEnd) && start == end);
         // a mapping's last key without a value: its null is placed at the key
         let pending_null = matches!(
             (event, doc.stack.last()),
-            (Event::Scalar(v, ScalarStyle::Plain, 0, None), Some(Frame::Map { key: Some(_), .. }))
+            (LoadEvent::Scalar(v, ScalarStyle::Plain, 0, None), Some(Frame::Map { key: Some(_), .. }))
                 if v.is_empty()
         );
         if depth <= target || !(block_end || pending_null) {
@@ -389,23 +389,26 @@ fn parse_rest(
         if rest.is_some() {
             // after the sequence, only the ends of the document and of the stream
             match event {
-                Event::DocumentEnd | Event::StreamEnd | Event::Nothing => continue,
+                LoadEvent::DocumentEnd | LoadEvent::StreamEnd | LoadEvent::Nothing => continue,
                 _ => return None,
             }
         }
-        match &event {
-            Event::StreamStart | Event::Nothing => continue,
-            Event::DocumentStart(_) if !started => {
+        match event {
+            LoadEvent::StreamStart | LoadEvent::Nothing => continue,
+            LoadEvent::DocumentStart(_) if !started => {
                 started = true;
                 continue;
             }
-            Event::Alias(_) | Event::DocumentStart(_) | Event::DocumentEnd | Event::StreamEnd => {
+            LoadEvent::Alias(_)
+            | LoadEvent::DocumentStart(_)
+            | LoadEvent::DocumentEnd
+            | LoadEvent::StreamEnd => {
                 return None;
             }
-            Event::Scalar(_, _, anchor, _)
-            | Event::SequenceStart(anchor, _)
-            | Event::MappingStart(anchor, _)
-                if *anchor != 0 =>
+            LoadEvent::Scalar(_, _, anchor, _)
+            | LoadEvent::SequenceStart(anchor, _)
+            | LoadEvent::MappingStart(anchor, _)
+                if anchor != 0 =>
             {
                 return None;
             }
@@ -415,24 +418,27 @@ fn parse_rest(
         match loader.doc.as_ref().map(|d| d.stack.len()) {
             None => {
                 // the piece's first `-`, at the start of its first line
-                let root = matches!(event, Event::SequenceStart(_, None));
+                let root = matches!(event, LoadEvent::SequenceStart(_, None));
                 if !root || span.start.col() != col || span.start.index() != col {
                     return None;
                 }
                 loader.open_rest(mark, piece.len());
                 continue;
             }
-            Some(1) if matches!(event, Event::SequenceEnd) => {
+            Some(1) if matches!(event, LoadEvent::SequenceEnd) => {
                 rest = Some(loader.take_rest(deepest)?);
                 continue;
             }
             Some(depth) => {
-                if matches!(event, Event::SequenceStart(..) | Event::MappingStart(..)) {
+                if matches!(
+                    event,
+                    LoadEvent::SequenceStart(..) | LoadEvent::MappingStart(..)
+                ) {
                     deepest = deepest.max(depth);
                 }
             }
         }
-        if !loader.event(&event, mark).ok()? {
+        if !loader.event(event, mark).ok()? {
             return None;
         }
     }

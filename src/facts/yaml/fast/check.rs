@@ -5,6 +5,7 @@ use std::borrow::Cow;
 use saphyr_parser::{Event, Parser, Span};
 
 use super::{Scanner, Unsupported, eligible};
+use crate::facts::yaml::events::LoadEvent;
 
 /// A whole event stream, owning its strings.
 pub(in crate::facts::yaml) type Stream = Vec<(Event<'static>, Span)>;
@@ -34,6 +35,26 @@ fn owned(event: Event<'_>) -> Event<'static> {
     }
 }
 
+/// saphyr's event for one of the scanner's.
+fn saphyr_event(event: LoadEvent<'_>) -> Event<'static> {
+    let tag = |t: Option<&saphyr_parser::Tag>| t.map(|t| Cow::Owned(t.clone()));
+    match event {
+        LoadEvent::Nothing => Event::Nothing,
+        LoadEvent::StreamStart => Event::StreamStart,
+        LoadEvent::StreamEnd => Event::StreamEnd,
+        LoadEvent::DocumentStart(explicit) => Event::DocumentStart(explicit),
+        LoadEvent::DocumentEnd => Event::DocumentEnd,
+        LoadEvent::Alias(anchor) => Event::Alias(anchor),
+        LoadEvent::Scalar(value, style, anchor, t) => {
+            Event::Scalar(Cow::Owned(value.to_string()), style, anchor, tag(t))
+        }
+        LoadEvent::SequenceStart(anchor, t) => Event::SequenceStart(anchor, tag(t)),
+        LoadEvent::SequenceEnd => Event::SequenceEnd,
+        LoadEvent::MappingStart(anchor, t) => Event::MappingStart(anchor, tag(t)),
+        LoadEvent::MappingEnd => Event::MappingEnd,
+    }
+}
+
 /// saphyr's events, or its error's message.
 pub(in crate::facts::yaml) fn saphyr(text: &str) -> Result<Stream, String> {
     let mut parser = Parser::new_from_str(text);
@@ -54,7 +75,7 @@ pub(in crate::facts::yaml) fn fast(text: &str) -> Result<Stream, Unsupported> {
     let mut events = Vec::new();
     while let Some(next) = scanner.next_event() {
         let (event, span) = next?;
-        events.push((owned(event), span));
+        events.push((saphyr_event(event), span));
     }
     Ok(events)
 }
@@ -69,7 +90,7 @@ pub(in crate::facts::yaml) fn fast_with_gaps(
     let mut events = Vec::new();
     while let Some(next) = scanner.next_event() {
         let (event, span) = next?;
-        events.push((owned(event), span));
+        events.push((saphyr_event(event), span));
     }
     Ok(events)
 }

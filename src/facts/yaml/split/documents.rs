@@ -9,9 +9,7 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use saphyr_parser::Event;
-
-use crate::facts::yaml::events::Reader;
+use crate::facts::yaml::events::{LoadEvent, Reader};
 
 use super::{Loader, shifted};
 use crate::facts::lines::SourceText;
@@ -108,14 +106,14 @@ fn load_piece<'a>(
             stop.store(true, Ordering::Relaxed);
             return None;
         };
-        if opening && !matches!(event, Event::StreamStart) {
-            if !matches!(event, Event::DocumentStart(true)) || span.start.index() != 0 {
+        if opening && !matches!(event, LoadEvent::StreamStart) {
+            if !matches!(event, LoadEvent::DocumentStart(true)) || span.start.index() != 0 {
                 stop.store(true, Ordering::Relaxed);
                 return None;
             }
             opening = false;
         }
-        match loader.event(&event, shifted(span.start, offset)) {
+        match loader.event(event, shifted(span.start, offset)) {
             Ok(true) => {}
             Ok(false) => break,
             Err(_) => {
