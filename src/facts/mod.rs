@@ -1054,7 +1054,7 @@ fn parse(
     let name: Arc<str> = Arc::from(name);
     match format {
         Format::Json => json::load(name, text, opts, reservation),
-        Format::Yaml => yaml::load(name, text, opts),
+        Format::Yaml => yaml::load(name, text, opts, reservation),
     }
 }
 
@@ -1118,16 +1118,16 @@ pub(crate) fn first_yaml_document(name: &str, text: &str) -> Document {
 /// A JSON file of 8 MiB or more is read while a helper thread prepares its arena, and parsed
 /// on two threads; both end before this returns, and the documents are those of one thread.
 pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, FactsError> {
-    // the extension first: only a JSON file's length is asked for here (the read asks again)
+    // the extension first: only a fact file's length is asked for here (the read asks again)
     let expected = match format_for_path(path) {
-        Some(Format::Json) => std::fs::metadata(path)
+        Some(Format::Json | Format::Yaml) => std::fs::metadata(path)
             .ok()
             .filter(std::fs::Metadata::is_file)
             .map_or(0, |m| m.len()),
         _ => 0,
     };
-    let large_json = (PREFAULT_MIN_BYTES..=opts.byte_limit()).contains(&expected);
-    if !large_json {
+    let large = (PREFAULT_MIN_BYTES..=opts.byte_limit()).contains(&expected);
+    if !large {
         let (text, format) = read_path(path, name, opts)?;
         return parse(name, text, format, opts, None);
     }
@@ -1146,7 +1146,7 @@ pub fn load_path(path: &Path, name: &str, opts: &LoadOptions) -> Result<Loaded, 
     })
 }
 
-/// The size from which [`load_path`] prepares a JSON file's arena on a helper thread: below
+/// The size from which [`load_path`] prepares a fact file's arena on a helper thread: below
 /// it, starting a thread costs more than the page faults it takes over.
 const PREFAULT_MIN_BYTES: u64 = 8 << 20;
 

@@ -3,12 +3,13 @@
 //! with merge keys, tags and CloudFormation's short forms applied as the tools that read these
 //! files do.
 
+use std::cell::Cell;
 use std::collections::HashMap;
 use std::sync::Arc;
 
 use saphyr_parser::{Marker, ScalarStyle, ScanError};
 
-use super::build::{Builder, OpenObject};
+use super::build::{Builder, OpenObject, Reservation};
 use super::error::{ErrCtx, FactsError};
 use super::scalar::{cfn_function, is_merge_key, resolve, tag_text, yaml11_octal};
 use super::{Document, KeyId, LoadOptions, Loaded, NO_PARENT, NodeId, Slot};
@@ -26,17 +27,25 @@ use events::{Events, LoadEvent, Stop};
 
 const FORMAT: &str = "YAML";
 
-pub(crate) fn load(name: Arc<str>, text: String, opts: &LoadOptions) -> Result<Loaded, FactsError> {
+/// Loads a YAML stream; `reservation`, made for the whole text (perhaps faulted in on
+/// another thread while the file was read), becomes the first document's arena.
+pub(crate) fn load(
+    name: Arc<str>,
+    text: String,
+    opts: &LoadOptions,
+    reservation: Option<Reservation>,
+) -> Result<Loaded, FactsError> {
     // every document of the stream keeps the file's text, to place its nodes when asked
     let text = Arc::new(super::lines::SourceText::new(text));
     // one pass over the bytes says whether the fast scanner may try the text
     let fast = fast::eligible(text.as_bytes());
+    let reservation = Cell::new(reservation);
     if text.len() >= split::MIN_BYTES
-        && let Some(loaded) = split::load(&name, &text, opts, fast)
+        && let Some(loaded) = split::load(&name, &text, opts, fast, &reservation)
     {
         return Ok(loaded);
     }
-    load_one(name, text, opts, fast)
+    load_one(name, text, opts, fast, reservation.take())
 }
 
 /// The stream parsed on this thread alone: by the fast scanner when `fast`, and again by
@@ -46,9 +55,11 @@ fn load_one(
     text: Arc<super::lines::SourceText>,
     opts: &LoadOptions,
     fast: bool,
+    reservation: Option<Reservation>,
 ) -> Result<Loaded, FactsError> {
     let ctx = || ErrCtx::new(SourceFile::new(Arc::clone(&name), text.as_str()));
     let mut loader = Loader::new(&name, &text, opts);
+    loader.reservation = reservation;
     let mut events = Events::new(&text, fast);
     while let Some(event) = events.next_event() {
         let step = match event {
@@ -56,7 +67,7 @@ fn load_one(
             Err(Stop::Scan(e)) => Err(Box::new(Failure::Scan(e))),
             Err(Stop::Unsupported) => {
                 drop(loader);
-                return load_one(Arc::clone(&name), Arc::clone(&text), opts, false);
+                return load_one(Arc::clone(&name), Arc::clone(&text), opts, false, None);
             }
         };
         match step {
@@ -225,8 +236,13 @@ struct Doc {
 impl Doc {
     /// A document starting at character `start`, its arena sized for `expected` bytes.
     fn new(start: usize, expected: usize) -> Doc {
-        let mut builder = Builder::with_capacity(expected);
-        // every YAML string is decoded, not read in place
+        Doc::with_reservation(start, Reservation::for_text(expected), expected)
+    }
+
+    /// A document starting at character `start` that fills `reservation`.
+    fn with_reservation(start: usize, reservation: Reservation, expected: usize) -> Doc {
+        let mut builder = Builder::with_reservation(reservation);
+        // saphyr's strings are decoded, not read in place
         builder.reserve_strings(expected / 2);
         Doc {
             start,
@@ -254,6 +270,8 @@ struct Loader<'a> {
     last_document_chars: Option<usize>,
     /// The empty documents skipped, by index in the stream.
     skipped: Vec<usize>,
+    /// The first document's arena, reserved in advance for the whole text.
+    reservation: Option<Reservation>,
 }
 
 /// Where a node starts: saphyr counts characters, and so do YAML documents' nodes
@@ -282,6 +300,7 @@ impl<'a> Loader<'a> {
             doc: None,
             last_document_chars: None,
             skipped: Vec::new(),
+            reservation: None,
         }
     }
 
@@ -309,7 +328,10 @@ impl<'a> Loader<'a> {
                     Some(last) => rest.min(last.saturating_mul(2).saturating_add(4096)),
                     None => rest,
                 };
-                self.doc = Some(Doc::new(start, expected));
+                self.doc = Some(match self.reservation.take() {
+                    Some(reservation) => Doc::with_reservation(start, reservation, expected),
+                    None => Doc::new(start, expected),
+                });
             }
             LoadEvent::DocumentEnd => {
                 if let Some(doc) = &self.doc {

@@ -22,6 +22,7 @@
 //! not cut. Whenever a condition fails, the text is parsed again on one thread, which also
 //! finds and reports every error: a wrong guess costs time, never a different document.
 
+use std::cell::Cell;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
@@ -32,7 +33,7 @@ use super::fast::Scanner;
 use cuts::{Cut, directives_before, is_entry, may_have_anchors};
 
 use super::{Doc, Frame, Loader};
-use crate::facts::build::Builder;
+use crate::facts::build::{Builder, Reservation};
 use crate::facts::lines::SourceText;
 use crate::facts::{LoadOptions, Loaded, NO_PARENT, NodeId};
 
@@ -53,11 +54,13 @@ struct Rest {
 
 /// The stream parsed on two threads (each half by the fast scanner when `fast`), or `None`
 /// when no cut was found or the cut did not hold: then the caller parses it on one thread.
+/// The main parse's first document takes `reservation` (see [`super::load`]).
 pub(super) fn load(
     name: &Arc<str>,
     text: &Arc<SourceText>,
     opts: &LoadOptions,
     fast: bool,
+    reservation: &Cell<Option<Reservation>>,
 ) -> Option<Loaded> {
     let bytes = text.as_bytes();
     let worth = (text.len() / 16).max(1 << 14);
@@ -74,7 +77,7 @@ pub(super) fn load(
     if may_have_anchors(bytes.get(last.start..last.end)?) {
         return None;
     }
-    load_cut(name, text, opts, &cuts, fast)
+    load_cut(name, text, opts, &cuts, fast, reservation)
 }
 
 /// The stream parsed as the pieces of `cuts` (in the text's order, none overlapping) on a
@@ -85,8 +88,11 @@ fn load_cut(
     opts: &LoadOptions,
     cuts: &[Cut],
     fast: bool,
+    reservation: &Cell<Option<Reservation>>,
 ) -> Option<Loaded> {
-    Reader::or_saphyr(fast, |reader| load_cut_with(name, text, opts, cuts, reader))
+    Reader::or_saphyr(fast, |reader| {
+        load_cut_with(name, text, opts, cuts, reader, reservation.take())
+    })
 }
 
 fn load_cut_with(
@@ -95,6 +101,7 @@ fn load_cut_with(
     opts: &LoadOptions,
     cuts: &[Cut],
     reader: Reader<'_>,
+    reservation: Option<Reservation>,
 ) -> Option<Loaded> {
     let full = text.as_str();
     // saphyr counts characters, and so do a YAML document's places; a text the fast scanner
@@ -154,7 +161,9 @@ fn load_cut_with(
             copy = kept.concat();
             reader.events(&copy)
         };
-        let loaded = parse_first(name, text, opts, (events, reader), &seams, &failed, || {
+        let mut loader = Loader::new(name, text, opts);
+        loader.reservation = reservation;
+        let loaded = parse_first(loader, opts, (events, reader), &seams, &failed, || {
             receive.recv().ok().flatten()
         });
         // a helper whose pieces are not wanted any more stops at its next event
@@ -184,15 +193,15 @@ fn shifted(mark: Marker, by: usize) -> Marker {
 
 /// The main parse: the text without the pieces, taking each piece's entries in at its seam.
 fn parse_first(
-    name: &Arc<str>,
-    text: &Arc<SourceText>,
+    mut loader: Loader<'_>,
     opts: &LoadOptions,
     (mut parser, reader): (Events<'_>, Reader<'_>),
     seams: &[Seam],
     helper_failed: &AtomicBool,
     rest: impl FnMut() -> Option<Rest>,
 ) -> Option<Loaded> {
-    let mut loader = Loader::new(name, text, opts);
+    let text = Arc::clone(&loader.text);
+    let text = &*text;
     let mut seams = Seams {
         next: seams.iter(),
         seam: None,

@@ -18,7 +18,7 @@ pub(crate) fn agrees_with_one_parse(text: &str) -> Result<usize, String> {
     let name: Arc<str> = Arc::from("f.yaml");
     let source = Arc::new(SourceText::new(text.to_string()));
     let fast = super::super::fast::eligible(text.as_bytes());
-    let one = super::super::load_one(Arc::clone(&name), Arc::clone(&source), &opts, false);
+    let one = super::super::load_one(Arc::clone(&name), Arc::clone(&source), &opts, false, None);
     let cuts = every_cut(text.as_bytes());
     let pairs = cuts.iter().enumerate().flat_map(|(i, &a)| {
         cuts.iter()
@@ -33,7 +33,8 @@ pub(crate) fn agrees_with_one_parse(text: &str) -> Result<usize, String> {
         .chain(pairs.take(MOST));
     let mut held = 0;
     for pieces in tries {
-        let Some(split) = load_cut(&name, &source, &opts, &pieces, fast) else {
+        let Some(split) = load_cut(&name, &source, &opts, &pieces, fast, &Default::default())
+        else {
             continue;
         };
         held += 1;

@@ -18,7 +18,7 @@ fn fast(text: &str) -> bool {
 
 /// One parse of `text`, on this thread, by saphyr: the reference.
 fn serial(text: &str) -> Result<Loaded, String> {
-    super::super::load_one(Arc::from("f.yaml"), source(text), &opts(), false)
+    super::super::load_one(Arc::from("f.yaml"), source(text), &opts(), false, None)
         .map_err(|e| format!("{e:?}"))
 }
 
@@ -30,6 +30,7 @@ fn split_with(text: &str, cuts: &[Cut]) -> Option<Loaded> {
         &opts(),
         cuts,
         fast(text),
+        &Default::default(),
     )
 }
 
@@ -90,7 +91,14 @@ fn fast_split(text: &str, cuts: &[Cut]) -> Option<Loaded> {
         fast: true,
         bailed: &bailed,
     };
-    let loaded = load_cut_with(&Arc::from("f.yaml"), &source(text), &opts(), cuts, reader);
+    let loaded = load_cut_with(
+        &Arc::from("f.yaml"),
+        &source(text),
+        &opts(),
+        cuts,
+        reader,
+        None,
+    );
     // a cut that holds fails only where the scanner bails
     assert_eq!(
         loaded.is_none(),
@@ -106,7 +114,7 @@ fn gives_up(text: &str, needle: &str) {
         split_with(text, &[cut_at(text, needle)]).is_none(),
         "the cut held"
     );
-    let loaded = super::super::load(Arc::from("f.yaml"), text.to_string(), &opts());
+    let loaded = super::super::load(Arc::from("f.yaml"), text.to_string(), &opts(), None);
     match (serial(text), loaded) {
         (Ok(a), Ok(b)) => assert_same(&a, &b),
         (Err(a), Err(b)) => assert_eq!(a, format!("{b:?}")),
@@ -290,8 +298,14 @@ fn a_piece_deeper_than_the_limit_is_left_to_one_parse() {
 fn a_text_past_the_size_threshold_is_split_and_gives_the_arena_of_one_parse() {
     let text = datasets(8000, |i| format!("    region: \"eu-{}\"\n", i % 5));
     assert!(text.len() >= MIN_BYTES, "{}", text.len());
-    let split = load(&Arc::from("f.yaml"), &source(&text), &opts(), fast(&text))
-        .expect("the cut did not hold");
+    let split = load(
+        &Arc::from("f.yaml"),
+        &source(&text),
+        &opts(),
+        fast(&text),
+        &Default::default(),
+    )
+    .expect("the cut did not hold");
     assert_same(&serial(&text).expect("parses"), &split);
 }
 
@@ -444,8 +458,14 @@ fn a_stream_cut_between_documents_loads_as_one_parse() {
     // the production path: past the size threshold, the stream is cut between documents
     let large = stream(8000);
     assert!(large.len() >= MIN_BYTES, "{}", large.len());
-    let split =
-        load(&Arc::from("f.yaml"), &source(&large), &opts(), fast(&large)).expect("the cut held");
+    let split = load(
+        &Arc::from("f.yaml"),
+        &source(&large),
+        &opts(),
+        fast(&large),
+        &Default::default(),
+    )
+    .expect("the cut held");
     assert_same(&serial(&large).expect("parses"), &split);
 }
 
@@ -468,7 +488,7 @@ fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_o
     };
     let start = documents::document_cut(aliases.as_bytes(), aliases.len() / 2).unwrap_or(0);
     assert!(serial(&aliases).is_ok(), "the default limit holds");
-    let one = super::super::load_one(Arc::from("f.yaml"), source(&aliases), &limit, false);
+    let one = super::super::load_one(Arc::from("f.yaml"), source(&aliases), &limit, false, None);
     assert!(one.is_err(), "one parse is past the limit");
     assert!(
         documents::load_documents(
@@ -493,7 +513,8 @@ fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_o
             &Arc::from("f.yaml"),
             &source(&tagged),
             &opts(),
-            fast(&tagged)
+            fast(&tagged),
+            &Default::default(),
         )
         .is_none()
     );
@@ -523,8 +544,34 @@ fn a_piece_that_may_hold_an_anchor_or_an_alias_is_not_cut() {
         }
     }
     assert!(text.len() >= MIN_BYTES, "{}", text.len());
-    assert!(load(&Arc::from("f.yaml"), &source(&text), &opts(), fast(&text)).is_none());
-    assert!(super::super::load(Arc::from("f.yaml"), text, &opts()).is_ok());
+    assert!(
+        load(
+            &Arc::from("f.yaml"),
+            &source(&text),
+            &opts(),
+            fast(&text),
+            &Default::default()
+        )
+        .is_none()
+    );
+    assert!(super::super::load(Arc::from("f.yaml"), text, &opts(), None).is_ok());
 }
 
 mod two_pieces;
+
+#[test]
+fn an_arena_reserved_in_advance_is_the_arena_of_one_reserved_here() {
+    // a text split on two threads, a text of one parse, and a stream, whose first document
+    // alone takes the reservation
+    let split = datasets(20_000, |_| String::new());
+    assert!(split.len() >= MIN_BYTES);
+    for text in [split, datasets(50, |_| String::new()), stream(400)] {
+        let load = |reservation| {
+            super::super::load(Arc::from("f.yaml"), text.clone(), &opts(), reservation)
+                .expect("parses")
+        };
+        let reserved = load(Some(Reservation::prefaulted(text.len())));
+        assert_same(&load(None), &reserved);
+        assert_same(&serial(&text).expect("parses"), &reserved);
+    }
+}

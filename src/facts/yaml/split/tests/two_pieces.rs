@@ -66,7 +66,7 @@ fn a_second_piece_that_may_hold_an_anchor_is_dropped() {
     let text = pipeline(400, true);
     let cuts = plan(text.as_bytes(), text.len() / 16).expect("a plan");
     assert_eq!(cuts.len(), 1, "{cuts:?}");
-    let loaded = super::super::super::load(Arc::from("f.yaml"), text.clone(), &opts())
+    let loaded = super::super::super::load(Arc::from("f.yaml"), text.clone(), &opts(), None)
         .expect("the text loads");
     assert_same(&serial(&text).expect("the text parses"), &loaded);
 }
