@@ -564,11 +564,8 @@ fn is_entry(bytes: &[u8], at: usize) -> bool {
 }
 
 fn skip_spaces(bytes: &[u8], from: usize, end: usize) -> usize {
-    let mut at = from.min(end);
-    while at < end && byte(bytes, at) == b' ' {
-        at += 1;
-    }
-    at
+    let at = from.min(end);
+    at + find::leading_spaces(slice(bytes, at, end))
 }
 
 /// Where saphyr starts what follows the `-` at `dash`: the first character that is not a
@@ -597,11 +594,14 @@ fn token(bytes: &[u8], at: usize, end: usize) -> Result<Token, Unsupported> {
     match byte(bytes, at) {
         quote @ (b'"' | b'\'') => {
             let inner = at + 1;
-            let close = inner + find::find(quote, slice(bytes, inner, end)).ok_or(Unsupported)?;
-            let escaped = if quote == b'"' {
-                find::find(b'\\', slice(bytes, inner, close)).is_some()
+            let rest = slice(bytes, inner, end);
+            // a double-quoted scalar's escape and its end are looked for in one pass
+            let (close, escaped) = if quote == b'"' {
+                let hit = inner + find::find2(b'"', b'\\', rest).ok_or(Unsupported)?;
+                (hit, byte(bytes, hit) == b'\\')
             } else {
-                bytes.get(close + 1) == Some(&b'\'')
+                let close = inner + find::find(quote, rest).ok_or(Unsupported)?;
+                (close, bytes.get(close + 1) == Some(&b'\''))
             };
             if escaped {
                 return Err(Unsupported);

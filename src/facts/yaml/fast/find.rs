@@ -61,6 +61,30 @@ fn find_with(
     rest(tail).map(|i| i + SHORT)
 }
 
+/// How many spaces `hay` starts with, counted a word at a time (a line's indentation, the
+/// spaces after a `:` or a `-`).
+#[inline]
+pub(super) fn leading_spaces(hay: &[u8]) -> usize {
+    let spaces = splat(b' ');
+    let mut chunks = hay.chunks_exact(8);
+    let mut at = 0;
+    for chunk in chunks.by_ref() {
+        let mut word = [0u8; 8];
+        word.copy_from_slice(chunk);
+        // the first byte that is not a space is the first nonzero byte of the difference
+        let other = u64::from_le_bytes(word) ^ spaces;
+        if other != 0 {
+            return at + (other.trailing_zeros() / 8) as usize;
+        }
+        at += 8;
+    }
+    at + chunks
+        .remainder()
+        .iter()
+        .take_while(|&&b| b == b' ')
+        .count()
+}
+
 /// The first `needle` in `hay`.
 #[inline]
 pub(super) fn find(needle: u8, hay: &[u8]) -> Option<usize> {
@@ -87,7 +111,7 @@ pub(super) fn find2(a: u8, b: u8, hay: &[u8]) -> Option<usize> {
 mod tests {
     use proptest::prelude::*;
 
-    use super::{find, find2};
+    use super::{find, find2, leading_spaces};
 
     fn naive(hay: &[u8], needles: &[u8]) -> Option<usize> {
         hay.iter().position(|b| needles.contains(b))
@@ -114,11 +138,25 @@ mod tests {
         }
     }
 
+    #[test]
+    fn leading_spaces_of_every_length_around_the_words() {
+        for len in 0..40 {
+            for spaces in 0..=len {
+                let hay: Vec<u8> = (0..len)
+                    .map(|i| if i < spaces { b' ' } else { b'x' })
+                    .collect();
+                assert_eq!(leading_spaces(&hay), spaces, "len {len}");
+            }
+        }
+    }
+
     proptest! {
         #[test]
         fn as_a_byte_loop_finds_it(hay in proptest::collection::vec(any::<u8>(), 0..100), a: u8, b: u8) {
             prop_assert_eq!(find(a, &hay), naive(&hay, &[a]));
             prop_assert_eq!(find2(a, b, &hay), naive(&hay, &[a, b]));
+            let spaces = hay.iter().take_while(|&&b| b == b' ').count();
+            prop_assert_eq!(leading_spaces(&hay), spaces);
         }
     }
 }
