@@ -50,7 +50,8 @@ for t in $targets; do
     status=1
   fi
   end=$(date +%s)
-  execs=$(cat "$log" fuzz-*.log 2>/dev/null \
+  # the workers' logs exist only with JOBS > 1; a missing one must not end the script
+  execs=$({ cat "$log"; cat fuzz-*.log 2>/dev/null || true; } \
     | awk '/^stat::number_of_executed_units/ {s += $2} END {print s + 0}')
   rm -f fuzz-*.log
   printf '%-11s %6ss  %12s executions  corpus %5s  %s\n' "$t" "$((end - start))" "$execs" \
