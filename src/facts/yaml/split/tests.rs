@@ -34,6 +34,17 @@ fn split_with(text: &str, cuts: &[Cut]) -> Option<Loaded> {
     )
 }
 
+/// The production path of a text past the size threshold: cut where it finds a cut.
+fn split_load(text: &str) -> Option<Loaded> {
+    load(
+        &Arc::from("f.yaml"),
+        &source(text),
+        &opts(),
+        fast(text),
+        &Default::default(),
+    )
+}
+
 /// The cut at the line that holds `needle`: to its sequence's end.
 fn cut_at(text: &str, needle: &str) -> Cut {
     let found = text.find(needle).expect("the needle is in the text");
@@ -298,14 +309,7 @@ fn a_piece_deeper_than_the_limit_is_left_to_one_parse() {
 fn a_text_past_the_size_threshold_is_split_and_gives_the_arena_of_one_parse() {
     let text = datasets(8000, |i| format!("    region: \"eu-{}\"\n", i % 5));
     assert!(text.len() >= MIN_BYTES, "{}", text.len());
-    let split = load(
-        &Arc::from("f.yaml"),
-        &source(&text),
-        &opts(),
-        fast(&text),
-        &Default::default(),
-    )
-    .expect("the cut did not hold");
+    let split = split_load(&text).expect("the cut did not hold");
     assert_same(&serial(&text).expect("parses"), &split);
 }
 
@@ -458,14 +462,7 @@ fn a_stream_cut_between_documents_loads_as_one_parse() {
     // the production path: past the size threshold, the stream is cut between documents
     let large = stream(8000);
     assert!(large.len() >= MIN_BYTES, "{}", large.len());
-    let split = load(
-        &Arc::from("f.yaml"),
-        &source(&large),
-        &opts(),
-        fast(&large),
-        &Default::default(),
-    )
-    .expect("the cut held");
+    let split = split_load(&large).expect("the cut held");
     assert_same(&serial(&large).expect("parses"), &split);
 }
 
@@ -508,16 +505,7 @@ fn a_stream_cut_inside_a_string_with_errors_or_past_the_alias_limit_is_left_to_o
         ));
     }
     assert!(directives_before(tagged.as_bytes(), tagged.len() / 2));
-    assert!(
-        load(
-            &Arc::from("f.yaml"),
-            &source(&tagged),
-            &opts(),
-            fast(&tagged),
-            &Default::default(),
-        )
-        .is_none()
-    );
+    assert!(split_load(&tagged).is_none());
 }
 
 #[test]
@@ -544,16 +532,7 @@ fn a_piece_that_may_hold_an_anchor_or_an_alias_is_not_cut() {
         }
     }
     assert!(text.len() >= MIN_BYTES, "{}", text.len());
-    assert!(
-        load(
-            &Arc::from("f.yaml"),
-            &source(&text),
-            &opts(),
-            fast(&text),
-            &Default::default()
-        )
-        .is_none()
-    );
+    assert!(split_load(&text).is_none());
     assert!(super::super::load(Arc::from("f.yaml"), text, &opts(), None).is_ok());
 }
 
