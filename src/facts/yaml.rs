@@ -21,6 +21,7 @@ pub(crate) mod fast;
 pub(crate) use fast::check::agrees_with_saphyr as scanner_agrees_with_saphyr;
 pub(crate) use split::check::agrees_with_one_parse as split_agrees_with_one_parse;
 mod forms;
+mod load_event;
 mod split;
 
 use events::{Events, LoadEvent, Stop};

@@ -19,7 +19,7 @@ use std::collections::VecDeque;
 
 use saphyr_parser::{Marker, ScalarStyle, Span};
 
-use super::events::LoadEvent;
+use super::load_event::LoadEvent;
 
 /// Deeper than this the text is left to saphyr, whose own limits then apply.
 const MAX_NESTING: usize = 128;

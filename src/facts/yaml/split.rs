@@ -38,7 +38,8 @@ use crate::facts::lines::SourceText;
 use crate::facts::{LoadOptions, Loaded, NO_PARENT, NodeId};
 
 /// From this size on a YAML text is parsed on two threads: YAML parses much slower per
-/// byte than JSON, so a thread and a copy of half the text pay off much earlier.
+/// byte than JSON, so a thread (and, for saphyr, a copy of the rest of the text) pays off
+/// much earlier.
 pub(super) const MIN_BYTES: usize = 1 << 20;
 
 /// The helper's entries and their arena.

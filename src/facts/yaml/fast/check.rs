@@ -5,7 +5,7 @@ use std::borrow::Cow;
 use saphyr_parser::{Event, Parser, Span};
 
 use super::{Scanner, Unsupported, eligible};
-use crate::facts::yaml::events::LoadEvent;
+use crate::facts::yaml::load_event::LoadEvent;
 
 /// A whole event stream, owning its strings.
 pub(in crate::facts::yaml) type Stream = Vec<(Event<'static>, Span)>;
