@@ -1071,13 +1071,13 @@ pub(crate) fn assert_same_arena(a: &Document, b: &Document) {
 /// a split parse held to one parse of the same text (tests, the `yaml_split` fuzz target).
 /// A string may be a run of the source text in one and decoded in the other (a piece that
 /// saphyr read and the fast scanner did not): nodes are the same when they are equal or are
-/// strings of the same text with the same parent.
+/// strings of the same text with the same parent and place.
 pub(crate) fn arena_difference(a: &Document, b: &Document) -> Option<&'static str> {
     let same_node = |(x, y): (&Node, &Node)| {
         x == y
             || match (x.slot(), y.slot()) {
                 (Slot::Str(sx), Slot::Str(sy)) => {
-                    x.parent_id() == y.parent_id() && a.str(sx) == b.str(sy)
+                    (x.parent_id(), x.at) == (y.parent_id(), y.at) && a.str(sx) == b.str(sy)
                 }
                 _ => false,
             }

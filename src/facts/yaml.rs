@@ -24,7 +24,8 @@ mod forms;
 mod load_event;
 mod split;
 
-use events::{Events, LoadEvent, Stop};
+use events::{Events, Stop};
+use load_event::LoadEvent;
 
 const FORMAT: &str = "YAML";
 
@@ -329,10 +330,11 @@ impl<'a> Loader<'a> {
                     Some(last) => rest.min(last.saturating_mul(2).saturating_add(4096)),
                     None => rest,
                 };
-                self.doc = Some(match self.reservation.take() {
-                    Some(reservation) => Doc::with_reservation(start, reservation, expected),
-                    None => Doc::new(start, expected),
-                });
+                let reservation = self
+                    .reservation
+                    .take()
+                    .unwrap_or_else(|| Reservation::for_text(expected));
+                self.doc = Some(Doc::with_reservation(start, reservation, expected));
             }
             LoadEvent::DocumentEnd => {
                 if let Some(doc) = &self.doc {

@@ -6,7 +6,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use saphyr_parser::{Event, Parser, ScanError, Span, StrInput};
 
 use super::fast::{Scanner, Unsupported};
-pub(in crate::facts::yaml) use super::load_event::LoadEvent;
+use super::load_event::LoadEvent;
 
 /// Why the events stopped before the stream's end.
 pub(in crate::facts::yaml) enum Stop {

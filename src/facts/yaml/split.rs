@@ -28,8 +28,9 @@ use std::sync::atomic::{AtomicBool, Ordering};
 
 use saphyr_parser::{Marker, ScalarStyle, Span};
 
-use super::events::{Events, LoadEvent, Reader};
+use super::events::{Events, Reader};
 use super::fast::Scanner;
+use super::load_event::LoadEvent;
 use cuts::{Cut, directives_before, is_entry, may_have_anchors};
 
 use super::{Doc, Frame, Loader};
@@ -164,9 +165,14 @@ fn load_cut_with(
         };
         let mut loader = Loader::new(name, text, opts);
         loader.reservation = reservation;
-        let loaded = parse_first(loader, opts, (events, reader), &seams, &failed, || {
-            receive.recv().ok().flatten()
-        });
+        let loaded = parse_first(
+            loader,
+            (text, opts),
+            (events, reader),
+            &seams,
+            &failed,
+            || receive.recv().ok().flatten(),
+        );
         // a helper whose pieces are not wanted any more stops at its next event
         stop.store(true, Ordering::Relaxed);
         // joined here rather than by the scope, which waits only for the closure: the thread
@@ -195,14 +201,12 @@ fn shifted(mark: Marker, by: usize) -> Marker {
 /// The main parse: the text without the pieces, taking each piece's entries in at its seam.
 fn parse_first(
     mut loader: Loader<'_>,
-    opts: &LoadOptions,
+    (text, opts): (&SourceText, &LoadOptions),
     (mut parser, reader): (Events<'_>, Reader<'_>),
     seams: &[Seam],
     helper_failed: &AtomicBool,
     rest: impl FnMut() -> Option<Rest>,
 ) -> Option<Loaded> {
-    let text = Arc::clone(&loader.text);
-    let text = &*text;
     let mut seams = Seams {
         next: seams.iter(),
         seam: None,

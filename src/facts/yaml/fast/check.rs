@@ -71,13 +71,7 @@ pub(in crate::facts::yaml) fn fast(text: &str) -> Result<Stream, Unsupported> {
     if !eligible(text.as_bytes()) {
         return Err(Unsupported);
     }
-    let mut scanner = Scanner::new(text);
-    let mut events = Vec::new();
-    while let Some(next) = scanner.next_event() {
-        let (event, span) = next?;
-        events.push((saphyr_event(event), span));
-    }
-    Ok(events)
+    events_of(Scanner::new(text))
 }
 
 /// The scanner's events of `text` without `gaps` (see [`Scanner::with_gaps`]).
@@ -86,7 +80,11 @@ pub(in crate::facts::yaml) fn fast_with_gaps(
     text: &str,
     gaps: &[(usize, usize)],
 ) -> Result<Stream, Unsupported> {
-    let mut scanner = Scanner::with_gaps(text, gaps.to_vec());
+    events_of(Scanner::with_gaps(text, gaps.to_vec()))
+}
+
+/// Every event of `scanner`, as saphyr's.
+fn events_of(mut scanner: Scanner<'_>) -> Result<Stream, Unsupported> {
     let mut events = Vec::new();
     while let Some(next) = scanner.next_event() {
         let (event, span) = next?;

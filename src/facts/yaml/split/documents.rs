@@ -9,7 +9,8 @@
 use std::sync::Arc;
 use std::sync::atomic::{AtomicBool, Ordering};
 
-use crate::facts::yaml::events::{LoadEvent, Reader};
+use crate::facts::yaml::events::Reader;
+use crate::facts::yaml::load_event::LoadEvent;
 
 use super::{Loader, shifted};
 use crate::facts::lines::SourceText;
